@@ -1,0 +1,17 @@
+package io.sluice.sdk.pipeline;
+
+/** Why a record did not reach the collector. Every drop is counted under exactly one reason. */
+public enum DropReason {
+  /** The hand-off queue was full (records or bytes) and the policy refused the record. */
+  QUEUE_FULL,
+  /** The spool's byte cap was reached and the policy dropped this record's batch (oldest or newest). */
+  SPOOL_FULL,
+  /** The record alone was larger than {@code maxRecordBytes}. */
+  TOO_LARGE,
+  /** The pipeline was closed, or closing, when the record was offered or while it was still queued. */
+  SHUTDOWN,
+  /** The collector answered that the batch will never be accepted (non-retryable nack). */
+  REJECTED,
+  /** The spool could not write the batch (disk error). */
+  SPOOL_ERROR
+}

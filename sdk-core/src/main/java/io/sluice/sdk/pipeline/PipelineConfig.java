@@ -1,0 +1,350 @@
+package io.sluice.sdk.pipeline;
+
+import io.sluice.sdk.spool.FsyncPolicy;
+import io.sluice.sdk.spool.WhenFull;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything a {@link Pipeline} needs, immutable and validated. logback.xml setters, Log4j2 attributes, YAML and
+ * CLI flags all end in {@link Builder}, through typed setters or {@link Builder#set(String, String)} with the same
+ * key names as documented in the README's settings table.
+ */
+public final class PipelineConfig {
+
+  /** A collector address. */
+  public record Endpoint(String host, int port) {
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  private final List<Endpoint> endpoints;
+  private final String serviceName;
+  private final Map<String, String> resourceAttributes;
+  private final String tenant;
+  private final String credentials;
+  private final String clientId;
+  private final Path spoolDir;
+  private final long spoolMaxBytes;
+  private final WhenFull whenFull;
+  private final Duration blockTimeout;
+  private final FsyncPolicy fsync;
+  private final int queueMaxRecords;
+  private final long queueMaxBytes;
+  private final int maxRecordBytes;
+  private final int batchMaxRecords;
+  private final int batchMaxBytes;
+  private final Duration linger;
+  private final int maxInFlightBatches;
+  private final Duration reconnectMin;
+  private final Duration reconnectMax;
+  private final Duration closeTimeout;
+  private final int zstdLevel;
+  private final Diagnostics diagnostics;
+
+  private PipelineConfig(Builder b) {
+    this.endpoints = List.copyOf(b.endpoints);
+    this.serviceName = b.serviceName;
+    this.resourceAttributes = Collections.unmodifiableMap(new LinkedHashMap<>(b.resourceAttributes));
+    this.tenant = b.tenant;
+    this.credentials = b.credentials;
+    this.clientId = b.clientId;
+    this.spoolDir = b.spoolDir != null ? b.spoolDir : defaultSpoolDir(b.serviceName);
+    this.spoolMaxBytes = b.spoolMaxBytes;
+    this.whenFull = b.whenFull;
+    this.blockTimeout = Duration.ofMillis(b.blockTimeoutMs);
+    this.fsync = b.fsync;
+    this.queueMaxRecords = b.queueMaxRecords;
+    this.queueMaxBytes = b.queueMaxBytes;
+    this.maxRecordBytes = b.maxRecordBytes;
+    this.batchMaxRecords = b.batchMaxRecords;
+    this.batchMaxBytes = b.batchMaxBytes;
+    this.linger = Duration.ofMillis(b.lingerMs);
+    this.maxInFlightBatches = b.maxInFlightBatches;
+    this.reconnectMin = Duration.ofMillis(b.reconnectMinMs);
+    this.reconnectMax = Duration.ofMillis(b.reconnectMaxMs);
+    this.closeTimeout = Duration.ofMillis(b.closeTimeoutMs);
+    this.zstdLevel = b.zstdLevel;
+    this.diagnostics = b.diagnostics;
+  }
+
+  private static Path defaultSpoolDir(String serviceName) {
+    String safe = serviceName.replaceAll("[^A-Za-z0-9._-]", "_");
+    return Paths.get(System.getProperty("java.io.tmpdir"), "sluice-spool", safe);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Collector addresses, tried in order; the shipper moves to the next one after a failed connection. */
+  public List<Endpoint> endpoints() { return endpoints; }
+  /** {@code service.name}; default {@code unknown_service:java}. */
+  public String serviceName() { return serviceName; }
+  /** Resource attributes sent once per stream and batch, besides {@code service.name}. */
+  public Map<String, String> resourceAttributes() { return resourceAttributes; }
+  public String tenant() { return tenant; }
+  public String credentials() { return credentials; }
+  /** Stable client id; null means "the one stored in the spool, created at first start". */
+  public String clientId() { return clientId; }
+  /** RocksDB spool directory; one pipeline per directory (RocksDB locks it). */
+  public Path spoolDir() { return spoolDir; }
+  /** Byte cap of the spool's compressed batches; at the cap, {@link #whenFull()} decides. Default 256 MiB. */
+  public long spoolMaxBytes() { return spoolMaxBytes; }
+  /** Policy when the queue or the spool is full. Default {@link WhenFull#DROP_OLDEST}. */
+  public WhenFull whenFull() { return whenFull; }
+  /** How long {@link WhenFull#BLOCK} waits for room before it drops the newest. Default 1 s. */
+  public Duration blockTimeout() { return blockTimeout; }
+  public FsyncPolicy fsync() { return fsync; }
+  /** Bound of the hand-off queue in records. Default 65,536; rounded up to a power of two. */
+  public int queueMaxRecords() { return queueMaxRecords; }
+  /** Bound of the hand-off queue in encoded bytes. Default 64 MiB. */
+  public long queueMaxBytes() { return queueMaxBytes; }
+  /** A record larger than this (encoded) is dropped as {@code TOO_LARGE}. Default 4 MiB. */
+  public int maxRecordBytes() { return maxRecordBytes; }
+  /** A batch is cut at this many records. Default 2,048. */
+  public int batchMaxRecords() { return batchMaxRecords; }
+  /** A batch is cut at this many encoded (uncompressed) bytes. Default 1 MiB. */
+  public int batchMaxBytes() { return batchMaxBytes; }
+  /** A non-empty batch is cut at the latest this long after its first record. Default 200 ms. */
+  public Duration linger() { return linger; }
+  /** Batches sent and not yet acknowledged, at most. Default 32. */
+  public int maxInFlightBatches() { return maxInFlightBatches; }
+  public Duration reconnectMin() { return reconnectMin; }
+  public Duration reconnectMax() { return reconnectMax; }
+  /** {@link Pipeline#close()} returns within about this long. Default 5 s. */
+  public Duration closeTimeout() { return closeTimeout; }
+  public int zstdLevel() { return zstdLevel; }
+  public Diagnostics diagnostics() { return diagnostics; }
+
+  /** A validating builder; {@link #build()} throws {@link ConfigException} naming the first wrong key. */
+  public static final class Builder {
+    private final List<Endpoint> endpoints = new ArrayList<>(List.of(new Endpoint("127.0.0.1", 4417)));
+    private String serviceName = "unknown_service:java";
+    private final Map<String, String> resourceAttributes = new LinkedHashMap<>();
+    private String tenant = "";
+    private String credentials = "";
+    private String clientId;
+    private Path spoolDir;
+    private long spoolMaxBytes = 256L << 20;
+    private WhenFull whenFull = WhenFull.DROP_OLDEST;
+    private long blockTimeoutMs = 1000;
+    private FsyncPolicy fsync = FsyncPolicy.NEVER;
+    private int queueMaxRecords = 65_536;
+    private long queueMaxBytes = 64L << 20;
+    private int maxRecordBytes = 4 << 20;
+    private int batchMaxRecords = 2048;
+    private int batchMaxBytes = 1 << 20;
+    private long lingerMs = 200;
+    private int maxInFlightBatches = 32;
+    private long reconnectMinMs = 100;
+    private long reconnectMaxMs = 10_000;
+    private long closeTimeoutMs = 5000;
+    private int zstdLevel = 3;
+    private Diagnostics diagnostics = Diagnostics.STDERR;
+
+    private Builder() {}
+
+    /** One or more {@code host:port}, comma-separated. */
+    public Builder endpoint(String value) {
+      endpoints.clear();
+      for (String part : require("endpoint", value).split(",")) {
+        String p = part.trim();
+        if (p.isEmpty()) continue;
+        int colon = p.lastIndexOf(':');
+        if (colon <= 0 || colon == p.length() - 1) {
+          throw new ConfigException("endpoint", "\"" + p + "\" is not host:port; write e.g. collector.example:4417");
+        }
+        String host = p.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port = (int) parseLong("endpoint", p.substring(colon + 1), 1, 65535);
+        endpoints.add(new Endpoint(host, port));
+      }
+      if (endpoints.isEmpty()) throw new ConfigException("endpoint", "is empty; write e.g. 127.0.0.1:4417");
+      return this;
+    }
+
+    public Builder serviceName(String v) { serviceName = require("serviceName", v); return this; }
+    public Builder resourceAttribute(String key, String value) { resourceAttributes.put(require("resourceAttributes", key), value == null ? "" : value); return this; }
+
+    /** {@code k1=v1,k2=v2}. */
+    public Builder resourceAttributes(String list) {
+      for (String pair : require("resourceAttributes", list).split(",")) {
+        String p = pair.trim();
+        if (p.isEmpty()) continue;
+        int eq = p.indexOf('=');
+        if (eq <= 0) throw new ConfigException("resourceAttributes", "\"" + p + "\" is not key=value; write e.g. deployment.environment=prod,team=payments");
+        resourceAttribute(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
+      }
+      return this;
+    }
+
+    public Builder tenant(String v) { tenant = v == null ? "" : v; return this; }
+    public Builder credentials(String v) { credentials = v == null ? "" : v; return this; }
+    public Builder clientId(String v) { clientId = (v == null || v.isBlank()) ? null : v.trim(); return this; }
+    public Builder spoolDir(Path v) { spoolDir = v; return this; }
+    public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
+    public Builder whenFull(WhenFull v) { whenFull = v; return this; }
+    public Builder blockTimeoutMs(long v) { blockTimeoutMs = v; return this; }
+    public Builder fsync(FsyncPolicy v) { fsync = v; return this; }
+    public Builder queueMaxRecords(int v) { queueMaxRecords = v; return this; }
+    public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
+    public Builder maxRecordBytes(int v) { maxRecordBytes = v; return this; }
+    public Builder batchMaxRecords(int v) { batchMaxRecords = v; return this; }
+    public Builder batchMaxBytes(int v) { batchMaxBytes = v; return this; }
+    public Builder lingerMs(long v) { lingerMs = v; return this; }
+    public Builder maxInFlightBatches(int v) { maxInFlightBatches = v; return this; }
+    public Builder reconnectMinMs(long v) { reconnectMinMs = v; return this; }
+    public Builder reconnectMaxMs(long v) { reconnectMaxMs = v; return this; }
+    public Builder closeTimeoutMs(long v) { closeTimeoutMs = v; return this; }
+    public Builder zstdLevel(int v) { zstdLevel = v; return this; }
+    public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
+
+    /**
+     * Sets one setting from text, as written in logback.xml, log4j2.xml, YAML or a flag. Sizes accept {@code KiB},
+     * {@code MiB}, {@code GiB} suffixes ({@code 64MiB}, {@code 512k}); durations are milliseconds or take
+     * {@code ms}, {@code s}, {@code m} suffixes.
+     *
+     * @throws ConfigException naming the key when it is unknown or its value is wrong
+     */
+    public Builder set(String key, String value) {
+      switch (key) {
+        case "endpoint", "endpoints" -> endpoint(value);
+        case "serviceName" -> serviceName(value);
+        case "resourceAttributes" -> resourceAttributes(value);
+        case "tenant" -> tenant(value);
+        case "credentials" -> credentials(value);
+        case "clientId" -> clientId(value);
+        case "spoolDir" -> spoolDir(Paths.get(require(key, value)));
+        case "spoolMaxBytes" -> spoolMaxBytes(parseSize(key, value, 1L << 20, Long.MAX_VALUE));
+        case "whenFull" -> {
+          WhenFull w = WhenFull.parse(value);
+          if (w == null) throw new ConfigException(key, "\"" + value + "\" is not a policy; write drop-oldest, drop-newest or block");
+          whenFull(w);
+        }
+        case "blockTimeoutMs" -> blockTimeoutMs(parseDurationMs(key, value));
+        case "fsync" -> {
+          FsyncPolicy f = FsyncPolicy.parse(value);
+          if (f == null) throw new ConfigException(key, "\"" + value + "\" is not a policy; write never or every-batch");
+          fsync(f);
+        }
+        case "queueMaxRecords" -> queueMaxRecords((int) parseSize(key, value, 16, 1 << 24));
+        case "queueMaxBytes" -> queueMaxBytes(parseSize(key, value, 64 << 10, Long.MAX_VALUE));
+        case "maxRecordBytes" -> maxRecordBytes((int) parseSize(key, value, 1 << 10, Integer.MAX_VALUE));
+        case "batchMaxRecords" -> batchMaxRecords((int) parseSize(key, value, 1, 1 << 20));
+        case "batchMaxBytes" -> batchMaxBytes((int) parseSize(key, value, 1 << 10, 64 << 20));
+        case "lingerMs" -> lingerMs(parseDurationMs(key, value));
+        case "maxInFlightBatches" -> maxInFlightBatches((int) parseLong(key, value, 1, 4096));
+        case "reconnectMinMs" -> reconnectMinMs(parseDurationMs(key, value));
+        case "reconnectMaxMs" -> reconnectMaxMs(parseDurationMs(key, value));
+        case "closeTimeoutMs" -> closeTimeoutMs(parseDurationMs(key, value));
+        case "zstdLevel" -> zstdLevel((int) parseLong(key, value, -7, 22));
+        default -> throw new ConfigException(key, "unknown setting; known settings are " + String.join(", ", KEYS));
+      }
+      return this;
+    }
+
+    /** Validates every bound and builds. */
+    public PipelineConfig build() {
+      check("spoolMaxBytes", spoolMaxBytes >= (1L << 20), "must be at least 1MiB, was " + spoolMaxBytes);
+      check("blockTimeoutMs", blockTimeoutMs >= 0, "must be >= 0, was " + blockTimeoutMs);
+      check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24), "must be in [16, 16777216], was " + queueMaxRecords);
+      check("queueMaxBytes", queueMaxBytes >= maxRecordBytes, "must be at least maxRecordBytes (" + maxRecordBytes + "), was " + queueMaxBytes);
+      check("maxRecordBytes", maxRecordBytes >= 1024, "must be at least 1KiB, was " + maxRecordBytes);
+      check("batchMaxRecords", batchMaxRecords >= 1, "must be >= 1, was " + batchMaxRecords);
+      check("batchMaxBytes", batchMaxBytes >= 1024, "must be at least 1KiB, was " + batchMaxBytes);
+      check("spoolMaxBytes", spoolMaxBytes >= 2L * batchMaxBytes, "must hold at least two batches (2 x batchMaxBytes = " + 2L * batchMaxBytes + "), was " + spoolMaxBytes);
+      check("lingerMs", lingerMs >= 0 && lingerMs <= 60_000, "must be in [0, 60000] ms, was " + lingerMs);
+      check("maxInFlightBatches", maxInFlightBatches >= 1, "must be >= 1, was " + maxInFlightBatches);
+      check("reconnectMinMs", reconnectMinMs >= 1, "must be >= 1 ms, was " + reconnectMinMs);
+      check("reconnectMaxMs", reconnectMaxMs >= reconnectMinMs, "must be >= reconnectMinMs (" + reconnectMinMs + "), was " + reconnectMaxMs);
+      check("closeTimeoutMs", closeTimeoutMs >= 0, "must be >= 0, was " + closeTimeoutMs);
+      check("zstdLevel", zstdLevel >= -7 && zstdLevel <= 22, "must be in [-7, 22], was " + zstdLevel);
+      check("whenFull", whenFull != null, "is required; write drop-oldest, drop-newest or block");
+      check("fsync", fsync != null, "is required; write never or every-batch");
+      return new PipelineConfig(this);
+    }
+
+    private static void check(String key, boolean ok, String message) {
+      if (!ok) throw new ConfigException(key, message);
+    }
+
+    private static String require(String key, String value) {
+      if (value == null || value.isBlank()) throw new ConfigException(key, "is empty; give it a value");
+      return value.trim();
+    }
+  }
+
+  /** Every key {@link Builder#set} accepts. */
+  public static final List<String> KEYS = List.of(
+      "endpoint", "serviceName", "resourceAttributes", "tenant", "credentials", "clientId", "spoolDir",
+      "spoolMaxBytes", "whenFull", "blockTimeoutMs", "fsync", "queueMaxRecords", "queueMaxBytes", "maxRecordBytes",
+      "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
+      "closeTimeoutMs", "zstdLevel");
+
+  static long parseLong(String key, String value, long min, long max) {
+    String v = Builder.require(key, value);
+    long n;
+    try {
+      n = Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key, "\"" + v + "\" is not a whole number");
+    }
+    if (n < min || n > max) throw new ConfigException(key, n + " is out of range [" + min + ", " + max + "]");
+    return n;
+  }
+
+  /** Parses {@code 1048576}, {@code 1MiB}, {@code 1m}, {@code 512KiB}, {@code 2GiB}. */
+  static long parseSize(String key, String value, long min, long max) {
+    String v = Builder.require(key, value).toLowerCase(Locale.ROOT).replace("_", "");
+    long mult = 1;
+    String[][] units = {{"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"}, {"gb", "1073741824"},
+        {"mb", "1048576"}, {"kb", "1024"}, {"g", "1073741824"}, {"m", "1048576"}, {"k", "1024"}, {"b", "1"}};
+    for (String[] u : units) {
+      if (v.endsWith(u[0])) {
+        mult = Long.parseLong(u[1]);
+        v = v.substring(0, v.length() - u[0].length()).trim();
+        break;
+      }
+    }
+    long n;
+    try {
+      n = Math.multiplyExact(Long.parseLong(v), mult);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key, "\"" + value + "\" is not a size; write e.g. 65536, 64KiB or 256MiB");
+    }
+    if (n < min || n > max) throw new ConfigException(key, value + " is out of range [" + min + ", " + max + "] bytes");
+    return n;
+  }
+
+  /** Parses {@code 250}, {@code 250ms}, {@code 5s}, {@code 1m} into milliseconds. */
+  static long parseDurationMs(String key, String value) {
+    String v = Builder.require(key, value).toLowerCase(Locale.ROOT);
+    long mult = 1;
+    if (v.endsWith("ms")) {
+      v = v.substring(0, v.length() - 2);
+    } else if (v.endsWith("s")) {
+      mult = 1000;
+      v = v.substring(0, v.length() - 1);
+    } else if (v.endsWith("m")) {
+      mult = 60_000;
+      v = v.substring(0, v.length() - 1);
+    }
+    try {
+      long n = Math.multiplyExact(Long.parseLong(v.trim()), mult);
+      if (n < 0) throw new ConfigException(key, value + " is negative; give a duration >= 0");
+      return n;
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ConfigException(key, "\"" + value + "\" is not a duration; write e.g. 200, 200ms or 5s");
+    }
+  }
+}

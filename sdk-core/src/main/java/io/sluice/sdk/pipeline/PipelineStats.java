@@ -1,0 +1,64 @@
+package io.sluice.sdk.pipeline;
+
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * A consistent-enough snapshot of a pipeline's accounting. When the pipeline is quiet (nothing moving between
+ * stages) {@code appended == acknowledged + dropped() + pending()} holds exactly; tests assert it.
+ *
+ * @param appended records offered to the pipeline, accepted or not
+ * @param acknowledged records in batches the collector acknowledged
+ * @param dropped records dropped, by reason
+ * @param queued records in the hand-off queue
+ * @param batching records taken from the queue and not yet written to the spool
+ * @param spooled records in spooled batches not yet acknowledged (sent or not)
+ * @param spoolBytes bytes of the spooled batches (compressed)
+ * @param spoolBatches batches in the spool
+ * @param batchesSent batch sends, resends included
+ * @param batchesAcknowledged batches acknowledged
+ * @param reconnects stream (re)connections attempted after the first
+ * @param connected whether a stream to a collector is open now
+ */
+public record PipelineStats(
+    long appended,
+    long acknowledged,
+    Map<DropReason, Long> droppedByReason,
+    long queued,
+    long batching,
+    long spooled,
+    long spoolBytes,
+    long spoolBatches,
+    long batchesSent,
+    long batchesAcknowledged,
+    long reconnects,
+    boolean connected) {
+
+  public PipelineStats {
+    EnumMap<DropReason, Long> copy = new EnumMap<>(DropReason.class);
+    for (DropReason r : DropReason.values()) copy.put(r, droppedByReason.getOrDefault(r, 0L));
+    droppedByReason = Collections.unmodifiableMap(copy);
+  }
+
+  /** All dropped records, every reason. */
+  public long dropped() {
+    long sum = 0;
+    for (long v : droppedByReason.values()) sum += v;
+    return sum;
+  }
+
+  public long dropped(DropReason reason) {
+    return droppedByReason.get(reason);
+  }
+
+  /** Records accepted and not yet acknowledged or dropped: queued + batching + spooled. */
+  public long pending() {
+    return queued + batching + spooled;
+  }
+
+  /** Whether {@code appended == acknowledged + dropped + pending}. */
+  public boolean balanced() {
+    return appended == acknowledged + dropped() + pending();
+  }
+}

@@ -1,31 +1,457 @@
 package io.sluice.sdk.pipeline;
 
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.sluice.proto.v1.Hello;
+import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.batch.BatchPolicy;
+import io.sluice.sdk.batch.Batcher;
+import io.sluice.sdk.codec.BatchEncoder;
+import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.sdk.record.Values;
+import io.sluice.sdk.ship.GrpcShipper;
+import io.sluice.sdk.ship.Shipper;
+import io.sluice.sdk.spool.RocksDbSpool;
+import io.sluice.sdk.spool.Spool;
+import io.sluice.sdk.spool.SpoolEntry;
+import io.sluice.sdk.spool.SpoolException;
+import io.sluice.sdk.spool.WhenFull;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.jctools.queues.MpscArrayQueue;
 
-/** API stub: the implementation lands shortly. */
+/**
+ * The client pipeline: capture → bounded lock-free hand-off → one batching thread (batch, zstd, spool) → one
+ * shipping thread (window of unacknowledged batches over a gRPC stream). It owns two daemon threads,
+ * {@code sluice-batcher} and {@code sluice-shipper}, started by {@link #start} and stopped by {@link #close}.
+ *
+ * <p>Bounded: the hand-off queue by {@code queueMaxRecords} and {@code queueMaxBytes}, the open batch by
+ * {@code batchMaxBytes}, the spool by {@code spoolMaxBytes}, the window by {@code maxInFlightBatches}.
+ *
+ * <p>{@link #offer} is thread-safe, lock-free, does no I/O and never throws; it waits only under
+ * {@link WhenFull#BLOCK}. A batch leaves the spool only when the collector acknowledges it (or rejects it for good,
+ * or {@link WhenFull#DROP_OLDEST} evicts it, both counted).
+ */
 public final class Pipeline implements AutoCloseable {
-  private Pipeline() {}
+  private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long SHIP_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long ACK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long GO_AWAY_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
-  /** Opens the spool, starts the batcher and shipper threads; never waits on the network. */
+  private final PipelineConfig config;
+  private final Diagnostics diagnostics;
+  private final Spool spool;
+  private final Function<Hello, Shipper> shipperFactory;
+  private final MpscArrayQueue<LogRecord> queue;
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final BatchEncoder encoder;
+  private final Hello hello;
+
+  private final LongAdder appended = new LongAdder();
+  private final LongAdder acknowledged = new LongAdder();
+  private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
+  private final LongAdder batchesSent = new LongAdder();
+  private final LongAdder batchesAcknowledged = new LongAdder();
+  private final LongAdder reconnects = new LongAdder();
+  private volatile long batching;
+  private volatile boolean connected;
+
+  private final Thread batcherThread;
+  private final Thread shipperThread;
+  private volatile boolean closing;
+  private volatile boolean stopShipping;
+  private volatile boolean closed;
+  private final AutoCloseable metricsRegistration;
+
+  private Pipeline(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
+    this.config = config;
+    this.diagnostics = config.diagnostics();
+    this.spool = spool;
+    this.shipperFactory = shipperFactory;
+    for (DropReason r : DropReason.values()) dropped.put(r, new LongAdder());
+    this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
+    List<KeyValue> resource = new ArrayList<>();
+    resource.add(Values.kv("service.name", config.serviceName()));
+    for (Map.Entry<String, String> e : config.resourceAttributes().entrySet()) {
+      if (!e.getKey().equals("service.name")) resource.add(Values.kv(e.getKey(), e.getValue()));
+    }
+    this.encoder = new BatchEncoder(resource);
+    this.hello = Hello.newBuilder()
+        .setClientId(spool.clientId())
+        .setEpoch(spool.epoch())
+        .setTenant(config.tenant())
+        .setCredentials(config.credentials())
+        .addAllResource(resource)
+        .setProtocolVersion(1)
+        .build();
+    this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
+    this.shipperThread = SluiceThreads.newThread(new ShipLoop()::run, "sluice-shipper");
+    this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
+        ? config.openTelemetry() : GlobalOpenTelemetry.getOrNoop(), this::stats);
+  }
+
+  /**
+   * Opens the spool (shipping whatever a previous run left in it), starts the batcher and shipper threads. Never
+   * waits on the network.
+   *
+   * @throws SpoolException when the spool directory cannot be opened
+   */
   public static Pipeline start(PipelineConfig config) {
-    throw new UnsupportedOperationException("stub");
+    Spool spool = new RocksDbSpool(config.spoolDir(), config.spoolMaxBytes(), config.fsync(), config.clientId());
+    return start(config, spool, hello -> new GrpcShipper(config.endpoints(), hello));
   }
 
-  /** Hands a record to the pipeline from the caller's thread; false (and counted) when refused. Never throws. */
-  public boolean offer(LogRecord record) {
-    throw new UnsupportedOperationException("stub");
+  /** Starts over a given spool and shipper (tests, the agent). The pipeline closes both on {@link #close}. */
+  public static Pipeline start(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
+    Pipeline p = new Pipeline(config, spool, shipperFactory);
+    p.batcherThread.start();
+    p.shipperThread.start();
+    return p;
   }
 
-  public PipelineStats stats() {
-    throw new UnsupportedOperationException("stub");
-  }
-
-  /** Whether the current thread is one of Sluice's own (batcher, shipper, gRPC, netty): appenders ignore its events. */
+  /** Whether the current thread is one of Sluice's own (batcher, shipper, gRPC, Netty): appenders ignore its events. */
   public static boolean isInternalThread() {
+    return SluiceThreads.isInternal(Thread.currentThread());
+  }
+
+  public PipelineConfig config() {
+    return config;
+  }
+
+  /** The id and epoch this pipeline's batches carry, as sent in the stream's hello. */
+  public Hello hello() {
+    return hello;
+  }
+
+  // ---------------------------------------------------------------------------------------------- capture (caller)
+
+  /**
+   * Hands a record over from the caller's thread. Lock-free, no I/O; waits only under {@link WhenFull#BLOCK}, at
+   * most {@code blockTimeoutMs}. Returns false when the record was refused; the refusal is counted with a reason.
+   * Never throws.
+   */
+  public boolean offer(LogRecord record) {
+    appended.increment();
+    if (closing) {
+      dropped.get(DropReason.SHUTDOWN).increment();
+      return false;
+    }
+    int size = BatchEncoder.sizeInBatch(record);
+    if (size > config.maxRecordBytes()) {
+      dropped.get(DropReason.TOO_LARGE).increment();
+      return false;
+    }
+    if (tryEnqueue(record, size)) return true;
+    if (config.whenFull() == WhenFull.BLOCK) {
+      long deadline = System.nanoTime() + config.blockTimeout().toNanos();
+      while (System.nanoTime() < deadline && !closing) {
+        LockSupport.parkNanos(50_000);
+        if (tryEnqueue(record, size)) return true;
+      }
+    }
+    dropped.get(DropReason.QUEUE_FULL).increment();
     return false;
   }
 
-  /** Flushes to the spool and ships what it can within {@code closeTimeout}; what is left stays in the spool. */
+  private boolean tryEnqueue(LogRecord record, int size) {
+    if (queuedBytes.addAndGet(size) > config.queueMaxBytes()) {
+      queuedBytes.addAndGet(-size);
+      return false;
+    }
+    if (!queue.offer(record)) {
+      queuedBytes.addAndGet(-size);
+      return false;
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------- batch (sluice-batcher)
+
+  private void runBatcher() {
+    Batcher batcher = new Batcher(new BatchPolicy(config.batchMaxRecords(), config.batchMaxBytes(),
+        config.linger().toNanos()));
+    while (true) {
+      long now = System.nanoTime();
+      long taken = 0;
+      LogRecord r;
+      while ((r = queue.relaxedPoll()) != null) {
+        int size = BatchEncoder.sizeInBatch(r);
+        taken += size;
+        if (!batcher.fits(size)) flush(batcher);
+        batcher.add(r, size, now);
+        batching = batcher.recordCount();
+        if (batcher.ready(now)) {
+          queuedBytes.addAndGet(-taken);
+          taken = 0;
+          flush(batcher);
+          now = System.nanoTime();
+        }
+      }
+      if (taken > 0) queuedBytes.addAndGet(-taken);
+      if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher);
+      if (closing && queue.isEmpty() && batcher.isEmpty()) return;
+      if (stopShipping) {
+        // close() ran out of time: what is still here is counted as lost to the shutdown.
+        dropped.get(DropReason.SHUTDOWN).add(batcher.recordCount());
+        batcher.drain();
+        batching = 0;
+        return;
+      }
+      LockSupport.parkNanos(Math.min(IDLE_PARK_NANOS, batcher.nanosUntilDue(now)));
+    }
+  }
+
+  private void flush(Batcher batcher) {
+    int count = batcher.recordCount();
+    if (count == 0) return;
+    long recordsBytes = batcher.bytes();
+    List<LogRecord> records = batcher.drain();
+    try {
+      byte[] encoded = encoder.encode(records, recordsBytes);
+      byte[] compressed = ZstdCodec.compress(encoded, config.zstdLevel());
+      if (config.whenFull() == WhenFull.BLOCK && !spool.hasRoomFor(compressed.length)) {
+        long deadline = System.nanoTime() + config.blockTimeout().toNanos();
+        while (!spool.hasRoomFor(compressed.length) && System.nanoTime() < deadline && !stopShipping) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+      }
+      Spool.Append result = spool.append(count, encoded.length, compressed, config.whenFull());
+      if (!result.accepted()) dropped.get(DropReason.SPOOL_FULL).add(count);
+      for (SpoolEntry evicted : result.evicted()) dropped.get(DropReason.SPOOL_FULL).add(evicted.recordCount());
+    } catch (RuntimeException e) { // SpoolException (disk) or an encoding failure
+      dropped.get(DropReason.SPOOL_ERROR).add(count);
+      diagnostics.warn("could not spool a batch of " + count + " records", e);
+    } finally {
+      batching = 0;
+    }
+    LockSupport.unpark(shipperThread);
+  }
+
+  // ------------------------------------------------------------------------------------- ship (sluice-shipper)
+
+  private enum Kind { READY, ACK, NACK, GO_AWAY, CLOSED }
+
+  private record Event(long streamId, Kind kind, long sequence, boolean retryable, String reason, long retryAfterMs,
+      Throwable error) {}
+
+  /**
+   * The window: sends spooled batches in sequence order while the stream is ready and fewer than
+   * {@code maxInFlightBatches} are unacknowledged; on any stream failure, reconnects with backoff and resends every
+   * unacknowledged batch from the oldest. Runs on one thread; transport callbacks only enqueue events.
+   */
+  private final class ShipLoop {
+    private final java.util.concurrent.ConcurrentLinkedQueue<Event> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.TreeMap<Long, Long> inFlight = new java.util.TreeMap<>(); // sequence → sent at (nanos)
+    private final io.sluice.sdk.ship.Backoff backoff = new io.sluice.sdk.ship.Backoff(config.reconnectMin(), config.reconnectMax());
+    private Shipper shipper;
+    private Shipper.Stream stream;
+    private long streamId;
+    private long lastSent = -1;
+    private long nextAttemptAt = System.nanoTime();
+    private int endpointIndex;
+    private boolean opened;
+    private boolean draining;
+    private long drainingSince;
+    private boolean failingReported;
+
+    void run() {
+      try {
+        shipper = shipperFactory.apply(hello);
+        while (!stopShipping) {
+          processEvents();
+          long now = System.nanoTime();
+          if (stream == null && spool.batches() > 0 && now - nextAttemptAt >= 0) connect();
+          if (stream != null) {
+            Map.Entry<Long, Long> oldest = inFlight.firstEntry();
+            if (oldest != null && now - oldest.getValue() > ACK_TIMEOUT_NANOS) {
+              fail("no acknowledgement for batch " + oldest.getKey() + " in " + ACK_TIMEOUT_NANOS / 1_000_000_000 + " s", null, 0);
+            } else if (draining && (inFlight.isEmpty() || now - drainingSince > GO_AWAY_DRAIN_NANOS)) {
+              teardown("go-away drained");
+              endpointIndex++;
+              nextAttemptAt = now;
+            } else {
+              pump(now);
+            }
+          }
+          long park = stream == null ? Math.max(1, Math.min(SHIP_PARK_NANOS, nextAttemptAt - System.nanoTime())) : SHIP_PARK_NANOS;
+          if (events.isEmpty()) LockSupport.parkNanos(park);
+        }
+      } catch (RuntimeException e) {
+        diagnostics.warn("shipping stopped by an unexpected error; spooled batches stay for the next start", e);
+      } finally {
+        teardown("pipeline closed");
+        connected = false;
+        if (shipper != null) shipper.close();
+      }
+    }
+
+    private void connect() {
+      long id = ++streamId;
+      if (opened) reconnects.increment();
+      opened = true;
+      lastSent = -1;
+      inFlight.clear();
+      draining = false;
+      stream = shipper.open(endpointIndex, new Shipper.Listener() {
+        @Override public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
+        @Override public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
+        @Override public void onNack(long sequence, boolean retryable, String reason, long retryAfterMs) {
+          post(new Event(id, Kind.NACK, sequence, retryable, reason, retryAfterMs, null));
+        }
+        @Override public void onGoAway(String reason) { post(new Event(id, Kind.GO_AWAY, 0, false, reason, 0, null)); }
+        @Override public void onClosed(Throwable error) { post(new Event(id, Kind.CLOSED, 0, false, null, 0, error)); }
+      });
+      connected = true;
+    }
+
+    private void post(Event e) {
+      events.add(e);
+      LockSupport.unpark(shipperThread);
+    }
+
+    private void pump(long now) {
+      while (!draining && inFlight.size() < config.maxInFlightBatches() && stream.isReady()) {
+        long next = spool.nextAfter(lastSent);
+        if (next < 0) return;
+        lastSent = next;
+        SpoolEntry entry = spool.read(next);
+        if (entry == null) continue; // evicted or acknowledged meanwhile
+        stream.send(entry);
+        inFlight.put(next, now);
+        batchesSent.increment();
+      }
+    }
+
+    private void processEvents() {
+      Event e;
+      while ((e = events.poll()) != null) {
+        boolean current = e.streamId() == streamId && stream != null;
+        switch (e.kind()) {
+          case READY -> { }
+          case ACK -> {
+            // An ack from an older stream still means Kafka has the batch.
+            SpoolEntry gone = spool.remove(e.sequence());
+            if (gone != null) {
+              acknowledged.add(gone.recordCount());
+              batchesAcknowledged.increment();
+            }
+            if (current) inFlight.remove(e.sequence());
+            backoff.reset();
+            failingReported = false;
+          }
+          case NACK -> {
+            if (!e.retryable()) {
+              SpoolEntry gone = spool.remove(e.sequence());
+              if (gone != null) {
+                dropped.get(DropReason.REJECTED).add(gone.recordCount());
+                diagnostics.warn("collector rejected batch " + e.sequence() + " of " + gone.recordCount()
+                    + " records for good: " + e.reason(), null);
+              }
+              if (current) inFlight.remove(e.sequence());
+            } else if (current) {
+              fail("collector asked to retry batch " + e.sequence() + ": " + e.reason(), null, e.retryAfterMs());
+            }
+          }
+          case GO_AWAY -> {
+            if (current && !draining) {
+              draining = true;
+              drainingSince = System.nanoTime();
+            }
+          }
+          case CLOSED -> {
+            if (current) fail("stream to collector closed", e.error(), 0);
+          }
+        }
+      }
+    }
+
+    private void fail(String why, Throwable error, long retryAfterMs) {
+      teardown(why);
+      long delay = Math.max(retryAfterMs, backoff.nextDelayMs());
+      nextAttemptAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+      if (shipper != null && shipper.endpoints() > 1) endpointIndex++;
+      if (!failingReported) {
+        failingReported = true;
+        diagnostics.warn(why + "; spooling and retrying in " + delay + " ms", error);
+      }
+    }
+
+    private void teardown(String why) {
+      if (stream != null) {
+        try {
+          stream.cancel(why);
+        } catch (RuntimeException ignored) {
+          // the stream is going away either way
+        }
+      }
+      stream = null;
+      connected = false;
+      streamId++;
+      inFlight.clear();
+      lastSent = -1;
+      draining = false;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------ accounting
+
+  public PipelineStats stats() {
+    Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
+    for (Map.Entry<DropReason, LongAdder> e : dropped.entrySet()) drops.put(e.getKey(), e.getValue().sum());
+    return new PipelineStats(appended.sum(), acknowledged.sum(), drops, queue.size(), batching, spool.records(),
+        spool.bytes(), spool.batches(), batchesSent.sum(), batchesAcknowledged.sum(), reconnects.sum(), connected);
+  }
+
+  // ------------------------------------------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops taking records, writes everything queued to the spool, and keeps shipping until the spool is empty or
+   * {@code closeTimeoutMs} has passed; whatever is not acknowledged by then stays in the spool and is shipped on the
+   * next start with the same {@code spoolDir}. Returns within about {@code closeTimeoutMs} (plus up to 2 s to close
+   * connections). Idempotent.
+   */
   @Override
-  public void close() {}
+  public synchronized void close() {
+    if (closed) return;
+    long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+    closing = true;
+    LockSupport.unpark(batcherThread);
+    joinUntil(batcherThread, deadline);
+    while (spool.batches() > 0 && System.nanoTime() - deadline < 0 && shipperThread.isAlive()) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+    }
+    stopShipping = true;
+    LockSupport.unpark(batcherThread);
+    LockSupport.unpark(shipperThread);
+    joinUntil(batcherThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
+    joinUntil(shipperThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(3));
+    int stranded = 0;
+    while (queue.relaxedPoll() != null) stranded++;
+    dropped.get(DropReason.SHUTDOWN).add(stranded);
+    try {
+      metricsRegistration.close();
+    } catch (Exception ignored) {
+      // metrics are best effort
+    }
+    spool.close();
+    closed = true;
+  }
+
+  private static void joinUntil(Thread t, long deadlineNanos) {
+    long left = deadlineNanos - System.nanoTime();
+    if (left <= 0) return;
+    try {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

@@ -50,6 +50,7 @@ public final class PipelineConfig {
   private final Duration closeTimeout;
   private final int zstdLevel;
   private final Diagnostics diagnostics;
+  private final io.opentelemetry.api.OpenTelemetry openTelemetry;
 
   private PipelineConfig(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
@@ -75,6 +76,7 @@ public final class PipelineConfig {
     this.closeTimeout = Duration.ofMillis(b.closeTimeoutMs);
     this.zstdLevel = b.zstdLevel;
     this.diagnostics = b.diagnostics;
+    this.openTelemetry = b.openTelemetry;
   }
 
   private static Path defaultSpoolDir(String serviceName) {
@@ -125,6 +127,8 @@ public final class PipelineConfig {
   public Duration closeTimeout() { return closeTimeout; }
   public int zstdLevel() { return zstdLevel; }
   public Diagnostics diagnostics() { return diagnostics; }
+  /** Where the pipeline's meters go; null means {@code GlobalOpenTelemetry.getOrNoop()} at start. */
+  public io.opentelemetry.api.OpenTelemetry openTelemetry() { return openTelemetry; }
 
   /** A validating builder; {@link #build()} throws {@link ConfigException} naming the first wrong key. */
   public static final class Builder {
@@ -151,6 +155,7 @@ public final class PipelineConfig {
     private long closeTimeoutMs = 5000;
     private int zstdLevel = 3;
     private Diagnostics diagnostics = Diagnostics.STDERR;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
 
     private Builder() {}
 
@@ -208,6 +213,7 @@ public final class PipelineConfig {
     public Builder closeTimeoutMs(long v) { closeTimeoutMs = v; return this; }
     public Builder zstdLevel(int v) { zstdLevel = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
 
     /**
      * Sets one setting from text, as written in logback.xml, log4j2.xml, YAML or a flag. Sizes accept {@code KiB},

@@ -1,0 +1,51 @@
+package io.sluice.sdk.pipeline;
+
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.Meter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Publishes a pipeline's {@link PipelineStats} as OpenTelemetry asynchronous instruments, read at collection time
+ * (nothing is recorded on the hot path). Metric names are listed in docs/METRICS.md.
+ */
+final class PipelineMetrics {
+  static final AttributeKey<String> REASON = AttributeKey.stringKey("reason");
+
+  private PipelineMetrics() {}
+
+  static AutoCloseable register(OpenTelemetry otel, Supplier<PipelineStats> stats) {
+    Meter meter = otel.getMeter("io.sluice.sdk");
+    List<AutoCloseable> handles = new ArrayList<>();
+    handles.add(meter.counterBuilder("sluice.sdk.records.appended").setUnit("{record}")
+        .setDescription("Records offered to the pipeline")
+        .buildWithCallback(m -> m.record(stats.get().appended())));
+    handles.add(meter.counterBuilder("sluice.sdk.records.acknowledged").setUnit("{record}")
+        .setDescription("Records in batches the collector acknowledged")
+        .buildWithCallback(m -> m.record(stats.get().acknowledged())));
+    handles.add(meter.counterBuilder("sluice.sdk.records.dropped").setUnit("{record}")
+        .setDescription("Records dropped, by reason")
+        .buildWithCallback(m -> {
+          PipelineStats s = stats.get();
+          for (DropReason r : DropReason.values()) m.record(s.dropped(r), Attributes.of(REASON, r.name()));
+        }));
+    handles.add(meter.upDownCounterBuilder("sluice.sdk.records.pending").setUnit("{record}")
+        .setDescription("Records accepted and not yet acknowledged or dropped")
+        .buildWithCallback(m -> m.record(stats.get().pending())));
+    handles.add(meter.upDownCounterBuilder("sluice.sdk.spool.bytes").setUnit("By")
+        .setDescription("Compressed bytes in the spool")
+        .buildWithCallback(m -> m.record(stats.get().spoolBytes())));
+    handles.add(meter.counterBuilder("sluice.sdk.batches.sent").setUnit("{batch}")
+        .setDescription("Batch sends, resends included")
+        .buildWithCallback(m -> m.record(stats.get().batchesSent())));
+    handles.add(meter.counterBuilder("sluice.sdk.reconnects").setUnit("{stream}")
+        .setDescription("Streams opened after the first")
+        .buildWithCallback(m -> m.record(stats.get().reconnects())));
+    return () -> {
+      for (AutoCloseable h : handles) h.close();
+    };
+  }
+}

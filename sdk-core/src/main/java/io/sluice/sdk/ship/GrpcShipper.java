@@ -1,0 +1,151 @@
+package io.sluice.sdk.ship;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.sluice.proto.v1.Batch;
+import io.sluice.proto.v1.ClientFrame;
+import io.sluice.proto.v1.Codec;
+import io.sluice.proto.v1.Hello;
+import io.sluice.proto.v1.IngestServiceGrpc;
+import io.sluice.proto.v1.ServerFrame;
+import io.sluice.sdk.pipeline.PipelineConfig.Endpoint;
+import io.sluice.sdk.pipeline.SluiceThreads;
+import io.sluice.sdk.spool.SpoolEntry;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link Shipper} over gRPC ({@code sluice.v1.IngestService/Stream}), plaintext, one channel per endpoint made
+ * on first use. All of its threads (Netty's event loop and gRPC's callback executor) are Sluice threads, so nothing
+ * they log re-enters an appender. Flow control is the transport's: {@link Stream#isReady()} is gRPC's.
+ */
+public final class GrpcShipper implements Shipper {
+  private final List<Endpoint> endpoints;
+  private final Hello hello;
+  private final ManagedChannel[] channels;
+  private final EventLoopGroup eventLoop;
+  private final ExecutorService executor;
+
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello) {
+    if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
+    this.endpoints = List.copyOf(endpoints);
+    this.hello = hello;
+    this.channels = new ManagedChannel[endpoints.size()];
+    this.eventLoop = new NioEventLoopGroup(1, SluiceThreads.factory("sluice-netty"));
+    this.executor = Executors.newSingleThreadExecutor(SluiceThreads.factory("sluice-grpc"));
+  }
+
+  private synchronized ManagedChannel channel(int index) {
+    ManagedChannel c = channels[index];
+    if (c == null) {
+      Endpoint e = endpoints.get(index);
+      c = NettyChannelBuilder.forAddress(e.host(), e.port())
+          .usePlaintext()
+          .eventLoopGroup(eventLoop)
+          .channelType(NioSocketChannel.class)
+          .executor(executor)
+          .offloadExecutor(executor)
+          .keepAliveTime(30, TimeUnit.SECONDS)
+          .keepAliveTimeout(10, TimeUnit.SECONDS)
+          .maxInboundMessageSize(1 << 20)
+          .build();
+      channels[index] = c;
+    }
+    return c;
+  }
+
+  @Override
+  public int endpoints() {
+    return endpoints.size();
+  }
+
+  @Override
+  public Stream open(int endpointIndex, Listener listener) {
+    ManagedChannel ch = channel(Math.floorMod(endpointIndex, endpoints.size()));
+    GrpcStream s = new GrpcStream(listener);
+    IngestServiceGrpc.newStub(ch).stream(s);
+    s.requests.onNext(ClientFrame.newBuilder().setHello(hello).build());
+    return s;
+  }
+
+  private static final class GrpcStream implements Stream, ClientResponseObserver<ClientFrame, ServerFrame> {
+    private final Listener listener;
+    private volatile ClientCallStreamObserver<ClientFrame> requests;
+
+    GrpcStream(Listener listener) {
+      this.listener = listener;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<ClientFrame> requestStream) {
+      this.requests = requestStream;
+      requestStream.setOnReadyHandler(listener::onReady);
+    }
+
+    @Override
+    public boolean isReady() {
+      return requests.isReady();
+    }
+
+    @Override
+    public void send(SpoolEntry batch) {
+      requests.onNext(ClientFrame.newBuilder().setBatch(Batch.newBuilder()
+              .setSequence(batch.sequence())
+              .setCodec(Codec.CODEC_ZSTD)
+              .setPayload(UnsafeByteOperations.unsafeWrap(batch.payload()))
+              .setRecordCount(batch.recordCount())
+              .setUncompressedSize(batch.uncompressedSize()))
+          .build());
+    }
+
+    @Override
+    public void cancel(String why) {
+      requests.cancel(why, null);
+    }
+
+    @Override
+    public void onNext(ServerFrame frame) {
+      switch (frame.getFrameCase()) {
+        case ACK -> listener.onAck(frame.getAck().getSequence());
+        case NACK -> listener.onNack(frame.getNack().getSequence(), frame.getNack().getRetryable(),
+            frame.getNack().getReason(), frame.getNack().getRetryAfterMs());
+        case GO_AWAY -> listener.onGoAway(frame.getGoAway().getReason());
+        default -> { } // credit: gRPC's own flow control already paces the stream
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      listener.onClosed(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      listener.onClosed(null);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel c : channels) {
+      if (c != null) c.shutdownNow();
+    }
+    try {
+      for (ManagedChannel c : channels) {
+        if (c != null) c.awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    executor.shutdownNow();
+    eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,59 @@
+package io.sluice.sdk.spool;
+
+import java.util.List;
+
+/**
+ * Durable, ordered store of compressed batches awaiting acknowledgement. Bounded by a byte cap. A batch gets the
+ * next sequence number when appended and leaves only through {@link #remove} (acknowledged or rejected) or as the
+ * victim of {@link WhenFull#DROP_OLDEST}. Thread-safe: one appending thread and one shipping thread may use it at
+ * once. Never blocks on anything but the disk; waiting for room is the caller's business.
+ */
+public interface Spool extends AutoCloseable {
+
+  /**
+   * The outcome of {@link #append}.
+   *
+   * @param sequence the new batch's sequence, or -1 when it was refused for lack of room
+   * @param evicted batches deleted to make room (only under {@link WhenFull#DROP_OLDEST})
+   */
+  record Append(long sequence, List<SpoolEntry> evicted) {
+    public boolean accepted() {
+      return sequence >= 0;
+    }
+  }
+
+  /** Stable id of this spool's client, created with the spool. */
+  String clientId();
+
+  /** Chosen at random when the spool is created anew; with {@link #clientId()} it scopes sequence numbers. */
+  long epoch();
+
+  /**
+   * Stores a batch under the next sequence number. When the cap would be exceeded: {@link WhenFull#DROP_OLDEST}
+   * evicts the oldest batches (reported in the result), anything else refuses.
+   *
+   * @throws SpoolException when the disk write fails
+   */
+  Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull);
+
+  /** Whether a payload of this size fits now without evicting anything. */
+  boolean hasRoomFor(long payloadBytes);
+
+  /** The batch with this sequence, or null when it is gone. */
+  SpoolEntry read(long sequence);
+
+  /** The smallest sequence greater than {@code after} still in the spool, or -1. Use -1 to get the first. */
+  long nextAfter(long after);
+
+  /** Deletes a batch; returns it (without payload) or null when it was already gone. */
+  SpoolEntry remove(long sequence);
+
+  long bytes();
+
+  long batches();
+
+  long records();
+
+  @Override
+  void close();
+}

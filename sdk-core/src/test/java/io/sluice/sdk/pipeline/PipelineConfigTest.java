@@ -1,0 +1,59 @@
+package io.sluice.sdk.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.sdk.spool.WhenFull;
+import org.junit.jupiter.api.Test;
+
+class PipelineConfigTest {
+  @Test
+  void parsesEverySettingFromText() {
+    PipelineConfig c = PipelineConfig.builder()
+        .set("endpoint", "a:1, b:2")
+        .set("serviceName", "checkout")
+        .set("resourceAttributes", "team=payments, env=prod")
+        .set("spoolMaxBytes", "512MiB")
+        .set("queueMaxBytes", "8m")
+        .set("whenFull", "drop-newest")
+        .set("lingerMs", "2s")
+        .set("closeTimeoutMs", "250ms")
+        .set("fsync", "every-batch")
+        .build();
+    assertThat(c.endpoints()).extracting(Object::toString).containsExactly("a:1", "b:2");
+    assertThat(c.serviceName()).isEqualTo("checkout");
+    assertThat(c.resourceAttributes()).containsEntry("team", "payments").containsEntry("env", "prod");
+    assertThat(c.spoolMaxBytes()).isEqualTo(512L << 20);
+    assertThat(c.queueMaxBytes()).isEqualTo(8L << 20);
+    assertThat(c.whenFull()).isEqualTo(WhenFull.DROP_NEWEST);
+    assertThat(c.linger().toMillis()).isEqualTo(2000);
+    assertThat(c.closeTimeout().toMillis()).isEqualTo(250);
+  }
+
+  @Test
+  void everyListedKeyIsKnownAndABadValueNamesIt() {
+    assertThat(PipelineConfig.KEYS).hasSize(22);
+    for (String key : PipelineConfig.KEYS) {
+      try {
+        PipelineConfig.builder().set(key, "x?");
+      } catch (ConfigException e) {
+        assertThat(e.key()).isEqualTo(key);
+        assertThat(e.getMessage()).doesNotContain("unknown setting");
+      }
+    }
+  }
+
+  @Test
+  void errorsNameTheKeyAndTheFix() {
+    assertThatThrownBy(() -> PipelineConfig.builder().set("spoolMaxBytes", "lots"))
+        .hasMessageStartingWith("spoolMaxBytes:").hasMessageContaining("256MiB");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "nohost"))
+        .hasMessageStartingWith("endpoint:").hasMessageContaining("host:port");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("whenFull", "sometimes"))
+        .hasMessageContaining("drop-oldest, drop-newest or block");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("spoolMaxBytse", "1"))
+        .hasMessageStartingWith("spoolMaxBytse: unknown setting");
+    assertThatThrownBy(() -> PipelineConfig.builder().reconnectMinMs(500).reconnectMaxMs(100).build())
+        .hasMessageStartingWith("reconnectMaxMs:");
+  }
+}

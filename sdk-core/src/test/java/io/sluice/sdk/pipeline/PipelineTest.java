@@ -1,0 +1,229 @@
+package io.sluice.sdk.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.spool.WhenFull;
+import io.sluice.sdk.testkit.Records;
+import io.sluice.sdk.testkit.TestCollector;
+import io.sluice.sdk.testkit.TestCollector.Answer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole client pipeline against a real gRPC collector on 127.0.0.1 and a real RocksDB spool. */
+class PipelineTest {
+  @TempDir Path dir;
+  TestCollector collector;
+
+  @BeforeEach
+  void startCollector() {
+    collector = new TestCollector();
+  }
+
+  @AfterEach
+  void stopCollector() {
+    collector.close();
+  }
+
+  private PipelineConfig.Builder config() {
+    return PipelineConfig.builder()
+        .endpoint(collector.endpoint())
+        .serviceName("pipeline-test")
+        .spoolDir(dir.resolve("spool"))
+        .lingerMs(20)
+        .reconnectMinMs(20)
+        .reconnectMaxMs(200)
+        .diagnostics(Diagnostics.NONE);
+  }
+
+  private static Set<Long> numbers(TestCollector c) {
+    Set<Long> out = new HashSet<>();
+    for (TestCollector.Received r : c.received()) out.add(Records.numberOf(r.record()));
+    return out;
+  }
+
+  private static Set<Long> range(long n) {
+    Set<Long> s = new HashSet<>();
+    for (long i = 0; i < n; i++) s.add(i);
+    return s;
+  }
+
+  @Test
+  void deliversEveryRecordExactlyOnceWhenNothingFails() {
+    try (Pipeline p = Pipeline.start(config().build())) {
+      for (int i = 0; i < 20_000; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 20_000);
+      PipelineStats s = p.stats();
+      assertThat(s.balanced()).isTrue();
+      assertThat(s.dropped()).isZero();
+      assertThat(s.pending()).isZero();
+      assertThat(s.spoolBytes()).isZero();
+    }
+    assertThat(numbers(collector)).isEqualTo(range(20_000));
+    assertThat(collector.duplicates()).isZero();
+  }
+
+  @Test
+  void helloCarriesTheSpoolIdentityAndResource() {
+    try (Pipeline p = Pipeline.start(config().resourceAttribute("team", "payments").build())) {
+      p.offer(Records.numbered(1));
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().acknowledged() == 1);
+      assertThat(collector.hellos()).isNotEmpty();
+      var hello = collector.hellos().get(0);
+      assertThat(hello.getClientId()).isEqualTo(p.hello().getClientId()).isNotBlank();
+      assertThat(hello.getEpoch()).isEqualTo(p.hello().getEpoch());
+      assertThat(hello.getResourceList()).anySatisfy(kv -> {
+        assertThat(kv.getKey()).isEqualTo("team");
+        assertThat(kv.getValue().getStringValue()).isEqualTo("payments");
+      });
+    }
+  }
+
+  @Test
+  void spoolsWhileTheCollectorIsDownAndShipsEverythingWhenItReturns() {
+    collector.stop();
+    try (Pipeline p = Pipeline.start(config().build())) {
+      for (int i = 0; i < 5_000; i++) p.offer(Records.numbered(i));
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().spooled() == 5_000);
+      assertThat(p.stats().acknowledged()).isZero();
+      assertThat(p.stats().spoolBytes()).isPositive();
+      collector.restart();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 5_000);
+      assertThat(p.stats().balanced()).isTrue();
+      assertThat(p.stats().reconnects()).isPositive();
+    }
+    assertThat(numbers(collector)).isEqualTo(range(5_000));
+  }
+
+  @Test
+  void collectorDyingMidStreamLosesNothing() {
+    AtomicInteger seen = new AtomicInteger();
+    collector.respond(b -> seen.incrementAndGet() == 5 ? Answer.KILL_STREAM : Answer.ACK);
+    try (Pipeline p = Pipeline.start(config().batchMaxRecords(100).build())) {
+      for (int i = 0; i < 10_000; i++) p.offer(Records.numbered(i));
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 10_000);
+      assertThat(p.stats().balanced()).isTrue();
+    }
+    assertThat(numbers(collector)).isEqualTo(range(10_000));
+  }
+
+  @Test
+  void closeLeavesUnsentBatchesInTheSpoolAndTheNextStartShipsThem() {
+    collector.stop();
+    Pipeline first = Pipeline.start(config().closeTimeoutMs(300).build());
+    for (int i = 0; i < 3_000; i++) first.offer(Records.numbered(i));
+    long started = System.nanoTime();
+    first.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    PipelineStats afterClose = first.stats();
+    assertThat(afterClose.spooled()).isEqualTo(3_000);
+    assertThat(afterClose.balanced()).isTrue();
+
+    collector.restart();
+    try (Pipeline second = Pipeline.start(config().build())) {
+      assertThat(second.hello().getClientId()).isEqualTo(first.hello().getClientId());
+      assertThat(second.hello().getEpoch()).isEqualTo(first.hello().getEpoch());
+      await().atMost(Duration.ofSeconds(30)).until(() -> second.stats().acknowledged() == 3_000);
+    }
+    assertThat(numbers(collector)).isEqualTo(range(3_000));
+  }
+
+  @Test
+  void closeIsBoundedByTheTimeoutWhenTheCollectorNeverAnswers() {
+    collector.respond(b -> Answer.SILENT);
+    Pipeline p = Pipeline.start(config().closeTimeoutMs(500).build());
+    for (int i = 0; i < 1_000; i++) p.offer(Records.numbered(i));
+    long started = System.nanoTime();
+    p.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+    assertThat(p.stats().spooled()).isEqualTo(1_000);
+    assertThat(p.offer(Records.numbered(1))).isFalse();
+    assertThat(p.stats().dropped(DropReason.SHUTDOWN)).isEqualTo(1);
+    assertThat(p.stats().balanced()).isTrue();
+  }
+
+  @Test
+  void retryableNackIsResentAndPermanentNackIsCountedAsRejected() {
+    AtomicInteger calls = new AtomicInteger();
+    collector.respond(b -> {
+      int n = calls.incrementAndGet();
+      if (b.getSequence() == 1 && n < 3) return Answer.NACK_RETRYABLE;
+      if (b.getSequence() == 2) return Answer.NACK_PERMANENT;
+      return Answer.ACK;
+    });
+    try (Pipeline p = Pipeline.start(config().batchMaxRecords(10).lingerMs(5000).build())) {
+      for (int i = 0; i < 10; i++) p.offer(Records.numbered(i));
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().acknowledged() == 10);
+      for (int i = 10; i < 20; i++) p.offer(Records.numbered(i));
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().dropped(DropReason.REJECTED) == 10);
+      assertThat(p.stats().balanced()).isTrue();
+    }
+    assertThat(numbers(collector)).isEqualTo(range(10));
+  }
+
+  @Test
+  void fullQueueRefusesAndCountsWithoutBlockingTheCaller() {
+    collector.stop();
+    // A spool of 1 MiB with drop-newest and a 16-record queue: most of 50k records must be refused, each counted.
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).batchMaxBytes(64 << 10).spoolMaxBytes(1 << 20)
+        .whenFull(WhenFull.DROP_NEWEST).closeTimeoutMs(200).build())) {
+      int accepted = 0;
+      for (int i = 0; i < 50_000; i++) {
+        if (p.offer(Records.numbered(i, 200))) accepted++;
+      }
+      int acceptedFinal = accepted;
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().queued() == 0 && p.stats().batching() == 0);
+      PipelineStats s = p.stats();
+      assertThat(s.appended()).isEqualTo(50_000);
+      assertThat(s.dropped(DropReason.QUEUE_FULL)).isEqualTo(50_000 - acceptedFinal);
+      assertThat(s.balanced()).isTrue();
+    }
+  }
+
+  @Test
+  void dropOldestKeepsTheSpoolUnderItsCapAndCountsEvictions() {
+    collector.stop();
+    try (Pipeline p = Pipeline.start(config().batchMaxBytes(64 << 10).spoolMaxBytes(1 << 20).zstdLevel(-7)
+        .whenFull(WhenFull.DROP_OLDEST).closeTimeoutMs(100).build())) {
+      java.util.Random random = new java.util.Random(1);
+      for (int i = 0; i < 20_000; i++) {
+        // incompressible bodies so the cap is reached quickly
+        byte[] noise = new byte[300];
+        random.nextBytes(noise);
+        LogRecord r = Records.numbered(i).toBuilder().setBody(io.sluice.sdk.record.Values.of(noise)).build();
+        while (!p.offer(r)) Thread.onSpinWait();
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> p.stats().queued() == 0 && p.stats().batching() == 0);
+      PipelineStats s = p.stats();
+      assertThat(s.spoolBytes()).isLessThanOrEqualTo(1 << 20);
+      assertThat(s.dropped(DropReason.SPOOL_FULL)).isPositive();
+      assertThat(s.balanced()).isTrue();
+    }
+  }
+
+  @Test
+  void tooLargeRecordIsRefusedAndCounted() {
+    try (Pipeline p = Pipeline.start(config().maxRecordBytes(2048).build())) {
+      assertThat(p.offer(Records.numbered(1, 4096))).isFalse();
+      assertThat(p.stats().dropped(DropReason.TOO_LARGE)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void pipelineThreadsAreMarkedInternal() throws Exception {
+    assertThat(Pipeline.isInternalThread()).isFalse();
+    java.util.concurrent.atomic.AtomicBoolean internal = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread t = SluiceThreads.newThread(() -> internal.set(Pipeline.isInternalThread()), "sluice-test");
+    t.start();
+    t.join();
+    assertThat(internal).isTrue();
+  }
+}

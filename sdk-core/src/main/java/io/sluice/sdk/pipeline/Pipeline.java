@@ -42,32 +42,24 @@ import org.jctools.queues.MpscArrayQueue;
  */
 public final class Pipeline implements AutoCloseable {
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-  private static final long SHIP_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  private static final long ACK_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
-  private static final long GO_AWAY_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final PipelineConfig config;
   private final Diagnostics diagnostics;
   private final Spool spool;
-  private final Function<Hello, Shipper> shipperFactory;
   private final MpscArrayQueue<LogRecord> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final BatchEncoder encoder;
   private final Hello hello;
 
   private final LongAdder appended = new LongAdder();
-  private final LongAdder acknowledged = new LongAdder();
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
-  private final LongAdder batchesSent = new LongAdder();
-  private final LongAdder batchesAcknowledged = new LongAdder();
-  private final LongAdder reconnects = new LongAdder();
   private volatile long batching;
-  private volatile boolean connected;
 
   private final Thread batcherThread;
-  private final Thread shipperThread;
+  private final ShipWorker shipping;
+  private final ShipWorker.Counters delivery = new ShipWorker.Counters();
   private volatile boolean closing;
-  private volatile boolean stopShipping;
+  private volatile boolean abandon;
   private volatile boolean closed;
   private final AutoCloseable metricsRegistration;
 
@@ -75,7 +67,6 @@ public final class Pipeline implements AutoCloseable {
     this.config = config;
     this.diagnostics = config.diagnostics();
     this.spool = spool;
-    this.shipperFactory = shipperFactory;
     for (DropReason r : DropReason.values()) dropped.put(r, new LongAdder());
     this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
     List<KeyValue> resource = new ArrayList<>();
@@ -93,7 +84,7 @@ public final class Pipeline implements AutoCloseable {
         .setProtocolVersion(1)
         .build();
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
-    this.shipperThread = SluiceThreads.newThread(new ShipLoop()::run, "sluice-shipper");
+    this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
         ? config.openTelemetry() : GlobalOpenTelemetry.getOrNoop(), this::stats);
   }
@@ -113,7 +104,7 @@ public final class Pipeline implements AutoCloseable {
   public static Pipeline start(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
     Pipeline p = new Pipeline(config, spool, shipperFactory);
     p.batcherThread.start();
-    p.shipperThread.start();
+    p.shipping.start();
     return p;
   }
 
@@ -198,7 +189,7 @@ public final class Pipeline implements AutoCloseable {
       if (taken > 0) queuedBytes.addAndGet(-taken);
       if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher);
       if (closing && queue.isEmpty() && batcher.isEmpty()) return;
-      if (stopShipping) {
+      if (abandon) {
         // close() ran out of time: what is still here is counted as lost to the shutdown.
         dropped.get(DropReason.SHUTDOWN).add(batcher.recordCount());
         batcher.drain();
@@ -219,7 +210,7 @@ public final class Pipeline implements AutoCloseable {
       byte[] compressed = ZstdCodec.compress(encoded, config.zstdLevel());
       if (config.whenFull() == WhenFull.BLOCK && !spool.hasRoomFor(compressed.length)) {
         long deadline = System.nanoTime() + config.blockTimeout().toNanos();
-        while (!spool.hasRoomFor(compressed.length) && System.nanoTime() < deadline && !stopShipping) {
+        while (!spool.hasRoomFor(compressed.length) && System.nanoTime() < deadline && !abandon) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
       }
@@ -232,182 +223,20 @@ public final class Pipeline implements AutoCloseable {
     } finally {
       batching = 0;
     }
-    LockSupport.unpark(shipperThread);
+    shipping.wake();
   }
 
   // ------------------------------------------------------------------------------------- ship (sluice-shipper)
-
-  private enum Kind { READY, ACK, NACK, GO_AWAY, CLOSED }
-
-  private record Event(long streamId, Kind kind, long sequence, boolean retryable, String reason, long retryAfterMs,
-      Throwable error) {}
-
-  /**
-   * The window: sends spooled batches in sequence order while the stream is ready and fewer than
-   * {@code maxInFlightBatches} are unacknowledged; on any stream failure, reconnects with backoff and resends every
-   * unacknowledged batch from the oldest. Runs on one thread; transport callbacks only enqueue events.
-   */
-  private final class ShipLoop {
-    private final java.util.concurrent.ConcurrentLinkedQueue<Event> events = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final java.util.TreeMap<Long, Long> inFlight = new java.util.TreeMap<>(); // sequence → sent at (nanos)
-    private final io.sluice.sdk.ship.Backoff backoff = new io.sluice.sdk.ship.Backoff(config.reconnectMin(), config.reconnectMax());
-    private Shipper shipper;
-    private Shipper.Stream stream;
-    private long streamId;
-    private long lastSent = -1;
-    private long nextAttemptAt = System.nanoTime();
-    private int endpointIndex;
-    private boolean opened;
-    private boolean draining;
-    private long drainingSince;
-    private boolean failingReported;
-
-    void run() {
-      try {
-        shipper = shipperFactory.apply(hello);
-        while (!stopShipping) {
-          processEvents();
-          long now = System.nanoTime();
-          if (stream == null && spool.batches() > 0 && now - nextAttemptAt >= 0) connect();
-          if (stream != null) {
-            Map.Entry<Long, Long> oldest = inFlight.firstEntry();
-            if (oldest != null && now - oldest.getValue() > ACK_TIMEOUT_NANOS) {
-              fail("no acknowledgement for batch " + oldest.getKey() + " in " + ACK_TIMEOUT_NANOS / 1_000_000_000 + " s", null, 0);
-            } else if (draining && (inFlight.isEmpty() || now - drainingSince > GO_AWAY_DRAIN_NANOS)) {
-              teardown("go-away drained");
-              endpointIndex++;
-              nextAttemptAt = now;
-            } else {
-              pump(now);
-            }
-          }
-          long park = stream == null ? Math.max(1, Math.min(SHIP_PARK_NANOS, nextAttemptAt - System.nanoTime())) : SHIP_PARK_NANOS;
-          if (events.isEmpty()) LockSupport.parkNanos(park);
-        }
-      } catch (RuntimeException e) {
-        diagnostics.warn("shipping stopped by an unexpected error; spooled batches stay for the next start", e);
-      } finally {
-        teardown("pipeline closed");
-        connected = false;
-        if (shipper != null) shipper.close();
-      }
-    }
-
-    private void connect() {
-      long id = ++streamId;
-      if (opened) reconnects.increment();
-      opened = true;
-      lastSent = -1;
-      inFlight.clear();
-      draining = false;
-      stream = shipper.open(endpointIndex, new Shipper.Listener() {
-        @Override public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
-        @Override public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
-        @Override public void onNack(long sequence, boolean retryable, String reason, long retryAfterMs) {
-          post(new Event(id, Kind.NACK, sequence, retryable, reason, retryAfterMs, null));
-        }
-        @Override public void onGoAway(String reason) { post(new Event(id, Kind.GO_AWAY, 0, false, reason, 0, null)); }
-        @Override public void onClosed(Throwable error) { post(new Event(id, Kind.CLOSED, 0, false, null, 0, error)); }
-      });
-      connected = true;
-    }
-
-    private void post(Event e) {
-      events.add(e);
-      LockSupport.unpark(shipperThread);
-    }
-
-    private void pump(long now) {
-      while (!draining && inFlight.size() < config.maxInFlightBatches() && stream.isReady()) {
-        long next = spool.nextAfter(lastSent);
-        if (next < 0) return;
-        lastSent = next;
-        SpoolEntry entry = spool.read(next);
-        if (entry == null) continue; // evicted or acknowledged meanwhile
-        stream.send(entry);
-        inFlight.put(next, now);
-        batchesSent.increment();
-      }
-    }
-
-    private void processEvents() {
-      Event e;
-      while ((e = events.poll()) != null) {
-        boolean current = e.streamId() == streamId && stream != null;
-        switch (e.kind()) {
-          case READY -> { }
-          case ACK -> {
-            // An ack from an older stream still means Kafka has the batch.
-            SpoolEntry gone = spool.remove(e.sequence());
-            if (gone != null) {
-              acknowledged.add(gone.recordCount());
-              batchesAcknowledged.increment();
-            }
-            if (current) inFlight.remove(e.sequence());
-            backoff.reset();
-            failingReported = false;
-          }
-          case NACK -> {
-            if (!e.retryable()) {
-              SpoolEntry gone = spool.remove(e.sequence());
-              if (gone != null) {
-                dropped.get(DropReason.REJECTED).add(gone.recordCount());
-                diagnostics.warn("collector rejected batch " + e.sequence() + " of " + gone.recordCount()
-                    + " records for good: " + e.reason(), null);
-              }
-              if (current) inFlight.remove(e.sequence());
-            } else if (current) {
-              fail("collector asked to retry batch " + e.sequence() + ": " + e.reason(), null, e.retryAfterMs());
-            }
-          }
-          case GO_AWAY -> {
-            if (current && !draining) {
-              draining = true;
-              drainingSince = System.nanoTime();
-            }
-          }
-          case CLOSED -> {
-            if (current) fail("stream to collector closed", e.error(), 0);
-          }
-        }
-      }
-    }
-
-    private void fail(String why, Throwable error, long retryAfterMs) {
-      teardown(why);
-      long delay = Math.max(retryAfterMs, backoff.nextDelayMs());
-      nextAttemptAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-      if (shipper != null && shipper.endpoints() > 1) endpointIndex++;
-      if (!failingReported) {
-        failingReported = true;
-        diagnostics.warn(why + "; spooling and retrying in " + delay + " ms", error);
-      }
-    }
-
-    private void teardown(String why) {
-      if (stream != null) {
-        try {
-          stream.cancel(why);
-        } catch (RuntimeException ignored) {
-          // the stream is going away either way
-        }
-      }
-      stream = null;
-      connected = false;
-      streamId++;
-      inFlight.clear();
-      lastSent = -1;
-      draining = false;
-    }
-  }
 
   // ------------------------------------------------------------------------------------------------ accounting
 
   public PipelineStats stats() {
     Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
     for (Map.Entry<DropReason, LongAdder> e : dropped.entrySet()) drops.put(e.getKey(), e.getValue().sum());
-    return new PipelineStats(appended.sum(), acknowledged.sum(), drops, queue.size(), batching, spool.records(),
-        spool.bytes(), spool.batches(), batchesSent.sum(), batchesAcknowledged.sum(), reconnects.sum(), connected);
+    drops.merge(DropReason.REJECTED, delivery.rejected.sum(), Long::sum);
+    return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(), batching,
+        spool.records(), spool.bytes(), spool.batches(), delivery.batchesSent.sum(),
+        delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected);
   }
 
   // ------------------------------------------------------------------------------------------------ lifecycle
@@ -425,14 +254,11 @@ public final class Pipeline implements AutoCloseable {
     closing = true;
     LockSupport.unpark(batcherThread);
     joinUntil(batcherThread, deadline);
-    while (spool.batches() > 0 && System.nanoTime() - deadline < 0 && shipperThread.isAlive()) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-    }
-    stopShipping = true;
+    shipping.awaitEmptySpool(deadline);
+    abandon = true;
     LockSupport.unpark(batcherThread);
-    LockSupport.unpark(shipperThread);
     joinUntil(batcherThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(2));
-    joinUntil(shipperThread, System.nanoTime() + TimeUnit.SECONDS.toNanos(3));
+    shipping.stop(TimeUnit.SECONDS.toNanos(3));
     int stranded = 0;
     while (queue.relaxedPoll() != null) stranded++;
     dropped.get(DropReason.SHUTDOWN).add(stranded);

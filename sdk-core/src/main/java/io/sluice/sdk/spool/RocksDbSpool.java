@@ -150,7 +150,8 @@ public final class RocksDbSpool implements Spool {
   }
 
   @Override
-  public Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull) {
+  public Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull,
+      Map<String, byte[]> checkpoints) {
     synchronized (appendLock) {
       List<SpoolEntry> evicted = List.of();
       if (!hasRoomFor(payload.length)) {
@@ -172,6 +173,7 @@ public final class RocksDbSpool implements Spool {
         if (closed) throw new SpoolException("spool " + dir + " is closed", null);
         wb.put(key(seq), value);
         wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq + 1).array());
+        addCheckpoints(wb, checkpoints);
         db.write(writeOptions, wb);
       } catch (RocksDBException e) {
         throw new SpoolException("cannot write to spool " + dir + ": " + e.getMessage(), e);
@@ -184,6 +186,54 @@ public final class RocksDbSpool implements Spool {
       records.addAndGet(recordCount);
       return new Append(seq, evicted);
     }
+  }
+
+  private static final byte[] CHECKPOINT_PREFIX = "c:".getBytes(StandardCharsets.UTF_8);
+
+  private static byte[] checkpointKey(String name) {
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    byte[] k = new byte[CHECKPOINT_PREFIX.length + n.length];
+    System.arraycopy(CHECKPOINT_PREFIX, 0, k, 0, CHECKPOINT_PREFIX.length);
+    System.arraycopy(n, 0, k, CHECKPOINT_PREFIX.length, n.length);
+    return k;
+  }
+
+  private static void addCheckpoints(WriteBatch wb, Map<String, byte[]> checkpoints) throws RocksDBException {
+    for (Map.Entry<String, byte[]> c : checkpoints.entrySet()) {
+      if (c.getValue() == null) wb.delete(checkpointKey(c.getKey()));
+      else wb.put(checkpointKey(c.getKey()), c.getValue());
+    }
+  }
+
+  @Override
+  public void putCheckpoints(Map<String, byte[]> checkpoints) {
+    lifecycle.readLock().lock();
+    try (WriteBatch wb = new WriteBatch()) {
+      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
+      addCheckpoints(wb, checkpoints);
+      db.write(writeOptions, wb);
+    } catch (RocksDBException e) {
+      throw new SpoolException("cannot write checkpoints to spool " + dir + ": " + e.getMessage(), e);
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Map<String, byte[]> checkpoints() {
+    Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+    lifecycle.readLock().lock();
+    try (RocksIterator it = db.newIterator()) {
+      if (closed) return out;
+      for (it.seek(CHECKPOINT_PREFIX); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length < 2 || key[0] != 'c' || key[1] != ':') break;
+        out.put(new String(key, 2, key.length - 2, StandardCharsets.UTF_8), it.value());
+      }
+    } finally {
+      lifecycle.readLock().unlock();
+    }
+    return out;
   }
 
   @Override

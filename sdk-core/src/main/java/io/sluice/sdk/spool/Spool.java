@@ -34,7 +34,23 @@ public interface Spool extends AutoCloseable {
    *
    * @throws SpoolException when the disk write fails
    */
-  Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull);
+  default Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull) {
+    return append(recordCount, uncompressedSize, payload, whenFull, java.util.Map.of());
+  }
+
+  /**
+   * Like {@link #append(int, long, byte[], WhenFull)}, and stores {@code checkpoints} (name → opaque bytes, e.g. a
+   * file's read offset) atomically with the batch: after a crash either both are there or neither. A refused batch
+   * stores no checkpoint.
+   */
+  Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull,
+      java.util.Map<String, byte[]> checkpoints);
+
+  /** Every checkpoint stored with {@link #append(int, long, byte[], WhenFull, java.util.Map)}, by name. */
+  java.util.Map<String, byte[]> checkpoints();
+
+  /** Stores or deletes (null value) checkpoints without a batch, atomically. */
+  void putCheckpoints(java.util.Map<String, byte[]> checkpoints);
 
   /** Whether a payload of this size fits now without evicting anything. */
   boolean hasRoomFor(long payloadBytes);

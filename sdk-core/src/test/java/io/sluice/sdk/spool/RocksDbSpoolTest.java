@@ -99,4 +99,23 @@ class RocksDbSpoolTest {
           .hasMessageContaining("spoolDir");
     }
   }
+
+  @Test
+  void checkpointsAreWrittenWithTheBatchAndSurviveReopen() {
+    try (RocksDbSpool s = new RocksDbSpool(dir, 100, FsyncPolicy.NEVER, null)) {
+      s.append(1, 1, payload(60, 1), WhenFull.DROP_NEWEST, java.util.Map.of("file-a", new byte[] {1}));
+      Spool.Append refused = s.append(1, 1, payload(60, 2), WhenFull.DROP_NEWEST,
+          java.util.Map.of("file-a", new byte[] {2}));
+      assertThat(refused.accepted()).isFalse();
+      assertThat(s.checkpoints().get("file-a")).containsExactly(1);
+      s.putCheckpoints(java.util.Map.of("file-b", new byte[] {7}));
+    }
+    try (RocksDbSpool s = new RocksDbSpool(dir, 100, FsyncPolicy.NEVER, null)) {
+      assertThat(s.checkpoints()).containsOnlyKeys("file-a", "file-b");
+      java.util.Map<String, byte[]> delete = new java.util.HashMap<>();
+      delete.put("file-a", null);
+      s.putCheckpoints(delete);
+      assertThat(s.checkpoints()).containsOnlyKeys("file-b");
+    }
+  }
 }

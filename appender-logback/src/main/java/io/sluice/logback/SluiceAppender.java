@@ -61,7 +61,9 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setServiceName(String value) { settings.put("serviceName", value); }
   /** More resource attributes, {@code k=v,k2=v2}. */
   public void setResourceAttributes(String value) { settings.put("resourceAttributes", value); }
+  /** Tenant sent in the stream's hello; default empty. */
   public void setTenant(String value) { settings.put("tenant", value); }
+  /** Credentials sent in the stream's hello; default empty. */
   public void setCredentials(String value) { settings.put("credentials", value); }
   /** Stable client id; default: created at first start and kept in the spool. */
   public void setClientId(String value) { settings.put("clientId", value); }
@@ -75,17 +77,27 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setBlockTimeoutMs(String value) { settings.put("blockTimeoutMs", value); }
   /** {@code never} (default) or {@code every-batch}. */
   public void setFsync(String value) { settings.put("fsync", value); }
+  /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
   public void setQueueMaxRecords(String value) { settings.put("queueMaxRecords", value); }
+  /** Hand-off queue bound in encoded bytes, e.g. {@code 64MiB} (default); when full, {@code whenFull} decides. */
   public void setQueueMaxBytes(String value) { settings.put("queueMaxBytes", value); }
+  /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
   public void setMaxRecordBytes(String value) { settings.put("maxRecordBytes", value); }
+  /** A batch is cut at this many records; default 2048. */
   public void setBatchMaxRecords(String value) { settings.put("batchMaxRecords", value); }
+  /** A batch is cut at this many uncompressed bytes; default {@code 1MiB}. */
   public void setBatchMaxBytes(String value) { settings.put("batchMaxBytes", value); }
+  /** A non-empty batch is cut at the latest this long after its first record; default {@code 200ms}. */
   public void setLingerMs(String value) { settings.put("lingerMs", value); }
+  /** Batches sent and not yet acknowledged, at most; default 32. */
   public void setMaxInFlightBatches(String value) { settings.put("maxInFlightBatches", value); }
+  /** First reconnect backoff; default {@code 100ms}. */
   public void setReconnectMinMs(String value) { settings.put("reconnectMinMs", value); }
+  /** Reconnect backoff cap; default {@code 10s}. */
   public void setReconnectMaxMs(String value) { settings.put("reconnectMaxMs", value); }
   /** Upper bound of {@link #stop()}, e.g. {@code 5s} (default); what is not shipped by then stays in the spool. */
   public void setCloseTimeoutMs(String value) { settings.put("closeTimeoutMs", value); }
+  /** zstd level in [-7, 22]; default 3. */
   public void setZstdLevel(String value) { settings.put("zstdLevel", value); }
 
   /**
@@ -178,7 +190,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     return p == null ? null : p.stats();
   }
 
-  /** The configuration built by the last {@link #start()}; null if it failed or never ran. */
+  /** The configuration built by the last {@link #start()}; null when a setting was wrong or start never ran. */
   PipelineConfig config() {
     return config;
   }

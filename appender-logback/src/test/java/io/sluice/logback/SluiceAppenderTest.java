@@ -2,6 +2,7 @@ package io.sluice.logback;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -17,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -109,12 +111,34 @@ class SluiceAppenderTest {
     Logger logger = shipping.getLogger("com.example.Load");
     for (int i = 0; i < 1000; i++) logger.info("event {}", i);
     for (int i = 0; i < 10; i++) shipping.getLogger("io.grpc.netty.Foo").warn("transport noise {}", i);
+    long stopStart = System.nanoTime();
     shipping.stop();
+    long stopMs = (System.nanoTime() - stopStart) / 1_000_000;
 
     assertThat(appender.isStarted()).isFalse();
+    // closeTimeoutMs is 500 in sluice-pipeline.xml; the slack covers a slow CI machine, not a network wait.
+    assertThat(stopMs).as("stop() is bounded by closeTimeoutMs").isLessThan(5_000);
     PipelineStats stats = appender.stats();
     assertThat(stats.appended()).isEqualTo(1000);
     assertThat(stats.balanced()).as("appended == acknowledged + dropped + pending: %s", stats).isTrue();
+  }
+
+  @Test
+  @Tag("needs-pipeline")
+  void reportsPipelineTroubleAsStatusWarningsNamingTheAppender(@TempDir Path dir) {
+    assumePipelineImplemented(dir.resolve("probe"));
+    LoggerContext shipping = LogbackTesting.configure("sluice-pipeline.xml",
+        Map.of("endpoint", "127.0.0.1:" + portWhereNothingListens(), "spoolDir", dir.resolve("spool").toString()));
+    try {
+      shipping.getLogger("com.example.App").info("needs shipping");
+
+      // Nothing listens at the endpoint: the shipper's retry warnings must reach Logback's status, not a logger.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+          assertThat(LogbackTesting.statusMessages(shipping, Status.WARN)).anySatisfy(m ->
+              assertThat(m).startsWith("SluiceAppender [SLUICE]: ")));
+    } finally {
+      shipping.stop();
+    }
   }
 
   /** Aborts (skips) the calling test while sdk-core's Pipeline is the API stub. The integrator removes this. */

@@ -1,0 +1,300 @@
+package io.sluice.logback;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.StackTraceElementProxy;
+import ch.qos.logback.classic.spi.ThrowableProxy;
+import com.google.protobuf.UnsafeByteOperations;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.sluice.proto.v1.ExceptionInfo;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.proto.v1.StackFrame;
+import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.Severities;
+import io.sluice.sdk.record.Values;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Marker;
+import org.slf4j.event.KeyValuePair;
+
+/**
+ * Turns a Logback {@link ILoggingEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe; it runs on
+ * the application's thread, so it does no I/O, takes no lock, never blocks and allocates little beyond the record
+ * itself (no formatting, no streams, no intermediate collections).
+ *
+ * <p>Mapping (also in the module README):
+ *
+ * <ul>
+ *   <li>{@code time_unix_nano} ← {@code getTimeStamp()} + {@code getNanoseconds()} (nanosecond precision when the
+ *       event has it, also for deserialized events); {@code observed_time_unix_nano} ← the clock, now.
+ *   <li>{@code severity_number}, {@code severity_text} ← the level (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17).
+ *   <li>{@code body} ← the formatted message; {@code message_template} ← {@code getMessage()};
+ *       {@code message_arguments} ← {@code getArgumentArray()} through {@link Values#of(Object)}.
+ *   <li>{@code logger}, {@code thread_name} ← the event; {@code thread_id} ← the current thread's id, only when the
+ *       event is mapped on the thread that logged it (Logback does not record thread ids; see {@link #map}).
+ *   <li>{@code attributes} ← MDC entries whose key passes the include/exclude globs (keys as-is), then SLF4J 2
+ *       key-value pairs, then {@code code.*} caller data when enabled.
+ *   <li>{@code markers} ← marker names, with the names of their references, depth-first, each name once.
+ *   <li>{@code exception} ← {@link Exceptions#toProto} on the original throwable, or the same shape rebuilt from
+ *       the {@link IThrowableProxy} of a deserialized event.
+ *   <li>{@code trace_id}, {@code span_id}, {@code flags} ← the current OpenTelemetry span when valid, else the MDC
+ *       keys {@code trace_id}, {@code span_id}, {@code trace_flags} (lower-case hex) when well-formed.
+ * </ul>
+ */
+final class LogbackEventMapper {
+  static final String MDC_TRACE_ID = "trace_id";
+  static final String MDC_SPAN_ID = "span_id";
+  static final String MDC_TRACE_FLAGS = "trace_flags";
+
+  /** Marker references are followed this deep; Logback forbids cycles, this also bounds a hostile Marker. */
+  private static final int MAX_MARKER_DEPTH = 8;
+
+  private final Clock clock;
+  private final boolean includeCallerData;
+  private final KeyGlobs mdcInclude;
+  private final KeyGlobs mdcExclude;
+  private final int maxExceptionDepth;
+  private final int maxFrames;
+
+  /**
+   * @param mdcInclude MDC keys to keep; empty keeps all
+   * @param mdcExclude MDC keys to drop, applied after {@code mdcInclude}
+   * @param maxExceptionDepth nested throwables (the top one, causes and suppressed) kept, at least 1
+   * @param maxFrames stack frames kept per throwable, at least 0; the rest is counted in {@code frames_omitted}
+   */
+  LogbackEventMapper(Clock clock, boolean includeCallerData, KeyGlobs mdcInclude, KeyGlobs mdcExclude,
+      int maxExceptionDepth, int maxFrames) {
+    this.clock = clock;
+    this.includeCallerData = includeCallerData;
+    this.mdcInclude = mdcInclude;
+    this.mdcExclude = mdcExclude;
+    this.maxExceptionDepth = maxExceptionDepth;
+    this.maxFrames = maxFrames;
+  }
+
+  /**
+   * Maps one event. Call it from {@code append}: for an {@code UnsynchronizedAppenderBase} attached directly to a
+   * logger that is the thread that logged, so the current thread's id and OpenTelemetry span belong to the event.
+   * When the event was handed over to another thread (an {@code AsyncAppender}, a socket receiver), its thread name
+   * differs from the current one and both are left out: {@code thread_id} stays 0 and only the MDC fallback
+   * supplies trace ids. Two threads that share a name defeat this check; Logback offers nothing better.
+   */
+  LogRecord map(ILoggingEvent event) {
+    LogRecord.Builder b = LogRecord.newBuilder();
+    b.setTimeUnixNano(eventTimeNanos(event.getTimeStamp(), event.getNanoseconds()));
+    Instant now = clock.instant();
+    b.setObservedTimeUnixNano(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+
+    Level level = event.getLevel();
+    if (level != null) {
+      b.setSeverityNumber(severity(level));
+      b.setSeverityText(level.levelStr);
+    }
+
+    String formatted = event.getFormattedMessage();
+    if (formatted != null) b.setBody(Values.of(formatted));
+    String template = event.getMessage();
+    if (template != null) b.setMessageTemplate(template);
+    Object[] args = event.getArgumentArray();
+    if (args != null) {
+      for (Object arg : args) b.addMessageArguments(Values.of(arg));
+    }
+
+    String loggerName = event.getLoggerName();
+    if (loggerName != null) b.setLogger(loggerName);
+    Thread current = Thread.currentThread();
+    String threadName = event.getThreadName();
+    boolean onLoggingThread = false;
+    if (threadName != null) {
+      b.setThreadName(threadName);
+      onLoggingThread = threadName.equals(current.getName());
+      if (onLoggingThread) b.setThreadId(current.getId());
+    }
+
+    Map<String, String> mdc = event.getMDCPropertyMap();
+    if (mdc != null && !mdc.isEmpty()) addMdc(b, mdc);
+    List<KeyValuePair> pairs = event.getKeyValuePairs();
+    if (pairs != null) {
+      for (int i = 0, n = pairs.size(); i < n; i++) {
+        KeyValuePair kv = pairs.get(i);
+        b.addAttributes(Values.kv(String.valueOf(kv.key), kv.value));
+      }
+    }
+    if (includeCallerData) addCallerData(b, event.getCallerData());
+
+    List<Marker> markers = event.getMarkerList();
+    if (markers != null) {
+      for (int i = 0, n = markers.size(); i < n; i++) addMarker(b, markers.get(i), 0);
+    }
+
+    IThrowableProxy proxy = event.getThrowableProxy();
+    if (proxy != null) b.setException(exception(proxy));
+
+    if (!(onLoggingThread && addCurrentSpan(b)) && mdc != null && !mdc.isEmpty()) addMdcTraceContext(b, mdc);
+    return b.build();
+  }
+
+  /**
+   * Epoch nanoseconds from Logback's millisecond timestamp and nano-of-second. The nano-of-second is trusted only
+   * when it agrees with the milliseconds (events built by hand or by old versions may carry 0 or -1 there).
+   */
+  static long eventTimeNanos(long timeStampMs, int nanoOfSecond) {
+    long seconds = Math.floorDiv(timeStampMs, 1000L);
+    long millis = Math.floorMod(timeStampMs, 1000L);
+    long nanos = (nanoOfSecond >= 0 && nanoOfSecond / 1_000_000 == millis) ? nanoOfSecond : millis * 1_000_000L;
+    return seconds * 1_000_000_000L + nanos;
+  }
+
+  static SeverityNumber severity(Level level) {
+    switch (level.levelInt) {
+      case Level.TRACE_INT:
+        return Severities.trace();
+      case Level.DEBUG_INT:
+        return Severities.debug();
+      case Level.INFO_INT:
+        return Severities.info();
+      case Level.WARN_INT:
+        return Severities.warn();
+      case Level.ERROR_INT:
+        return Severities.error();
+      default:
+        return SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED;
+    }
+  }
+
+  private void addMdc(LogRecord.Builder b, Map<String, String> mdc) {
+    boolean all = mdcInclude.isEmpty();
+    boolean none = mdcExclude.isEmpty();
+    for (Map.Entry<String, String> e : mdc.entrySet()) {
+      String key = e.getKey();
+      if (key == null) continue;
+      if ((all || mdcInclude.matchesAny(key)) && (none || !mdcExclude.matchesAny(key))) {
+        b.addAttributes(Values.kv(key, e.getValue()));
+      }
+    }
+  }
+
+  private static void addCallerData(LogRecord.Builder b, StackTraceElement[] callerData) {
+    if (callerData == null || callerData.length == 0) return;
+    StackTraceElement caller = callerData[0];
+    if (caller.getFileName() != null) b.addAttributes(Values.kv("code.filepath", caller.getFileName()));
+    if (caller.getLineNumber() > 0) b.addAttributes(Values.kv("code.lineno", (Object) (long) caller.getLineNumber()));
+    b.addAttributes(Values.kv("code.namespace", caller.getClassName()));
+    b.addAttributes(Values.kv("code.function", caller.getMethodName()));
+  }
+
+  private static void addMarker(LogRecord.Builder b, Marker marker, int depth) {
+    if (marker == null) return;
+    String name = marker.getName();
+    if (name != null && !b.getMarkersList().contains(name)) b.addMarkers(name);
+    if (depth >= MAX_MARKER_DEPTH || !marker.hasReferences()) return;
+    for (Iterator<Marker> it = marker.iterator(); it.hasNext(); ) addMarker(b, it.next(), depth + 1);
+  }
+
+  /** Sets trace id, span id and flags from the current OpenTelemetry span; false when there is no valid span. */
+  private static boolean addCurrentSpan(LogRecord.Builder b) {
+    SpanContext sc = Span.current().getSpanContext();
+    if (!sc.isValid()) return false;
+    // The byte arrays are fresh copies made for us: wrapping them without another copy is safe.
+    b.setTraceId(UnsafeByteOperations.unsafeWrap(sc.getTraceIdBytes()));
+    b.setSpanId(UnsafeByteOperations.unsafeWrap(sc.getSpanIdBytes()));
+    b.setFlags(sc.getTraceFlags().asByte() & 0xff);
+    return true;
+  }
+
+  /** The fallback for events logged outside a span, or mapped off their thread: ids copied into the MDC. */
+  private static void addMdcTraceContext(LogRecord.Builder b, Map<String, String> mdc) {
+    byte[] traceId = hexToBytes(mdc.get(MDC_TRACE_ID), 16);
+    byte[] spanId = hexToBytes(mdc.get(MDC_SPAN_ID), 8);
+    if (traceId == null || spanId == null) return;
+    b.setTraceId(UnsafeByteOperations.unsafeWrap(traceId));
+    b.setSpanId(UnsafeByteOperations.unsafeWrap(spanId));
+    byte[] flags = hexToBytes(mdc.get(MDC_TRACE_FLAGS), 1);
+    if (flags != null) b.setFlags(flags[0] & 0xff);
+  }
+
+  /** Exactly {@code 2 * length} hex digits, not all zero (W3C: an all-zero id is invalid); null otherwise. */
+  static byte[] hexToBytes(String hex, int length) {
+    if (hex == null || hex.length() != 2 * length) return null;
+    byte[] out = new byte[length];
+    int any = 0;
+    for (int i = 0; i < length; i++) {
+      int hi = Character.digit(hex.charAt(2 * i), 16);
+      int lo = Character.digit(hex.charAt(2 * i + 1), 16);
+      if (hi < 0 || lo < 0) return null;
+      out[i] = (byte) ((hi << 4) | lo);
+      any |= out[i];
+    }
+    // Flags may legitimately be 00; ids may not.
+    return (any == 0 && length > 1) ? null : out;
+  }
+
+  private ExceptionInfo exception(IThrowableProxy proxy) {
+    if (proxy instanceof ThrowableProxy tp && tp.getThrowable() != null) {
+      return Exceptions.toProto(tp.getThrowable(), maxExceptionDepth, maxFrames);
+    }
+    Set<IThrowableProxy> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    return convert(proxy, seen, new int[] {0});
+  }
+
+  /**
+   * Rebuilds from a proxy (a deserialized event) the same shape {@link Exceptions#toProto} gives for a throwable:
+   * the same depth-first budget of {@code maxExceptionDepth}, every frame up to {@code maxFrames} (Logback's
+   * common-frames count only affects its own printing), cycles cut.
+   */
+  private ExceptionInfo convert(IThrowableProxy t, Set<IThrowableProxy> seen, int[] count) {
+    seen.add(t);
+    count[0]++;
+    ExceptionInfo.Builder b = ExceptionInfo.newBuilder();
+    if (t.getClassName() != null) b.setType(t.getClassName());
+    if (t.getMessage() != null) b.setMessage(t.getMessage());
+    StackTraceElementProxy[] frames = t.getStackTraceElementProxyArray();
+    int total = frames == null ? 0 : frames.length;
+    int n = Math.min(total, maxFrames);
+    for (int i = 0; i < n; i++) {
+      StackTraceElement f = frames[i].getStackTraceElement();
+      StackFrame.Builder fb = StackFrame.newBuilder().setClassName(f.getClassName()).setMethodName(f.getMethodName())
+          .setLineNumber(f.getLineNumber());
+      if (f.getFileName() != null) fb.setFileName(f.getFileName());
+      if (f.getModuleName() != null) fb.setModule(f.getModuleName());
+      b.addFrames(fb);
+    }
+    b.setFramesOmitted(total - n);
+    IThrowableProxy[] suppressed = t.getSuppressed();
+    if (suppressed != null) {
+      for (IThrowableProxy s : suppressed) {
+        if (s == null || seen.contains(s)) continue;
+        if (count[0] >= maxExceptionDepth) {
+          b.setTruncated(true);
+          break;
+        }
+        b.addSuppressed(convert(s, seen, count));
+      }
+    }
+    IThrowableProxy cause = t.getCause();
+    if (cause != null && !seen.contains(cause)) {
+      if (count[0] >= maxExceptionDepth) {
+        b.setTruncated(true);
+      } else {
+        b.setCause(convert(cause, seen, count));
+      }
+    }
+    return b.build();
+  }
+
+  @Override
+  public String toString() {
+    return "LogbackEventMapper{includeCallerData=" + includeCallerData + ", mdcInclude=" + mdcInclude
+        + ", mdcExclude=" + mdcExclude + ", maxExceptionDepth=" + maxExceptionDepth + ", maxFrames=" + maxFrames
+        + '}';
+  }
+}

@@ -1,0 +1,240 @@
+package io.sluice.logback;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.pipeline.ConfigException;
+import io.sluice.sdk.pipeline.Pipeline;
+import io.sluice.sdk.pipeline.PipelineConfig;
+import io.sluice.sdk.pipeline.PipelineStats;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Ships Logback events to a Sluice collector through an sdk-core {@link Pipeline} (hand-off queue, batcher, RocksDB
+ * spool, gRPC shipper).
+ *
+ * <p>{@link #append} runs on the application's thread: it maps the event ({@link LogbackEventMapper}) and offers
+ * it to the pipeline's bounded queue. It never waits on the network, never blocks unless {@code whenFull=block},
+ * and never throws; a refused record is counted by the pipeline under a drop reason. Memory is bounded by the
+ * pipeline's {@code queueMaxRecords}/{@code queueMaxBytes} and {@code spoolMaxBytes}.
+ *
+ * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
+ * the loggers of the libraries Sluice runs on ({@link #INTERNAL_PREFIXES}) are ignored, so shipping a record can
+ * never log a record that needs shipping. Re-entry on the same thread is already stopped by
+ * {@link UnsynchronizedAppenderBase}.
+ *
+ * <p>Settings: one String setter per {@link PipelineConfig#KEYS} key, applied in {@link #start()} through
+ * {@link PipelineConfig.Builder#set}; a bad value is reported as a status error naming the key and the appender
+ * stays stopped. Appender-only settings: {@code includeCallerData}, {@code mdcInclude}, {@code mdcExclude},
+ * {@code maxExceptionDepth}, {@code maxFrames}.
+ */
+public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
+
+  /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
+  static final String[] INTERNAL_PREFIXES = {"io.sluice.", "io.grpc.", "io.netty.", "org.rocksdb.", "com.github.luben."};
+
+  /** Where mapped records go: the pipeline in production, a list in unit tests. Must not block or throw. */
+  interface RecordSink {
+    boolean offer(LogRecord record);
+  }
+
+  // Raw pipeline settings in the order they were set; parsed only in start() so every error is reported there.
+  private final Map<String, String> settings = new LinkedHashMap<>();
+  private boolean includeCallerData = false;
+  private String mdcInclude;
+  private String mdcExclude;
+  private int maxExceptionDepth = 64;
+  private int maxFrames = 256;
+
+  // Written by start()/stop() (Logback's configuration thread), read by append() on any thread.
+  private volatile PipelineConfig config;
+  private volatile LogbackEventMapper mapper;
+  private volatile RecordSink sink;
+  private volatile Pipeline pipeline;
+  private volatile boolean appendFailureReported;
+
+  /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
+  public void setEndpoint(String value) { settings.put("endpoint", value); }
+  /** {@code service.name} resource attribute; default {@code unknown_service:java}. */
+  public void setServiceName(String value) { settings.put("serviceName", value); }
+  /** More resource attributes, {@code k=v,k2=v2}. */
+  public void setResourceAttributes(String value) { settings.put("resourceAttributes", value); }
+  /** Tenant sent in the stream's hello; default empty. */
+  public void setTenant(String value) { settings.put("tenant", value); }
+  /** Credentials sent in the stream's hello; default empty. */
+  public void setCredentials(String value) { settings.put("credentials", value); }
+  /** Stable client id; default: created at first start and kept in the spool. */
+  public void setClientId(String value) { settings.put("clientId", value); }
+  /** RocksDB spool directory, one appender per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */
+  public void setSpoolDir(String value) { settings.put("spoolDir", value); }
+  /** Spool byte cap, e.g. {@code 256MiB} (the default); at the cap {@code whenFull} decides. */
+  public void setSpoolMaxBytes(String value) { settings.put("spoolMaxBytes", value); }
+  /** {@code drop-oldest} (default), {@code drop-newest} or {@code block}. */
+  public void setWhenFull(String value) { settings.put("whenFull", value); }
+  /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
+  public void setBlockTimeoutMs(String value) { settings.put("blockTimeoutMs", value); }
+  /** {@code never} (default) or {@code every-batch}. */
+  public void setFsync(String value) { settings.put("fsync", value); }
+  /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
+  public void setQueueMaxRecords(String value) { settings.put("queueMaxRecords", value); }
+  /** Hand-off queue bound in encoded bytes, e.g. {@code 64MiB} (default); when full, {@code whenFull} decides. */
+  public void setQueueMaxBytes(String value) { settings.put("queueMaxBytes", value); }
+  /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
+  public void setMaxRecordBytes(String value) { settings.put("maxRecordBytes", value); }
+  /** A batch is cut at this many records; default 2048. */
+  public void setBatchMaxRecords(String value) { settings.put("batchMaxRecords", value); }
+  /** A batch is cut at this many uncompressed bytes; default {@code 1MiB}. */
+  public void setBatchMaxBytes(String value) { settings.put("batchMaxBytes", value); }
+  /** A non-empty batch is cut at the latest this long after its first record; default {@code 200ms}. */
+  public void setLingerMs(String value) { settings.put("lingerMs", value); }
+  /** Batches sent and not yet acknowledged, at most; default 32. */
+  public void setMaxInFlightBatches(String value) { settings.put("maxInFlightBatches", value); }
+  /** First reconnect backoff; default {@code 100ms}. */
+  public void setReconnectMinMs(String value) { settings.put("reconnectMinMs", value); }
+  /** Reconnect backoff cap; default {@code 10s}. */
+  public void setReconnectMaxMs(String value) { settings.put("reconnectMaxMs", value); }
+  /** Upper bound of {@link #stop()}, e.g. {@code 5s} (default); what is not shipped by then stays in the spool. */
+  public void setCloseTimeoutMs(String value) { settings.put("closeTimeoutMs", value); }
+  /** zstd level in [-7, 22]; default 3. */
+  public void setZstdLevel(String value) { settings.put("zstdLevel", value); }
+
+  /**
+   * Adds {@code code.filepath}, {@code code.lineno}, {@code code.namespace}, {@code code.function}. Default false:
+   * Logback computes caller data from a stack walk on every event, which costs microseconds.
+   */
+  public void setIncludeCallerData(boolean value) { includeCallerData = value; }
+  /** MDC keys to ship, comma-separated globs ({@code *}, {@code ?}); default: all. */
+  public void setMdcInclude(String value) { mdcInclude = value; }
+  /** MDC keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
+  public void setMdcExclude(String value) { mdcExclude = value; }
+  /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+  public void setMaxExceptionDepth(int value) { maxExceptionDepth = value; }
+  /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
+  public void setMaxFrames(int value) { maxFrames = value; }
+
+  public boolean isIncludeCallerData() { return includeCallerData; }
+  public String getMdcInclude() { return mdcInclude; }
+  public String getMdcExclude() { return mdcExclude; }
+  public int getMaxExceptionDepth() { return maxExceptionDepth; }
+  public int getMaxFrames() { return maxFrames; }
+
+  /** Builds the configuration, starts the pipeline (which never waits on the network) and starts appending. */
+  @Override
+  public void start() {
+    if (isStarted()) return;
+    if (!configure()) return;
+    Pipeline started;
+    try {
+      started = Pipeline.start(config);
+    } catch (RuntimeException e) {
+      addError(prefix() + "could not start the pipeline (spool " + config.spoolDir() + "): " + e, e);
+      return;
+    }
+    pipeline = started;
+    sink = started::offer;
+    super.start();
+  }
+
+  /** Starts with records going to {@code target} instead of a pipeline: unit tests of the mapping and the guard. */
+  void start(RecordSink target) {
+    if (isStarted()) return;
+    if (!configure()) return;
+    sink = target;
+    super.start();
+  }
+
+  /** Stops appending, then closes the pipeline within {@code closeTimeoutMs}; unshipped records stay spooled. */
+  @Override
+  public void stop() {
+    if (!isStarted()) return;
+    super.stop();
+    sink = null;
+    Pipeline p = pipeline;
+    if (p == null) return;
+    try {
+      p.close();
+    } catch (RuntimeException e) {
+      addWarn(prefix() + "closing the pipeline failed: " + e, e);
+    }
+  }
+
+  @Override
+  protected void append(ILoggingEvent event) {
+    RecordSink target = sink;
+    if (target == null || Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    try {
+      target.offer(mapper.map(event));
+    } catch (RuntimeException | LinkageError e) {
+      // Never into the application. Reported once: a broken event type would otherwise flood the status list.
+      if (!appendFailureReported) {
+        appendFailureReported = true;
+        addWarn(prefix() + "could not map an event from logger " + event.getLoggerName()
+            + "; such events are skipped and this is reported once: " + e, e);
+      }
+    }
+  }
+
+  static boolean isInternalLogger(String loggerName) {
+    if (loggerName == null) return false;
+    for (String p : INTERNAL_PREFIXES) {
+      if (loggerName.startsWith(p)) return true;
+    }
+    return false;
+  }
+
+  /** The pipeline's counters; null before the first successful {@link #start()}. Still readable after stop. */
+  public PipelineStats stats() {
+    Pipeline p = pipeline;
+    return p == null ? null : p.stats();
+  }
+
+  /** The configuration built by the last {@link #start()}; null when a setting was wrong or start never ran. */
+  PipelineConfig config() {
+    return config;
+  }
+
+  LogbackEventMapper mapper() {
+    return mapper;
+  }
+
+  /** Parses every setting; reports each bad one as a status error naming its key. True when all are good. */
+  private boolean configure() {
+    config = null;
+    boolean ok = true;
+    PipelineConfig.Builder builder = PipelineConfig.builder();
+    for (Map.Entry<String, String> e : settings.entrySet()) {
+      try {
+        builder.set(e.getKey(), e.getValue());
+      } catch (ConfigException ce) {
+        addError(prefix() + ce.getMessage());
+        ok = false;
+      }
+    }
+    if (maxExceptionDepth < 1) {
+      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is 64");
+      ok = false;
+    }
+    if (maxFrames < 0) {
+      addError(prefix() + "maxFrames: must be >= 0, was " + maxFrames + "; the default is 256");
+      ok = false;
+    }
+    if (!ok) return false;
+    builder.diagnostics((message, error) -> addWarn(prefix() + message, error));
+    try {
+      config = builder.build();
+    } catch (ConfigException ce) {
+      addError(prefix() + ce.getMessage());
+      return false;
+    }
+    mapper = new LogbackEventMapper(Clock.systemUTC(), includeCallerData, KeyGlobs.parse(mdcInclude),
+        KeyGlobs.parse(mdcExclude), maxExceptionDepth, maxFrames);
+    appendFailureReported = false;
+    return true;
+  }
+
+  private String prefix() {
+    return "SluiceAppender [" + getName() + "]: ";
+  }
+}

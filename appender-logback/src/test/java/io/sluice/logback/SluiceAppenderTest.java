@@ -100,9 +100,7 @@ class SluiceAppenderTest {
   }
 
   @Test
-  @Tag("needs-pipeline")
   void offersEveryApplicationEventAndBalancesItsAccountsAfterStop(@TempDir Path dir) {
-    assumePipelineImplemented(dir.resolve("probe"));
     LoggerContext shipping = LogbackTesting.configure("sluice-pipeline.xml",
         Map.of("endpoint", "127.0.0.1:" + portWhereNothingListens(), "spoolDir", dir.resolve("spool").toString()));
     SluiceAppender appender = (SluiceAppender) shipping.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("SLUICE");
@@ -124,9 +122,7 @@ class SluiceAppenderTest {
   }
 
   @Test
-  @Tag("needs-pipeline")
   void reportsPipelineTroubleAsStatusWarningsNamingTheAppender(@TempDir Path dir) {
-    assumePipelineImplemented(dir.resolve("probe"));
     LoggerContext shipping = LogbackTesting.configure("sluice-pipeline.xml",
         Map.of("endpoint", "127.0.0.1:" + portWhereNothingListens(), "spoolDir", dir.resolve("spool").toString()));
     try {
@@ -139,20 +135,6 @@ class SluiceAppenderTest {
     } finally {
       shipping.stop();
     }
-  }
-
-  /** Aborts (skips) the calling test while sdk-core's Pipeline is the API stub. The integrator removes this. */
-  static void assumePipelineImplemented(Path probeSpool) {
-    boolean implemented = true;
-    PipelineConfig probe = PipelineConfig.builder().endpoint("127.0.0.1:" + portWhereNothingListens())
-        .spoolDir(probeSpool).closeTimeoutMs(100).diagnostics(Diagnostics.NONE).build();
-    try {
-      Pipeline.start(probe).close();
-    } catch (UnsupportedOperationException stub) {
-      implemented = false;
-    }
-    assumeTrue(implemented, "sdk-core Pipeline is still the API stub (Pipeline.start threw"
-        + " UnsupportedOperationException): this test runs once the real pipeline lands");
   }
 
   /** A loopback port that was free a moment ago: the shipper finds nobody there and keeps reconnecting. */

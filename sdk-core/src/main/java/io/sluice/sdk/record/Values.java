@@ -30,6 +30,18 @@ public final class Values {
       return AnyValue.newBuilder().setDoubleValue(((Number) o).doubleValue()).build();
     }
     if (o instanceof byte[] bytes) return AnyValue.newBuilder().setBytesValue(ByteString.copyFrom(bytes)).build();
+    if (o instanceof Object[] arr) {
+      ArrayValue.Builder a = ArrayValue.newBuilder();
+      for (Object e : arr) a.addValues(of(e));
+      return AnyValue.newBuilder().setArrayValue(a).build();
+    }
+    if (o.getClass().isArray()) {
+      // primitive arrays other than byte[]: element by element through reflection (rare on the logging path)
+      ArrayValue.Builder a = ArrayValue.newBuilder();
+      int n = java.lang.reflect.Array.getLength(o);
+      for (int i = 0; i < n; i++) a.addValues(of(java.lang.reflect.Array.get(o, i)));
+      return AnyValue.newBuilder().setArrayValue(a).build();
+    }
     if (o instanceof Collection<?> c) {
       ArrayValue.Builder a = ArrayValue.newBuilder();
       for (Object e : c) a.addValues(of(e));

@@ -1,0 +1,158 @@
+package io.sluice.collector;
+
+import io.sluice.collector.config.CollectorConfig;
+import io.sluice.collector.config.CollectorConfigYaml;
+import io.sluice.collector.config.ConfigException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code collector [--config collector.yaml] [flags]}: starts a {@link Collector} and runs until SIGTERM/SIGINT,
+ * which closes it gracefully (see {@link Collector#close()}). Flags override the file. Exit codes: 0 after a clean
+ * shutdown or --help/--version, 2 for a configuration error (the message names the key), 1 if start-up failed.
+ */
+@Command(name = "collector", mixinStandardHelpOptions = true, versionProvider = CollectorMain.Version.class,
+    sortOptions = false,
+    description = "Receives log batches from Sluice clients over gRPC and publishes each record to Kafka, "
+        + "acknowledging a batch only after Kafka has acknowledged all of its records.")
+public final class CollectorMain implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "collector.yaml (see the README for its keys)")
+  Path configFile;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT",
+      description = "gRPC address to bind; port 0 picks a free one (default: " + CollectorConfig.DEFAULT_LISTEN + ")")
+  String listen;
+
+  @Option(names = "--kafka-bootstrap", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers")
+  String kafkaBootstrap;
+
+  @Option(names = "--topic", paramLabel = "NAME",
+      description = "Kafka topic (default: " + CollectorConfig.DEFAULT_TOPIC + "), created if missing")
+  String topic;
+
+  @Option(names = "--embedded-kafka", description = "start a Kafka broker in this process and publish to it")
+  boolean embeddedKafka;
+
+  @Option(names = "--embedded-kafka-dir", paramLabel = "DIR",
+      description = "data directory of the embedded broker (default: a temp dir, deleted on exit)")
+  Path embeddedKafkaDir;
+
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private volatile Collector collector;
+  private PrintWriter out = new PrintWriter(System.out, true);
+  private PrintWriter err = new PrintWriter(System.err, true);
+
+  public static void main(String[] args) {
+    System.exit(execute(new CollectorMain(), args, new PrintWriter(System.out, true),
+        new PrintWriter(System.err, true), true));
+  }
+
+  /** Runs {@code main} with {@code args}; with {@code hook} a JVM shutdown hook triggers {@link #stop()}. */
+  static int execute(CollectorMain main, String[] args, PrintWriter out, PrintWriter err, boolean hook) {
+    main.out = out;
+    main.err = err;
+    if (hook) {
+      Thread t = new Thread(() -> {
+        main.stop();
+        main.awaitStopped();
+      }, "sluice-shutdown");
+      Runtime.getRuntime().addShutdownHook(t);
+    }
+    CommandLine cl = new CommandLine(main).setOut(out).setErr(err);
+    return cl.execute(args);
+  }
+
+  /** Builds the config: defaults, then the file, then the flags. */
+  CollectorConfig config() {
+    CollectorConfig.Builder b = CollectorConfig.builder();
+    if (configFile != null) {
+      CollectorConfigYaml.load(configFile, b);
+    }
+    try {
+      if (listen != null) b.listen(listen);
+      if (kafkaBootstrap != null) b.kafkaBootstrap(kafkaBootstrap);
+      if (topic != null) b.topic(topic);
+      if (embeddedKafka) b.embeddedKafka(true);
+      if (embeddedKafkaDir != null) b.embeddedKafkaDir(embeddedKafkaDir);
+      return b.build();
+    } catch (ConfigException e) {
+      throw e.from("command line");
+    }
+  }
+
+  @Override
+  public Integer call() {
+    CollectorConfig config;
+    try {
+      config = config();
+    } catch (ConfigException e) {
+      err.println("collector: " + e.getMessage());
+      return 2;
+    }
+    Collector c;
+    try {
+      c = Collector.start(config);
+    } catch (Exception e) {
+      err.println("collector: could not start: " + e.getMessage());
+      return 1;
+    }
+    collector = c;
+    out.println("sluice collector listening on " + config.listenHost() + ":" + c.port() + ", publishing to topic "
+        + config.topic() + " at bootstrap " + c.bootstrapServers());
+    out.flush();
+    try {
+      stop.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    c.close();
+    out.println("sluice collector stopped: " + c.metrics());
+    out.flush();
+    stopped.countDown();
+    return 0;
+  }
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  /** Asks a running {@link #call()} to shut down gracefully and return. */
+  public void stop() {
+    stop.countDown();
+  }
+
+  /** The running collector, null before start. */
+  Collector collector() {
+    return collector;
+  }
+
+  private void awaitStopped() {
+    if (collector == null) {
+      return; // never started: nothing to drain
+    }
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** --version: the project version baked in at build time. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() throws Exception {
+      Properties p = new Properties();
+      try (InputStream in = CollectorMain.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          p.load(in);
+        }
+      }
+      return new String[] {"sluice collector " + p.getProperty("version", "unknown")};
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.sluice.collector;
+
+/**
+ * Why a batch was not acknowledged. Each constant says whether the client should send it again: the non-retryable
+ * ones are permanently bad input and the client must drop the batch (and count it); retryable ones are the
+ * collector's or Kafka's trouble and the client keeps the batch in its spool.
+ */
+public enum NackReason {
+  /** Codec is neither CODEC_ZSTD nor CODEC_NONE. Not retryable. */
+  BAD_CODEC(false),
+  /** Compressed payload is larger than limits.maxFrameBytes. Not retryable. */
+  FRAME_TOO_LARGE(false),
+  /** uncompressed_size, the zstd frame header or the bytes actually decoded exceed limits.maxDecompressedBytes. */
+  DECOMPRESSED_TOO_LARGE(false),
+  /** The zstd stream is corrupt or truncated. Not retryable. */
+  CORRUPT_PAYLOAD(false),
+  /** The decoded bytes are not a LogBatch, or their size differs from uncompressed_size. Not retryable. */
+  UNPARSABLE(false),
+  /** record_count differs from the records in the LogBatch. Not retryable. */
+  COUNT_MISMATCH(false),
+  /** Kafka did not acknowledge every record (timeout, broker down, ...). Retryable. */
+  KAFKA_FAILED(true),
+  /** The collector is shutting down and did not publish the batch. Retryable. */
+  SHUTTING_DOWN(true);
+
+  private final boolean retryable;
+
+  NackReason(boolean retryable) {
+    this.retryable = retryable;
+  }
+
+  public boolean retryable() {
+    return retryable;
+  }
+}

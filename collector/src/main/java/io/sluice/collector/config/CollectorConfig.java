@@ -1,0 +1,313 @@
+package io.sluice.collector.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@code Collector} needs, immutable and already validated. Built only through {@link Builder}: YAML
+ * ({@link CollectorConfigYaml}), CLI flags and tests all end in the same builder, so each check lives once, and each
+ * error names the collector.yaml key (see {@link ConfigException}).
+ *
+ * <p>Byte limits bound memory: a stream holds at most about {@code maxInFlightBytesPerStream} of decoded batches
+ * waiting for Kafka (plus the one frame that crossed the bound), the collector at most about {@code maxInFlightBytes}
+ * across streams. Keep {@code maxInFlightBytes} below the producer's {@code buffer.memory} (32 MiB by default) so the
+ * producer never blocks the publishing thread.
+ */
+public final class CollectorConfig {
+  public static final String DEFAULT_LISTEN = "0.0.0.0:4417";
+  public static final String DEFAULT_TOPIC = "sluice-logs";
+
+  private final String listenHost;
+  private final int listenPort;
+  private final String kafkaBootstrap;
+  private final String topic;
+  private final int topicPartitions;
+  private final short topicReplicationFactor;
+  private final boolean createTopic;
+  private final Map<String, String> producerOverrides;
+  private final int maxFrameBytes;
+  private final int maxDecompressedBytes;
+  private final long maxInFlightBytes;
+  private final long maxInFlightBytesPerStream;
+  private final int retryAfterMs;
+  private final Duration shutdownTimeout;
+  private final boolean embeddedKafka;
+  private final Path embeddedKafkaDir;
+
+  private CollectorConfig(Builder b) {
+    this.listenHost = b.listenHost;
+    this.listenPort = b.listenPort;
+    this.kafkaBootstrap = b.kafkaBootstrap;
+    this.topic = b.topic;
+    this.topicPartitions = b.topicPartitions;
+    this.topicReplicationFactor = b.topicReplicationFactor;
+    this.createTopic = b.createTopic;
+    this.producerOverrides = Collections.unmodifiableMap(new LinkedHashMap<>(b.producerOverrides));
+    this.maxFrameBytes = b.maxFrameBytes;
+    this.maxDecompressedBytes = b.maxDecompressedBytes;
+    this.maxInFlightBytes = b.maxInFlightBytes;
+    this.maxInFlightBytesPerStream = b.maxInFlightBytesPerStream;
+    this.retryAfterMs = b.retryAfterMs;
+    this.shutdownTimeout = b.shutdownTimeout;
+    this.embeddedKafka = b.embeddedKafka;
+    this.embeddedKafkaDir = b.embeddedKafkaDir;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this config's values, to change a few. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.listenHost = listenHost;
+    b.listenPort = listenPort;
+    b.kafkaBootstrap = kafkaBootstrap;
+    b.topic = topic;
+    b.topicPartitions = topicPartitions;
+    b.topicReplicationFactor = topicReplicationFactor;
+    b.createTopic = createTopic;
+    b.producerOverrides.putAll(producerOverrides);
+    b.maxFrameBytes = maxFrameBytes;
+    b.maxDecompressedBytes = maxDecompressedBytes;
+    b.maxInFlightBytes = maxInFlightBytes;
+    b.maxInFlightBytesPerStream = maxInFlightBytesPerStream;
+    b.retryAfterMs = retryAfterMs;
+    b.shutdownTimeout = shutdownTimeout;
+    b.embeddedKafka = embeddedKafka;
+    b.embeddedKafkaDir = embeddedKafkaDir;
+    return b;
+  }
+
+  /** Interface to bind (key {@code listen}, host part). */
+  public String listenHost() { return listenHost; }
+
+  /** Port to bind, 0 for any free port (key {@code listen}, port part). */
+  public int listenPort() { return listenPort; }
+
+  /** Kafka bootstrap servers; null only when {@link #embeddedKafka()} (key {@code kafka.bootstrap}). */
+  public String kafkaBootstrap() { return kafkaBootstrap; }
+
+  /** Topic every record goes to (key {@code kafka.topic}, default {@value #DEFAULT_TOPIC}). */
+  public String topic() { return topic; }
+
+  /** Partitions when the collector creates the topic (key {@code kafka.partitions}, default 3). */
+  public int topicPartitions() { return topicPartitions; }
+
+  /** Replication factor when the collector creates the topic (key {@code kafka.replicationFactor}, default 1). */
+  public short topicReplicationFactor() { return topicReplicationFactor; }
+
+  /** Create the topic on start if it is missing (key {@code kafka.createTopic}, default true). */
+  public boolean createTopic() { return createTopic; }
+
+  /** Producer properties applied over the collector's defaults (key {@code kafka.producer}). */
+  public Map<String, String> producerOverrides() { return producerOverrides; }
+
+  /** Largest compressed payload one Batch may carry, bytes (key {@code limits.maxFrameBytes}, default 4 MiB). */
+  public int maxFrameBytes() { return maxFrameBytes; }
+
+  /** Largest decoded LogBatch, bytes; larger is nacked as a bomb (key {@code limits.maxDecompressedBytes}, 32 MiB). */
+  public int maxDecompressedBytes() { return maxDecompressedBytes; }
+
+  /** Decoded bytes waiting for Kafka across all streams before reads pause (key {@code limits.maxInFlightBytes}). */
+  public long maxInFlightBytes() { return maxInFlightBytes; }
+
+  /** The same bound per stream (key {@code limits.maxInFlightBytesPerStream}, default 8 MiB). */
+  public long maxInFlightBytesPerStream() { return maxInFlightBytesPerStream; }
+
+  /** Suggested wait in a retryable Nack, ms (key {@code limits.retryAfterMs}, default 1000). */
+  public int retryAfterMs() { return retryAfterMs; }
+
+  /** How long close() waits for in-flight batches before it gives up on them (key {@code shutdownTimeoutMs}). */
+  public Duration shutdownTimeout() { return shutdownTimeout; }
+
+  /** Start a KRaft broker in this process and publish to it (key {@code embeddedKafka.enabled}). */
+  public boolean embeddedKafka() { return embeddedKafka; }
+
+  /** Data directory of the embedded broker; null for a temp dir removed on close (key {@code embeddedKafka.dir}). */
+  public Path embeddedKafkaDir() { return embeddedKafkaDir; }
+
+  /** host:port as it would be written in collector.yaml. */
+  public String listen() {
+    return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
+  }
+
+  @Override
+  public String toString() {
+    return "CollectorConfig{listen=" + listen() + ", kafkaBootstrap=" + kafkaBootstrap + ", topic=" + topic
+        + ", partitions=" + topicPartitions + ", maxFrameBytes=" + maxFrameBytes + ", maxDecompressedBytes="
+        + maxDecompressedBytes + ", maxInFlightBytes=" + maxInFlightBytes + ", maxInFlightBytesPerStream="
+        + maxInFlightBytesPerStream + ", embeddedKafka=" + embeddedKafka + "}";
+  }
+
+  /** Validates each value as it is set (the error names the key) and the combination in {@link #build()}. */
+  public static final class Builder {
+    private String listenHost = "0.0.0.0";
+    private int listenPort = 4417;
+    private String kafkaBootstrap;
+    private String topic = DEFAULT_TOPIC;
+    private int topicPartitions = 3;
+    private short topicReplicationFactor = 1;
+    private boolean createTopic = true;
+    private final Map<String, String> producerOverrides = new LinkedHashMap<>();
+    private int maxFrameBytes = 4 << 20;
+    private int maxDecompressedBytes = 32 << 20;
+    private long maxInFlightBytes = 24L << 20;
+    private long maxInFlightBytesPerStream = 8L << 20;
+    private int retryAfterMs = 1000;
+    private Duration shutdownTimeout = Duration.ofSeconds(10);
+    private boolean embeddedKafka;
+    private Path embeddedKafkaDir;
+
+    private Builder() {}
+
+    /** {@code host:port}, {@code [v6]:port}; port 0 picks a free port. */
+    public Builder listen(String hostPort) {
+      String v = hostPort == null ? "" : hostPort.trim();
+      int colon = v.lastIndexOf(':');
+      String hint = "\"" + hostPort + "\" is not host:port; write e.g. " + DEFAULT_LISTEN;
+      if (colon <= 0 || colon == v.length() - 1) {
+        throw new ConfigException("listen", hint);
+      }
+      String host = v.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port;
+      try {
+        port = Integer.parseInt(v.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new ConfigException("listen", hint);
+      }
+      if (port < 0 || port > 65535 || host.isBlank()) {
+        throw new ConfigException("listen", hint);
+      }
+      this.listenHost = host;
+      this.listenPort = port;
+      return this;
+    }
+
+    public Builder kafkaBootstrap(String bootstrap) {
+      if (bootstrap == null || bootstrap.isBlank() || !bootstrap.contains(":")) {
+        throw new ConfigException("kafka.bootstrap",
+            "\"" + bootstrap + "\" is not a list of host:port; write e.g. kafka-1:9092,kafka-2:9092");
+      }
+      this.kafkaBootstrap = bootstrap.trim();
+      return this;
+    }
+
+    public Builder topic(String topic) {
+      if (topic == null || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new ConfigException("kafka.topic",
+            "\"" + topic + "\" is not a Kafka topic name; use 1-249 of [a-zA-Z0-9._-], e.g. " + DEFAULT_TOPIC);
+      }
+      this.topic = topic;
+      return this;
+    }
+
+    public Builder topicPartitions(int partitions) {
+      this.topicPartitions = (int) positive("kafka.partitions", partitions, "3");
+      return this;
+    }
+
+    public Builder topicReplicationFactor(int replicationFactor) {
+      if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
+        throw new ConfigException("kafka.replicationFactor",
+            replicationFactor + " is not a replication factor; write e.g. 3 (at most the number of brokers)");
+      }
+      this.topicReplicationFactor = (short) replicationFactor;
+      return this;
+    }
+
+    public Builder createTopic(boolean createTopic) {
+      this.createTopic = createTopic;
+      return this;
+    }
+
+    /** One producer property over the defaults (acks=all, idempotence, zstd, linger.ms=5). */
+    public Builder producerOverride(String name, String value) {
+      if (name == null || name.isBlank() || value == null) {
+        throw new ConfigException("kafka.producer",
+            "property " + name + "=" + value + " needs a name and a value; write e.g. linger.ms: 10");
+      }
+      if (name.equals("key.serializer") || name.equals("value.serializer")) {
+        throw new ConfigException("kafka.producer." + name, "is fixed by the collector (bytes); remove it");
+      }
+      producerOverrides.put(name, value);
+      return this;
+    }
+
+    public Builder maxFrameBytes(long bytes) {
+      this.maxFrameBytes = (int) bounded("limits.maxFrameBytes", bytes, 1024, Integer.MAX_VALUE, "4194304");
+      return this;
+    }
+
+    public Builder maxDecompressedBytes(long bytes) {
+      this.maxDecompressedBytes =
+          (int) bounded("limits.maxDecompressedBytes", bytes, 1024, Integer.MAX_VALUE - 16, "33554432");
+      return this;
+    }
+
+    public Builder maxInFlightBytes(long bytes) {
+      this.maxInFlightBytes = positive("limits.maxInFlightBytes", bytes, "25165824");
+      return this;
+    }
+
+    public Builder maxInFlightBytesPerStream(long bytes) {
+      this.maxInFlightBytesPerStream = positive("limits.maxInFlightBytesPerStream", bytes, "8388608");
+      return this;
+    }
+
+    public Builder retryAfterMs(int ms) {
+      this.retryAfterMs = (int) bounded("limits.retryAfterMs", ms, 0, 3_600_000, "1000");
+      return this;
+    }
+
+    public Builder shutdownTimeout(Duration timeout) {
+      if (timeout == null || timeout.isNegative()) {
+        throw new ConfigException("shutdownTimeoutMs", timeout + " is not a duration >= 0; write e.g. 10000");
+      }
+      this.shutdownTimeout = timeout;
+      return this;
+    }
+
+    public Builder embeddedKafka(boolean enabled) {
+      this.embeddedKafka = enabled;
+      return this;
+    }
+
+    /** Keeps the embedded broker's data in {@code dir} across restarts; null for a temp dir. */
+    public Builder embeddedKafkaDir(Path dir) {
+      this.embeddedKafkaDir = dir;
+      return this;
+    }
+
+    public CollectorConfig build() {
+      if (kafkaBootstrap == null && !embeddedKafka) {
+        throw new ConfigException("kafka.bootstrap",
+            "is not set; write e.g. kafka.bootstrap: kafka-1:9092 (flag --kafka-bootstrap), or use --embedded-kafka");
+      }
+      if (maxDecompressedBytes < maxFrameBytes) {
+        throw new ConfigException("limits.maxDecompressedBytes", maxDecompressedBytes
+            + " is below limits.maxFrameBytes (" + maxFrameBytes + "); raise it to at least that");
+      }
+      Objects.requireNonNull(listenHost);
+      return new CollectorConfig(this);
+    }
+
+    private static long positive(String key, long value, String example) {
+      return bounded(key, value, 1, Long.MAX_VALUE, example);
+    }
+
+    private static long bounded(String key, long value, long min, long max, String example) {
+      if (value < min || value > max) {
+        throw new ConfigException(key, value + " is out of range [" + min + ", " + max + "]; write e.g. " + example);
+      }
+      return value;
+    }
+  }
+}

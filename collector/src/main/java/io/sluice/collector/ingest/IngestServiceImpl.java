@@ -1,0 +1,407 @@
+package io.sluice.collector.ingest;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.sluice.collector.CollectorMetrics;
+import io.sluice.collector.NackReason;
+import io.sluice.collector.publish.PublishBatch;
+import io.sluice.collector.publish.Publisher;
+import io.sluice.proto.v1.Ack;
+import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.Batch;
+import io.sluice.proto.v1.ClientFrame;
+import io.sluice.proto.v1.GoAway;
+import io.sluice.proto.v1.Hello;
+import io.sluice.proto.v1.IngestServiceGrpc;
+import io.sluice.proto.v1.LogBatch;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.proto.v1.Nack;
+import io.sluice.proto.v1.ServerFrame;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code IngestService.Stream} endpoint: Hello, then batches; each batch is decoded with hard bounds, published,
+ * and acknowledged only after the {@link Publisher} reports that Kafka acknowledged every record of it.
+ *
+ * <p>Flow control is manual: a stream asks gRPC for one frame at a time, and asks for the next only while its own
+ * decoded bytes in flight are below {@code maxInFlightBytesPerStream} and the collector's are below the shared
+ * {@link InFlightBudget}; otherwise it waits for a publish to complete. A slow Kafka therefore stops reads, HTTP/2
+ * windows fill, and the client's {@code isReady()} turns false. Memory per stream: at most the per-stream bound plus
+ * one frame.
+ *
+ * <p>Errors: a permanently bad batch gets a non-retryable Nack and the stream goes on; a broken protocol (no Hello
+ * first, a second Hello, an empty frame) ends the stream with INVALID_ARGUMENT. Never throws into gRPC, never blocks
+ * a gRPC thread. Thread-safe.
+ */
+public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase {
+  private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
+
+  private final Publisher publisher;
+  private final BatchDecoder decoder;
+  private final InFlightBudget budget;
+  private final long maxInFlightBytesPerStream;
+  private final int retryAfterMs;
+  private final CollectorMetrics metrics;
+  private final Set<StreamHandler> streams = ConcurrentHashMap.newKeySet();
+  private final ReentrantLock idleLock = new ReentrantLock();
+  private final Condition idle = idleLock.newCondition();
+  private int inFlightBatches; // guarded by idleLock
+  private volatile boolean draining;
+
+  /**
+   * @param publisher where accepted batches go
+   * @param decoder bounds on frame and decoded sizes
+   * @param budget collector-wide bound on decoded bytes awaiting Kafka
+   * @param maxInFlightBytesPerStream decoded bytes awaiting Kafka above which one stream stops reading
+   * @param retryAfterMs hint in retryable Nacks
+   * @param metrics counters to update
+   */
+  public IngestServiceImpl(Publisher publisher, BatchDecoder decoder, InFlightBudget budget,
+      long maxInFlightBytesPerStream, int retryAfterMs, CollectorMetrics metrics) {
+    this.publisher = publisher;
+    this.decoder = decoder;
+    this.budget = budget;
+    this.maxInFlightBytesPerStream = maxInFlightBytesPerStream;
+    this.retryAfterMs = retryAfterMs;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> responseObserver) {
+    ServerCallStreamObserver<ServerFrame> call = (ServerCallStreamObserver<ServerFrame>) responseObserver;
+    call.disableAutoRequest();
+    StreamHandler handler = new StreamHandler(call);
+    call.setOnCancelHandler(handler::cancelled);
+    streams.add(handler);
+    metrics.streamOpened();
+    handler.pump();
+    return handler;
+  }
+
+  /** Stops reading frames on every stream (now and for streams opened later); in-flight batches go on. */
+  public void drain() {
+    draining = true;
+  }
+
+  /** Waits until no batch is waiting for the publisher, up to {@code timeout}; true if that happened. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long left = timeout.toNanos();
+    idleLock.lock();
+    try {
+      while (inFlightBatches > 0) {
+        if (left <= 0) {
+          return false;
+        }
+        left = idle.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      idleLock.unlock();
+    }
+  }
+
+  /**
+   * Ends every open stream: batches still unpublished get a retryable Nack (SHUTTING_DOWN), then GoAway, then the
+   * stream completes. Call after {@link #drain()} and {@link #awaitIdle}.
+   */
+  public void goAwayAll(String reason) {
+    for (StreamHandler h : streams) {
+      h.goAway(reason);
+    }
+  }
+
+  /** Batches read and not yet acknowledged or nacked, across streams. */
+  public int inFlightBatches() {
+    idleLock.lock();
+    try {
+      return inFlightBatches;
+    } finally {
+      idleLock.unlock();
+    }
+  }
+
+  public int openStreams() {
+    return streams.size();
+  }
+
+  private void batchStarted() {
+    idleLock.lock();
+    try {
+      inFlightBatches++;
+    } finally {
+      idleLock.unlock();
+    }
+  }
+
+  private void batchFinished() {
+    idleLock.lock();
+    try {
+      if (--inFlightBatches == 0) {
+        idle.signalAll();
+      }
+    } finally {
+      idleLock.unlock();
+    }
+  }
+
+  /**
+   * One client stream. Inbound callbacks are serialized by gRPC; outbound frames come from gRPC threads and from
+   * publisher callbacks, so every write to {@code call} holds {@code out} (StreamObserver is not thread-safe).
+   */
+  private final class StreamHandler implements StreamObserver<ClientFrame> {
+    private final ServerCallStreamObserver<ServerFrame> call;
+    private final Object out = new Object();
+    private final Runnable wake = this::pump;
+    // guarded by this
+    private Hello hello;
+    private long streamBytes;
+    private boolean requestOutstanding;
+    private boolean closed; // no more frames will be read or written: error, cancel, completion or GoAway
+    private boolean clientHalfClosed;
+    private final Set<Long> unsettled = new TreeSet<>();
+
+    StreamHandler(ServerCallStreamObserver<ServerFrame> call) {
+      this.call = call;
+    }
+
+    /** Asks gRPC for the next frame if this stream and the collector are below their in-flight bounds. */
+    void pump() {
+      synchronized (this) {
+        if (requestOutstanding || closed || clientHalfClosed || draining) {
+          return;
+        }
+        if (streamBytes >= maxInFlightBytesPerStream) {
+          return; // woken by this stream's own next completion
+        }
+        if (!budget.hasRoom()) {
+          budget.park(wake);
+          if (!budget.hasRoom()) {
+            return; // woken by any stream's release
+          }
+        }
+        requestOutstanding = true;
+      }
+      call.request(1);
+    }
+
+    @Override
+    public void onNext(ClientFrame frame) {
+      Hello h;
+      synchronized (this) {
+        requestOutstanding = false;
+        if (closed) {
+          return;
+        }
+        h = hello;
+      }
+      switch (frame.getFrameCase()) {
+        case HELLO -> onHello(h, frame.getHello());
+        case BATCH -> {
+          if (h == null) {
+            fail("the first frame must be Hello (client_id, protocol_version 1), got a Batch");
+          } else {
+            onBatch(h, frame.getBatch());
+          }
+        }
+        default -> fail("empty ClientFrame: set hello or batch");
+      }
+    }
+
+    private void onHello(Hello previous, Hello h) {
+      if (previous != null) {
+        fail("Hello was already received on this stream; send it once, first");
+        return;
+      }
+      if (h.getClientId().isEmpty()) {
+        fail("Hello.client_id is empty; set a stable id per spool");
+        return;
+      }
+      if (h.getProtocolVersion() > 1) {
+        fail("Hello.protocol_version " + h.getProtocolVersion() + " is not supported; this collector speaks 1");
+        return;
+      }
+      synchronized (this) {
+        hello = h;
+      }
+      pump();
+    }
+
+    private void onBatch(Hello h, Batch batch) {
+      long seq = batch.getSequence();
+      metrics.batchReceived(batch.getPayload().size());
+      LogBatch logBatch;
+      try {
+        logBatch = decoder.decode(batch);
+      } catch (BatchRejectedException e) {
+        metrics.batchNacked(e.reason());
+        log.debug("nack {} seq {} from {}: {}", e.reason(), seq, h.getClientId(), e.getMessage());
+        send(nack(seq, e.reason(), e.getMessage()));
+        pump();
+        return;
+      }
+      long bytes = Math.max(1, logBatch.getSerializedSize());
+      metrics.batchDecoded(bytes);
+      Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), logBatch.getResourceList());
+      List<LogRecord> records = RecordEnricher.enrich(logBatch, resource);
+      PublishBatch publish = new PublishBatch(h.getClientId(), h.getEpoch(), h.getTenant(), seq,
+          RecordEnricher.partitionKey(resource, h.getClientId()), records, bytes);
+      synchronized (this) {
+        streamBytes += bytes;
+        unsettled.add(seq);
+      }
+      budget.acquire(bytes);
+      metrics.inFlightChanged(bytes);
+      batchStarted();
+      try {
+        publisher.publish(publish).whenComplete((ok, error) -> settled(publish, error));
+      } catch (RuntimeException e) {
+        settled(publish, e);
+      }
+      pump();
+    }
+
+    private void settled(PublishBatch batch, Throwable error) {
+      boolean mine;
+      synchronized (this) {
+        streamBytes -= batch.decodedBytes();
+        mine = unsettled.remove(batch.sequence());
+      }
+      if (mine) { // else goAway() already nacked it
+        if (error == null) {
+          metrics.batchAcked(batch.records().size());
+          send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(batch.sequence())).build());
+        } else {
+          metrics.batchNacked(NackReason.KAFKA_FAILED);
+          log.warn("Kafka did not acknowledge batch {} of {}: {}", batch.sequence(), batch.source(), error.toString());
+          send(nack(batch.sequence(), NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
+        }
+      }
+      metrics.inFlightChanged(-batch.decodedBytes());
+      batchFinished();
+      budget.release(batch.decodedBytes());
+      completeIfDone();
+      pump();
+    }
+
+    private ServerFrame nack(long seq, NackReason reason, String text) {
+      Nack.Builder n = Nack.newBuilder().setSequence(seq).setRetryable(reason.retryable())
+          .setReason(reason.name() + ": " + text);
+      if (reason.retryable()) {
+        n.setRetryAfterMs(retryAfterMs);
+      }
+      return ServerFrame.newBuilder().setNack(n).build();
+    }
+
+    private void send(ServerFrame frame) {
+      synchronized (out) {
+        synchronized (this) {
+          if (closed) {
+            return;
+          }
+        }
+        try {
+          call.onNext(frame);
+        } catch (RuntimeException e) {
+          log.debug("could not send to a closing stream: {}", e.toString());
+        }
+      }
+    }
+
+    /** Ends the stream for a protocol error; batches in flight still release their bytes when they settle. */
+    private void fail(String description) {
+      metrics.streamRejected();
+      log.info("closing a stream: {}", description);
+      synchronized (out) {
+        synchronized (this) {
+          if (closed) {
+            return;
+          }
+          closed = true;
+        }
+        try {
+          call.onError(Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException());
+        } catch (RuntimeException ignored) {
+          // the call is already gone
+        }
+      }
+      streams.remove(this);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      cancelled();
+    }
+
+    void cancelled() {
+      synchronized (this) {
+        closed = true;
+      }
+      streams.remove(this);
+    }
+
+    @Override
+    public void onCompleted() {
+      synchronized (this) {
+        clientHalfClosed = true;
+      }
+      completeIfDone();
+    }
+
+    /** After the client half-closed, completes our side once every batch it sent is settled. */
+    private void completeIfDone() {
+      synchronized (out) {
+        synchronized (this) {
+          if (closed || !clientHalfClosed || !unsettled.isEmpty()) {
+            return;
+          }
+          closed = true;
+        }
+        try {
+          call.onCompleted();
+        } catch (RuntimeException ignored) {
+          // the call is already gone
+        }
+      }
+      streams.remove(this);
+    }
+
+    void goAway(String reason) {
+      Long[] left;
+      synchronized (this) {
+        left = unsettled.toArray(new Long[0]);
+        unsettled.clear();
+      }
+      for (long seq : left) {
+        metrics.batchNacked(NackReason.SHUTTING_DOWN);
+        send(nack(seq, NackReason.SHUTTING_DOWN, "the collector is shutting down before Kafka acknowledged"));
+      }
+      send(ServerFrame.newBuilder().setGoAway(GoAway.newBuilder().setReason(reason)).build());
+      synchronized (out) {
+        synchronized (this) {
+          if (closed) {
+            return;
+          }
+          closed = true;
+        }
+        try {
+          call.onCompleted();
+        } catch (RuntimeException ignored) {
+          // the call is already gone
+        }
+      }
+      streams.remove(this);
+    }
+  }
+
+}

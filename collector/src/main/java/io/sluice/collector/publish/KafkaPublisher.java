@@ -1,0 +1,166 @@
+package io.sluice.collector.publish;
+
+import io.sluice.proto.v1.LogRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Publishes each LogRecord of a batch as one Kafka record (value = the encoded LogRecord, key = the batch's
+ * partition key, headers from {@link KafkaHeaders}) with an idempotent {@code acks=all} producer.
+ *
+ * <p>Threads: {@code producer.send} can block (metadata wait up to {@code max.block.ms}, a full
+ * {@code buffer.memory}), so it runs on one named daemon thread, {@code sluice-publish}, never on the caller's; one
+ * thread also keeps the batches of a stream in order. Its queue holds batches that the ingest side already counts
+ * against its in-flight byte bounds, so it is bounded by those. Thread-safe.
+ */
+public final class KafkaPublisher implements Publisher {
+  /** Defaults under the user's overrides: durable, ordered, compressed. */
+  public static Map<String, Object> producerDefaults(String bootstrap) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // Waiting for metadata while every broker is down stalls all streams; give up sooner and let clients retry.
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
+    p.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-collector");
+    return p;
+  }
+
+  private final Producer<byte[], byte[]> producer;
+  private final String topic;
+  private final ThreadPoolExecutor sender;
+
+  /**
+   * @param producerProperties complete producer configuration (see {@link #producerDefaults}); serializers are set
+   *     here
+   * @param topic where every record goes
+   */
+  public KafkaPublisher(Map<String, Object> producerProperties, String topic) {
+    Map<String, Object> p = new HashMap<>(producerProperties);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    this.producer = new KafkaProducer<>(p);
+    this.topic = topic;
+    this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "sluice-publish");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> publish(PublishBatch batch) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (batch.records().isEmpty()) {
+      done.complete(null);
+      return done;
+    }
+    try {
+      sender.execute(new SendTask(batch, done));
+    } catch (RejectedExecutionException e) {
+      done.completeExceptionally(new IllegalStateException("publisher is closed"));
+    }
+    return done;
+  }
+
+  private void send(PublishBatch batch, CompletableFuture<Void> done) {
+    List<LogRecord> records = batch.records();
+    AtomicInteger remaining = new AtomicInteger(records.size());
+    byte[] key = batch.partitionKey().getBytes(StandardCharsets.UTF_8);
+    byte[] source = batch.source().getBytes(StandardCharsets.UTF_8);
+    byte[] tenant = batch.tenant().getBytes(StandardCharsets.UTF_8);
+    byte[] epoch = KafkaHeaders.int64(batch.epoch());
+    byte[] seq = KafkaHeaders.int64(batch.sequence());
+    byte[] schema = KafkaHeaders.SCHEMA_VERSION.getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < records.size(); i++) {
+      if (done.isDone()) {
+        return; // an earlier record failed: the whole batch will be resent, don't add more duplicates
+      }
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(new RecordHeader(KafkaHeaders.SOURCE, source));
+      headers.add(new RecordHeader(KafkaHeaders.EPOCH, epoch));
+      headers.add(new RecordHeader(KafkaHeaders.SEQ, seq));
+      headers.add(new RecordHeader(KafkaHeaders.IDX, KafkaHeaders.int32(i)));
+      headers.add(new RecordHeader(KafkaHeaders.TENANT, tenant));
+      headers.add(new RecordHeader(KafkaHeaders.SCHEMA, schema));
+      ProducerRecord<byte[], byte[]> rec =
+          new ProducerRecord<>(topic, null, key, records.get(i).toByteArray(), headers);
+      try {
+        producer.send(rec, (metadata, error) -> {
+          if (error != null) {
+            done.completeExceptionally(error);
+          } else if (remaining.decrementAndGet() == 0) {
+            done.complete(null);
+          }
+        });
+      } catch (RuntimeException e) {
+        // e.g. TimeoutException waiting for metadata, or the producer was closed
+        done.completeExceptionally(e);
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void close(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    sender.shutdown();
+    try {
+      if (!sender.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        failUnsent(sender.shutdownNow());
+      }
+    } catch (InterruptedException e) {
+      failUnsent(sender.shutdownNow());
+      Thread.currentThread().interrupt();
+    }
+    // close() flushes what is buffered, then fails what is still unacknowledged at the deadline
+    producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+  }
+
+  private static void failUnsent(List<Runnable> unsent) {
+    for (Runnable r : unsent) {
+      if (r instanceof SendTask task) {
+        task.done.completeExceptionally(new IllegalStateException("publisher closed before the batch was sent"));
+      }
+    }
+  }
+
+  /** One batch to send; kept as a type so that close() can fail the futures of batches it never sent. */
+  private final class SendTask implements Runnable {
+    final PublishBatch batch;
+    final CompletableFuture<Void> done;
+
+    SendTask(PublishBatch batch, CompletableFuture<Void> done) {
+      this.batch = batch;
+      this.done = done;
+    }
+
+    @Override
+    public void run() {
+      send(batch, done);
+    }
+  }
+
+  /** Number of batches waiting for the publishing thread (a gauge). */
+  public int queuedBatches() {
+    return sender.getQueue().size();
+  }
+}

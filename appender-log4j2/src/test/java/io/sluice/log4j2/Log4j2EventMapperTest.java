@@ -224,7 +224,8 @@ class Log4j2EventMapperTest {
       LogRecord r = only();
       assertThat(r.getTraceId().toByteArray()).isEqualTo(span.getSpanContext().getTraceIdBytes());
       assertThat(r.getSpanId().toByteArray()).isEqualTo(span.getSpanContext().getSpanIdBytes());
-      assertThat(r.getFlags()).isEqualTo(1); // sampled
+      assertThat(r.getFlags()).isEqualTo(span.getSpanContext().getTraceFlags().asByte() & 0xff);
+      assertThat(r.getFlags() & 1).as("sampled").isEqualTo(1);
     }
   }
 

@@ -38,6 +38,7 @@ final class Log4j2Testing {
   /** Keeps every StatusLogger message at WARN or above while registered. */
   static final class StatusMessages implements StatusListener {
     private final List<StatusData> messages = new CopyOnWriteArrayList<>();
+    private boolean closed;
 
     StatusMessages() {
       StatusLogger.getLogger().registerListener(this);
@@ -53,6 +54,11 @@ final class Log4j2Testing {
       return Level.WARN;
     }
 
+    List<String> warnings() {
+      return messages.stream().filter(d -> d.getLevel() == Level.WARN)
+          .map(d -> d.getMessage().getFormattedMessage()).toList();
+    }
+
     List<String> errors() {
       return messages.stream().filter(d -> d.getLevel().isMoreSpecificThan(Level.ERROR))
           .map(d -> d.getMessage().getFormattedMessage()).toList();
@@ -60,6 +66,9 @@ final class Log4j2Testing {
 
     @Override
     public void close() {
+      // StatusLogger.removeListener calls close() again.
+      if (closed) return;
+      closed = true;
       StatusLogger.getLogger().removeListener(this);
     }
   }

@@ -3,7 +3,6 @@ package io.sluice.log4j2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.PipelineStats;
 import io.sluice.sdk.pipeline.SluiceThreads;
 import io.sluice.sdk.testkit.TestCollector;
@@ -117,7 +116,9 @@ class SluiceAppenderTest {
       log.info("two");
 
       assertThat(status.errors()).isEmpty();
+      assertThat(status.warnings()).filteredOn(m -> m.contains("could not map an event")).singleElement()
+          .satisfies(m -> assertThat(m).contains("Sluice appender [SLUICE]").contains("sink broke"));
     }
-    appender.redirect(LogRecord -> true);
+    appender.redirect(appender.manager()::offer);
   }
 }

@@ -1,0 +1,327 @@
+package io.sluice.log4j2;
+
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.pipeline.ConfigException;
+import io.sluice.sdk.pipeline.Pipeline;
+import io.sluice.sdk.pipeline.PipelineConfig;
+import io.sluice.sdk.pipeline.PipelineStats;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.Core;
+import org.apache.logging.log4j.core.Filter;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.Property;
+import org.apache.logging.log4j.core.config.plugins.Plugin;
+import org.apache.logging.log4j.core.config.plugins.PluginBuilderAttribute;
+import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
+
+/**
+ * The {@code Sluice} Log4j2 appender: ships events to a Sluice collector through an sdk-core {@link Pipeline}
+ * (hand-off queue, batcher, RocksDB spool, gRPC shipper) owned by a ref-counted {@link SluiceManager}.
+ *
+ * <p>{@link #append} runs on the thread that calls the appender (the application's, unless async loggers or an
+ * {@code AsyncAppender} sit in front): it maps the event right there ({@link Log4j2EventMapper}; Log4j2 reuses
+ * event objects, so nothing of the event is kept) and offers the record to the pipeline's bounded queue. It never
+ * waits on the network, never blocks unless {@code whenFull=block}, and never throws; a refused record is counted
+ * by the pipeline under a drop reason. Memory is bounded by {@code queueMaxRecords}/{@code queueMaxBytes} and
+ * {@code spoolMaxBytes}.
+ *
+ * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
+ * the loggers of the libraries Sluice runs on ({@link #INTERNAL_PREFIXES}) are ignored, so shipping a record can
+ * never log a record that needs shipping. Re-entry on the same thread is already stopped by Log4j2's
+ * {@code AppenderControl}.
+ *
+ * <p>Settings ({@link Builder}): one String attribute per {@link PipelineConfig#KEYS} key, with the same names as
+ * the Logback appender's, parsed by {@link PipelineConfig.Builder#set}; {@code <Property name="k" value="v"/>}
+ * children add resource attributes. Appender-only: {@code includeCallerData}, {@code mdcInclude},
+ * {@code mdcExclude}, {@code maxExceptionDepth}, {@code maxFrames}. A bad value is a StatusLogger error naming the
+ * key, and the builder returns null, so Log4j2 reports the appender as missing.
+ */
+@Plugin(name = "Sluice", category = Core.CATEGORY_NAME, elementType = Appender.ELEMENT_TYPE, printObject = true)
+public final class SluiceAppender extends AbstractAppender {
+
+  /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
+  static final String[] INTERNAL_PREFIXES = {"io.sluice.", "io.grpc.", "io.netty.", "org.rocksdb.", "com.github.luben."};
+
+  /** Where mapped records go: the manager's pipeline in production, a list in mapping tests. Must not block or throw. */
+  interface RecordSink {
+    boolean offer(LogRecord record);
+  }
+
+  private final SluiceManager manager;
+  private final Log4j2EventMapper mapper;
+  private volatile RecordSink sink;
+  private volatile boolean appendFailureReported;
+
+  private SluiceAppender(String name, Filter filter, Property[] properties, SluiceManager manager,
+      Log4j2EventMapper mapper) {
+    super(name, filter, null, true, properties);
+    this.manager = manager;
+    this.mapper = mapper;
+    this.sink = manager::offer;
+  }
+
+  @PluginBuilderFactory
+  public static <B extends Builder<B>> B newBuilder() {
+    return new Builder<B>().asBuilder();
+  }
+
+  @Override
+  public void append(LogEvent event) {
+    if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    try {
+      sink.offer(mapper.map(event));
+    } catch (RuntimeException | LinkageError e) {
+      // Never into the application. Reported once: a broken message type would otherwise flood the status log.
+      if (!appendFailureReported) {
+        appendFailureReported = true;
+        LOGGER.warn("Sluice appender [{}]: could not map an event from logger {}; such events are skipped and this "
+            + "is reported once: {}", getName(), event.getLoggerName(), e.toString(), e);
+      }
+    }
+  }
+
+  static boolean isInternalLogger(String loggerName) {
+    if (loggerName == null) return false;
+    for (String p : INTERNAL_PREFIXES) {
+      if (loggerName.startsWith(p)) return true;
+    }
+    return false;
+  }
+
+  /** Caller data costs a stack walk per event; Log4j2 computes it only when an appender asks. */
+  @Override
+  public boolean requiresLocation() {
+    return mapper.includeCallerData();
+  }
+
+  /**
+   * Stops taking events, then lets go of the manager; the last appender to let go closes the pipeline, which
+   * returns within about {@code closeTimeoutMs} and leaves what it did not ship in the spool for the next start.
+   */
+  @Override
+  public boolean stop(long timeout, TimeUnit timeUnit) {
+    setStopping();
+    boolean stopped = super.stop(timeout, timeUnit, false);
+    stopped &= manager.stop(timeout, timeUnit);
+    setStopped();
+    return stopped;
+  }
+
+  /** The pipeline's counters; null when its pipeline is not running (stopped, or restarting). */
+  public PipelineStats stats() {
+    return manager.stats();
+  }
+
+  /** The pipeline configuration in force. */
+  PipelineConfig config() {
+    return manager.config();
+  }
+
+  Log4j2EventMapper mapper() {
+    return mapper;
+  }
+
+  SluiceManager manager() {
+    return manager;
+  }
+
+  /** Sends mapped records to {@code target} instead of the pipeline: mapping tests. */
+  void redirect(RecordSink target) {
+    sink = target;
+  }
+
+  /**
+   * Builds a {@link SluiceAppender} from log4j2.xml / .properties / .yaml attributes (Log4j2 substitutes
+   * {@code ${env:X}} and {@code ${sys:y}} in them first) or programmatically through the setters. Every value is
+   * text, parsed in {@link #build()} so that every error is reported there, naming its key.
+   */
+  public static class Builder<B extends Builder<B>> extends AbstractAppender.Builder<B>
+      implements org.apache.logging.log4j.core.util.Builder<SluiceAppender> {
+
+    // Pipeline settings: the names are PipelineConfig.KEYS, the same as the Logback appender's setters.
+    @PluginBuilderAttribute private String endpoint;
+    @PluginBuilderAttribute private String serviceName;
+    @PluginBuilderAttribute private String resourceAttributes;
+    @PluginBuilderAttribute private String tenant;
+    @PluginBuilderAttribute(sensitive = true) private String credentials;
+    @PluginBuilderAttribute private String clientId;
+    @PluginBuilderAttribute private String spoolDir;
+    @PluginBuilderAttribute private String spoolMaxBytes;
+    @PluginBuilderAttribute private String whenFull;
+    @PluginBuilderAttribute private String blockTimeoutMs;
+    @PluginBuilderAttribute private String fsync;
+    @PluginBuilderAttribute private String queueMaxRecords;
+    @PluginBuilderAttribute private String queueMaxBytes;
+    @PluginBuilderAttribute private String maxRecordBytes;
+    @PluginBuilderAttribute private String batchMaxRecords;
+    @PluginBuilderAttribute private String batchMaxBytes;
+    @PluginBuilderAttribute private String lingerMs;
+    @PluginBuilderAttribute private String maxInFlightBatches;
+    @PluginBuilderAttribute private String reconnectMinMs;
+    @PluginBuilderAttribute private String reconnectMaxMs;
+    @PluginBuilderAttribute private String closeTimeoutMs;
+    @PluginBuilderAttribute private String zstdLevel;
+
+    // Appender-only settings.
+    @PluginBuilderAttribute private String includeCallerData;
+    @PluginBuilderAttribute private String mdcInclude;
+    @PluginBuilderAttribute private String mdcExclude;
+    @PluginBuilderAttribute private String maxExceptionDepth;
+    @PluginBuilderAttribute private String maxFrames;
+
+    /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
+    public B setEndpoint(String v) { endpoint = v; return asBuilder(); }
+    /** {@code service.name} resource attribute; default {@code unknown_service:java}. */
+    public B setServiceName(String v) { serviceName = v; return asBuilder(); }
+    /** More resource attributes, {@code k=v,k2=v2}; {@code <Property>} children add more. */
+    public B setResourceAttributes(String v) { resourceAttributes = v; return asBuilder(); }
+    /** Tenant sent in the stream's hello; default empty. */
+    public B setTenant(String v) { tenant = v; return asBuilder(); }
+    /** Credentials sent in the stream's hello; default empty. Never printed. */
+    public B setCredentials(String v) { credentials = v; return asBuilder(); }
+    /** Stable client id; default: created at first start and kept in the spool. */
+    public B setClientId(String v) { clientId = v; return asBuilder(); }
+    /** RocksDB spool directory, one pipeline per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */
+    public B setSpoolDir(String v) { spoolDir = v; return asBuilder(); }
+    /** Spool byte cap, e.g. {@code 256MiB} (the default); at the cap {@code whenFull} decides. */
+    public B setSpoolMaxBytes(String v) { spoolMaxBytes = v; return asBuilder(); }
+    /** {@code drop-oldest} (default), {@code drop-newest} or {@code block}. */
+    public B setWhenFull(String v) { whenFull = v; return asBuilder(); }
+    /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
+    public B setBlockTimeoutMs(String v) { blockTimeoutMs = v; return asBuilder(); }
+    /** {@code never} (default) or {@code every-batch}. */
+    public B setFsync(String v) { fsync = v; return asBuilder(); }
+    /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
+    public B setQueueMaxRecords(String v) { queueMaxRecords = v; return asBuilder(); }
+    /** Hand-off queue bound in encoded bytes, e.g. {@code 64MiB} (default); when full, {@code whenFull} decides. */
+    public B setQueueMaxBytes(String v) { queueMaxBytes = v; return asBuilder(); }
+    /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
+    public B setMaxRecordBytes(String v) { maxRecordBytes = v; return asBuilder(); }
+    /** A batch is cut at this many records; default 2048. */
+    public B setBatchMaxRecords(String v) { batchMaxRecords = v; return asBuilder(); }
+    /** A batch is cut at this many uncompressed bytes; default {@code 1MiB}. */
+    public B setBatchMaxBytes(String v) { batchMaxBytes = v; return asBuilder(); }
+    /** A non-empty batch is cut at the latest this long after its first record; default {@code 200ms}. */
+    public B setLingerMs(String v) { lingerMs = v; return asBuilder(); }
+    /** Batches sent and not yet acknowledged, at most; default 32. */
+    public B setMaxInFlightBatches(String v) { maxInFlightBatches = v; return asBuilder(); }
+    /** First reconnect backoff; default {@code 100ms}. */
+    public B setReconnectMinMs(String v) { reconnectMinMs = v; return asBuilder(); }
+    /** Reconnect backoff cap; default {@code 10s}. */
+    public B setReconnectMaxMs(String v) { reconnectMaxMs = v; return asBuilder(); }
+    /** Upper bound of closing the pipeline, e.g. {@code 5s} (default); what is not shipped by then stays spooled. */
+    public B setCloseTimeoutMs(String v) { closeTimeoutMs = v; return asBuilder(); }
+    /** zstd level in [-7, 22]; default 3. */
+    public B setZstdLevel(String v) { zstdLevel = v; return asBuilder(); }
+    /** {@code true} adds {@code code.filepath/lineno/namespace/function}; default false (a stack walk per event). */
+    public B setIncludeCallerData(String v) { includeCallerData = v; return asBuilder(); }
+    /** ThreadContext keys to ship, comma-separated globs ({@code *}, {@code ?}); default: all. */
+    public B setMdcInclude(String v) { mdcInclude = v; return asBuilder(); }
+    /** ThreadContext keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
+    public B setMdcExclude(String v) { mdcExclude = v; return asBuilder(); }
+    /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+    public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
+    /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
+    public B setMaxFrames(String v) { maxFrames = v; return asBuilder(); }
+
+    /** The pipeline settings that were given, by {@link PipelineConfig#KEYS} name, in that order. */
+    private Map<String, String> pipelineSettings() {
+      String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
+          spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
+          batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
+          closeTimeoutMs, zstdLevel};
+      Map<String, String> given = new LinkedHashMap<>();
+      for (int i = 0; i < values.length; i++) {
+        if (values[i] != null) given.put(PipelineConfig.KEYS.get(i), values[i]);
+      }
+      return given;
+    }
+
+    /**
+     * Validates every setting and obtains the manager (starting its pipeline, which never waits on the network).
+     * Returns null after reporting each problem as a StatusLogger error naming its key.
+     */
+    @Override
+    public SluiceAppender build() {
+      String prefix = "Sluice appender [" + getName() + "]: ";
+      boolean ok = true;
+      Map<String, String> raw = pipelineSettings();
+      PipelineConfig.Builder config = PipelineConfig.builder();
+      for (Map.Entry<String, String> e : raw.entrySet()) {
+        try {
+          config.set(e.getKey(), e.getValue());
+        } catch (ConfigException ce) {
+          LOGGER.error("{}{}", prefix, ce.getMessage());
+          ok = false;
+        }
+      }
+      Property[] properties = getPropertyArray();
+      if (properties != null) {
+        Configuration configuration = getConfiguration();
+        for (Property p : properties) {
+          String value = p.getValue();
+          if (p.isValueNeedsLookup() && configuration != null) value = configuration.getStrSubstitutor().replace(value);
+          try {
+            config.resourceAttribute(p.getName(), value);
+            raw.put("resourceAttributes." + p.getName(), value);
+          } catch (ConfigException ce) {
+            LOGGER.error("{}{} (a <Property> child needs a name)", prefix, ce.getMessage());
+            ok = false;
+          }
+        }
+      }
+      Boolean callerData = parseBoolean(prefix, "includeCallerData", includeCallerData, false);
+      Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, 64, 1);
+      Integer frames = parseInt(prefix, "maxFrames", maxFrames, 256, 0);
+      if (!ok || callerData == null || depth == null || frames == null) return null;
+
+      String name = getName();
+      config.diagnostics((message, error) -> LOGGER.warn("Sluice appender [{}]: {}", name, message, error));
+      PipelineConfig built;
+      try {
+        built = config.build();
+      } catch (ConfigException ce) {
+        LOGGER.error("{}{}", prefix, ce.getMessage());
+        return null;
+      }
+      SluiceManager manager;
+      try {
+        manager = SluiceManager.obtain(new SluiceManager.Settings(raw, built));
+      } catch (IllegalStateException e) {
+        // The manager factory has already reported why (spool directory locked or unreadable).
+        LOGGER.error("{}no pipeline for spoolDir {}; the appender is not created", prefix, built.spoolDir());
+        return null;
+      }
+      Log4j2EventMapper mapper = new Log4j2EventMapper(Clock.systemUTC(), callerData, KeyGlobs.parse(mdcInclude),
+          KeyGlobs.parse(mdcExclude), depth, frames);
+      return new SluiceAppender(name, getFilter(), properties, manager, mapper);
+    }
+
+    private static Boolean parseBoolean(String prefix, String key, String value, boolean dflt) {
+      if (value == null || value.isBlank()) return dflt;
+      String v = value.trim();
+      if (v.equalsIgnoreCase("true")) return Boolean.TRUE;
+      if (v.equalsIgnoreCase("false")) return Boolean.FALSE;
+      LOGGER.error("{}{}: \"{}\" is not a boolean; write true or false", prefix, key, value);
+      return null;
+    }
+
+    private static Integer parseInt(String prefix, String key, String value, int dflt, int min) {
+      if (value == null || value.isBlank()) return dflt;
+      try {
+        int n = Integer.parseInt(value.trim());
+        if (n >= min) return n;
+        LOGGER.error("{}{}: must be >= {}, was {}; the default is {}", prefix, key, min, n, dflt);
+      } catch (NumberFormatException e) {
+        LOGGER.error("{}{}: \"{}\" is not a whole number; the default is {}", prefix, key, value, dflt);
+      }
+      return null;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package io.sluice.log4j2;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.sdk.pipeline.PipelineStats;
+import io.sluice.sdk.pipeline.SluiceThreads;
+import io.sluice.sdk.testkit.TestCollector;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The appender over a real pipeline shipping to a real gRPC collector on 127.0.0.1. */
+class SluiceAppenderTest {
+  @TempDir Path spool;
+  private TestCollector collector;
+  private LoggerContext context;
+
+  @BeforeEach
+  void startCollector() {
+    collector = new TestCollector();
+    System.setProperty("sluice.test.spool", spool.toString());
+    System.setProperty("sluice.test.endpoint", collector.endpoint());
+  }
+
+  @AfterEach
+  void stopEverything() {
+    if (context != null) context.stop();
+    collector.close();
+    System.clearProperty("sluice.test.spool");
+    System.clearProperty("sluice.test.endpoint");
+  }
+
+  @Test
+  void shipsEveryEventToTheCollectorAndBalancesItsAccounts() {
+    context = Log4j2Testing.start("sluice-pipeline.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    Logger log = context.getLogger("app.Orders");
+    int n = 10_000;
+    Set<String> sent = new HashSet<>();
+
+    for (int i = 0; i < n; i++) {
+      log.info("order {} placed — ✓", i);
+      sent.add("order " + i + " placed — ✓");
+    }
+
+    await().atMost(Duration.ofSeconds(60)).until(() -> appender.stats().acknowledged() == n);
+    Set<String> received = new HashSet<>();
+    for (TestCollector.Received r : collector.received()) received.add(r.record().getBody().getStringValue());
+    assertThat(received).isEqualTo(sent);
+    assertThat(collector.duplicates()).isZero();
+    PipelineStats stats = appender.stats();
+    assertThat(stats.appended()).isEqualTo(n);
+    assertThat(stats.dropped()).isZero();
+    assertThat(stats.balanced()).isTrue();
+    assertThat(collector.hellos()).allSatisfy(h -> assertThat(h.getResourceList())
+        .anySatisfy(kv -> assertThat(kv.getValue().getStringValue()).isEqualTo("e2e")));
+  }
+
+  @Test
+  void stopClosesThePipelineAndReleasesTheSpoolForTheNextStart() {
+    context = Log4j2Testing.start("sluice-pipeline.xml");
+    context.getLogger("app.Orders").info("before restart");
+    SluiceAppender first = Log4j2Testing.sluice(context);
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.stats().acknowledged() == 1);
+
+    context.stop();
+    assertThat(first.stats()).isNull();
+    context = Log4j2Testing.start("sluice-pipeline.xml"); // would fail on RocksDB's lock if the spool were still open
+    SluiceAppender second = Log4j2Testing.sluice(context);
+    context.getLogger("app.Orders").info("after restart");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> second.stats().acknowledged() == 1);
+    assertThat(collector.received()).extracting(r -> r.record().getBody().getStringValue())
+        .containsExactlyInAnyOrder("before restart", "after restart");
+  }
+
+  @Test
+  void ignoresEventsFromSluiceAndItsDependenciesAtDebugAndFromSluiceThreads() throws InterruptedException {
+    context = Log4j2Testing.start("sluice-guard.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    for (String name : new String[] {"io.grpc.netty.NettyClientHandler", "io.netty.channel.Epoll",
+        "org.rocksdb.RocksDB", "io.sluice.sdk.pipeline.Pipeline", "com.github.luben.zstd.Zstd"}) {
+      context.getLogger(name).debug("internal chatter from {}", name);
+      context.getLogger(name).error("internal error from {}", name);
+    }
+    Thread internal = SluiceThreads.newThread(() -> context.getLogger("app.Orders").info("from a sluice thread"),
+        "sluice-test");
+    internal.start();
+    internal.join();
+
+    context.getLogger("app.Orders").debug("the only one");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> appender.stats().acknowledged() == 1);
+    assertThat(appender.stats().appended()).isEqualTo(1);
+    assertThat(collector.received()).extracting(r -> r.record().getBody().getStringValue())
+        .containsExactly("the only one");
+    assertThat(SluiceAppender.isInternalLogger("io.sluicewater.App")).isFalse();
+  }
+
+  @Test
+  void neverThrowsIntoTheApplicationWhenMappingFails() {
+    context = Log4j2Testing.start("sluice-pipeline.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    appender.redirect(record -> { throw new IllegalStateException("sink broke"); });
+    try (Log4j2Testing.StatusMessages status = new Log4j2Testing.StatusMessages()) {
+      Logger log = context.getLogger("app.Orders");
+      log.info("one");
+      log.info("two");
+
+      assertThat(status.errors()).isEmpty();
+      assertThat(status.warnings()).filteredOn(m -> m.contains("could not map an event")).singleElement()
+          .satisfies(m -> assertThat(m).contains("Sluice appender [SLUICE]").contains("sink broke"));
+    }
+    appender.redirect(appender.manager()::offer);
+  }
+}

@@ -1,0 +1,43 @@
+package io.sluice.examples.demo;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ./sluice demo}: runs {@link Demo} and exits 0 only when nothing was lost. */
+@Command(name = "sluice demo", mixinStandardHelpOptions = true, version = "sluice 0.1.0-SNAPSHOT",
+    description = "Runs Sluice end to end on embedded defaults: in-process Kafka, a collector, an app logging "
+        + "through the Logback appender, the collector restarted mid-run, and a consumer counting what arrived.")
+public final class DemoMain implements Callable<Integer> {
+  @Option(names = "--records", defaultValue = "200000", description = "records to log (default: ${DEFAULT-VALUE})")
+  int records;
+
+  @Option(names = "--rate", defaultValue = "50000",
+      description = "records per second on the logging thread, 0 for as fast as possible (default: ${DEFAULT-VALUE})")
+  int rate;
+
+  @Option(names = "--outage-seconds", defaultValue = "3",
+      description = "how long the collector stays down (default: ${DEFAULT-VALUE})")
+  double outageSeconds;
+
+  @Option(names = "--work-dir", description = "keep the broker's data and the spool here (default: a temp dir, removed)")
+  Path workDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (records < 3) throw new CommandLine.ParameterException(new CommandLine(this), "--records must be at least 3");
+    if (rate < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--rate must be >= 0");
+    if (outageSeconds < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--outage-seconds must be >= 0");
+    Demo.Result r = Demo.run(new Demo.Options(records, rate, Duration.ofMillis((long) (outageSeconds * 1000)),
+        workDir, workDir != null), System.out);
+    return r.lost() == 0 ? 0 : 1;
+  }
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new DemoMain()).execute(args);
+    System.exit(code);
+  }
+}

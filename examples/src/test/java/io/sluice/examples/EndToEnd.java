@@ -78,6 +78,7 @@ final class EndToEnd {
   static App app(String endpoint, Path spoolDir, Map<String, String> extra) {
     LoggerContext context = new LoggerContext();
     context.setName("e2e-" + UUID.randomUUID());
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter()); // what Logback's SLF4J provider does
     SluiceAppender appender = new SluiceAppender();
     appender.setContext(context);
     appender.setName("SLUICE");

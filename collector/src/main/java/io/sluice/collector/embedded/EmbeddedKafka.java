@@ -141,6 +141,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * format() prints the bootstrap metadata to System.out; the collector's stdout is its interface (the
+   * "listening on" line), so that print goes to stderr instead. Only called while nothing else runs (start-up).
+   */
+  private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+    java.io.PrintStream stdout = System.out;
+    System.setOut(System.err);
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
   /** Size and place of the cluster. Defaults: 1 combined node, a fresh temp directory. */
   public static final class Builder {
     private int numBrokers = 1;
@@ -199,7 +213,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         brokerProperties.forEach(b::setConfigProp);
         b.setDeleteOnClose(false); // we delete our own temp dir; a given dir is the user's
         cluster = b.build();
-        cluster.format();
+        formatQuietly(cluster);
         cluster.startup();
         cluster.waitForReadyBrokers();
         return new EmbeddedKafka(cluster, dir, owns);

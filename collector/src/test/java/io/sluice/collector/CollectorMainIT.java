@@ -40,11 +40,12 @@ class CollectorMainIT {
             .send(Frames.zstdBatch(1, Frames.logBatch("cli", 2)));
         assertThat(s.next().getAck().getSequence()).isEqualTo(1);
 
-        p.destroy(); // SIGTERM
+        p.toHandle().destroy(); // SIGTERM (Process.destroy() would also close our end of stdout)
         assertThat(s.next().hasGoAway()).isTrue();
+        String last = CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS);
+        assertThat(last).startsWith("sluice collector stopped: ").contains("batchesAcked=1");
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(143); // the JVM's status after SIGTERM, once the hooks have finished
-        assertThat(readLine(out)).startsWith("sluice collector stopped: ").contains("batchesAcked=1");
       }
     } finally {
       p.destroyForcibly();

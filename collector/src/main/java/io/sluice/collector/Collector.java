@@ -188,7 +188,10 @@ public final class Collector implements AutoCloseable {
     ingest.goAwayAll("collector shutting down");
     publisher.close(Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
     try {
-      if (!server.awaitTermination(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)) {
+      // every stream has had its GoAway: nothing is left to drain, so connections the clients keep open are cut
+      // after a short grace instead of holding the exit until the deadline
+      long graceMs = Math.min(2000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      if (!server.awaitTermination(graceMs, TimeUnit.MILLISECONDS)) {
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
       }

@@ -15,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code collector [--config collector.yaml] [flags]}: starts a {@link Collector} and runs until SIGTERM/SIGINT,
- * which closes it gracefully (see {@link Collector#close()}). Flags override the file. Exit codes: 0 after a clean
- * shutdown or --help/--version, 2 for a configuration error (the message names the key), 1 if start-up failed.
+ * which closes it gracefully (see {@link Collector#close()}) in a shutdown hook. Flags override the file. Exit codes:
+ * 143 after SIGTERM (the JVM's; the hook has drained by then), 0 for --help/--version or a {@link #stop()}, 2 for
+ * a configuration error (the message names the key), 1 if start-up failed.
  */
 @Command(name = "collector", mixinStandardHelpOptions = true, versionProvider = CollectorMain.Version.class,
     sortOptions = false,

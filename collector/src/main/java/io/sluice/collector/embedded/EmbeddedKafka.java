@@ -19,8 +19,8 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /**
- * A real KRaft Kafka cluster inside this JVM, built on Kafka's own {@code KafkaClusterTestKit}: combined
- * broker+controller nodes, listening on 127.0.0.1 with free ports. For tests and for the collector's single-machine
+ * A real KRaft Kafka cluster inside this JVM, built on Kafka's own {@code KafkaClusterTestKit}: one KRaft
+ * controller and {@code numBrokers} brokers, listening on 127.0.0.1 with free ports. For tests and for the collector's single-machine
  * mode ({@code --embedded-kafka}). Starting takes about 5 s and ~250 MB of heap.
  *
  * <p>The test kit's threads are not daemons: always {@link #close()} (try-with-resources or a finally), or the JVM
@@ -43,7 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     this.bootstrap = cluster.bootstrapServers();
   }
 
-  /** One combined node in a temp directory removed on close. */
+  /** One broker and one controller in a temp directory removed on close. */
   public static EmbeddedKafka start() {
     return builder().start();
   }
@@ -141,7 +141,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  /** Size and place of the cluster. Defaults: 1 combined node, a fresh temp directory. */
+  /**
+   * format() prints the bootstrap metadata to System.out; the collector's stdout is its interface (the
+   * "listening on" line), so that print goes to stderr instead. Only called while nothing else runs (start-up).
+   */
+  private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+    java.io.PrintStream stdout = System.out;
+    System.setOut(System.err);
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(stdout);
+    }
+  }
+
+  /** Size and place of the cluster. Defaults: 1 broker (+ 1 controller), a fresh temp directory. */
   public static final class Builder {
     private int numBrokers = 1;
     private Path baseDir;
@@ -149,7 +163,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private Builder() {}
 
-    /** Combined broker+controller nodes, 1 to 5. */
+    /** Broker nodes, 1 to 5 (there is always one controller besides them). */
     public Builder numBrokers(int n) {
       if (n < 1 || n > 5) {
         throw new IllegalArgumentException("numBrokers " + n + " is out of range [1, 5]");
@@ -183,10 +197,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
       KafkaClusterTestKit cluster = null;
       try {
+        // Brokers and the controller are separate nodes: restartBroker builds a new broker server with its own
+        // SharedServer, which in combined mode would fight the still-running controller over the metadata log
+        // (seen: BrokerServer.startup never returns).
         TestKitNodes nodes = new TestKitNodes.Builder()
-            .setCombined(true)
+            .setCombined(false)
             .setNumBrokerNodes(numBrokers)
-            .setNumControllerNodes(numBrokers)
+            .setNumControllerNodes(1)
             .setBaseDirectory(dir)
             .build();
         short rf = (short) Math.min(3, numBrokers);
@@ -199,7 +216,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         brokerProperties.forEach(b::setConfigProp);
         b.setDeleteOnClose(false); // we delete our own temp dir; a given dir is the user's
         cluster = b.build();
-        cluster.format();
+        formatQuietly(cluster);
         cluster.startup();
         cluster.waitForReadyBrokers();
         return new EmbeddedKafka(cluster, dir, owns);

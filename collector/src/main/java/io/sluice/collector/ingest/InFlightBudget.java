@@ -1,5 +1,6 @@
 package io.sluice.collector.ingest;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,7 +32,8 @@ public final class InFlightBudget {
   /** Returns bytes and wakes every parked stream (each re-checks and parks again if there is still no room). */
   public void release(long bytes) {
     used.addAndGet(-bytes);
-    for (Runnable waiter : parked) {
+    // a snapshot: a waiter that parks again while we run it waits for the next release, not this loop
+    for (Runnable waiter : List.copyOf(parked)) {
       if (parked.remove(waiter)) {
         waiter.run();
       }

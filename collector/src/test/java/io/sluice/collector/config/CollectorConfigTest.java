@@ -1,0 +1,115 @@
+package io.sluice.collector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CollectorConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void readsEveryKeyFromYaml() throws Exception {
+    Path f = write("""
+        listen: 127.0.0.1:5000
+        kafka:
+          bootstrap: k1:9092,k2:9092
+          topic: logs-x
+          partitions: 6
+          replicationFactor: 2
+          createTopic: false
+          producer: { linger.ms: 20, batch.size: 65536 }
+        limits:
+          maxFrameBytes: 1048576
+          maxDecompressedBytes: 8388608
+          maxInFlightBytes: 1000000
+          maxInFlightBytesPerStream: 500000
+          retryAfterMs: 250
+        shutdownTimeoutMs: 3000
+        embeddedKafka:
+          enabled: true
+          dir: /tmp/k
+        """);
+    CollectorConfig c = CollectorConfigYaml.load(f, CollectorConfig.builder()).build();
+    assertThat(c.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(c.listenPort()).isEqualTo(5000);
+    assertThat(c.kafkaBootstrap()).isEqualTo("k1:9092,k2:9092");
+    assertThat(c.topic()).isEqualTo("logs-x");
+    assertThat(c.topicPartitions()).isEqualTo(6);
+    assertThat(c.topicReplicationFactor()).isEqualTo((short) 2);
+    assertThat(c.createTopic()).isFalse();
+    assertThat(c.producerOverrides()).containsEntry("linger.ms", "20").containsEntry("batch.size", "65536");
+    assertThat(c.maxFrameBytes()).isEqualTo(1048576);
+    assertThat(c.maxDecompressedBytes()).isEqualTo(8388608);
+    assertThat(c.maxInFlightBytes()).isEqualTo(1000000);
+    assertThat(c.maxInFlightBytesPerStream()).isEqualTo(500000);
+    assertThat(c.retryAfterMs()).isEqualTo(250);
+    assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.embeddedKafka()).isTrue();
+    assertThat(c.embeddedKafkaDir()).isEqualTo(Path.of("/tmp/k"));
+  }
+
+  @Test
+  void badListenNamesFileKeyAndExample() throws Exception {
+    Path f = write("listen: abc\nkafka: { bootstrap: k:9092 }\n");
+    assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("collector.yaml: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417");
+  }
+
+  @Test
+  void unknownKeyIsNamedWithItsPath() throws Exception {
+    Path f = write("kafka:\n  bootstrap: k:9092\n  topik: x\n");
+    assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          assertThat(e.key()).isEqualTo("kafka.topik");
+          assertThat(e.getMessage()).startsWith("collector.yaml: kafka.topik: unknown key").contains("topic");
+        });
+  }
+
+  @Test
+  void nonNumericLimitNamesKey() throws Exception {
+    Path f = write("limits:\n  maxFrameBytes: lots\n");
+    assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
+        .hasMessage("collector.yaml: limits.maxFrameBytes: \"lots\" is not a whole number; write e.g. 1048576");
+  }
+
+  @Test
+  void negativePartitionsNamesKey() {
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("kafka: { partitions: -1 }", CollectorConfig.builder()))
+        .hasMessageStartingWith("kafka.partitions: -1 is out of range");
+  }
+
+  @Test
+  void bootstrapIsRequiredUnlessEmbedded() {
+    assertThatThrownBy(() -> CollectorConfig.builder().build())
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("kafka.bootstrap"))
+        .hasMessageContaining("--embedded-kafka");
+    assertThat(CollectorConfig.builder().embeddedKafka(true).build().kafkaBootstrap()).isNull();
+  }
+
+  @Test
+  void defaultsAreDocumentedOnes() {
+    CollectorConfig c = CollectorConfig.builder().kafkaBootstrap("k:9092").build();
+    assertThat(c.listen()).isEqualTo(CollectorConfig.DEFAULT_LISTEN);
+    assertThat(c.topic()).isEqualTo("sluice-logs");
+    assertThat(c.topicPartitions()).isEqualTo(3);
+    assertThat(c.createTopic()).isTrue();
+  }
+
+  @Test
+  void serializersCannotBeOverridden() {
+    assertThatThrownBy(() -> CollectorConfig.builder().producerOverride("value.serializer", "x"))
+        .hasMessageStartingWith("kafka.producer.value.serializer:");
+  }
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("collector.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+}

@@ -1,0 +1,162 @@
+package io.sluice.agent;
+
+import static io.sluice.agent.Harness.append;
+import static io.sluice.agent.Harness.assertExactly;
+import static io.sluice.agent.Harness.bodies;
+import static io.sluice.agent.Harness.bodyDuplicates;
+import static io.sluice.agent.Harness.expected;
+import static io.sluice.agent.Harness.lines;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.sdk.testkit.TestCollector;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentTest {
+  @TempDir Path tmp;
+  TestCollector collector;
+  Path logs;
+  Path spool;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    collector = new TestCollector();
+    logs = Files.createDirectories(tmp.resolve("logs"));
+    spool = tmp.resolve("spool");
+  }
+
+  @AfterEach
+  void tearDown() {
+    collector.close();
+  }
+
+  private AgentConfig config() {
+    return Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log")).build();
+  }
+
+  @Test
+  void shipsExistingAndAppendedLinesOnce() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, lines("a-", 0, 500));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 500);
+      append(f, lines("a-", 500, 1000));
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 1000);
+    }
+    assertExactly(collector, expected("a-", 0, 1000));
+    assertThat(collector.duplicates()).isZero();
+    assertThat(bodyDuplicates(collector)).isZero();
+  }
+
+  @Test
+  void resumesFromCheckpointAfterRestartWithoutDuplicates() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, lines("r-", 0, 300));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 300);
+    }
+    append(f, lines("r-", 300, 600));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 600);
+    }
+    assertExactly(collector, expected("r-", 0, 600));
+    assertThat(bodyDuplicates(collector)).isZero();
+  }
+
+  @Test
+  void followsRenameAndCreateRotationReadingTheOldFileToItsEnd() throws Exception {
+    Path f = logs.resolve("app.log");
+    List<String> all = new ArrayList<>();
+    try (Agent agent = Agent.start(config())) {
+      int n = 0;
+      for (int round = 0; round < 5; round++) {
+        append(f, lines("rot-", n, n + 200));
+        all.addAll(expected("rot-", n, n + 200));
+        n += 200;
+        int seen = all.size();
+        // A file created and renamed away before the agent ever saw it cannot be found: wait until it is open.
+        await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= seen);
+        Files.move(f, logs.resolve("app.log." + round)); // out of the glob: still read through the open file
+        append(logs.resolve("app.log." + round), lines("rot-", n, n + 50)); // the writer still had it open
+        all.addAll(expected("rot-", n, n + 50));
+        n += 50;
+      }
+      append(f, lines("rot-", n, n + 100));
+      all.addAll(expected("rot-", n, n + 100));
+      int total = all.size();
+      await().atMost(Duration.ofSeconds(15)).until(() -> collector.distinct() >= total);
+    }
+    assertExactly(collector, all);
+    assertThat(bodyDuplicates(collector)).isZero();
+  }
+
+  @Test
+  void readsTruncatedFileFromTheStart() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, lines("before-", 0, 100));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 100);
+      Files.writeString(f, ""); // truncate
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.stats().truncations.sum() >= 1);
+      append(f, lines("after-", 0, 100));
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 200);
+    }
+    List<String> all = new ArrayList<>(expected("before-", 0, 100));
+    all.addAll(expected("after-", 0, 100));
+    assertExactly(collector, all);
+    assertThat(bodyDuplicates(collector)).isZero();
+  }
+
+  @Test
+  void detectsTruncationThatWasOverwrittenPastTheOldOffsetByFingerprint() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, lines("old-", 0, 10));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 10);
+      // Rewritten in one go, longer than before: the size never drops below the read position.
+      Files.writeString(f, lines("new-", 0, 50));
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 60);
+    }
+    List<String> all = new ArrayList<>(expected("old-", 0, 10));
+    all.addAll(expected("new-", 0, 50));
+    assertExactly(collector, all);
+  }
+
+  @Test
+  void releasesDeletedFileAfterReadingIt() throws Exception {
+    Path f = logs.resolve("gone.log");
+    append(f, lines("d-", 0, 100));
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 100);
+      Files.delete(f);
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.files().isEmpty());
+      assertThat(agent.stats().filesReleased.sum()).isEqualTo(1);
+    }
+    assertExactly(collector, expected("d-", 0, 100));
+  }
+
+  @Test
+  void keepsFilesWithIdenticalFirstBytesApart() throws Exception {
+    String header = "# identical header line for every file, longer than nothing at all\n";
+    for (int i = 0; i < 3; i++) {
+      Path f = logs.resolve("same-" + i + ".log");
+      append(f, header);
+      append(f, lines("f" + i + "-", 0, 100));
+    }
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 303);
+    }
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 3; i++) all.addAll(expected("f" + i + "-", 0, 100));
+    assertThat(bodies(collector)).containsAll(all);
+    assertThat(bodies(collector).stream().filter(b -> b.startsWith("# identical"))).hasSize(3);
+  }
+}

@@ -281,8 +281,9 @@ public final class Agent implements AutoCloseable {
     }
 
     @Override
-    public void truncated(TailedFile file, long lostBytes) {
+    public void truncated(TailedFile file, long lostBytes, long recoveredBytes) {
       stats.truncations.increment();
+      stats.recoveredFromCopyBytes.add(recoveredBytes);
       if (lostBytes > 0) stats.abandonedBytes.get(AbandonReason.TRUNCATED).add(lostBytes);
       // The offset moved back to 0: let the next batch say so even if no record follows soon.
       inBatch.add(file);
@@ -459,7 +460,7 @@ public final class Agent implements AutoCloseable {
 
       @Override public void afterLine(TailedFile file, long nowNanos) { }
       @Override public boolean mayRead() { return printed[0] < maxRecords; }
-      @Override public void truncated(TailedFile file, long lostBytes) { }
+      @Override public void truncated(TailedFile file, long lostBytes, long recoveredBytes) { }
       @Override public void released(TailedFile file, AbandonReason reason, long abandonedBytes) { }
     });
     long now = System.nanoTime();

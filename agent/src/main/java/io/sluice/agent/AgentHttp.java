@@ -72,6 +72,7 @@ final class AgentHttp implements AutoCloseable {
     counter(m, "sluice_agent_files_opened_total", "Files opened for tailing.", s.filesOpened.sum());
     counter(m, "sluice_agent_files_released_total", "Files closed after rotation or deletion.", s.filesReleased.sum());
     counter(m, "sluice_agent_truncations_total", "Files found truncated and read again from 0.", s.truncations.sum());
+    counter(m, "sluice_agent_copytruncate_recovered_bytes_total", "Bytes read from a copytruncate copy after the truncation.", s.recoveredFromCopyBytes.sum());
     header(m, "sluice_agent_abandoned_bytes_total", "counter", "Bytes never read, by reason.");
     for (AbandonReason r : AbandonReason.values()) {
       m.append("sluice_agent_abandoned_bytes_total{reason=\"").append(r.name().toLowerCase(Locale.ROOT)).append("\"} ")

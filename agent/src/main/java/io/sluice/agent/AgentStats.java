@@ -23,6 +23,8 @@ final class AgentStats {
   final LongAdder filesOpened = new LongAdder();
   final LongAdder filesReleased = new LongAdder();
   final LongAdder truncations = new LongAdder();
+  /** Bytes read from a copytruncate copy: written after the last read and before the truncation. */
+  final LongAdder recoveredFromCopyBytes = new LongAdder();
   final Map<AbandonReason, LongAdder> abandonedBytes = new EnumMap<>(AbandonReason.class);
 
   AgentStats() {

@@ -45,8 +45,11 @@ public final class Tailer implements AutoCloseable {
     /** Whether reading may go on (false while the spool is full: the file is its own buffer). */
     boolean mayRead();
 
-    /** The file was truncated; {@code lostBytes} were known to exist and were never read. */
-    void truncated(TailedFile file, long lostBytes);
+    /**
+     * The file was truncated; {@code lostBytes} were known to exist and were never read; {@code recoveredBytes}
+     * were read from a copytruncate copy instead.
+     */
+    void truncated(TailedFile file, long lostBytes, long recoveredBytes);
 
     /** The file was closed for good; its held lines were flushed before. */
     void released(TailedFile file, AbandonReason reason, long abandonedBytes);
@@ -266,6 +269,8 @@ public final class Tailer implements AutoCloseable {
   }
 
   private void truncated(TailedFile f, long lostBytes, long nowNanos) throws IOException {
+    long recovered = readCopyAfterTruncation(f, nowNanos);
+    if (recovered > 0) lostBytes = 0;
     f.splitter.flushPartial(line -> {
       f.linesRead++;
       f.handler.onLine(line, nowNanos);
@@ -276,7 +281,53 @@ public final class Tailer implements AutoCloseable {
     f.truncations++;
     f.fingerprint = Fingerprint.of(f.channel, config.fingerprintBytes());
     f.lastVerifiedSize = f.channel.size();
-    listener.truncated(f, lostBytes);
+    listener.truncated(f, lostBytes, recovered);
+  }
+
+  /**
+   * copytruncate copies the file, then truncates it: the bytes written after our last read are in the copy. When a
+   * sibling named like the file ({@code app.log.1}, {@code app.log-20240501}) starts with the same fingerprint and
+   * reaches past our position, its bytes from our position on are read as the rest of this file. Returns the bytes
+   * read from the copy (0 when there is none, e.g. a plain truncation).
+   */
+  private long readCopyAfterTruncation(TailedFile f, long nowNanos) {
+    long pos = f.splitter.position();
+    Path dir = f.path.getParent();
+    String name = f.path.getFileName().toString();
+    if (pos == 0 || f.fingerprint.length() == 0 || dir == null) return 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
+      String n = p.getFileName().toString();
+      return n.length() > name.length() && n.startsWith(name) && !n.endsWith(".gz") && !n.endsWith(".zst");
+    })) {
+      for (Path candidate : ds) {
+        try (FileChannel copy = FileChannel.open(candidate, StandardOpenOption.READ)) {
+          if (FileId.of(candidate).equals(f.id) || files.containsKey(FileId.of(candidate))) continue;
+          if (copy.size() < pos || !f.fingerprint.matches(copy)) continue;
+          long size = copy.size();
+          long p = pos;
+          while (p < size) {
+            buffer.clear();
+            if (buffer.remaining() > size - p) buffer.limit((int) (size - p));
+            int n = copy.read(buffer, p);
+            if (n <= 0) break;
+            buffer.flip();
+            f.splitter.feed(buffer, line -> {
+              f.linesRead++;
+              f.handler.onLine(line, nowNanos);
+              listener.afterLine(f, nowNanos);
+            });
+            p += n;
+            f.bytesRead += n;
+          }
+          return Math.max(1, p - pos);
+        } catch (IOException ignored) {
+          // vanished or unreadable: try the next candidate
+        }
+      }
+    } catch (IOException ignored) {
+      // directory unreadable: nothing to recover
+    }
+    return 0;
   }
 
   private boolean readyToRelease(TailedFile f, long nowNanos) {

@@ -22,6 +22,8 @@ public final class TailedFile {
   Fingerprint fingerprint;
   /** End offset of the last record emitted from this file, or where reading restarted; the checkpoint candidate. */
   long recordEnd;
+  /** Wall-clock time of the last size check (0: never, e.g. just restored); bounds the copytruncate search. */
+  long lastLookWallMillis;
   /** Reading failed: released at the end of this pass. */
   boolean failed;
   final Map<String, String> attributes;

@@ -148,16 +148,24 @@ public final class Tailer implements AutoCloseable {
     try {
       long size = ch.size();
       long start = 0;
-      if (checkpoint != null && checkpoint.offset() <= size && checkpoint.fingerprint().matches(ch)) {
-        start = checkpoint.offset();
+      boolean changedWhileDown = false;
+      if (checkpoint != null) {
+        if (checkpoint.offset() <= size && checkpoint.fingerprint().matches(ch)) start = checkpoint.offset();
+        else changedWhileDown = checkpoint.fingerprint().length() > 0;
       }
-      Fingerprint fp = Fingerprint.of(ch, config.fingerprintBytes());
+      Fingerprint fp = changedWhileDown ? checkpoint.fingerprint() : Fingerprint.of(ch, config.fingerprintBytes());
+      if (changedWhileDown) start = checkpoint.offset();
       TailedFile f = new TailedFile(id, path, ch, new LineSplitter(config.maxLineBytes(), start), fp, start,
           io.sluice.agent.parse.KubernetesPath.attributes(path), nowNanos);
       f.size = size;
       f.lastVerifiedSize = size;
       f.handler = listener.open(f);
       files.put(id, f);
+      if (changedWhileDown) {
+        // Truncated (or the inode reused) while the agent was down: read the rest of the checkpointed content from
+        // a copytruncate copy if there is one, then start this content at 0.
+        truncated(f, 0, nowNanos);
+      }
       return f;
     } catch (IOException e) {
       try {
@@ -234,14 +242,18 @@ public final class Tailer implements AutoCloseable {
 
   private boolean read(TailedFile f, long nowNanos) throws IOException {
     long size = f.channel.size();
+    long lookedAt = System.currentTimeMillis();
     if (size != f.size) f.lastGrowthNanos = nowNanos;
     long known = f.size;
     f.size = size;
     long pos = f.splitter.position();
-    if (size < pos || (size != f.lastVerifiedSize && !f.fingerprint.matches(f.channel))) {
+    // The fingerprint is checked on every pass (one read of at most fingerprintBytes, from the page cache): a
+    // truncation followed by writes up to or past our position changes no size we could compare.
+    if (size < pos || !f.fingerprint.matches(f.channel)) {
       truncated(f, Math.max(0, known - pos), nowNanos);
       pos = 0;
     }
+    f.lastLookWallMillis = lookedAt;
     if (size != f.lastVerifiedSize) {
       f.lastVerifiedSize = size;
       if (f.fingerprint.length() < config.fingerprintBytes() && size > f.fingerprint.length()) {
@@ -294,40 +306,56 @@ public final class Tailer implements AutoCloseable {
     long pos = f.splitter.position();
     Path dir = f.path.getParent();
     String name = f.path.getFileName().toString();
-    if (pos == 0 || f.fingerprint.length() == 0 || dir == null) return 0;
+    if (f.fingerprint.length() == 0 || dir == null) return 0;
+    // A copy made before our last look at the file is an older rotation that merely starts alike.
+    long notBefore = f.lastLookWallMillis == 0 ? Long.MIN_VALUE : f.lastLookWallMillis - 1000;
+    Path best = null;
+    long bestModified = Long.MIN_VALUE;
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
       String n = p.getFileName().toString();
       return n.length() > name.length() && n.startsWith(name) && !n.endsWith(".gz") && !n.endsWith(".zst");
     })) {
       for (Path candidate : ds) {
         try (FileChannel copy = FileChannel.open(candidate, StandardOpenOption.READ)) {
-          if (FileId.of(candidate).equals(f.id) || files.containsKey(FileId.of(candidate))) continue;
+          FileId id = FileId.of(candidate);
+          if (id.equals(f.id) || files.containsKey(id)) continue;
           if (copy.size() < pos || !f.fingerprint.matches(copy)) continue;
-          long size = copy.size();
-          long p = pos;
-          while (p < size) {
-            buffer.clear();
-            if (buffer.remaining() > size - p) buffer.limit((int) (size - p));
-            int n = copy.read(buffer, p);
-            if (n <= 0) break;
-            buffer.flip();
-            f.splitter.feed(buffer, line -> {
-              f.linesRead++;
-              f.handler.onLine(line, nowNanos);
-              listener.afterLine(f, nowNanos);
-            });
-            p += n;
-            f.bytesRead += n;
+          if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore) continue;
+          long modified = Files.getLastModifiedTime(candidate).toMillis();
+          if (best == null || modified > bestModified) {
+            best = candidate;
+            bestModified = modified;
           }
-          return Math.max(1, p - pos);
         } catch (IOException ignored) {
           // vanished or unreadable: try the next candidate
         }
       }
     } catch (IOException ignored) {
-      // directory unreadable: nothing to recover
+      return 0; // directory unreadable: nothing to recover
     }
-    return 0;
+    if (best == null) return 0;
+    // The newest copy that starts like the file and reaches past our position is the one just made.
+    try (FileChannel copy = FileChannel.open(best, StandardOpenOption.READ)) {
+      long size = copy.size();
+      long p = pos;
+      while (p < size) {
+        buffer.clear();
+        if (buffer.remaining() > size - p) buffer.limit((int) (size - p));
+        int n = copy.read(buffer, p);
+        if (n <= 0) break;
+        buffer.flip();
+        f.splitter.feed(buffer, line -> {
+          f.linesRead++;
+          f.handler.onLine(line, nowNanos);
+          listener.afterLine(f, nowNanos);
+        });
+        p += n;
+        f.bytesRead += n;
+      }
+      return Math.max(1, p - pos);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private boolean readyToRelease(TailedFile f, long nowNanos) {

@@ -159,4 +159,43 @@ class AgentTest {
     assertThat(bodies(collector)).containsAll(all);
     assertThat(bodies(collector).stream().filter(b -> b.startsWith("# identical"))).hasSize(3);
   }
+
+  @Test
+  void aStackTraceHeldAtShutdownArrivesWholeOnceAfterRestart() throws Exception {
+    Path f = logs.resolve("app.log");
+    InputConfig input = InputConfig.plain("app", logs + "/*.log").withMultiline(new io.sluice.agent.multiline.MultilineConfig(
+        io.sluice.agent.multiline.MultilineMode.JAVA, null, 500, 1 << 20, 60_000_000_000L)); // no flush by timeout
+    AgentConfig cfg = Harness.config(collector, spool, input).build();
+    String trace = "2024-05-01 ERROR failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n";
+    append(f, "2024-05-01 INFO one\n" + trace);
+    try (Agent agent = Agent.start(cfg)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 1);
+      append(f, "\tat a.B.d(B.java:2)\n"); // the trace is still growing when the agent stops
+      await().atMost(Duration.ofSeconds(5)).until(() -> agent.stats().linesRead.sum() >= 5);
+    }
+    append(f, "Caused by: java.io.IOException: disk\n\t... 2 more\n2024-05-01 INFO two\n");
+    try (Agent agent = Agent.start(cfg)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 2);
+    }
+    assertThat(bodies(collector)).containsExactly("2024-05-01 INFO one",
+        "2024-05-01 ERROR failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)"
+            + "\nCaused by: java.io.IOException: disk\n\t... 2 more");
+  }
+
+  @Test
+  void aHugeLineIsTruncatedFlaggedAndTheFileGoesOn() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, "before\n" + "y".repeat(3 << 20) + "\nafter\n");
+    AgentConfig cfg = Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log")).maxLineBytes(1024).build();
+    try (Agent agent = Agent.start(cfg)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 3);
+      assertThat(agent.stats().linesTruncated.sum()).isEqualTo(1);
+    }
+    var records = collector.received();
+    assertThat(records).hasSize(3);
+    assertThat(records.get(1).record().getBody().getStringValue()).hasSize(1024);
+    assertThat(records.get(1).record().getTruncated()).isTrue();
+    assertThat(records.get(1).record().getSource().getLength()).isEqualTo((3 << 20) + 1);
+    assertThat(records.get(2).record().getBody().getStringValue()).isEqualTo("after");
+  }
 }

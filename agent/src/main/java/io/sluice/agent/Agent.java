@@ -82,6 +82,9 @@ public final class Agent implements AutoCloseable {
   private volatile long heartbeatNanos = System.nanoTime();
   private volatile long lastReadProgressNanos = System.nanoTime();
   private volatile Throwable failure;
+  /** The open files, republished by the tailing thread whenever the set changes. */
+  private volatile List<TailedFile> fileSnapshot = List.of();
+  private boolean filesChanged;
   private long nextScanNanos;
 
   private record PendingBatch(int count, long encodedSize, byte[] payload, Map<String, byte[]> checkpoints) {}
@@ -168,6 +171,10 @@ public final class Agent implements AutoCloseable {
         if (events || now - nextScanNanos >= 0) scan(now);
         boolean more = tailer.poll(now);
         tailer.tick(now);
+        if (filesChanged) {
+          filesChanged = false;
+          fileSnapshot = List.copyOf(tailer.files());
+        }
         if (batcher.ready(now)) cut();
         if (batcher.isEmpty() && pending == null && !deletes.isEmpty()) {
           spool.putCheckpoints(new LinkedHashMap<>(deletes));
@@ -263,6 +270,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public LineHandler open(TailedFile file) {
       stats.filesOpened.increment();
+      filesChanged = true;
       deletes.remove(Checkpoint.KEY_PREFIX + file.id().key()); // an inode reused after a release: keep the new one
       return new InputProcessor(inputFor(file.path()), file, config.tailer().maxLineBytes(), Agent.this::accept,
           () -> System.currentTimeMillis() * 1_000_000L, stats);
@@ -292,6 +300,7 @@ public final class Agent implements AutoCloseable {
     @Override
     public void released(TailedFile file, AbandonReason reason, long abandonedBytes) {
       stats.filesReleased.increment();
+      filesChanged = true;
       if (reason != null) stats.abandonedBytes.get(reason).add(abandonedBytes);
       inBatch.remove(file);
       deletes.put(Checkpoint.KEY_PREFIX + file.id().key(), null);
@@ -382,17 +391,9 @@ public final class Agent implements AutoCloseable {
   ShipWorker.Counters delivery() { return delivery; }
   Spool spool() { return spool; }
 
-  /** Open files (read from the metrics thread: values are approximate while the tailer runs). */
+  /** Open files, as of the tailing thread's last pass (a snapshot: safe from any thread). */
   List<TailedFile> files() {
-    // The tailer's map is only mutated on the tailing thread; a copy may race and fail, then retry.
-    for (int i = 0; i < 3; i++) {
-      try {
-        return new ArrayList<>(tailer.files());
-      } catch (java.util.ConcurrentModificationException e) {
-        Thread.onSpinWait();
-      }
-    }
-    return List.of();
+    return fileSnapshot;
   }
 
   long deferredFiles() { return tailer.deferred(); }

@@ -198,4 +198,35 @@ class AgentTest {
     assertThat(records.get(1).record().getSource().getLength()).isEqualTo((3 << 20) + 1);
     assertThat(records.get(2).record().getBody().getStringValue()).isEqualTo("after");
   }
+
+  @Test
+  void aFileOnAReusedInodeIsReadFromTheStartAfterRestart() throws Exception {
+    Path f = logs.resolve("app.log");
+    append(f, lines("first-", 0, 50));
+    io.sluice.agent.tail.FileId oldId = io.sluice.agent.tail.FileId.of(f);
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 50);
+    }
+    // While the agent is down the file is deleted and its inode handed to a new file (the kernel reuses freed
+    // inodes eagerly; create a few files until one gets it).
+    Files.delete(f);
+    Path reused = null;
+    List<Path> others = new ArrayList<>();
+    for (int i = 0; i < 64 && reused == null; i++) {
+      Path p = Files.createFile(tmp.resolve("probe-" + i));
+      if (io.sluice.agent.tail.FileId.of(p).equals(oldId)) reused = p;
+      else others.add(p);
+    }
+    org.assertj.core.api.Assumptions.assumeThat(reused).as("the file system reused the inode").isNotNull();
+    for (Path o : others) Files.delete(o);
+    Files.writeString(reused, lines("second-", 0, 80)); // longer than the first: the offset alone would fit
+    Files.move(reused, f);
+    try (Agent agent = Agent.start(config())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 130);
+    }
+    List<String> all = new ArrayList<>(expected("first-", 0, 50));
+    all.addAll(expected("second-", 0, 80));
+    assertExactly(collector, all);
+    assertThat(bodyDuplicates(collector)).isZero();
+  }
 }

@@ -175,7 +175,7 @@ public final class Agent implements AutoCloseable {
           filesChanged = false;
           fileSnapshot = List.copyOf(tailer.files());
         }
-        if (batcher.ready(now)) cut();
+        if (pending == null && batcher.ready(now)) cut();
         if (batcher.isEmpty() && pending == null && !deletes.isEmpty()) {
           spool.putCheckpoints(new LinkedHashMap<>(deletes));
           deletes.clear();
@@ -315,8 +315,12 @@ public final class Agent implements AutoCloseable {
     stats.records.increment();
   }
 
-  /** Encodes, compresses and spools the current batch with the checkpoints of its files, in one write. */
+  /**
+   * Encodes, compresses and spools the current batch with the checkpoints of its files, in one write. Only when no
+   * batch is waiting for room: at most one encoded batch is held, and batches reach the spool in read order.
+   */
   private void cut() {
+    if (pending != null) return;
     Map<String, byte[]> checkpoints = new LinkedHashMap<>();
     for (TailedFile f : inBatch) {
       Checkpoint c = new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint());

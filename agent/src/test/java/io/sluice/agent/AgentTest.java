@@ -229,4 +229,32 @@ class AgentTest {
     assertExactly(collector, all);
     assertThat(bodyDuplicates(collector)).isZero();
   }
+
+  @Test
+  void stopsReadingWhileTheSpoolIsFullAndLosesNothing() throws Exception {
+    // Random hex does not compress: ~3 MiB of it overflows a 1 MiB spool while the collector is down.
+    java.util.Random r = new java.util.Random(7);
+    StringBuilder sb = new StringBuilder();
+    List<String> all = new ArrayList<>();
+    for (int i = 0; i < 12_000; i++) {
+      StringBuilder line = new StringBuilder("full-").append(i).append(' ');
+      for (int j = 0; j < 16; j++) line.append(Long.toHexString(r.nextLong()));
+      all.add(line.toString());
+      sb.append(line).append('\n');
+    }
+    Path f = logs.resolve("app.log");
+    append(f, sb.toString());
+    collector.stop();
+    AgentConfig.Builder b = Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log"));
+    b.pipeline().spoolMaxBytes(1 << 20).batchMaxBytes(64 << 10);
+    try (Agent agent = Agent.start(b.build())) {
+      await().atMost(Duration.ofSeconds(20)).until(() -> agent.stats().spoolFullWaits.sum() > 0);
+      assertThat(agent.spool().bytes()).isLessThanOrEqualTo(1 << 20);
+      assertThat(agent.files().get(0).lagBytes()).isPositive(); // the file is the buffer
+      assertThat(agent.live()).isTrue(); // back-pressure is not a stall
+      collector.restart();
+      await().atMost(Duration.ofSeconds(30)).until(() -> collector.distinct() >= all.size());
+    }
+    assertExactly(collector, all);
+  }
 }

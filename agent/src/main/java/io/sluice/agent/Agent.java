@@ -76,6 +76,8 @@ public final class Agent implements AutoCloseable {
   private final Map<String, byte[]> deletes = new LinkedHashMap<>();
   private AgentHttp http;
   private WatchService watcher;
+  private static final int MAX_WATCHED_DIRS = 4096;
+  private final Set<Path> watched = new java.util.HashSet<>();
   private PendingBatch pending;
   private volatile boolean stop;
   private volatile boolean ready;
@@ -207,7 +209,10 @@ public final class Agent implements AutoCloseable {
 
   private void scan(long now) {
     for (Map.Entry<InputConfig, Discovery> d : discoveries) {
-      for (Path p : d.getValue().scan()) tailer.track(p, now);
+      for (Path p : d.getValue().scan()) {
+        tailer.track(p, now);
+        watch(p.getParent());
+      }
     }
     nextScanNanos = now + config.rescanInterval().toNanos();
   }
@@ -217,9 +222,7 @@ public final class Agent implements AutoCloseable {
       watcher = FileSystems.getDefault().newWatchService();
       for (Map.Entry<InputConfig, Discovery> d : discoveries) {
         for (Path base : d.getValue().bases()) {
-          if (Files.isDirectory(base)) {
-            base.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
-          }
+          if (Files.isDirectory(base)) watch(base);
         }
       }
     } catch (IOException | UnsupportedOperationException e) {
@@ -227,7 +230,17 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** File-system events on the include bases make the next scan happen now instead of at the rescan interval. */
+  /** Directories holding matched files are watched too (pod directories below a {@code **}), up to a bound. */
+  private void watch(Path dir) {
+    if (watcher == null || dir == null || watched.size() >= MAX_WATCHED_DIRS || !watched.add(dir)) return;
+    try {
+      dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+    } catch (IOException | RuntimeException e) {
+      // gone or not watchable: the rescan still finds its files
+    }
+  }
+
+  /** File-system events on watched directories make the next scan happen now instead of at the rescan interval. */
   private boolean drainWatchEvents() {
     if (watcher == null) return false;
     boolean any = false;
@@ -235,7 +248,7 @@ public final class Agent implements AutoCloseable {
       var key = watcher.poll();
       while (key != null) {
         any |= !key.pollEvents().isEmpty();
-        key.reset();
+        if (!key.reset()) watched.remove((Path) key.watchable()); // the directory is gone
         key = watcher.poll();
       }
     } catch (ClosedWatchServiceException e) {

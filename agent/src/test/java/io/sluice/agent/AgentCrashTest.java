@@ -116,4 +116,70 @@ class AgentCrashTest {
     }
     return n;
   }
+
+  /** Event n in CRI format: a plain line, a line split into P + F parts, or a 3-line Java stack trace. */
+  static String criEvent(long n) {
+    String t = "2024-05-01T12:00:00.000000000Z stdout ";
+    return switch ((int) (n % 3)) {
+      case 0 -> t + "F event-" + n + " plain\n";
+      case 1 -> t + "P event-" + n + " split " + "\n" + t + "F across partials\n";
+      default -> t + "F event-" + n + " ERROR failed\n" + t + "F java.lang.IllegalStateException: boom " + n + "\n"
+          + t + "F \tat a.B.c(B.java:" + n + ")\n";
+    };
+  }
+
+  static String criBody(long n) {
+    return switch ((int) (n % 3)) {
+      case 0 -> "event-" + n + " plain";
+      case 1 -> "event-" + n + " split across partials";
+      default -> "event-" + n + " ERROR failed\njava.lang.IllegalStateException: boom " + n + "\n\tat a.B.c(B.java:" + n + ")";
+    };
+  }
+
+  @Test
+  void losesNothingWhenKilledWhileCriPartialsAndStackTracesAreHeld() throws Exception {
+    Path logs = Files.createDirectories(tmp.resolve("pods/ns_pod_0a1b/app"));
+    Path log = logs.resolve("0.log");
+    Path config = tmp.resolve("agent.yaml");
+    Path out = tmp.resolve("agent-out.txt");
+    Random random = new Random(Long.getLong("seed", System.nanoTime()));
+    try (TestCollector collector = new TestCollector()) {
+      Files.writeString(config, yaml(collector, tmp.resolve("spool"), logs + "/*.log")
+          + "    container: cri\n    multiline: {mode: java, flushTimeoutMs: 200}\n");
+      try (LineWriter writer = new LineWriter(log, AgentCrashTest::criEvent, 1500).start()) {
+        for (int kill = 0; kill < 3; kill++) {
+          Process agent = startAgent(config, out);
+          try {
+            long target = collector.received().size() + 300 + random.nextInt(900);
+            await().atMost(Duration.ofSeconds(30)).until(() -> collector.received().size() >= target);
+          } finally {
+            agent.destroyForcibly(); // SIGKILL
+            agent.waitFor(10, TimeUnit.SECONDS);
+          }
+        }
+      }
+      long total;
+      Process agent = startAgent(config, out);
+      try {
+        total = countEvents(log);
+        await().atMost(Duration.ofSeconds(60)).until(() -> distinctBodies(collector) >= total);
+      } finally {
+        agent.destroy();
+        agent.waitFor(20, TimeUnit.SECONDS);
+        if (agent.isAlive()) agent.destroyForcibly();
+      }
+      Set<String> want = new HashSet<>();
+      for (long n = 0; n < total; n++) want.add(criBody(n));
+      assertThat(new HashSet<>(bodies(collector))).containsExactlyInAnyOrderElementsOf(want);
+      assertThat(bodyDuplicates(collector)).isEqualTo(collector.duplicates());
+      System.out.println("cri crash test: " + total + " events, 3 kills, " + collector.duplicates() + " duplicates");
+    }
+  }
+
+  /** Events in a CRI file written by {@link #criEvent}: one per line that holds "event-". */
+  static long countEvents(Path file) throws Exception {
+    try (var lines = Files.lines(file)) {
+      return lines.filter(l -> l.contains(" event-")).count();
+    }
+  }
 }

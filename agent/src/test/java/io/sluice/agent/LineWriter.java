@@ -19,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class LineWriter implements AutoCloseable {
   private final Path path;
-  private final String prefix;
+  private final java.util.function.LongFunction<String> event;
   private final int linesPerSecond;
   private final AtomicLong written = new AtomicLong();
   private final Thread thread;
@@ -28,8 +28,13 @@ final class LineWriter implements AutoCloseable {
   private volatile Throwable error;
 
   LineWriter(Path path, String prefix, int linesPerSecond) {
+    this(path, n -> prefix + n + "\n", linesPerSecond);
+  }
+
+  /** Writes {@code event.apply(n)} (one or more whole lines) for n = 0, 1, 2, ... */
+  LineWriter(Path path, java.util.function.LongFunction<String> event, int linesPerSecond) {
     this.path = path;
-    this.prefix = prefix;
+    this.event = event;
     this.linesPerSecond = linesPerSecond;
     this.thread = new Thread(this::run, "test-line-writer");
     this.thread.setDaemon(true);
@@ -65,7 +70,7 @@ final class LineWriter implements AutoCloseable {
           ch.close();
           ch = open();
         }
-        byte[] line = (prefix + written.get() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = event.apply(written.get()).getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.wrap(line);
         while (b.hasRemaining()) ch.write(b);
         written.incrementAndGet();

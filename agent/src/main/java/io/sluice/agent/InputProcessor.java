@@ -1,0 +1,136 @@
+package io.sluice.agent;
+
+import io.sluice.agent.multiline.Event;
+import io.sluice.agent.multiline.MultilineAggregator;
+import io.sluice.agent.parse.ContainerDecoder;
+import io.sluice.agent.parse.JsonParser;
+import io.sluice.agent.parse.LogfmtParser;
+import io.sluice.agent.parse.Parser;
+import io.sluice.agent.parse.PlainParser;
+import io.sluice.agent.parse.RegexParser;
+import io.sluice.agent.tail.Line;
+import io.sluice.agent.tail.LineHandler;
+import io.sluice.agent.tail.TailedFile;
+import io.sluice.proto.v1.KeyValue;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.proto.v1.SourceInfo;
+import io.sluice.sdk.record.Values;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The line → record path of one file: container envelope ({@link ContainerDecoder}), multiline join per stream
+ * ({@link MultilineAggregator}), parser, then the record with its source (file, offset, length), path attributes
+ * and input attributes. Bounded by its stages' limits. Not thread-safe: runs on the tailing thread.
+ */
+final class InputProcessor implements LineHandler {
+  private final InputConfig input;
+  private final TailedFile file;
+  private final Parser parser;
+  private final ContainerDecoder decoder;
+  private final Map<String, MultilineAggregator> multiline = new HashMap<>(4);
+  private final BiConsumer<TailedFile, LogRecord> sink;
+  private final LongSupplier wallClockNanos;
+  private final List<KeyValue> fixed;
+  private final AgentStats stats;
+  private long now;
+
+  InputProcessor(InputConfig input, TailedFile file, int maxLineBytes, BiConsumer<TailedFile, LogRecord> sink,
+      LongSupplier wallClockNanos, AgentStats stats) {
+    this.input = input;
+    this.file = file;
+    this.sink = sink;
+    this.wallClockNanos = wallClockNanos;
+    this.stats = stats;
+    this.parser = parser(input);
+    this.decoder = new ContainerDecoder(input.container(), Math.max(maxLineBytes, input.multiline().maxBytes()),
+        this::joined);
+    List<KeyValue> attrs = new ArrayList<>();
+    attrs.add(Values.kv("log.file.path", file.path().toString()));
+    attrs.add(Values.kv("log.input", input.name()));
+    file.attributes().forEach((k, v) -> attrs.add(Values.kv(k, v)));
+    input.attributes().forEach((k, v) -> attrs.add(Values.kv(k, v)));
+    this.fixed = List.copyOf(attrs);
+  }
+
+  static Parser parser(InputConfig input) {
+    return switch (input.parser()) {
+      case PLAIN -> new PlainParser();
+      case JSON -> new JsonParser();
+      case LOGFMT -> new LogfmtParser();
+      case REGEX -> new RegexParser(input.regex());
+    };
+  }
+
+  @Override
+  public void onLine(Line line, long nowNanos) {
+    now = nowNanos;
+    if (line.truncated()) stats.linesTruncated.increment();
+    decoder.onLine(line);
+  }
+
+  private void joined(Event e) {
+    String key = e.stream() == null ? "" : e.stream();
+    MultilineAggregator m = multiline.get(key);
+    if (m == null) {
+      m = new MultilineAggregator(input.multiline(), this::emit);
+      multiline.put(key, m);
+    }
+    m.onEvent(e, now);
+  }
+
+  private void emit(Event e) {
+    LogRecord.Builder r = LogRecord.newBuilder();
+    long observed = wallClockNanos.getAsLong();
+    r.setObservedTimeUnixNano(observed);
+    parser.parse(e.text(), r);
+    if (r.getTimeUnixNano() == 0) r.setTimeUnixNano(e.timeUnixNano() != 0 ? e.timeUnixNano() : observed);
+    if (e.truncated()) {
+      r.setTruncated(true);
+      stats.recordsTruncated.increment();
+    }
+    r.addAllAttributes(fixed);
+    if (e.stream() != null) r.addAttributes(Values.kv("log.iostream", e.stream()));
+    r.setSource(SourceInfo.newBuilder().setFile(file.path().toString()).setOffset(e.start())
+        .setLength(e.end() - e.start()));
+    file.recordEmitted(e.end());
+    sink.accept(file, r.build());
+  }
+
+  @Override
+  public void tick(long nowNanos) {
+    now = nowNanos;
+    for (MultilineAggregator m : multiline.values()) m.tick(nowNanos);
+  }
+
+  @Override
+  public long nextDeadline() {
+    long d = Long.MAX_VALUE;
+    for (MultilineAggregator m : multiline.values()) d = Math.min(d, m.deadline());
+    return d;
+  }
+
+  @Override
+  public void flush(long nowNanos) {
+    now = nowNanos;
+    decoder.flush(file.position());
+    for (MultilineAggregator m : multiline.values()) m.flush();
+  }
+
+  @Override
+  public long pendingStart() {
+    long p = decoder.pendingStart();
+    for (MultilineAggregator m : multiline.values()) p = Math.min(p, m.pendingStart());
+    return p;
+  }
+
+  long droppedLines() {
+    long n = 0;
+    for (MultilineAggregator m : multiline.values()) n += m.droppedLines();
+    return n;
+  }
+}

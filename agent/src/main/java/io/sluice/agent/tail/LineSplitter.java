@@ -1,0 +1,136 @@
+package io.sluice.agent.tail;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * Cuts a file's bytes into {@link Line}s. Bounded: holds at most {@code maxLineBytes} of the line being read; the
+ * rest of a longer line is skipped (counted in {@link #truncatedBytes()}) and the line is delivered at its newline
+ * with its first {@code maxLineBytes} bytes and the truncated flag, so a huge line never stops the file and never
+ * grows memory. A last line without a terminator is held until it is completed or {@link #flushPartial} is called
+ * (the file was rotated away or deleted). Not thread-safe.
+ */
+public final class LineSplitter {
+  private final int maxLineBytes;
+  private byte[] buf;
+  private int len;
+  /** Offset of the first byte of the line being assembled (equals the next offset to read when nothing is held). */
+  private long lineStart;
+  /** Offset of the next byte expected from {@link #feed}. */
+  private long position;
+  private boolean overflowing;
+  private long truncatedLines;
+  private long truncatedBytes;
+
+  public LineSplitter(int maxLineBytes, long startOffset) {
+    if (maxLineBytes < 16) throw new IllegalArgumentException("maxLineBytes must be >= 16");
+    this.maxLineBytes = maxLineBytes;
+    this.buf = new byte[Math.min(maxLineBytes, 4096)];
+    reset(startOffset);
+  }
+
+  /** Drops any held bytes and expects the next byte at {@code offset}. */
+  public void reset(long offset) {
+    len = 0;
+    overflowing = false;
+    lineStart = offset;
+    position = offset;
+  }
+
+  /** Offset of the next byte this splitter expects. */
+  public long position() {
+    return position;
+  }
+
+  /** Start of the held, incomplete line; equals {@link #position()} when nothing is held. */
+  public long pendingStart() {
+    return lineStart;
+  }
+
+  public boolean hasPartial() {
+    return len > 0 || overflowing;
+  }
+
+  /** Consumes every byte of {@code chunk} (read at {@link #position()}), delivering each completed line. */
+  public void feed(ByteBuffer chunk, Consumer<Line> out) {
+    while (chunk.hasRemaining()) {
+      int p = chunk.position();
+      int lim = chunk.limit();
+      int nl = -1;
+      if (chunk.hasArray()) {
+        byte[] a = chunk.array();
+        int base = chunk.arrayOffset();
+        for (int i = p; i < lim; i++) {
+          if (a[base + i] == '\n') {
+            nl = i;
+            break;
+          }
+        }
+      } else {
+        for (int i = p; i < lim; i++) {
+          if (chunk.get(i) == '\n') {
+            nl = i;
+            break;
+          }
+        }
+      }
+      int take = (nl < 0 ? lim : nl) - p;
+      append(chunk, p, take);
+      position += take;
+      if (nl < 0) {
+        chunk.position(lim);
+        return;
+      }
+      position += 1;
+      chunk.position(nl + 1);
+      out.accept(takeLine(position));
+    }
+  }
+
+  /** Delivers the held incomplete line, if any, as ending at {@link #position()}. */
+  public void flushPartial(Consumer<Line> out) {
+    if (!hasPartial()) return;
+    out.accept(takeLine(position));
+  }
+
+  private void append(ByteBuffer chunk, int from, int n) {
+    int room = maxLineBytes - len;
+    int copy = Math.min(room, n);
+    if (copy > 0) {
+      if (len + copy > buf.length) {
+        byte[] bigger = new byte[(int) Math.min(maxLineBytes, Math.max((long) buf.length * 2, len + copy))];
+        System.arraycopy(buf, 0, bigger, 0, len);
+        buf = bigger;
+      }
+      chunk.get(from, buf, len, copy);
+      len += copy;
+    }
+    if (n > copy) {
+      overflowing = true;
+      truncatedBytes += n - copy;
+    }
+  }
+
+  private Line takeLine(long end) {
+    int n = len;
+    if (!overflowing && n > 0 && buf[n - 1] == '\r') n--;
+    String text = new String(buf, 0, n, StandardCharsets.UTF_8);
+    boolean truncated = overflowing;
+    if (truncated) truncatedLines++;
+    Line line = new Line(text, lineStart, end, truncated);
+    len = 0;
+    overflowing = false;
+    lineStart = end;
+    if (buf.length > 64 * 1024) buf = new byte[4096]; // give back memory after a rare long line
+    return line;
+  }
+
+  public long truncatedLines() {
+    return truncatedLines;
+  }
+
+  public long truncatedBytes() {
+    return truncatedBytes;
+  }
+}

@@ -1,0 +1,81 @@
+package io.sluice.agent.tail;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One open file and its read state. Owned by the {@link Tailer} (and read by the agent on the tailing thread);
+ * metric fields are volatile so the metrics endpoint may read them from another thread.
+ */
+public final class TailedFile {
+  final FileId id;
+  final FileChannel channel;
+  final LineSplitter splitter;
+  LineHandler handler;
+  volatile Path path;
+  volatile FileState state = FileState.ACTIVE;
+  long stateSinceNanos;
+  long lastGrowthNanos;
+  long lastVerifiedSize = -1;
+  volatile long size;
+  Fingerprint fingerprint;
+  /** End offset of the last record emitted from this file, or where reading restarted; the checkpoint candidate. */
+  long recordEnd;
+  /** Wall-clock time of the last size check (0: never, e.g. just restored); bounds the copytruncate search. */
+  long lastLookWallMillis;
+  /** Reading failed: released at the end of this pass. */
+  boolean failed;
+  final Map<String, String> attributes;
+  volatile long bytesRead;
+  volatile long linesRead;
+  volatile long truncations;
+
+  TailedFile(FileId id, Path path, FileChannel channel, LineSplitter splitter, Fingerprint fingerprint,
+      long startOffset, Map<String, String> attributes, long nowNanos) {
+    this.id = id;
+    this.path = path;
+    this.channel = channel;
+    this.splitter = splitter;
+    this.fingerprint = fingerprint;
+    this.recordEnd = startOffset;
+    this.attributes = attributes;
+    this.stateSinceNanos = nowNanos;
+    this.lastGrowthNanos = nowNanos;
+  }
+
+  public FileId id() { return id; }
+  public Path path() { return path; }
+  public FileState state() { return state; }
+  public Fingerprint fingerprint() { return fingerprint; }
+  /** Offset of the next byte to read. */
+  public long position() { return splitter.position(); }
+  /** The file's size when last looked at. */
+  public long size() { return size; }
+  /** Bytes written and not read yet. */
+  public long lagBytes() { return Math.max(0, size - splitter.position()); }
+  public long bytesRead() { return bytesRead; }
+  public long linesRead() { return linesRead; }
+  public long truncations() { return truncations; }
+  /** Attributes derived from the path (Kubernetes metadata), fixed at open. */
+  public Map<String, String> attributes() { return attributes; }
+
+  /** Records the end offset of a record just emitted: the checkpoint may move there (never backwards). */
+  public void recordEmitted(long end) {
+    recordEnd = Math.max(recordEnd, end);
+  }
+
+  /**
+   * Where a restart may resume without losing a line: the end of the last emitted record, but never past a line
+   * still held by the splitter or the handler.
+   */
+  public long safeOffset() {
+    long held = Math.min(splitter.pendingStart(), handler == null ? Long.MAX_VALUE : handler.pendingStart());
+    return Math.min(recordEnd, held);
+  }
+
+  @Override
+  public String toString() {
+    return path + " (" + id + ", " + state + ", at " + position() + ")";
+  }
+}

@@ -1,0 +1,423 @@
+package io.sluice.agent.tail;
+
+import io.sluice.agent.checkpoint.Checkpoint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a set of files as they grow and follows them through rotation and truncation. I/O only: the caller's
+ * thread drives it ({@link #track}, {@link #poll}); it starts no thread and never sleeps.
+ *
+ * <p>Invariants: a file is known by {@link FileId} (one {@link TailedFile} per id, so a file renamed within the
+ * include globs is not read twice); a file is held open until it was read to its end (or the deleted-file bound
+ * passed), so an inode cannot be reused under it; lines reach the {@link LineHandler} in file order, and each
+ * complete line exactly once per pass over its bytes (a restart resumes from a checkpoint at a record boundary).
+ * Truncation (size below the read position, or the fingerprint no longer matching) flushes what was held and
+ * restarts at offset 0.
+ *
+ * <p>Bounded: at most {@code maxOpenFiles} open files, one shared read buffer, and per file one line of at most
+ * {@code maxLineBytes}. Not thread-safe; the metric getters of {@link TailedFile} may be read from other threads.
+ */
+public final class Tailer implements AutoCloseable {
+
+  /** What the tailer asks of its owner. Called on the tailing thread. */
+  public interface Listener {
+    /** The handler that turns this file's lines into records. */
+    LineHandler open(TailedFile file);
+
+    /** Called after each line was handled: the owner may cut a batch here (the file's state is consistent). */
+    void afterLine(TailedFile file, long nowNanos);
+
+    /** Whether reading may go on (false while the spool is full: the file is its own buffer). */
+    boolean mayRead();
+
+    /**
+     * The file was truncated; {@code lostBytes} were known to exist and were never read; {@code recoveredBytes}
+     * were read from a copytruncate copy instead.
+     */
+    void truncated(TailedFile file, long lostBytes, long recoveredBytes);
+
+    /** The file was closed for good; its held lines were flushed before. */
+    void released(TailedFile file, AbandonReason reason, long abandonedBytes);
+  }
+
+  private final TailerConfig config;
+  private final Listener listener;
+  private final Map<FileId, TailedFile> files = new LinkedHashMap<>();
+  private final Map<FileId, Checkpoint> restored = new HashMap<>();
+  private final ByteBuffer buffer;
+  private long deferred;
+
+  public Tailer(TailerConfig config, Listener listener) {
+    this.config = config;
+    this.listener = listener;
+    this.buffer = ByteBuffer.allocate(config.readChunkBytes());
+  }
+
+  /**
+   * Hands over the checkpoints of the previous run: a file found later with the same id and a matching fingerprint
+   * resumes at its checkpoint; anything else starts at 0.
+   */
+  public void restore(Collection<Checkpoint> checkpoints) {
+    for (Checkpoint c : checkpoints) restored.put(c.id(), c);
+  }
+
+  /**
+   * After the first {@link #track} pass: finds the files of checkpoints that were not seen at their path, in the
+   * checkpoint's directory by (dev, inode) and fingerprint (the file was rotated while the agent was down), and
+   * reads them to their end. Returns the checkpoints whose file is gone (the caller deletes them).
+   */
+  public List<Checkpoint> adoptOrphans(long nowNanos) {
+    List<Checkpoint> gone = new ArrayList<>();
+    for (Iterator<Checkpoint> it = restored.values().iterator(); it.hasNext(); ) {
+      Checkpoint c = it.next();
+      it.remove();
+      Path found = findById(Path.of(c.path()).getParent(), c.id());
+      TailedFile f = found == null ? null : open(found, c.id(), c, nowNanos);
+      if (f == null) {
+        gone.add(c);
+      } else {
+        f.state = FileState.ROTATED;
+      }
+    }
+    return gone;
+  }
+
+  private static Path findById(Path dir, FileId id) {
+    if (dir == null || !Files.isDirectory(dir)) return null;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        try {
+          if (Files.isRegularFile(p) && FileId.of(p).equals(id)) return p;
+        } catch (IOException ignored) {
+          // vanished while listing
+        }
+      }
+    } catch (IOException ignored) {
+      // directory unreadable: treat as gone
+    }
+    return null;
+  }
+
+  /** Starts reading the file at {@code path} unless it is read already (then only its path is updated). */
+  public void track(Path path, long nowNanos) {
+    FileId id;
+    try {
+      id = FileId.of(path);
+    } catch (IOException e) {
+      return; // gone since discovery, or unreadable: the next scan tries again
+    }
+    TailedFile known = files.get(id);
+    if (known != null) {
+      if (!known.path.equals(path)) known.path = path; // renamed within the globs: same file, same offset
+      known.state = FileState.ACTIVE;
+      return;
+    }
+    if (files.size() >= config.maxOpenFiles()) {
+      deferred++;
+      return;
+    }
+    open(path, id, restored.remove(id), nowNanos);
+  }
+
+  private TailedFile open(Path path, FileId id, Checkpoint checkpoint, long nowNanos) {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(path, StandardOpenOption.READ);
+      if (!FileId.of(path).equals(id)) { // replaced between stat and open
+        ch.close();
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    try {
+      long size = ch.size();
+      long start = 0;
+      boolean changedWhileDown = false;
+      if (checkpoint != null) {
+        if (checkpoint.offset() <= size && checkpoint.fingerprint().matches(ch)) start = checkpoint.offset();
+        else changedWhileDown = checkpoint.fingerprint().length() > 0;
+      }
+      Fingerprint fp = changedWhileDown ? checkpoint.fingerprint() : Fingerprint.of(ch, config.fingerprintBytes());
+      if (changedWhileDown) start = checkpoint.offset();
+      TailedFile f = new TailedFile(id, path, ch, new LineSplitter(config.maxLineBytes(), start), fp, start,
+          io.sluice.agent.parse.KubernetesPath.attributes(path), nowNanos);
+      f.size = size;
+      f.lastVerifiedSize = size;
+      f.handler = listener.open(f);
+      files.put(id, f);
+      if (changedWhileDown) {
+        // Truncated (or the inode reused) while the agent was down: read the rest of the checkpointed content from
+        // a copytruncate copy if there is one, then start this content at 0.
+        truncated(f, 0, nowNanos);
+      }
+      return f;
+    } catch (IOException e) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+      return null;
+    }
+  }
+
+  /**
+   * One pass over every file: notices rotation, deletion and truncation, reads what was appended (at most
+   * {@code maxBytesPerPoll} per file), releases files that are done. Returns true when some file has more bytes
+   * waiting, so the caller should poll again at once.
+   */
+  public boolean poll(long nowNanos) {
+    boolean more = false;
+    List<TailedFile> done = null;
+    List<Path> replaced = null;
+    for (TailedFile f : files.values()) {
+      if (checkPath(f, nowNanos) == FileState.ROTATED) {
+        if (replaced == null) replaced = new ArrayList<>();
+        replaced.add(f.path);
+      }
+      try {
+        more |= read(f, nowNanos);
+      } catch (IOException e) {
+        f.failed = true;
+      }
+      if (f.failed || (f.state != FileState.ACTIVE && readyToRelease(f, nowNanos))) {
+        if (done == null) done = new ArrayList<>();
+        done.add(f);
+      }
+    }
+    if (done != null) {
+      for (TailedFile f : done) release(f, nowNanos);
+    }
+    if (replaced != null) {
+      // The new file at a rotated path is read at once, not at the next scan, so no line waits on the rescan.
+      for (Path p : replaced) track(p, nowNanos);
+    }
+    return more;
+  }
+
+  /** Lets handlers emit what waited past their flush timeout. */
+  public void tick(long nowNanos) {
+    for (TailedFile f : files.values()) f.handler.tick(nowNanos);
+  }
+
+  /** The earliest handler deadline ({@link System#nanoTime()}); MAX_VALUE when none. */
+  public long nextDeadline() {
+    long d = Long.MAX_VALUE;
+    for (TailedFile f : files.values()) d = Math.min(d, f.handler.nextDeadline());
+    return d;
+  }
+
+  /** Updates the file's state from its path; returns the state it just entered, or null when unchanged. */
+  private FileState checkPath(TailedFile f, long nowNanos) {
+    if (f.state != FileState.ACTIVE) return null;
+    FileState next;
+    try {
+      next = FileId.of(f.path).equals(f.id) ? FileState.ACTIVE : FileState.ROTATED;
+    } catch (NoSuchFileException e) {
+      next = FileState.DELETED;
+    } catch (IOException e) {
+      next = FileState.DELETED;
+    }
+    if (next == FileState.ACTIVE) return null;
+    f.state = next;
+    f.stateSinceNanos = nowNanos;
+    return next;
+  }
+
+  private boolean read(TailedFile f, long nowNanos) throws IOException {
+    long size = f.channel.size();
+    long lookedAt = System.currentTimeMillis();
+    if (size != f.size) f.lastGrowthNanos = nowNanos;
+    long known = f.size;
+    f.size = size;
+    long pos = f.splitter.position();
+    // The fingerprint is checked on every pass (one read of at most fingerprintBytes, from the page cache): a
+    // truncation followed by writes up to or past our position changes no size we could compare.
+    if (size < pos || !f.fingerprint.matches(f.channel)) {
+      truncated(f, Math.max(0, known - pos), nowNanos);
+      pos = 0;
+    }
+    f.lastLookWallMillis = lookedAt;
+    if (size != f.lastVerifiedSize) {
+      f.lastVerifiedSize = size;
+      if (f.fingerprint.length() < config.fingerprintBytes() && size > f.fingerprint.length()) {
+        f.fingerprint = Fingerprint.of(f.channel, config.fingerprintBytes());
+      }
+    }
+    long budget = config.maxBytesPerPoll();
+    while (pos < size && budget > 0) {
+      if (!listener.mayRead()) return false;
+      buffer.clear();
+      if (buffer.remaining() > size - pos) buffer.limit((int) (size - pos));
+      int n = f.channel.read(buffer, pos);
+      if (n <= 0) break;
+      buffer.flip();
+      f.splitter.feed(buffer, line -> {
+        f.linesRead++;
+        f.handler.onLine(line, nowNanos);
+        listener.afterLine(f, nowNanos);
+      });
+      pos += n;
+      budget -= n;
+      f.bytesRead += n;
+    }
+    return pos < size;
+  }
+
+  private void truncated(TailedFile f, long lostBytes, long nowNanos) throws IOException {
+    long recovered = readCopyAfterTruncation(f, nowNanos);
+    if (recovered > 0) lostBytes = 0;
+    f.splitter.flushPartial(line -> {
+      f.linesRead++;
+      f.handler.onLine(line, nowNanos);
+    });
+    f.handler.flush(nowNanos);
+    f.splitter.reset(0);
+    f.recordEnd = 0;
+    f.truncations++;
+    f.fingerprint = Fingerprint.of(f.channel, config.fingerprintBytes());
+    f.lastVerifiedSize = f.channel.size();
+    listener.truncated(f, lostBytes, recovered);
+  }
+
+  /**
+   * copytruncate copies the file, then truncates it: the bytes written after our last read are in the copy. When a
+   * sibling named like the file ({@code app.log.1}, {@code app.log-20240501}) starts with the same fingerprint and
+   * reaches past our position, its bytes from our position on are read as the rest of this file. Returns the bytes
+   * read from the copy (0 when there is none, e.g. a plain truncation).
+   */
+  private long readCopyAfterTruncation(TailedFile f, long nowNanos) {
+    long pos = f.splitter.position();
+    Path dir = f.path.getParent();
+    String name = f.path.getFileName().toString();
+    if (f.fingerprint.length() == 0 || dir == null) return 0;
+    // A copy made before our last look at the file is an older rotation that merely starts alike.
+    long notBefore = f.lastLookWallMillis == 0 ? Long.MIN_VALUE : f.lastLookWallMillis - 1000;
+    Path best = null;
+    long bestModified = Long.MIN_VALUE;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
+      String n = p.getFileName().toString();
+      return n.length() > name.length() && n.startsWith(name) && !n.endsWith(".gz") && !n.endsWith(".zst");
+    })) {
+      for (Path candidate : ds) {
+        try (FileChannel copy = FileChannel.open(candidate, StandardOpenOption.READ)) {
+          FileId id = FileId.of(candidate);
+          if (id.equals(f.id) || files.containsKey(id)) continue;
+          if (copy.size() < pos || !f.fingerprint.matches(copy)) continue;
+          if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore) continue;
+          long modified = Files.getLastModifiedTime(candidate).toMillis();
+          if (best == null || modified > bestModified) {
+            best = candidate;
+            bestModified = modified;
+          }
+        } catch (IOException ignored) {
+          // vanished or unreadable: try the next candidate
+        }
+      }
+    } catch (IOException ignored) {
+      return 0; // directory unreadable: nothing to recover
+    }
+    if (best == null) return 0;
+    // The newest copy that starts like the file and reaches past our position is the one just made.
+    try (FileChannel copy = FileChannel.open(best, StandardOpenOption.READ)) {
+      long size = copy.size();
+      long p = pos;
+      while (p < size) {
+        buffer.clear();
+        if (buffer.remaining() > size - p) buffer.limit((int) (size - p));
+        int n = copy.read(buffer, p);
+        if (n <= 0) break;
+        buffer.flip();
+        f.splitter.feed(buffer, line -> {
+          f.linesRead++;
+          f.handler.onLine(line, nowNanos);
+          listener.afterLine(f, nowNanos);
+        });
+        p += n;
+        f.bytesRead += n;
+      }
+      return Math.max(1, p - pos);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private boolean readyToRelease(TailedFile f, long nowNanos) {
+    boolean drained = f.splitter.position() >= f.size;
+    if (drained) return nowNanos - f.lastGrowthNanos >= config.releaseAfterNanos();
+    return f.state == FileState.DELETED && nowNanos - f.stateSinceNanos >= config.deletedMaxHoldNanos();
+  }
+
+  private void release(TailedFile f, long nowNanos) {
+    long size = f.size;
+    try {
+      size = f.channel.size();
+    } catch (IOException ignored) {
+      // keep the last known size
+    }
+    long abandoned = Math.max(0, size - f.splitter.position());
+    f.splitter.flushPartial(line -> {
+      f.linesRead++;
+      f.handler.onLine(line, nowNanos);
+    });
+    f.handler.flush(nowNanos);
+    files.remove(f.id);
+    try {
+      f.channel.close();
+    } catch (IOException ignored) {
+      // closing a read-only channel: nothing lost
+    }
+    AbandonReason reason = abandoned == 0 ? null : f.failed ? AbandonReason.UNREADABLE : AbandonReason.DELETED;
+    listener.released(f, reason, abandoned);
+  }
+
+  /** Emits every held line of every file, as if each had ended (dry runs; never on a drain, see {@link #close}). */
+  public void flushAll(long nowNanos) {
+    for (TailedFile f : files.values()) {
+      f.splitter.flushPartial(line -> {
+        f.linesRead++;
+        f.handler.onLine(line, nowNanos);
+      });
+      f.handler.flush(nowNanos);
+    }
+  }
+
+  /** Open files, in the order they were found. */
+  public Collection<TailedFile> files() {
+    return Collections.unmodifiableCollection(files.values());
+  }
+
+  /** Matches not opened because {@code maxOpenFiles} were open. */
+  public long deferred() {
+    return deferred;
+  }
+
+  /** Closes every file without flushing: held lines are re-read after a restart from the checkpoints. */
+  @Override
+  public void close() {
+    for (TailedFile f : files.values()) {
+      try {
+        f.channel.close();
+      } catch (IOException ignored) {
+        // nothing to do
+      }
+    }
+    files.clear();
+  }
+}

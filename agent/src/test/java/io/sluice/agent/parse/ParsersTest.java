@@ -1,0 +1,86 @@
+package io.sluice.agent.parse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.proto.v1.KeyValue;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.proto.v1.SeverityNumber;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class ParsersTest {
+
+  private static LogRecord parse(Parser p, String text) {
+    LogRecord.Builder b = LogRecord.newBuilder();
+    p.parse(text, b);
+    return b.build();
+  }
+
+  private static Map<String, String> attrs(LogRecord r) {
+    return r.getAttributesList().stream().collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().toString().trim()));
+  }
+
+  @Test
+  void plainFindsTheLevelWord() {
+    LogRecord r = parse(new PlainParser(), "2024-05-01 12:00:00 WARN disk almost full");
+    assertThat(r.getBody().getStringValue()).isEqualTo("2024-05-01 12:00:00 WARN disk almost full");
+    assertThat(r.getSeverityNumber()).isEqualTo(SeverityNumber.SEVERITY_NUMBER_WARN);
+    assertThat(parse(new PlainParser(), "Information only").getSeverityNumber())
+        .isEqualTo(SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED);
+  }
+
+  @Test
+  void jsonMapsWellKnownFieldsAndKeepsTypes() {
+    LogRecord r = parse(new JsonParser(),
+        "{\"time\":\"2024-05-01T12:00:00Z\",\"level\":\"error\",\"msg\":\"failed\",\"code\":503,\"ok\":false,\"user\":{\"id\":7}}");
+    assertThat(r.getBody().getStringValue()).isEqualTo("failed");
+    assertThat(r.getSeverityNumber()).isEqualTo(SeverityNumber.SEVERITY_NUMBER_ERROR);
+    assertThat(r.getTimeUnixNano()).isEqualTo(1714564800_000000000L);
+    assertThat(r.getAttributesList()).extracting(KeyValue::getKey).containsExactly("code", "ok", "user");
+    assertThat(r.getAttributes(0).getValue().getIntValue()).isEqualTo(503);
+    assertThat(r.getAttributes(2).getValue().getKvlistValue().getValues(0).getKey()).isEqualTo("id");
+  }
+
+  @Test
+  void jsonKeepsBadInputAsBodyWithAnError() {
+    LogRecord r = parse(new JsonParser(), "{not json");
+    assertThat(r.getBody().getStringValue()).isEqualTo("{not json");
+    assertThat(attrs(r)).containsKey("log.parse.error");
+  }
+
+  @Test
+  void logfmtHandlesQuotesAndBareKeys() {
+    LogRecord r = parse(new LogfmtParser(), "ts=1714564800 level=info msg=\"user \\\"x\\\" logged in\" user=42 admin");
+    assertThat(r.getBody().getStringValue()).isEqualTo("user \"x\" logged in");
+    assertThat(r.getSeverityNumber()).isEqualTo(SeverityNumber.SEVERITY_NUMBER_INFO);
+    assertThat(r.getTimeUnixNano()).isEqualTo(1714564800_000000000L);
+    assertThat(r.getAttributesList()).extracting(KeyValue::getKey).containsExactly("user", "admin");
+    assertThat(attrs(parse(new LogfmtParser(), "just words here"))).containsKey("log.parse.error");
+  }
+
+  @Test
+  void regexUsesNamedGroups() {
+    RegexParser p = new RegexParser(Pattern.compile("^(?<time>\\S+) \\[(?<level>\\w+)\\] (?<component>\\w+): (?<message>.*)$"));
+    LogRecord r = parse(p, "2024-05-01T12:00:00.250Z [DEBUG] cache: miss for key 9");
+    assertThat(r.getBody().getStringValue()).isEqualTo("miss for key 9");
+    assertThat(r.getSeverityText()).isEqualTo("DEBUG");
+    assertThat(r.getTimeUnixNano()).isEqualTo(1714564800_250000000L);
+    assertThat(r.getAttributes(0).getKey()).isEqualTo("component");
+    assertThat(attrs(parse(p, "no match"))).containsKey("log.parse.error");
+  }
+
+  @Test
+  void kubernetesMetadataComesFromThePodLogPath() {
+    assertThat(KubernetesPath.attributes(Path.of(
+        "/var/log/pods/payments_api-7d9f8-x2x_0f1e2d3c-aaaa-bbbb-cccc-1234567890ab/server/3.log")))
+        .containsEntry("k8s.namespace.name", "payments")
+        .containsEntry("k8s.pod.name", "api-7d9f8-x2x")
+        .containsEntry("k8s.pod.uid", "0f1e2d3c-aaaa-bbbb-cccc-1234567890ab")
+        .containsEntry("k8s.container.name", "server")
+        .containsEntry("k8s.container.restart_count", "3");
+    assertThat(KubernetesPath.attributes(Path.of("/var/log/app/server.log"))).isEmpty();
+  }
+}

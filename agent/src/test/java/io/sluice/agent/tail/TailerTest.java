@@ -1,0 +1,183 @@
+package io.sluice.agent.tail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.agent.checkpoint.Checkpoint;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TailerTest {
+  private static final long SECOND = 1_000_000_000L;
+  @TempDir Path dir;
+  long now = 0;
+
+  private static TailerConfig config() {
+    return new TailerConfig(16, 512, 4096, 1024, 64, SECOND, 10 * SECOND);
+  }
+
+  private static List<Checkpoint> checkpoints(Tailer t) {
+    List<Checkpoint> out = new ArrayList<>();
+    for (TailedFile f : t.files()) out.add(new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint()));
+    return out;
+  }
+
+  private void drain(Tailer t) {
+    while (t.poll(now)) {
+      now += 1000;
+    }
+  }
+
+  @Test
+  void fingerprintGrowsWithATinyFile() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "hi\n");
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t);
+      assertThat(t.files().iterator().next().fingerprint().length()).isEqualTo(3);
+      Files.writeString(f, "x".repeat(100) + "\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(t.files().iterator().next().fingerprint().length()).isEqualTo(64);
+      assertThat(l.lines).containsExactly("hi", "x".repeat(100));
+    }
+  }
+
+  @Test
+  void aReusedInodeWithOtherContentIsReadFromTheStart() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "first file line 1\nfirst file line 2\n");
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), new RecordingListener())) {
+      t.track(f, now);
+      drain(t);
+      saved = checkpoints(t);
+    }
+    // The checkpointed file is deleted and its inode reused by a file with other content (simulated exactly: the
+    // new file is given the old checkpoint's identity, as the kernel would when it reuses the inode).
+    Files.delete(f);
+    Files.writeString(f, "second file, longer than the first one was: line A\nline B\n");
+    FileId newId = FileId.of(f);
+    Checkpoint old = saved.get(0);
+    Checkpoint reused = new Checkpoint(newId, old.path(), old.offset(), old.fingerprint());
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.restore(List.of(reused));
+      t.track(f, now);
+      drain(t);
+    }
+    assertThat(l.lines).containsExactly("second file, longer than the first one was: line A", "line B");
+  }
+
+  @Test
+  void resumesAtTheCheckpointWhenTheFingerprintMatches() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "one\ntwo\n");
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), new RecordingListener())) {
+      t.track(f, now);
+      drain(t);
+      saved = checkpoints(t);
+    }
+    Files.writeString(f, "three\n", StandardOpenOption.APPEND);
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.restore(saved);
+      t.track(f, now);
+      drain(t);
+    }
+    assertThat(l.lines).containsExactly("three");
+  }
+
+  @Test
+  void findsAFileRotatedWhileStoppedByIdentityAndReadsItsRest() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "one\n");
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), new RecordingListener())) {
+      t.track(f, now);
+      drain(t);
+      saved = checkpoints(t);
+    }
+    Files.writeString(f, "two\n", StandardOpenOption.APPEND);
+    Files.move(f, dir.resolve("a.log.1"));
+    Files.writeString(f, "new one\n");
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.restore(saved);
+      t.track(f, now);
+      assertThat(t.adoptOrphans(now)).isEmpty();
+      drain(t);
+      now += 2 * SECOND;
+      drain(t);
+      assertThat(l.released).containsExactly("a.log.1");
+    }
+    assertThat(l.lines).containsExactlyInAnyOrder("two", "new one");
+  }
+
+  @Test
+  void aDeletedFileIsReadToItsEndThenReleased() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "one\n");
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      try (FileChannel w = FileChannel.open(f, StandardOpenOption.APPEND)) {
+        Files.delete(f);
+        w.write(java.nio.ByteBuffer.wrap("written after delete\n".getBytes()));
+      }
+      drain(t);
+      assertThat(l.lines).containsExactly("one", "written after delete");
+      assertThat(t.files()).hasSize(1);
+      now += 2 * SECOND;
+      drain(t);
+      assertThat(t.files()).isEmpty();
+      assertThat(l.abandoned).isZero();
+    }
+  }
+
+  @Test
+  void aDeletedFileWithABacklogIsReleasedAfterTheBoundAndCounted() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "x".repeat(99) + "\n");
+    RecordingListener l = new RecordingListener();
+    l.mayRead = false; // the spool is full: nothing may be read
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      Files.delete(f);
+      t.poll(now);
+      now += 5 * SECOND;
+      t.poll(now);
+      assertThat(t.files()).hasSize(1); // held: the reader may still catch up
+      now += 6 * SECOND;
+      t.poll(now);
+      assertThat(t.files()).isEmpty(); // the disk space must come back
+      assertThat(l.abandoned).isEqualTo(100);
+      assertThat(l.lastReason).isEqualTo(AbandonReason.DELETED);
+    }
+  }
+
+  @Test
+  void aFileRenamedWithinTheGlobsIsNotReadTwice() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.writeString(f, "one\n");
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t);
+      Path g = dir.resolve("b.log");
+      Files.move(f, g);
+      t.track(g, now);
+      Files.writeString(g, "two\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(t.files()).hasSize(1);
+    }
+    assertThat(l.lines).containsExactly("one", "two");
+  }
+}

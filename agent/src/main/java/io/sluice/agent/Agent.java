@@ -7,7 +7,6 @@ import io.sluice.agent.tail.LineHandler;
 import io.sluice.agent.tail.TailedFile;
 import io.sluice.agent.tail.Tailer;
 import io.sluice.proto.v1.Hello;
-import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;
 import io.sluice.sdk.batch.Batcher;
@@ -16,7 +15,6 @@ import io.sluice.sdk.codec.ZstdCodec;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.ShipWorker;
 import io.sluice.sdk.pipeline.SluiceThreads;
-import io.sluice.sdk.record.Values;
 import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
@@ -95,17 +93,8 @@ public final class Agent implements AutoCloseable {
     this.config = config;
     this.pipeline = config.pipeline();
     this.spool = spool;
-    List<KeyValue> resource = new ArrayList<>();
-    resource.add(Values.kv("service.name", pipeline.serviceName()));
-    for (Map.Entry<String, String> e : pipeline.resourceAttributes().entrySet()) {
-      if (!e.getKey().equals("service.name")) resource.add(Values.kv(e.getKey(), e.getValue()));
-    }
-    if (!pipeline.resourceAttributes().containsKey("host.name")) resource.add(Values.kv("host.name", hostName()));
-    this.encoder = new BatchEncoder(resource);
-    this.hello = Hello.newBuilder().setClientId(spool.clientId()).setEpoch(spool.epoch())
-        .setTenant(pipeline.tenant() == null ? "" : pipeline.tenant())
-        .setCredentials(pipeline.credentials() == null ? "" : pipeline.credentials())
-        .addAllResource(resource).setProtocolVersion(1).build();
+    this.encoder = new BatchEncoder(pipeline.resource());
+    this.hello = pipeline.hello(spool.clientId(), spool.epoch());
     this.batcher = new Batcher(new BatchPolicy(pipeline.batchMaxRecords(), pipeline.batchMaxBytes(),
         pipeline.linger().toNanos()));
     for (InputConfig in : config.inputs()) {
@@ -144,16 +133,6 @@ public final class Agent implements AutoCloseable {
     a.shipWorker.start();
     a.thread.start();
     return a;
-  }
-
-  private static String hostName() {
-    String h = System.getenv("HOSTNAME");
-    if (h != null && !h.isBlank()) return h;
-    try {
-      return Files.readString(Path.of("/etc/hostname")).trim();
-    } catch (IOException | RuntimeException e) {
-      return "unknown";
-    }
   }
 
   // ---------------------------------------------------------------------------------------------- tailing thread

@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -366,59 +365,25 @@ public final class AgentConfig {
   }
 
   private static long integer(JsonNode n, String key, String prefix, long min, long max) {
-    String v = text(n, key, prefix);
-    long x;
-    try {
-      x = Long.parseLong(v);
-    } catch (NumberFormatException e) {
-      throw new AgentConfigException(prefix + key, "\"" + v + "\" is not a whole number");
-    }
-    if (x < min || x > max) throw new AgentConfigException(prefix + key, x + " is out of range [" + min + ", " + max + "]");
-    return x;
+    return parsed(() -> PipelineConfig.parseLong(prefix + key, text(n, key, prefix), min, max));
   }
 
   /** {@code 65536}, {@code 64KiB}, {@code 256MiB}, {@code 1GiB} (k/m/g accepted too). */
   static long size(JsonNode n, String key, String prefix, long min, long max) {
-    String v = text(n, key, prefix).toLowerCase(Locale.ROOT).replace("_", "");
-    long mult = 1;
-    String[][] units = {{"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"}, {"gb", "1073741824"},
-        {"mb", "1048576"}, {"kb", "1024"}, {"g", "1073741824"}, {"m", "1048576"}, {"k", "1024"}, {"b", "1"}};
-    for (String[] u : units) {
-      if (v.endsWith(u[0])) {
-        mult = Long.parseLong(u[1]);
-        v = v.substring(0, v.length() - u[0].length()).trim();
-        break;
-      }
-    }
-    long x;
-    try {
-      x = Math.multiplyExact(Long.parseLong(v), mult);
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new AgentConfigException(prefix + key, "\"" + n.get(key).asText() + "\" is not a size; write e.g. 65536, 64KiB or 256MiB");
-    }
-    if (x < min || x > max) throw new AgentConfigException(prefix + key, n.get(key).asText() + " is out of range [" + min + ", " + max + "]");
-    return x;
+    return parsed(() -> PipelineConfig.parseSize(prefix + key, text(n, key, prefix), min, max));
   }
 
   /** {@code 250}, {@code 250ms}, {@code 5s}, {@code 2m} → milliseconds. */
   static long durationMs(JsonNode n, String key, String prefix) {
-    String v = text(n, key, prefix).toLowerCase(Locale.ROOT);
-    long mult = 1;
-    if (v.endsWith("ms")) {
-      v = v.substring(0, v.length() - 2);
-    } else if (v.endsWith("s")) {
-      mult = 1000;
-      v = v.substring(0, v.length() - 1);
-    } else if (v.endsWith("m")) {
-      mult = 60_000;
-      v = v.substring(0, v.length() - 1);
-    }
+    return parsed(() -> PipelineConfig.parseDurationMs(prefix + key, text(n, key, prefix)));
+  }
+
+  /** sdk-core's parsers, with their error as the agent's (same key, same words). */
+  private static long parsed(java.util.function.LongSupplier parse) {
     try {
-      long x = Math.multiplyExact(Long.parseLong(v.trim()), mult);
-      if (x < 0) throw new AgentConfigException(prefix + key, "is negative; give a duration >= 0");
-      return x;
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new AgentConfigException(prefix + key, "\"" + n.get(key).asText() + "\" is not a duration; write e.g. 250, 250ms or 5s");
+      return parse.getAsLong();
+    } catch (ConfigException e) {
+      throw new AgentConfigException(e.key(), e.problem());
     }
   }
 }

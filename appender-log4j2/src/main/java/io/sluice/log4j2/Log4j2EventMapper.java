@@ -1,8 +1,8 @@
 package io.sluice.log4j2;
 
-import com.google.protobuf.UnsafeByteOperations;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
+import io.sluice.sdk.record.KeyGlobs;
+import io.sluice.sdk.record.TraceContext;
+
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
@@ -138,7 +138,8 @@ final class Log4j2EventMapper {
     if (thrown != null) b.setException(Exceptions.toProto(thrown, maxExceptionDepth, maxFrames));
 
     boolean onLoggingThread = threadId == Thread.currentThread().getId();
-    if (!(onLoggingThread && addCurrentSpan(b)) && hasContext) addContextTraceIds(b, context);
+    if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && hasContext) TraceContext.fromHex(b, context.getValue(CONTEXT_TRACE_ID), context.getValue(CONTEXT_SPAN_ID),
+        context.getValue(CONTEXT_TRACE_FLAGS));
     return b.build();
   }
 
@@ -204,44 +205,6 @@ final class Log4j2EventMapper {
     for (Marker parent : parents) {
       if (parent != null) addMarker(b, parent, depth + 1);
     }
-  }
-
-  /** Sets trace id, span id and flags from the current OpenTelemetry span; false when there is no valid span. */
-  private static boolean addCurrentSpan(LogRecord.Builder b) {
-    SpanContext sc = Span.current().getSpanContext();
-    if (!sc.isValid()) return false;
-    // The byte arrays are fresh copies made for us: wrapping them without another copy is safe.
-    b.setTraceId(UnsafeByteOperations.unsafeWrap(sc.getTraceIdBytes()));
-    b.setSpanId(UnsafeByteOperations.unsafeWrap(sc.getSpanIdBytes()));
-    b.setFlags(sc.getTraceFlags().asByte() & 0xff);
-    return true;
-  }
-
-  /** The fallback for events logged outside a span, or mapped off their thread: ids copied into the ThreadContext. */
-  private static void addContextTraceIds(LogRecord.Builder b, ReadOnlyStringMap context) {
-    byte[] traceId = hexToBytes(context.getValue(CONTEXT_TRACE_ID), 16);
-    byte[] spanId = hexToBytes(context.getValue(CONTEXT_SPAN_ID), 8);
-    if (traceId == null || spanId == null) return;
-    b.setTraceId(UnsafeByteOperations.unsafeWrap(traceId));
-    b.setSpanId(UnsafeByteOperations.unsafeWrap(spanId));
-    byte[] flags = hexToBytes(context.getValue(CONTEXT_TRACE_FLAGS), 1);
-    if (flags != null) b.setFlags(flags[0] & 0xff);
-  }
-
-  /** Exactly {@code 2 * length} hex digits, not all zero (W3C: an all-zero id is invalid); null otherwise. */
-  static byte[] hexToBytes(Object value, int length) {
-    if (!(value instanceof String hex) || hex.length() != 2 * length) return null;
-    byte[] out = new byte[length];
-    int any = 0;
-    for (int i = 0; i < length; i++) {
-      int hi = Character.digit(hex.charAt(2 * i), 16);
-      int lo = Character.digit(hex.charAt(2 * i + 1), 16);
-      if (hi < 0 || lo < 0) return null;
-      out[i] = (byte) ((hi << 4) | lo);
-      any |= out[i];
-    }
-    // Flags may legitimately be 00; ids may not.
-    return (any == 0 && length > 1) ? null : out;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package io.sluice.log4j2;
 
+import io.sluice.sdk.record.KeyGlobs;
+
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.Pipeline;

@@ -1,5 +1,7 @@
 package io.sluice.log4j2;
 
+import io.sluice.sdk.record.TraceContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
@@ -239,8 +241,8 @@ class Log4j2EventMapperTest {
 
     LogRecord r = only();
     assertThat(r.getTraceId().toByteArray()).isEqualTo(
-        Log4j2EventMapper.hexToBytes("0af7651916cd43dd8448eb211c80319c", 16));
-    assertThat(r.getSpanId().toByteArray()).isEqualTo(Log4j2EventMapper.hexToBytes("b7ad6b7169203331", 8));
+        TraceContext.hexToBytes("0af7651916cd43dd8448eb211c80319c", 16));
+    assertThat(r.getSpanId().toByteArray()).isEqualTo(TraceContext.hexToBytes("b7ad6b7169203331", 8));
     assertThat(r.getFlags()).isEqualTo(1);
   }
 

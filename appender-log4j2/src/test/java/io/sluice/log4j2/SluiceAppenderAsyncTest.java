@@ -1,5 +1,7 @@
 package io.sluice.log4j2;
 
+import io.sluice.sdk.record.TraceContext;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -53,7 +55,7 @@ class SluiceAppenderAsyncTest {
     assertThat(r.getThreadName()).isEqualTo(Thread.currentThread().getName());
     assertThat(r.getThreadId()).isEqualTo(Thread.currentThread().getId());
     assertThat(r.getTraceId().toByteArray())
-        .isEqualTo(Log4j2EventMapper.hexToBytes("0af7651916cd43dd8448eb211c80319c", 16));
-    assertThat(r.getSpanId().toByteArray()).isEqualTo(Log4j2EventMapper.hexToBytes("b7ad6b7169203331", 8));
+        .isEqualTo(TraceContext.hexToBytes("0af7651916cd43dd8448eb211c80319c", 16));
+    assertThat(r.getSpanId().toByteArray()).isEqualTo(TraceContext.hexToBytes("b7ad6b7169203331", 8));
   }
 }

@@ -1,13 +1,13 @@
 package io.sluice.logback;
 
+import io.sluice.sdk.record.KeyGlobs;
+import io.sluice.sdk.record.TraceContext;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
-import com.google.protobuf.UnsafeByteOperations;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
@@ -139,7 +139,7 @@ final class LogbackEventMapper {
     IThrowableProxy proxy = event.getThrowableProxy();
     if (proxy != null) b.setException(exception(proxy));
 
-    if (!(onLoggingThread && addCurrentSpan(b)) && mdc != null && !mdc.isEmpty()) addMdcTraceContext(b, mdc);
+    if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && mdc != null && !mdc.isEmpty()) TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
     return b.build();
   }
 
@@ -198,44 +198,6 @@ final class LogbackEventMapper {
     if (name != null && !b.getMarkersList().contains(name)) b.addMarkers(name);
     if (depth >= MAX_MARKER_DEPTH || !marker.hasReferences()) return;
     for (Iterator<Marker> it = marker.iterator(); it.hasNext(); ) addMarker(b, it.next(), depth + 1);
-  }
-
-  /** Sets trace id, span id and flags from the current OpenTelemetry span; false when there is no valid span. */
-  private static boolean addCurrentSpan(LogRecord.Builder b) {
-    SpanContext sc = Span.current().getSpanContext();
-    if (!sc.isValid()) return false;
-    // The byte arrays are fresh copies made for us: wrapping them without another copy is safe.
-    b.setTraceId(UnsafeByteOperations.unsafeWrap(sc.getTraceIdBytes()));
-    b.setSpanId(UnsafeByteOperations.unsafeWrap(sc.getSpanIdBytes()));
-    b.setFlags(sc.getTraceFlags().asByte() & 0xff);
-    return true;
-  }
-
-  /** The fallback for events logged outside a span, or mapped off their thread: ids copied into the MDC. */
-  private static void addMdcTraceContext(LogRecord.Builder b, Map<String, String> mdc) {
-    byte[] traceId = hexToBytes(mdc.get(MDC_TRACE_ID), 16);
-    byte[] spanId = hexToBytes(mdc.get(MDC_SPAN_ID), 8);
-    if (traceId == null || spanId == null) return;
-    b.setTraceId(UnsafeByteOperations.unsafeWrap(traceId));
-    b.setSpanId(UnsafeByteOperations.unsafeWrap(spanId));
-    byte[] flags = hexToBytes(mdc.get(MDC_TRACE_FLAGS), 1);
-    if (flags != null) b.setFlags(flags[0] & 0xff);
-  }
-
-  /** Exactly {@code 2 * length} hex digits, not all zero (W3C: an all-zero id is invalid); null otherwise. */
-  static byte[] hexToBytes(String hex, int length) {
-    if (hex == null || hex.length() != 2 * length) return null;
-    byte[] out = new byte[length];
-    int any = 0;
-    for (int i = 0; i < length; i++) {
-      int hi = Character.digit(hex.charAt(2 * i), 16);
-      int lo = Character.digit(hex.charAt(2 * i + 1), 16);
-      if (hi < 0 || lo < 0) return null;
-      out[i] = (byte) ((hi << 4) | lo);
-      any |= out[i];
-    }
-    // Flags may legitimately be 00; ids may not.
-    return (any == 0 && length > 1) ? null : out;
   }
 
   private ExceptionInfo exception(IThrowableProxy proxy) {

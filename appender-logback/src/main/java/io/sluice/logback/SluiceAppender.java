@@ -1,5 +1,7 @@
 package io.sluice.logback;
 
+import io.sluice.sdk.record.KeyGlobs;
+
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.proto.v1.LogRecord;

@@ -1,5 +1,7 @@
 package io.sluice.logback;
 
+import io.sluice.sdk.record.KeyGlobs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;

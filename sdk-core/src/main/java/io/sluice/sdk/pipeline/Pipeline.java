@@ -3,13 +3,11 @@ package io.sluice.sdk.pipeline;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import io.sluice.proto.v1.Hello;
-import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;
 import io.sluice.sdk.batch.Batcher;
 import io.sluice.sdk.codec.BatchEncoder;
 import io.sluice.sdk.codec.ZstdCodec;
-import io.sluice.sdk.record.Values;
 import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
@@ -17,7 +15,6 @@ import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.SpoolEntry;
 import io.sluice.sdk.spool.SpoolException;
 import io.sluice.sdk.spool.WhenFull;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -69,20 +66,8 @@ public final class Pipeline implements AutoCloseable {
     this.spool = spool;
     for (DropReason r : DropReason.values()) dropped.put(r, new LongAdder());
     this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
-    List<KeyValue> resource = new ArrayList<>();
-    resource.add(Values.kv("service.name", config.serviceName()));
-    for (Map.Entry<String, String> e : config.resourceAttributes().entrySet()) {
-      if (!e.getKey().equals("service.name")) resource.add(Values.kv(e.getKey(), e.getValue()));
-    }
-    this.encoder = new BatchEncoder(resource);
-    this.hello = Hello.newBuilder()
-        .setClientId(spool.clientId())
-        .setEpoch(spool.epoch())
-        .setTenant(config.tenant())
-        .setCredentials(config.credentials())
-        .addAllResource(resource)
-        .setProtocolVersion(1)
-        .build();
+    this.encoder = new BatchEncoder(config.resource());
+    this.hello = config.hello(spool.clientId(), spool.epoch());
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null

@@ -130,6 +130,38 @@ public final class PipelineConfig {
   /** Where the pipeline's meters go; null means {@code GlobalOpenTelemetry.getOrNoop()} at start. */
   public io.opentelemetry.api.OpenTelemetry openTelemetry() { return openTelemetry; }
 
+  /**
+   * The resource every batch and stream hello carries: {@code service.name}, the configured attributes, and
+   * {@code host.name} (from {@code $HOSTNAME} or {@code /etc/hostname}; never a DNS lookup) unless configured.
+   */
+  public java.util.List<io.sluice.proto.v1.KeyValue> resource() {
+    java.util.List<io.sluice.proto.v1.KeyValue> out = new java.util.ArrayList<>();
+    out.add(io.sluice.sdk.record.Values.kv("service.name", serviceName));
+    for (Map.Entry<String, String> e : resourceAttributes.entrySet()) {
+      if (!e.getKey().equals("service.name")) out.add(io.sluice.sdk.record.Values.kv(e.getKey(), e.getValue()));
+    }
+    if (!resourceAttributes.containsKey("host.name")) out.add(io.sluice.sdk.record.Values.kv("host.name", HOST_NAME));
+    return java.util.List.copyOf(out);
+  }
+
+  /** The stream hello for a spool's identity. */
+  public io.sluice.proto.v1.Hello hello(String clientId, long epoch) {
+    return io.sluice.proto.v1.Hello.newBuilder().setClientId(clientId).setEpoch(epoch).setTenant(tenant)
+        .setCredentials(credentials).addAllResource(resource()).setProtocolVersion(1).build();
+  }
+
+  private static final String HOST_NAME = hostName();
+
+  private static String hostName() {
+    String h = System.getenv("HOSTNAME");
+    if (h != null && !h.isBlank()) return h.trim();
+    try {
+      return java.nio.file.Files.readString(Paths.get("/etc/hostname")).trim();
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
   /** A validating builder; {@link #build()} throws {@link ConfigException} naming the first wrong key. */
   public static final class Builder {
     private final List<Endpoint> endpoints = new ArrayList<>(List.of(new Endpoint("127.0.0.1", 4417)));
@@ -297,7 +329,8 @@ public final class PipelineConfig {
       "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
       "closeTimeoutMs", "zstdLevel");
 
-  static long parseLong(String key, String value, long min, long max) {
+  /** A whole number in [min, max]; errors name {@code key}. */
+  public static long parseLong(String key, String value, long min, long max) {
     String v = Builder.require(key, value);
     long n;
     try {
@@ -309,8 +342,8 @@ public final class PipelineConfig {
     return n;
   }
 
-  /** Parses {@code 1048576}, {@code 1MiB}, {@code 1m}, {@code 512KiB}, {@code 2GiB}. */
-  static long parseSize(String key, String value, long min, long max) {
+  /** Parses {@code 1048576}, {@code 1MiB}, {@code 1m}, {@code 512KiB}, {@code 2GiB}; errors name {@code key}. */
+  public static long parseSize(String key, String value, long min, long max) {
     String v = Builder.require(key, value).toLowerCase(Locale.ROOT).replace("_", "");
     long mult = 1;
     String[][] units = {{"gib", "1073741824"}, {"mib", "1048576"}, {"kib", "1024"}, {"gb", "1073741824"},
@@ -332,8 +365,8 @@ public final class PipelineConfig {
     return n;
   }
 
-  /** Parses {@code 250}, {@code 250ms}, {@code 5s}, {@code 1m} into milliseconds. */
-  static long parseDurationMs(String key, String value) {
+  /** Parses {@code 250}, {@code 250ms}, {@code 5s}, {@code 1m} into milliseconds; errors name {@code key}. */
+  public static long parseDurationMs(String key, String value) {
     String v = Builder.require(key, value).toLowerCase(Locale.ROOT);
     long mult = 1;
     if (v.endsWith("ms")) {

@@ -1,4 +1,4 @@
-package io.sluice.log4j2;
+package io.sluice.sdk.record;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,10 +6,9 @@ import java.util.List;
 /**
  * A comma-separated list of globs over attribute keys ({@code *} any run of characters, {@code ?} one character,
  * everything else literal and case-sensitive), e.g. {@code request.*,user_id}. Immutable and thread-safe; matching
- * allocates nothing, so it can run on the application's thread for every ThreadContext entry. A copy of
- * appender-logback's class, kept identical until it moves to sdk-core.
+ * allocates nothing, so it can run on the application's thread for every MDC or ThreadContext entry. Shared by the appenders.
  */
-final class KeyGlobs {
+public final class KeyGlobs {
   private static final KeyGlobs NONE = new KeyGlobs(new String[0]);
 
   private final String[] globs;
@@ -19,7 +18,7 @@ final class KeyGlobs {
   }
 
   /** Parses {@code a*,b?c,exact}; blanks and empty items are ignored; null or blank text gives the empty list. */
-  static KeyGlobs parse(String text) {
+  public static KeyGlobs parse(String text) {
     if (text == null || text.isBlank()) return NONE;
     List<String> list = new ArrayList<>();
     for (String part : text.split(",")) {
@@ -29,12 +28,12 @@ final class KeyGlobs {
     return list.isEmpty() ? NONE : new KeyGlobs(list.toArray(new String[0]));
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return globs.length == 0;
   }
 
   /** Whether {@code key} matches at least one glob; false for the empty list. */
-  boolean matchesAny(String key) {
+  public boolean matchesAny(String key) {
     for (String glob : globs) {
       if (matches(glob, key)) return true;
     }
@@ -47,7 +46,7 @@ final class KeyGlobs {
   }
 
   /** Iterative glob match with single-star backtracking: O(glob x key) worst case, no allocation. */
-  static boolean matches(String glob, String key) {
+  public static boolean matches(String glob, String key) {
     int g = 0;
     int k = 0;
     int starG = -1;

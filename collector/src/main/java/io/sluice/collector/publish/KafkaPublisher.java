@@ -38,6 +38,10 @@ public final class KafkaPublisher implements Publisher {
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    // A client's records share one key, so one partition: with Kafka's 16 KiB default only ~100 small records fit a
+    // request and 5 in-flight requests cap a partition at a few 10k records/s. A collector aggregates: batch big.
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(1 << 20));
+    p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, String.valueOf(128L << 20));
     // Waiting for metadata while every broker is down stalls all streams; give up sooner and let clients retry.
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-collector");

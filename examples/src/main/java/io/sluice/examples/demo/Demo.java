@@ -160,14 +160,18 @@ public final class Demo {
     }
   }
 
-  /** Kafka's storage formatter prints to System.out; the demo's output is the summary. */
+  /** Kafka's storage formatter prints to the console; the demo's output is the summary. */
   private static <T> T quietly(java.util.function.Supplier<T> action) {
-    PrintStream original = System.out;
-    System.setOut(new PrintStream(java.io.OutputStream.nullOutputStream()));
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    PrintStream nowhere = new PrintStream(java.io.OutputStream.nullOutputStream());
+    System.setOut(nowhere);
+    System.setErr(nowhere);
     try {
       return action.get();
     } finally {
-      System.setOut(original);
+      System.setOut(out);
+      System.setErr(err);
     }
   }
 

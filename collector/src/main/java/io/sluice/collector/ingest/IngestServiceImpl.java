@@ -196,6 +196,11 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     private boolean closed; // no more frames will be read or written: error, cancel, completion or GoAway
     private boolean clientHalfClosed;
     private final Set<Long> unsettled = new TreeSet<>();
+    // Once a batch is throttled, the client will tear the stream down on that Nack and resend from there: later
+    // batches are nacked too, without taking tokens, and the Nacks wait until every earlier batch is acked, so no
+    // accepted batch's Ack is lost to the teardown (which would waste the tenant's tokens on resends).
+    private long throttledRetryAfterMs;
+    private final List<ServerFrame> heldNacks = new ArrayList<>();
 
     StreamHandler(ServerCallStreamObserver<ServerFrame> call, SSLSession tls) {
       this.call = call;
@@ -290,12 +295,31 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         return;
       }
       // before decoding, on the declared sizes: a throttled flood costs no decompression (lies are caught below)
-      long waitMs = limiter.tryAcquire(tenant, batch.getRecordCount(),
-          Math.max(batch.getUncompressedSize(), batch.getPayload().size()));
+      long waitMs;
+      synchronized (this) {
+        waitMs = throttledRetryAfterMs;
+      }
+      if (waitMs == 0) {
+        waitMs = limiter.tryAcquire(tenant, batch.getRecordCount(),
+            Math.max(batch.getUncompressedSize(), batch.getPayload().size()));
+      }
       if (waitMs > 0) {
         metrics.tenantThrottled(tenant);
-        reject(h, seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
+        metrics.batchNacked(NackReason.RATE_LIMITED);
+        ServerFrame nack = nack(seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
             + "\" is over its rate limit; retry after " + waitMs + " ms", waitMs);
+        boolean now;
+        synchronized (this) {
+          throttledRetryAfterMs = waitMs;
+          now = unsettled.isEmpty();
+          if (!now) {
+            heldNacks.add(nack);
+          }
+        }
+        if (now) {
+          send(nack);
+        }
+        pump();
         return;
       }
       LogBatch logBatch;
@@ -382,6 +406,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           send(nack(batch.sequence(), NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
         }
       }
+      List<ServerFrame> release = List.of();
+      synchronized (this) {
+        if (unsettled.isEmpty() && !heldNacks.isEmpty()) {
+          release = new ArrayList<>(heldNacks);
+          heldNacks.clear();
+        }
+      }
+      release.forEach(this::send);
       metrics.inFlightChanged(-batch.decodedBytes());
       batchFinished();
       budget.release(batch.decodedBytes());

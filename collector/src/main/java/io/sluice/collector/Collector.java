@@ -208,14 +208,18 @@ public final class Collector implements AutoCloseable {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     try (Admin admin = Admin.create(props)) {
-      admin.createTopics(List.of(
-              new NewTopic(config.topic(), config.topicPartitions(), config.topicReplicationFactor())))
-          .all().get(30, TimeUnit.SECONDS);
-      log.info("created topic {} ({} partitions)", config.topic(), config.topicPartitions());
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + config.topic() + " at " + bootstrap + ": "
-            + e.getCause().getMessage() + " (set kafka.createTopic: false if it is managed elsewhere)", e.getCause());
+      for (String topic : List.of(config.topic(), config.deadLetterTopic())) {
+        try {
+          admin.createTopics(List.of(new NewTopic(topic, config.topicPartitions(), config.topicReplicationFactor())))
+              .all().get(30, TimeUnit.SECONDS);
+          log.info("created topic {} ({} partitions)", topic, config.topicPartitions());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + topic + " at " + bootstrap + ": "
+                + e.getCause().getMessage() + " (set kafka.createTopic: false if it is managed elsewhere)",
+                e.getCause());
+          }
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

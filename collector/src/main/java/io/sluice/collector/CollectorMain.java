@@ -75,6 +75,7 @@ public final class CollectorMain implements Callable<Integer> {
     CollectorConfig.Builder b = CollectorConfig.builder();
     if (configFile != null) {
       CollectorConfigYaml.load(configFile, b);
+      b.configFile(configFile); // tenants, auth, limits and routes are re-read from it while running
     }
     try {
       if (listen != null) b.listen(listen);
@@ -106,7 +107,8 @@ public final class CollectorMain implements Callable<Integer> {
     }
     collector = c;
     out.println("sluice collector listening on " + config.listenHost() + ":" + c.port() + ", publishing to topic "
-        + config.topic() + " at bootstrap " + c.bootstrapServers());
+        + config.topic() + " at bootstrap " + c.bootstrapServers()
+        + (c.httpPort() < 0 ? "" : "; /livez /readyz /metrics on port " + c.httpPort()));
     out.flush();
     try {
       stop.await();

@@ -45,6 +45,9 @@ public final class CollectorMetrics {
   private volatile BooleanSupplier kafkaReady = () -> true;
 
   public CollectorMetrics() {
+    for (String method : new String[] {"api-key", "mtls", "oidc", "none"}) {
+      authFailures.put(method, new AtomicLong()); // series exist from the start, so rate() and alerts see 0
+    }
     counter("sluice_collector_batches_received", "Batch frames received", batchesReceived);
     counter("sluice_collector_batches_acked", "Batches acknowledged after Kafka acknowledged every record",
         batchesAcked);

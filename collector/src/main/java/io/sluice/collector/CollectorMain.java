@@ -107,8 +107,10 @@ public final class CollectorMain implements Callable<Integer> {
     }
     collector = c;
     out.println("sluice collector listening on " + config.listenHost() + ":" + c.port() + ", publishing to topic "
-        + config.topic() + " at bootstrap " + c.bootstrapServers()
-        + (c.httpPort() < 0 ? "" : "; /livez /readyz /metrics on port " + c.httpPort()));
+        + config.topic() + " at bootstrap " + c.bootstrapServers());
+    if (c.httpPort() >= 0) {
+      out.println("sluice collector serving /livez /readyz /metrics on port " + c.httpPort());
+    }
     out.flush();
     try {
       stop.await();

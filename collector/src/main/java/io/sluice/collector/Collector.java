@@ -1,12 +1,19 @@
 package io.sluice.collector;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.sluice.collector.auth.TlsSessions;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
+import io.sluice.collector.limit.TenantLimiter;
+import io.sluice.collector.ops.KafkaHealth;
+import io.sluice.collector.ops.OpsHttpServer;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.Publisher;
 import java.io.IOException;
@@ -17,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import io.sluice.proto.v1.IngestServiceGrpc;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -29,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * {@link #start(CollectorConfig)}; {@link #close()} shuts down gracefully: no new streams, no new frames, wait (up to
  * {@code shutdownTimeout}) for in-flight batches to be acknowledged or nacked, GoAway to open streams, flush and
  * close the producer, stop the embedded broker. Thread-safe; close is idempotent.
+ *
+ * <p>Beside the ingest service the gRPC server carries {@code grpc.health.v1.Health} (SERVING while Kafka metadata
+ * is available), and an HTTP listener serves /livez, /readyz and /metrics ({@code http.listen}). Connections are
+ * aged out after {@code maxConnectionAge} (an HTTP/2 GOAWAY, then {@code maxConnectionAgeGrace}) so long-lived
+ * streams spread over new replicas. The dynamic configuration (tenants, auth, limits, routes) is re-read from the
+ * config file, if there is one, without a restart.
  */
 public final class Collector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
@@ -40,10 +55,22 @@ public final class Collector implements AutoCloseable {
   private final Publisher publisher;
   private final IngestServiceImpl ingest;
   private final Server server;
+  private final HealthStatusManager health;
+  private final KafkaHealth kafkaHealth;
+  private final OpsHttpServer http;
+  private final ConfigReloader reloader;
+  private final AtomicReference<Policy> policy;
+  private volatile boolean draining;
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
-      Publisher publisher, IngestServiceImpl ingest, Server server) {
+      Publisher publisher, IngestServiceImpl ingest, Server server, HealthStatusManager health,
+      KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy) {
+    this.health = health;
+    this.kafkaHealth = kafkaHealth;
+    this.http = http;
+    this.reloader = reloader;
+    this.policy = policy;
     this.config = config;
     this.metrics = metrics;
     this.embedded = embedded;
@@ -73,7 +100,7 @@ public final class Collector implements AutoCloseable {
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
       publisher = new KafkaPublisher(props, config.topic());
-      return start(config, publisher, embedded, bootstrap);
+      return start(config, publisher, embedded, bootstrap, true);
     } catch (IOException | RuntimeException e) {
       if (publisher != null) {
         publisher.close(Duration.ZERO);
@@ -90,24 +117,90 @@ public final class Collector implements AutoCloseable {
    * Ignores the config's Kafka settings.
    */
   public static Collector start(CollectorConfig config, Publisher publisher) throws IOException {
-    return start(config, publisher, null, config.kafkaBootstrap());
+    return start(config, publisher, null, config.kafkaBootstrap(), false);
   }
 
   private static Collector start(CollectorConfig config, Publisher publisher, EmbeddedKafka embedded,
-      String bootstrap) throws IOException {
+      String bootstrap, boolean watchKafka) throws IOException {
     CollectorMetrics metrics = new CollectorMetrics();
+    AtomicReference<Policy> policy = new AtomicReference<>(Policy.of(config));
+    TenantLimiter limiter = new TenantLimiter(config, System::nanoTime);
+    if (config.anonymous()) {
+      log.warn("anonymous clients are accepted (auth.anonymous{}); configure tenants with apiKeys, mtlsSubjects or "
+          + "auth.oidc for production", config.tenants().isEmpty() && config.oidc() == null ? " is the default "
+          + "while no authentication is configured" : ": true");
+    }
     IngestServiceImpl ingest = new IngestServiceImpl(publisher,
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
         new InFlightBudget(config.maxInFlightBytes()), config.maxInFlightBytesPerStream(), config.retryAfterMs(),
-        metrics);
-    // gRPC refuses bigger messages itself (RESOURCE_EXHAUSTED) before we allocate them; the slack is the frame's
-    // non-payload fields, the payload rule is checked by BatchDecoder for a clear Nack.
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
-        .maxInboundMessageSize(config.maxFrameBytes() + 1024)
-        .addService(ingest)
-        .build()
-        .start();
-    return new Collector(config, metrics, embedded, bootstrap, publisher, ingest, server);
+        metrics, policy::get, limiter, config.maxRecordsPerBatch());
+    metrics.openStreamsGauge(ingest::openStreams);
+    HealthStatusManager health = new HealthStatusManager();
+    String serviceName = IngestServiceGrpc.SERVICE_NAME;
+    KafkaHealth kafkaHealth = null;
+    OpsHttpServer http = null;
+    ConfigReloader reloader = null;
+    Server server = null;
+    try {
+      if (watchKafka) {
+        kafkaHealth = new KafkaHealth(bootstrap, 1000, ok -> {
+          ServingStatus st = ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+          health.setStatus("", st);
+          health.setStatus(serviceName, st);
+        });
+        KafkaHealth kh = kafkaHealth;
+        metrics.kafkaReadyGauge(kh::ready);
+      }
+      ServingStatus initial = kafkaHealth == null || kafkaHealth.ready() ? ServingStatus.SERVING
+          : ServingStatus.NOT_SERVING;
+      health.setStatus("", initial);
+      health.setStatus(serviceName, initial);
+      // gRPC refuses bigger messages itself (RESOURCE_EXHAUSTED) before we allocate them; the slack is the frame's
+      // non-payload fields, the payload rule is checked by BatchDecoder for a clear Nack.
+      NettyServerBuilder sb = NettyServerBuilder.forAddress(
+              new InetSocketAddress(config.listenHost(), config.listenPort()))
+          .maxInboundMessageSize(config.maxFrameBytes() + 1024)
+          .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
+          .addService(ServerInterceptors.intercept(ingest, new TlsSessions()))
+          .addService(health.getHealthService());
+      if (!config.maxConnectionAge().isZero()) {
+        sb.maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+            .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+      }
+      if (config.tls() != null) {
+        sb.sslContext(TlsSessions.serverContext(config.tls()));
+      }
+      server = sb.build().start();
+      Collector[] self = new Collector[1];
+      if (config.httpListen() != null) {
+        String hl = config.httpListen();
+        int colon = hl.lastIndexOf(':');
+        String host = hl.substring(0, colon).replace("[", "").replace("]", "");
+        KafkaHealth kh = kafkaHealth;
+        http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), metrics.registry(), () -> {
+          if (self[0] != null && self[0].draining) {
+            return "shutting down";
+          }
+          return kh == null || kh.ready() ? null : kh.lastError();
+        });
+      }
+      if (config.configFile() != null) {
+        reloader = new ConfigReloader(config, next -> {
+          policy.set(Policy.of(next));
+          limiter.update(next);
+        }, metrics);
+      }
+      Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, server, health,
+          kafkaHealth, http, reloader, policy);
+      self[0] = c;
+      return c;
+    } catch (IOException | RuntimeException e) {
+      if (reloader != null) reloader.close();
+      if (http != null) http.close();
+      if (server != null) server.shutdownNow();
+      if (kafkaHealth != null) kafkaHealth.close();
+      throw e;
+    }
   }
 
   private static void createTopic(String bootstrap, CollectorConfig config) {
@@ -115,14 +208,18 @@ public final class Collector implements AutoCloseable {
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
     try (Admin admin = Admin.create(props)) {
-      admin.createTopics(List.of(
-              new NewTopic(config.topic(), config.topicPartitions(), config.topicReplicationFactor())))
-          .all().get(30, TimeUnit.SECONDS);
-      log.info("created topic {} ({} partitions)", config.topic(), config.topicPartitions());
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + config.topic() + " at " + bootstrap + ": "
-            + e.getCause().getMessage() + " (set kafka.createTopic: false if it is managed elsewhere)", e.getCause());
+      for (String topic : List.of(config.topic(), config.deadLetterTopic())) {
+        try {
+          admin.createTopics(List.of(new NewTopic(topic, config.topicPartitions(), config.topicReplicationFactor())))
+              .all().get(30, TimeUnit.SECONDS);
+          log.info("created topic {} ({} partitions)", topic, config.topicPartitions());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + topic + " at " + bootstrap + ": "
+                + e.getCause().getMessage() + " (set kafka.createTopic: false if it is managed elsewhere)",
+                e.getCause());
+          }
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -136,6 +233,21 @@ public final class Collector implements AutoCloseable {
   /** The bound gRPC port (the real one when the config said 0). */
   public int port() {
     return server.getPort();
+  }
+
+  /** The bound HTTP port of /livez, /readyz, /metrics, or -1 when {@code http.listen} is off. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  /** The dynamic policy in force (changes on reload). */
+  public Policy policy() {
+    return policy.get();
+  }
+
+  /** The Prometheus registry /metrics serves. */
+  public io.prometheus.metrics.model.registry.PrometheusRegistry registry() {
+    return metrics.registry();
   }
 
   /** Kafka bootstrap servers the collector publishes to (the embedded broker's when embedded). */
@@ -172,6 +284,11 @@ public final class Collector implements AutoCloseable {
     }
     Duration timeout = config.shutdownTimeout();
     long deadline = System.nanoTime() + timeout.toNanos();
+    draining = true; // /readyz says 503 from now on
+    health.enterTerminalState();
+    if (reloader != null) {
+      reloader.close();
+    }
     server.shutdown(); // no new streams
     ingest.drain(); // no new frames on open streams
     boolean idle;
@@ -198,6 +315,12 @@ public final class Collector implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    if (http != null) {
+      http.close();
+    }
+    if (kafkaHealth != null) {
+      kafkaHealth.close();
     }
     if (embedded != null) {
       embedded.close();

@@ -75,6 +75,7 @@ public final class CollectorMain implements Callable<Integer> {
     CollectorConfig.Builder b = CollectorConfig.builder();
     if (configFile != null) {
       CollectorConfigYaml.load(configFile, b);
+      b.configFile(configFile); // tenants, auth, limits and routes are re-read from it while running
     }
     try {
       if (listen != null) b.listen(listen);
@@ -107,6 +108,9 @@ public final class CollectorMain implements Callable<Integer> {
     collector = c;
     out.println("sluice collector listening on " + config.listenHost() + ":" + c.port() + ", publishing to topic "
         + config.topic() + " at bootstrap " + c.bootstrapServers());
+    if (c.httpPort() >= 0) {
+      out.println("sluice collector serving /livez /readyz /metrics on port " + c.httpPort());
+    }
     out.flush();
     try {
       stop.await();

@@ -18,6 +18,15 @@ public enum NackReason {
   UNPARSABLE(false),
   /** record_count differs from the records in the LogBatch. Not retryable. */
   COUNT_MISMATCH(false),
+  /** record_count exceeds limits.maxRecordsPerBatch. Not retryable. */
+  TOO_MANY_RECORDS(false),
+  /** The batch would go to a topic its tenant may not write (tenants.*.topics). Not retryable. */
+  FORBIDDEN_TOPIC(false),
+  /**
+   * The tenant is over its records/s or bytes/s limit (RESOURCE_EXHAUSTED semantics). Retryable after the Nack's
+   * retry_after_ms, the time its token bucket needs to refill for this batch.
+   */
+  RATE_LIMITED(true),
   /** Kafka did not acknowledge every record (timeout, broker down, ...). Retryable. */
   KAFKA_FAILED(true),
   /** The collector is shutting down and did not publish the batch. Retryable. */

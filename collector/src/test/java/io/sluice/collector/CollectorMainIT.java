@@ -34,6 +34,10 @@ class CollectorMainIT {
       assertThat(m.matches()).as(line).isTrue();
       assertThat(m.group(2)).isEqualTo(topic);
       int port = Integer.parseInt(m.group(1));
+      String ops = CompletableFuture.supplyAsync(() -> readLine(out)).get(60, TimeUnit.SECONDS);
+      assertThat(ops).startsWith("sluice collector serving /livez /readyz /metrics on port ");
+      String opsPort = ops.substring(ops.lastIndexOf(' ') + 1);
+      assertThat(Http.get("http://127.0.0.1:" + opsPort + "/readyz").status()).isEqualTo(200);
 
       try (IngestClient client = new IngestClient(port)) {
         IngestClient.Stream s = client.open().send(Frames.hello("cli", 1))

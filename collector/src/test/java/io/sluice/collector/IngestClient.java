@@ -23,6 +23,11 @@ public final class IngestClient implements AutoCloseable {
         .maxInboundMessageSize(64 << 20).build();
   }
 
+  /** Over a channel of the caller's (TLS, mTLS); closed with this client. */
+  public IngestClient(ManagedChannel channel) {
+    this.channel = channel;
+  }
+
   public Stream open() {
     Stream s = new Stream();
     IngestServiceGrpc.newStub(channel).stream(s);

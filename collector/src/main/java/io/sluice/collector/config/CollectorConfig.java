@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -20,6 +21,9 @@ import java.util.Objects;
 public final class CollectorConfig {
   public static final String DEFAULT_LISTEN = "0.0.0.0:4417";
   public static final String DEFAULT_TOPIC = "sluice-logs";
+  public static final String DEFAULT_HTTP_LISTEN = "0.0.0.0:4418";
+  private static final String DEFAULT_MARK = "(default)";
+  public static final String DEFAULT_DEAD_LETTER_TOPIC = "sluice-dead-letter";
 
   private final String listenHost;
   private final int listenPort;
@@ -37,6 +41,21 @@ public final class CollectorConfig {
   private final Duration shutdownTimeout;
   private final boolean embeddedKafka;
   private final Path embeddedKafkaDir;
+  private final String httpListen;
+  private final Duration maxConnectionAge;
+  private final Duration maxConnectionAgeGrace;
+  private final int maxRecordsPerBatch;
+  private final int maxStreamsPerConnection;
+  private final TlsConfig tls;
+  private final Boolean anonymous;
+  private final OidcConfig oidc;
+  private final Map<String, TenantConfig> tenants;
+  private final RateLimit tenantDefaultLimit;
+  private final List<RouteRule> routes;
+  private final String deadLetterTopic;
+  private final int maxRecordBytes;
+  private final Path configFile;
+  private final Duration reloadInterval;
 
   private CollectorConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -55,6 +74,21 @@ public final class CollectorConfig {
     this.shutdownTimeout = b.shutdownTimeout;
     this.embeddedKafka = b.embeddedKafka;
     this.embeddedKafkaDir = b.embeddedKafkaDir;
+    this.httpListen = b.httpListen;
+    this.maxConnectionAge = b.maxConnectionAge;
+    this.maxConnectionAgeGrace = b.maxConnectionAgeGrace;
+    this.maxRecordsPerBatch = b.maxRecordsPerBatch;
+    this.maxStreamsPerConnection = b.maxStreamsPerConnection;
+    this.tls = b.tls;
+    this.anonymous = b.anonymous;
+    this.oidc = b.oidc;
+    this.tenants = Collections.unmodifiableMap(new LinkedHashMap<>(b.tenants));
+    this.tenantDefaultLimit = b.tenantDefaultLimit;
+    this.routes = List.copyOf(b.routes);
+    this.deadLetterTopic = b.deadLetterTopic;
+    this.maxRecordBytes = b.maxRecordBytes;
+    this.configFile = b.configFile;
+    this.reloadInterval = b.reloadInterval;
   }
 
   public static Builder builder() {
@@ -80,6 +114,21 @@ public final class CollectorConfig {
     b.shutdownTimeout = shutdownTimeout;
     b.embeddedKafka = embeddedKafka;
     b.embeddedKafkaDir = embeddedKafkaDir;
+    b.httpListen = httpListen;
+    b.maxConnectionAge = maxConnectionAge;
+    b.maxConnectionAgeGrace = maxConnectionAgeGrace;
+    b.maxRecordsPerBatch = maxRecordsPerBatch;
+    b.maxStreamsPerConnection = maxStreamsPerConnection;
+    b.tls = tls;
+    b.anonymous = anonymous;
+    b.oidc = oidc;
+    b.tenants.putAll(tenants);
+    b.tenantDefaultLimit = tenantDefaultLimit;
+    b.routes.addAll(routes);
+    b.deadLetterTopic = deadLetterTopic;
+    b.maxRecordBytes = maxRecordBytes;
+    b.configFile = configFile;
+    b.reloadInterval = reloadInterval;
     return b;
   }
 
@@ -131,6 +180,70 @@ public final class CollectorConfig {
   /** Data directory of the embedded broker; null for a temp dir removed on close (key {@code embeddedKafka.dir}). */
   public Path embeddedKafkaDir() { return embeddedKafkaDir; }
 
+  /**
+   * HTTP listener for /livez, /readyz, /metrics, {@code host:port}, or null for none (key {@code http.listen}).
+   * Default: the gRPC host, port 4418, or port 0 (any free port) when the gRPC port is 0.
+   */
+  public String httpListen() {
+    if (httpListen != null && httpListen.equals(DEFAULT_MARK)) {
+      String host = listenHost.contains(":") ? "[" + listenHost + "]" : listenHost;
+      return host + ":" + (listenPort == 0 ? 0 : 4418);
+    }
+    return httpListen;
+  }
+
+  /** Connections older than this get an HTTP/2 GOAWAY so clients reconnect, maybe elsewhere (0 = never). */
+  public Duration maxConnectionAge() { return maxConnectionAge; }
+
+  /** How long streams of an aged connection may go on before it is cut (key {@code maxConnectionAgeGraceMs}). */
+  public Duration maxConnectionAgeGrace() { return maxConnectionAgeGrace; }
+
+  /** Most records one batch may carry; more is nacked TOO_MANY_RECORDS (key {@code limits.maxRecordsPerBatch}). */
+  public int maxRecordsPerBatch() { return maxRecordsPerBatch; }
+
+  /** Concurrent streams one connection may open (key {@code limits.maxStreamsPerConnection}). */
+  public int maxStreamsPerConnection() { return maxStreamsPerConnection; }
+
+  /** TLS on the listeners, or null for plaintext (key {@code tls}). */
+  public TlsConfig tls() { return tls; }
+
+  /**
+   * Whether clients without credentials are let in (key {@code auth.anonymous}). Unset: true only when no
+   * authentication is configured at all (no tenant keys or subjects, no OIDC), false as soon as one is.
+   */
+  public boolean anonymous() {
+    if (anonymous != null) {
+      return anonymous;
+    }
+    boolean anyAuth = oidc != null || tenants.values().stream()
+        .anyMatch(t -> !t.apiKeySha256().isEmpty() || !t.mtlsSubjects().isEmpty());
+    return !anyAuth;
+  }
+
+  /** OIDC bearer-token validation, or null (key {@code auth.oidc}). */
+  public OidcConfig oidc() { return oidc; }
+
+  /** Known tenants by name (key {@code tenants}). */
+  public Map<String, TenantConfig> tenants() { return tenants; }
+
+  /** Rate limit of tenants without their own (key {@code limits.tenantDefault}; unlimited by default). */
+  public RateLimit tenantDefaultLimit() { return tenantDefaultLimit; }
+
+  /** Routing rules, first match wins; no match goes to {@link #topic()} (key {@code routes}). */
+  public List<RouteRule> routes() { return routes; }
+
+  /** Where permanently invalid records go, with a {@code sluice.reason} header (key {@code kafka.deadLetterTopic}). */
+  public String deadLetterTopic() { return deadLetterTopic; }
+
+  /** Largest encoded record; larger ones are dead-lettered, truncated (key {@code limits.maxRecordBytes}). */
+  public int maxRecordBytes() { return maxRecordBytes; }
+
+  /** The YAML file watched for dynamic changes (tenants, limits, routes, auth), or null. */
+  public Path configFile() { return configFile; }
+
+  /** How often {@link #configFile()} is checked for changes (key {@code reloadIntervalMs}, default 2000). */
+  public Duration reloadInterval() { return reloadInterval; }
+
   /** host:port as it would be written in collector.yaml. */
   public String listen() {
     return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
@@ -162,8 +275,154 @@ public final class CollectorConfig {
     private Duration shutdownTimeout = Duration.ofSeconds(10);
     private boolean embeddedKafka;
     private Path embeddedKafkaDir;
+    private String httpListen = DEFAULT_MARK;
+    private Duration maxConnectionAge = Duration.ofMinutes(30);
+    private Duration maxConnectionAgeGrace = Duration.ofSeconds(30);
+    private int maxRecordsPerBatch = 100_000;
+    private int maxStreamsPerConnection = 16;
+    private TlsConfig tls;
+    private Boolean anonymous;
+    private OidcConfig oidc;
+    private final Map<String, TenantConfig> tenants = new LinkedHashMap<>();
+    private RateLimit tenantDefaultLimit = RateLimit.UNLIMITED;
+    private final java.util.ArrayList<RouteRule> routes = new java.util.ArrayList<>();
+    private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
+    private int maxRecordBytes = 1_000_000;
+    private Path configFile;
+    private Duration reloadInterval = Duration.ofSeconds(2);
 
     private Builder() {}
+
+    /** {@code host:port} of the HTTP listener (/livez, /readyz, /metrics); null or "off" for none. */
+    public Builder httpListen(String hostPort) {
+      if (hostPort == null || hostPort.equals("off")) {
+        this.httpListen = null;
+        return this;
+      }
+      String v = hostPort.trim();
+      int colon = v.lastIndexOf(':');
+      if (colon <= 0 || !v.substring(colon + 1).matches("\\d{1,5}")) {
+        throw new ConfigException("http.listen", "\"" + hostPort + "\" is not host:port; write e.g. "
+            + DEFAULT_HTTP_LISTEN + ", or off");
+      }
+      this.httpListen = v;
+      return this;
+    }
+
+    public Builder maxConnectionAge(Duration age) {
+      if (age == null || age.isNegative()) {
+        throw new ConfigException("maxConnectionAgeMs", age + " is not a duration >= 0; write e.g. 1800000");
+      }
+      this.maxConnectionAge = age;
+      return this;
+    }
+
+    public Builder maxConnectionAgeGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new ConfigException("maxConnectionAgeGraceMs", grace + " is not a duration >= 0; write e.g. 30000");
+      }
+      this.maxConnectionAgeGrace = grace;
+      return this;
+    }
+
+    public Builder maxRecordsPerBatch(long n) {
+      this.maxRecordsPerBatch = (int) bounded("limits.maxRecordsPerBatch", n, 1, Integer.MAX_VALUE, "100000");
+      return this;
+    }
+
+    public Builder maxStreamsPerConnection(long n) {
+      this.maxStreamsPerConnection = (int) bounded("limits.maxStreamsPerConnection", n, 1, 10_000, "16");
+      return this;
+    }
+
+    public Builder maxRecordBytes(long n) {
+      this.maxRecordBytes = (int) bounded("limits.maxRecordBytes", n, 1024, Integer.MAX_VALUE, "1000000");
+      return this;
+    }
+
+    public Builder tls(TlsConfig tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** null = the default (see {@link CollectorConfig#anonymous()}). */
+    public Builder anonymous(Boolean anonymous) {
+      this.anonymous = anonymous;
+      return this;
+    }
+
+    public Builder oidc(OidcConfig oidc) {
+      if (oidc != null && (oidc.jwksFile() == null) == (oidc.jwksUrl() == null)) {
+        throw new ConfigException("auth.oidc", "set exactly one of jwksFile and jwksUrl");
+      }
+      if (oidc != null && (oidc.issuer() == null || oidc.issuer().isBlank())) {
+        throw new ConfigException("auth.oidc.issuer", "is required; write the issuer URL your tokens carry");
+      }
+      this.oidc = oidc;
+      return this;
+    }
+
+    public Builder tenant(TenantConfig tenant) {
+      for (String h : tenant.apiKeySha256()) {
+        if (!h.matches("[0-9a-f]{64}")) {
+          throw new ConfigException("tenants." + tenant.name() + ".apiKeys",
+              "\"" + h + "\" is not a SHA-256 digest; write sha256:<64 hex digits> (printf %s KEY | sha256sum)");
+        }
+      }
+      tenants.put(tenant.name(), tenant);
+      return this;
+    }
+
+    public Builder clearTenants() {
+      tenants.clear();
+      return this;
+    }
+
+    public Builder tenantDefaultLimit(RateLimit limit) {
+      this.tenantDefaultLimit = limit == null ? RateLimit.UNLIMITED : limit;
+      return this;
+    }
+
+    public Builder route(RouteRule rule) {
+      if (rule.topic() == null || !rule.topic().replace("{tenant}", "t").replace("{service}", "s")
+          .matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new ConfigException("routes.topic", "\"" + rule.topic() + "\" is not a topic name (placeholders "
+            + "{tenant} and {service} allowed); write e.g. logs-{tenant}");
+      }
+      if (rule.minSeverity() < 0 || rule.minSeverity() > 24) {
+        throw new ConfigException("routes.minSeverity", rule.minSeverity()
+            + " is not a severity; write TRACE, DEBUG, INFO, WARN, ERROR, FATAL or 1..24");
+      }
+      routes.add(rule);
+      return this;
+    }
+
+    public Builder clearRoutes() {
+      routes.clear();
+      return this;
+    }
+
+    public Builder deadLetterTopic(String topic) {
+      if (topic == null || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new ConfigException("kafka.deadLetterTopic", "\"" + topic + "\" is not a Kafka topic name; write e.g. "
+            + DEFAULT_DEAD_LETTER_TOPIC);
+      }
+      this.deadLetterTopic = topic;
+      return this;
+    }
+
+    public Builder configFile(Path file) {
+      this.configFile = file;
+      return this;
+    }
+
+    public Builder reloadInterval(Duration interval) {
+      if (interval == null || interval.toMillis() < 10) {
+        throw new ConfigException("reloadIntervalMs", interval + " is too short; write e.g. 2000");
+      }
+      this.reloadInterval = interval;
+      return this;
+    }
 
     /** {@code host:port}, {@code [v6]:port}; port 0 picks a free port. */
     public Builder listen(String hostPort) {

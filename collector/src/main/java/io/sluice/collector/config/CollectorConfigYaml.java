@@ -39,11 +39,22 @@ import java.util.TreeSet;
  * </pre>
  */
 public final class CollectorConfigYaml {
-  private static final Set<String> TOP = Set.of("listen", "kafka", "limits", "shutdownTimeoutMs", "embeddedKafka");
-  private static final Set<String> KAFKA =
-      Set.of("bootstrap", "topic", "partitions", "replicationFactor", "createTopic", "producer");
+  private static final Set<String> TOP = Set.of("listen", "kafka", "limits", "shutdownTimeoutMs", "embeddedKafka",
+      "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs");
+  private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "partitions", "replicationFactor",
+      "createTopic", "producer", "deadLetterTopic");
   private static final Set<String> LIMITS = Set.of("maxFrameBytes", "maxDecompressedBytes", "maxInFlightBytes",
-      "maxInFlightBytesPerStream", "retryAfterMs");
+      "maxInFlightBytesPerStream", "retryAfterMs", "maxRecordsPerBatch", "maxStreamsPerConnection",
+      "maxRecordBytes", "tenantDefault");
+  private static final Set<String> RATE = Set.of("recordsPerSecond", "bytesPerSecond", "burstSeconds");
+  private static final Set<String> HTTP = Set.of("listen");
+  private static final Set<String> TLS = Set.of("certFile", "keyFile", "clientCaFile", "requireClientCert");
+  private static final Set<String> AUTH = Set.of("anonymous", "oidc");
+  private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
+  private static final Set<String> TENANT = Set.of("apiKeys", "mtlsSubjects", "topics", "limits");
+  private static final Set<String> ROUTE = Set.of("tenant", "service", "minSeverity", "topic");
+  private static final java.util.List<String> SEVERITIES = java.util.List.of("TRACE", "DEBUG", "INFO", "WARN",
+      "ERROR", "FATAL");
   private static final Set<String> EMBEDDED = Set.of("enabled", "dir");
 
   private CollectorConfigYaml() {}
@@ -133,6 +144,116 @@ public final class CollectorConfigYaml {
         builder.retryAfterMs((int) intRange("limits.retryAfterMs", limits.get("retryAfterMs")));
       }
     }
+    if (root.has("maxConnectionAgeMs")) {
+      builder.maxConnectionAge(Duration.ofMillis(number("maxConnectionAgeMs", root.get("maxConnectionAgeMs"))));
+    }
+    if (root.has("maxConnectionAgeGraceMs")) {
+      builder.maxConnectionAgeGrace(
+          Duration.ofMillis(number("maxConnectionAgeGraceMs", root.get("maxConnectionAgeGraceMs"))));
+    }
+    if (root.has("reloadIntervalMs")) {
+      builder.reloadInterval(Duration.ofMillis(number("reloadIntervalMs", root.get("reloadIntervalMs"))));
+    }
+    if (kafka != null && kafka.has("deadLetterTopic")) {
+      builder.deadLetterTopic(text("kafka.deadLetterTopic", kafka.get("deadLetterTopic")));
+    }
+    if (limits != null) {
+      if (limits.has("maxRecordsPerBatch")) {
+        builder.maxRecordsPerBatch(number("limits.maxRecordsPerBatch", limits.get("maxRecordsPerBatch")));
+      }
+      if (limits.has("maxStreamsPerConnection")) {
+        builder.maxStreamsPerConnection(
+            number("limits.maxStreamsPerConnection", limits.get("maxStreamsPerConnection")));
+      }
+      if (limits.has("maxRecordBytes")) {
+        builder.maxRecordBytes(number("limits.maxRecordBytes", limits.get("maxRecordBytes")));
+      }
+      if (limits.has("tenantDefault")) {
+        builder.tenantDefaultLimit(rate("limits.tenantDefault", limits.get("tenantDefault")));
+      }
+    }
+    JsonNode http = root.get("http");
+    if (http != null) {
+      requireObject("http", http);
+      checkKeys("http.", http, HTTP);
+      if (http.has("listen")) builder.httpListen(text("http.listen", http.get("listen")));
+    }
+    JsonNode tls = root.get("tls");
+    if (tls != null) {
+      requireObject("tls", tls);
+      checkKeys("tls.", tls, TLS);
+      if (!tls.has("certFile") || !tls.has("keyFile")) {
+        throw new ConfigException("tls", "needs certFile and keyFile (PEM; the key in PKCS#8)");
+      }
+      builder.tls(new TlsConfig(Path.of(text("tls.certFile", tls.get("certFile"))),
+          Path.of(text("tls.keyFile", tls.get("keyFile"))),
+          tls.has("clientCaFile") ? Path.of(text("tls.clientCaFile", tls.get("clientCaFile"))) : null,
+          tls.has("requireClientCert") && bool("tls.requireClientCert", tls.get("requireClientCert"))));
+    }
+    JsonNode auth = root.get("auth");
+    if (auth != null) {
+      requireObject("auth", auth);
+      checkKeys("auth.", auth, AUTH);
+      if (auth.has("anonymous")) builder.anonymous(bool("auth.anonymous", auth.get("anonymous")));
+      JsonNode oidc = auth.get("oidc");
+      if (oidc != null) {
+        requireObject("auth.oidc", oidc);
+        checkKeys("auth.oidc.", oidc, OIDC);
+        builder.oidc(new OidcConfig(
+            oidc.has("jwksFile") ? Path.of(text("auth.oidc.jwksFile", oidc.get("jwksFile"))) : null,
+            oidc.has("jwksUrl") ? uri("auth.oidc.jwksUrl", oidc.get("jwksUrl")) : null,
+            oidc.has("issuer") ? text("auth.oidc.issuer", oidc.get("issuer")) : null,
+            oidc.has("audience") ? text("auth.oidc.audience", oidc.get("audience")) : null,
+            oidc.has("tenantClaim") ? text("auth.oidc.tenantClaim", oidc.get("tenantClaim")) : "tenant"));
+      }
+    }
+    JsonNode tenants = root.get("tenants");
+    if (tenants != null) {
+      requireObject("tenants", tenants);
+      for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String key = "tenants." + e.getKey();
+        JsonNode t = e.getValue();
+        if (t.isNull()) {
+          builder.tenant(new TenantConfig(e.getKey(), java.util.List.of(), java.util.List.of(), java.util.List.of(),
+              null));
+          continue;
+        }
+        requireObject(key, t);
+        checkKeys(key + ".", t, TENANT);
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (String k : strings(key + ".apiKeys", t.get("apiKeys"))) {
+          if (!k.startsWith("sha256:")) {
+            throw new ConfigException(key + ".apiKeys", "entries are sha256:<hex of SHA-256 of the key>; never "
+                + "write the key itself (printf %s KEY | sha256sum)");
+          }
+          keys.add(k.substring("sha256:".length()).toLowerCase(java.util.Locale.ROOT));
+        }
+        builder.tenant(new TenantConfig(e.getKey(), keys, strings(key + ".mtlsSubjects", t.get("mtlsSubjects")),
+            strings(key + ".topics", t.get("topics")),
+            t.has("limits") ? rate(key + ".limits", t.get("limits")) : null));
+      }
+    }
+    JsonNode routes = root.get("routes");
+    if (routes != null) {
+      if (!routes.isArray()) {
+        throw new ConfigException("routes", "must be a list of rules, e.g. - {tenant: acme, topic: logs-acme}");
+      }
+      int i = 0;
+      for (JsonNode r : routes) {
+        String key = "routes[" + i++ + "]";
+        requireObject(key, r);
+        checkKeys(key + ".", r, ROUTE);
+        if (!r.has("topic")) {
+          throw new ConfigException(key + ".topic", "is required");
+        }
+        builder.route(new RouteRule(
+            r.has("tenant") ? text(key + ".tenant", r.get("tenant")) : null,
+            r.has("service") ? text(key + ".service", r.get("service")) : null,
+            r.has("minSeverity") ? severity(key + ".minSeverity", r.get("minSeverity")) : 0,
+            text(key + ".topic", r.get("topic"))));
+      }
+    }
     JsonNode embedded = root.get("embeddedKafka");
     if (embedded != null) {
       requireObject("embeddedKafka", embedded);
@@ -141,6 +262,59 @@ public final class CollectorConfigYaml {
       if (embedded.has("dir")) builder.embeddedKafkaDir(Path.of(text("embeddedKafka.dir", embedded.get("dir"))));
     }
     return builder;
+  }
+
+  private static RateLimit rate(String key, JsonNode node) {
+    requireObject(key, node);
+    checkKeys(key + ".", node, RATE);
+    double burst = 1;
+    if (node.has("burstSeconds")) {
+      if (!node.get("burstSeconds").isNumber()) {
+        throw new ConfigException(key + ".burstSeconds", "must be a number of seconds, e.g. 1");
+      }
+      burst = node.get("burstSeconds").asDouble();
+    }
+    try {
+      return new RateLimit(node.has("recordsPerSecond") ? number(key + ".recordsPerSecond",
+          node.get("recordsPerSecond")) : 0,
+          node.has("bytesPerSecond") ? number(key + ".bytesPerSecond", node.get("bytesPerSecond")) : 0, burst);
+    } catch (ConfigException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+  }
+
+  private static int severity(String key, JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return node.asInt();
+    }
+    int i = SEVERITIES.indexOf(text(key, node).trim().toUpperCase(java.util.Locale.ROOT));
+    if (i < 0) {
+      throw new ConfigException(key, describe(node) + " is not a severity; write one of " + SEVERITIES);
+    }
+    return 1 + 4 * i;
+  }
+
+  private static java.net.URI uri(String key, JsonNode node) {
+    try {
+      return new java.net.URI(text(key, node));
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(key, describe(node) + " is not a URL; write e.g. https://idp/realms/r/protocol/"
+          + "openid-connect/certs");
+    }
+  }
+
+  private static java.util.List<String> strings(String key, JsonNode node) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (!node.isArray()) {
+      throw new ConfigException(key, "must be a list, e.g. [a, b]");
+    }
+    for (JsonNode n : node) {
+      out.add(text(key, n));
+    }
+    return out;
   }
 
   private static void requireObject(String key, JsonNode node) {

@@ -5,6 +5,12 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.sluice.collector.CollectorMetrics;
 import io.sluice.collector.NackReason;
+import io.sluice.collector.Policy;
+import io.sluice.collector.auth.AuthException;
+import io.sluice.collector.auth.Principal;
+import io.sluice.collector.auth.TlsSessions;
+import io.sluice.collector.limit.TenantLimiter;
+import io.sluice.collector.route.Router;
 import io.sluice.collector.publish.PublishBatch;
 import io.sluice.collector.publish.Publisher;
 import io.sluice.proto.v1.Ack;
@@ -19,11 +25,14 @@ import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLSession;
 
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -40,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * windows fill, and the client's {@code isReady()} turns false. Memory per stream: at most the per-stream bound plus
  * one frame.
  *
+ * <p>Hello is authenticated ({@link io.sluice.collector.auth.Authenticator}); failures end the stream with
+ * UNAUTHENTICATED or PERMISSION_DENIED. Each batch is checked against its tenant's rate limit before it is decoded
+ * (a retryable RATE_LIMITED Nack with the wait as retry_after_ms), then its records are routed; permanently invalid
+ * records go to the dead-letter topic with a reason header.
+ *
  * <p>Errors: a permanently bad batch gets a non-retryable Nack and the stream goes on; a broken protocol (no Hello
  * first, a second Hello, an empty frame) ends the stream with INVALID_ARGUMENT. Never throws into gRPC, never blocks
  * a gRPC thread. Thread-safe.
@@ -53,6 +67,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final long maxInFlightBytesPerStream;
   private final int retryAfterMs;
   private final CollectorMetrics metrics;
+  private final Supplier<Policy> policy;
+  private final TenantLimiter limiter;
+  private final int maxRecordsPerBatch;
   private final Set<StreamHandler> streams = ConcurrentHashMap.newKeySet();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
@@ -66,9 +83,16 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
    * @param maxInFlightBytesPerStream decoded bytes awaiting Kafka above which one stream stops reading
    * @param retryAfterMs hint in retryable Nacks
    * @param metrics counters to update
+   * @param policy the current authentication and routing (read per Hello and per batch; reloads swap it)
+   * @param limiter per-tenant rate limits
+   * @param maxRecordsPerBatch larger declared record counts are nacked TOO_MANY_RECORDS
    */
   public IngestServiceImpl(Publisher publisher, BatchDecoder decoder, InFlightBudget budget,
-      long maxInFlightBytesPerStream, int retryAfterMs, CollectorMetrics metrics) {
+      long maxInFlightBytesPerStream, int retryAfterMs, CollectorMetrics metrics, Supplier<Policy> policy,
+      TenantLimiter limiter, int maxRecordsPerBatch) {
+    this.policy = policy;
+    this.limiter = limiter;
+    this.maxRecordsPerBatch = maxRecordsPerBatch;
     this.publisher = publisher;
     this.decoder = decoder;
     this.budget = budget;
@@ -81,7 +105,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> responseObserver) {
     ServerCallStreamObserver<ServerFrame> call = (ServerCallStreamObserver<ServerFrame>) responseObserver;
     call.disableAutoRequest();
-    StreamHandler handler = new StreamHandler(call);
+    StreamHandler handler = new StreamHandler(call, TlsSessions.current());
     call.setOnCancelHandler(handler::cancelled);
     streams.add(handler);
     metrics.streamOpened();
@@ -163,16 +187,24 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     private final ServerCallStreamObserver<ServerFrame> call;
     private final Object out = new Object();
     private final Runnable wake = this::pump;
+    private final SSLSession tls;
     // guarded by this
     private Hello hello;
+    private Principal principal;
     private long streamBytes;
     private boolean requestOutstanding;
     private boolean closed; // no more frames will be read or written: error, cancel, completion or GoAway
     private boolean clientHalfClosed;
     private final Set<Long> unsettled = new TreeSet<>();
+    // Once a batch is throttled, the client will tear the stream down on that Nack and resend from there: later
+    // batches are nacked too, without taking tokens, and the Nacks wait until every earlier batch is acked, so no
+    // accepted batch's Ack is lost to the teardown (which would waste the tenant's tokens on resends).
+    private long throttledRetryAfterMs;
+    private final List<ServerFrame> heldNacks = new ArrayList<>();
 
-    StreamHandler(ServerCallStreamObserver<ServerFrame> call) {
+    StreamHandler(ServerCallStreamObserver<ServerFrame> call, SSLSession tls) {
       this.call = call;
+      this.tls = tls;
     }
 
     /** Asks gRPC for the next frame if this stream and the collector are below their in-flight bounds. */
@@ -198,12 +230,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     @Override
     public void onNext(ClientFrame frame) {
       Hello h;
+      Principal p;
       synchronized (this) {
         requestOutstanding = false;
         if (closed) {
           return;
         }
         h = hello;
+        p = principal;
       }
       switch (frame.getFrameCase()) {
         case HELLO -> onHello(h, frame.getHello());
@@ -211,7 +245,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           if (h == null) {
             fail("the first frame must be Hello (client_id, protocol_version 1), got a Batch");
           } else {
-            onBatch(h, frame.getBatch());
+            onBatch(h, p, frame.getBatch());
           }
         }
         default -> fail("empty ClientFrame: set hello or batch");
@@ -231,15 +265,63 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         fail("Hello.protocol_version " + h.getProtocolVersion() + " is not supported; this collector speaks 1");
         return;
       }
+      Principal p;
+      try {
+        p = policy.get().authenticator().authenticate(h, tls);
+      } catch (AuthException e) {
+        metrics.authFailed(e.method());
+        fail(e.status());
+        return;
+      } catch (RuntimeException e) {
+        log.warn("authentication failed unexpectedly", e);
+        metrics.authFailed("error");
+        fail(Status.UNAVAILABLE.withDescription("authentication is unavailable: " + e));
+        return;
+      }
       synchronized (this) {
         hello = h;
+        principal = p;
       }
       pump();
     }
 
-    private void onBatch(Hello h, Batch batch) {
+    private void onBatch(Hello h, Principal principal, Batch batch) {
       long seq = batch.getSequence();
+      String tenant = principal.tenant();
       metrics.batchReceived(batch.getPayload().size());
+      if (batch.getRecordCount() > maxRecordsPerBatch) {
+        reject(h, seq, NackReason.TOO_MANY_RECORDS, batch.getRecordCount() + " records > limits.maxRecordsPerBatch "
+            + maxRecordsPerBatch + "; send smaller batches", 0);
+        return;
+      }
+      // before decoding, on the declared sizes: a throttled flood costs no decompression (lies are caught below)
+      long waitMs;
+      synchronized (this) {
+        waitMs = throttledRetryAfterMs;
+      }
+      if (waitMs == 0) {
+        waitMs = limiter.tryAcquire(tenant, batch.getRecordCount(),
+            Math.max(batch.getUncompressedSize(), batch.getPayload().size()));
+      }
+      if (waitMs > 0) {
+        metrics.tenantThrottled(tenant);
+        metrics.batchNacked(NackReason.RATE_LIMITED);
+        ServerFrame nack = nack(seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
+            + "\" is over its rate limit; retry after " + waitMs + " ms", waitMs);
+        boolean now;
+        synchronized (this) {
+          throttledRetryAfterMs = waitMs;
+          now = unsettled.isEmpty();
+          if (!now) {
+            heldNacks.add(nack);
+          }
+        }
+        if (now) {
+          send(nack);
+        }
+        pump();
+        return;
+      }
       LogBatch logBatch;
       try {
         logBatch = decoder.decode(batch);
@@ -254,8 +336,39 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       metrics.batchDecoded(bytes);
       Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), logBatch.getResourceList());
       List<LogRecord> records = RecordEnricher.enrich(logBatch, resource);
-      PublishBatch publish = new PublishBatch(h.getClientId(), h.getEpoch(), h.getTenant(), seq,
-          RecordEnricher.partitionKey(resource, h.getClientId()), records, bytes);
+      Router router = policy.get().router();
+      String service = resource.containsKey("service.name") && resource.get("service.name").hasStringValue()
+          ? resource.get("service.name").getStringValue() : "";
+      List<String> topics = new ArrayList<>(records.size());
+      List<String> reasons = new ArrayList<>(records.size());
+      List<LogRecord> values = new ArrayList<>(records.size());
+      int deadLettered = 0;
+      for (LogRecord r : records) {
+        String invalid = router.invalidReason(r);
+        if (invalid != null) {
+          deadLettered++;
+          topics.add(router.deadLetterTopic());
+          reasons.add(invalid);
+          values.add(router.deadLetterValue(r));
+          continue;
+        }
+        String topic = router.route(tenant, service, r);
+        if (!router.allowed(tenant, topic)) {
+          reject(h, seq, NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic " + topic
+              + " (tenants." + tenant + ".topics)", 0);
+          return;
+        }
+        topics.add(topic);
+        reasons.add("");
+        values.add(r);
+      }
+      PublishBatch publish = new PublishBatch(h.getClientId(), h.getEpoch(), tenant, seq,
+          RecordEnricher.partitionKey(resource, h.getClientId()), values, bytes, topics,
+          deadLettered == 0 ? List.of() : reasons);
+      metrics.tenantUsage(tenant, records.size(), bytes);
+      if (deadLettered > 0) {
+        metrics.recordsDeadLettered(deadLettered);
+      }
       synchronized (this) {
         streamBytes += bytes;
         unsettled.add(seq);
@@ -263,8 +376,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       budget.acquire(bytes);
       metrics.inFlightChanged(bytes);
       batchStarted();
+      long started = System.nanoTime();
       try {
-        publisher.publish(publish).whenComplete((ok, error) -> settled(publish, error));
+        publisher.publish(publish).whenComplete((ok, error) -> {
+          if (error == null) {
+            metrics.kafkaLatency(System.nanoTime() - started);
+          }
+          settled(publish, error);
+        });
       } catch (RuntimeException e) {
         settled(publish, e);
       }
@@ -287,6 +406,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           send(nack(batch.sequence(), NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
         }
       }
+      List<ServerFrame> release = List.of();
+      synchronized (this) {
+        if (unsettled.isEmpty() && !heldNacks.isEmpty()) {
+          release = new ArrayList<>(heldNacks);
+          heldNacks.clear();
+        }
+      }
+      release.forEach(this::send);
       metrics.inFlightChanged(-batch.decodedBytes());
       batchFinished();
       budget.release(batch.decodedBytes());
@@ -294,11 +421,22 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       pump();
     }
 
+    private void reject(Hello h, long seq, NackReason reason, String text, long retryAfter) {
+      metrics.batchNacked(reason);
+      log.debug("nack {} seq {} from {}: {}", reason, seq, h.getClientId(), text);
+      send(nack(seq, reason, text, retryAfter));
+      pump();
+    }
+
     private ServerFrame nack(long seq, NackReason reason, String text) {
+      return nack(seq, reason, text, retryAfterMs);
+    }
+
+    private ServerFrame nack(long seq, NackReason reason, String text, long retryAfter) {
       Nack.Builder n = Nack.newBuilder().setSequence(seq).setRetryable(reason.retryable())
           .setReason(reason.name() + ": " + text);
       if (reason.retryable()) {
-        n.setRetryAfterMs(retryAfterMs);
+        n.setRetryAfterMs((int) Math.min(Integer.MAX_VALUE, retryAfter));
       }
       return ServerFrame.newBuilder().setNack(n).build();
     }
@@ -320,8 +458,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
 
     /** Ends the stream for a protocol error; batches in flight still release their bytes when they settle. */
     private void fail(String description) {
+      fail(Status.INVALID_ARGUMENT.withDescription(description));
+    }
+
+    private void fail(Status status) {
       metrics.streamRejected();
-      log.info("closing a stream: {}", description);
+      log.info("closing a stream: {} {}", status.getCode(), status.getDescription());
       synchronized (out) {
         synchronized (this) {
           if (closed) {
@@ -330,7 +472,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           closed = true;
         }
         try {
-          call.onError(Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException());
+          call.onError(status.asRuntimeException());
         } catch (RuntimeException ignored) {
           // the call is already gone
         }

@@ -21,6 +21,8 @@ public final class KafkaHeaders {
   /** Schema of the value: "1" = an encoded sluice.v1.LogRecord. */
   public static final String SCHEMA = "sluice.schema";
   public static final String SCHEMA_VERSION = "1";
+  /** On dead-lettered records only: why the record can never be published where it was routed, UTF-8. */
+  public static final String REASON = "sluice.reason";
 
   private KafkaHeaders() {}
 

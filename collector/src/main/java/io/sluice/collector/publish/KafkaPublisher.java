@@ -55,7 +55,7 @@ public final class KafkaPublisher implements Publisher {
   /**
    * @param producerProperties complete producer configuration (see {@link #producerDefaults}); serializers are set
    *     here
-   * @param topic where every record goes
+   * @param topic where records go whose batch names no topic of their own
    */
   public KafkaPublisher(Map<String, Object> producerProperties, String topic) {
     Map<String, Object> p = new HashMap<>(producerProperties);
@@ -105,8 +105,13 @@ public final class KafkaPublisher implements Publisher {
       headers.add(new RecordHeader(KafkaHeaders.IDX, KafkaHeaders.int32(i)));
       headers.add(new RecordHeader(KafkaHeaders.TENANT, tenant));
       headers.add(new RecordHeader(KafkaHeaders.SCHEMA, schema));
-      ProducerRecord<byte[], byte[]> rec =
-          new ProducerRecord<>(topic, null, key, records.get(i).toByteArray(), headers);
+      String reason = batch.reason(i);
+      if (!reason.isEmpty()) {
+        headers.add(new RecordHeader(KafkaHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8)));
+      }
+      String target = batch.topic(i);
+      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(target == null ? topic : target, null, key,
+          records.get(i).toByteArray(), headers);
       try {
         producer.send(rec, (metadata, error) -> {
           if (error != null) {

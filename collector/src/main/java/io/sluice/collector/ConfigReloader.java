@@ -1,0 +1,83 @@
+package io.sluice.collector;
+
+import io.sluice.collector.config.CollectorConfig;
+import io.sluice.collector.config.CollectorConfigYaml;
+import io.sluice.collector.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-reads collector.yaml every {@code reloadInterval} on one named daemon thread ({@code sluice-config-reload})
+ * and, when its text changed, applies the dynamic sections (tenants, auth, limits.tenantDefault, routes) without a
+ * restart. Polling rather than a WatchService: it also sees Kubernetes ConfigMap updates, which swap a symlink. A
+ * file that does not parse or validate is rejected as a whole, the running policy stays, and the failure is logged
+ * and counted. Static keys (listen, kafka.*, tls, ...) are read but only take effect on restart.
+ */
+public final class ConfigReloader implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
+
+  private final Path file;
+  private final CollectorConfig base;
+  private final Consumer<CollectorConfig> apply;
+  private final CollectorMetrics metrics;
+  private final Thread thread;
+  private volatile boolean closed;
+  private String lastText;
+
+  ConfigReloader(CollectorConfig base, Consumer<CollectorConfig> apply, CollectorMetrics metrics) {
+    this.file = base.configFile();
+    this.base = base;
+    this.apply = apply;
+    this.metrics = metrics;
+    this.lastText = read();
+    this.thread = new Thread(this::run, "sluice-config-reload");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private String read() {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(base.reloadInterval().toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      String text = read();
+      if (text == null || text.equals(lastText)) {
+        continue;
+      }
+      lastText = text;
+      try {
+        CollectorConfig next = CollectorConfigYaml.apply(text, base.toBuilder().clearTenants().clearRoutes()
+            .anonymous(null).oidc(null).tenantDefaultLimit(null)).build();
+        apply.accept(next);
+        metrics.configReloaded(true);
+        log.info("reloaded {}: {} tenants, {} routes", file, next.tenants().size(), next.routes().size());
+      } catch (ConfigException e) {
+        metrics.configReloaded(false);
+        log.warn("ignored a change of {} (the running configuration stays): {}", file, e.getMessage());
+      } catch (RuntimeException e) {
+        metrics.configReloaded(false);
+        log.warn("ignored a change of {} (the running configuration stays)", file, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+  }
+}

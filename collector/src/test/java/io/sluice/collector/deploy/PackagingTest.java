@@ -1,0 +1,126 @@
+package io.sluice.collector.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.sluice.collector.Collector;
+import io.sluice.collector.Frames;
+import io.sluice.collector.Http;
+import io.sluice.collector.IngestClient;
+import io.sluice.collector.ManualPublisher;
+import io.sluice.collector.config.CollectorConfig;
+import io.sluice.collector.config.CollectorConfigYaml;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The Helm chart lints and renders (helm-java), agent manifests parse, the dashboard queries real metrics. */
+class PackagingTest {
+  static final Path CHART = Path.of("helm/sluice-collector");
+
+  static List<JsonNode> yamlDocs(String text) throws Exception {
+    List<JsonNode> docs = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = new YAMLMapper().readerFor(JsonNode.class)
+        .readValues(new YAMLFactory().createParser(text))) {
+      while (it.hasNext()) {
+        JsonNode n = it.next();
+        if (n != null && !n.isNull() && !n.isEmpty()) {
+          docs.add(n);
+        }
+      }
+    }
+    return docs;
+  }
+
+  @Test
+  void helmChartLintsAndRendersEveryKindWithAValidCollectorConfig() throws Exception {
+    LintResult lint = new Helm(CHART).lint().strict().call();
+    assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+    String rendered = new Helm(CHART).template().withName("r").set("tls.enabled", "true")
+        .set("oidc.enabled", "true").set("oidc.issuer", "https://idp/realms/r")
+        .set("oidc.jwksUrl", "https://idp/realms/r/protocol/openid-connect/certs").call();
+    List<JsonNode> docs = yamlDocs(rendered);
+    Set<String> kinds = new TreeSet<>();
+    docs.forEach(d -> kinds.add(d.path("kind").asText()));
+    assertThat(kinds).contains("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+        "ConfigMap", "ServiceMonitor", "NetworkPolicy");
+    JsonNode hpa = docs.stream().filter(d -> d.path("kind").asText().equals("HorizontalPodAutoscaler")).findFirst()
+        .orElseThrow();
+    assertThat(hpa.at("/spec/metrics/0/pods/metric/name").asText()).isEqualTo("sluice_collector_inflight_bytes");
+    JsonNode deployment = docs.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst()
+        .orElseThrow();
+    assertThat(deployment.at("/spec/template/spec/volumes").toString()).contains("sluice-collector-tls");
+    String collectorYaml = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst()
+        .orElseThrow().at("/data/collector.yaml").asText();
+    // the ConfigMap is a config the collector accepts (the TLS files only exist in the pod)
+    CollectorConfig config = CollectorConfigYaml.apply(collectorYaml, CollectorConfig.builder()).build();
+    assertThat(config.tls()).isNotNull();
+    assertThat(config.oidc().issuer()).isEqualTo("https://idp/realms/r");
+    assertThat(config.anonymous()).isFalse();
+  }
+
+  @Test
+  void agentManifestsParseAsSidecarAndDaemonSet() throws Exception {
+    Set<String> kinds = new HashSet<>();
+    for (String f : List.of("deploy/agent/daemonset.yaml", "deploy/agent/sidecar.yaml")) {
+      for (JsonNode d : yamlDocs(Files.readString(Path.of(f)))) {
+        assertThat(d.path("apiVersion").asText()).as(f).isNotEmpty();
+        kinds.add(d.path("kind").asText());
+        if (d.path("kind").asText().equals("ConfigMap")) {
+          JsonNode agent = new YAMLMapper().readTree(d.at("/data/agent.yaml").asText());
+          assertThat(agent.at("/collector/endpoints/0").asText()).endsWith(":4417");
+        }
+      }
+    }
+    assertThat(kinds).contains("DaemonSet", "Deployment", "ConfigMap");
+  }
+
+  @Test
+  void dashboardIsValidJsonAndQueriesOnlyMetricsTheCollectorExports() throws Exception {
+    JsonNode dash = new ObjectMapper().readTree(Files.readString(
+        Path.of("deploy/grafana/sluice-collector-dashboard.json")));
+    Set<String> queried = new TreeSet<>();
+    Matcher m = Pattern.compile("sluice_collector_[a-z_]+").matcher("");
+    for (JsonNode p : dash.path("panels")) {
+      for (JsonNode t : p.path("targets")) {
+        m.reset(t.path("expr").asText());
+        while (m.find()) {
+          queried.add(m.group());
+        }
+      }
+    }
+    assertThat(queried).hasSizeGreaterThan(8);
+    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+        .shutdownTimeout(Duration.ofSeconds(1)).build();
+    ManualPublisher publisher = new ManualPublisher();
+    String exported;
+    try (Collector c = Collector.start(config, publisher); IngestClient client = new IngestClient(c.port())) {
+      IngestClient.Stream s = client.open().send(Frames.hello("dash", 1));
+      s.send(Frames.zstdBatch(1, Frames.logBatch("d", 1)));
+      org.awaitility.Awaitility.await().until(() -> publisher.completeAll() > 0 || !s.received.isEmpty());
+      s.next();
+      exported = Http.get("http://127.0.0.1:" + c.httpPort() + "/metrics").body();
+    }
+    Set<String> samples = new HashSet<>();
+    for (String line : exported.split("\n")) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        samples.add(line.split("[{ ]", 2)[0]);
+      }
+    }
+    assertThat(samples).containsAll(queried);
+  }
+}

@@ -66,7 +66,7 @@ class LogbackEventMapperTest {
   }
 
   private static LogbackEventMapper mapper(boolean callerData, String include, String exclude, int depth, int frames) {
-    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames);
+    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames, false);
   }
 
   private LogRecord only() {

@@ -50,16 +50,16 @@ public final class EndToEnd {
     return shared;
   }
 
-  static String newTopic() {
+  public static String newTopic() {
     return "e2e-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
+  public static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
     return CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(bootstrap).topic(topic)
         .topicPartitions(3).topicReplicationFactor(1);
   }
 
-  static Collector startCollector(CollectorConfig config) {
+  public static Collector startCollector(CollectorConfig config) {
     try {
       return Collector.start(config);
     } catch (IOException e) {

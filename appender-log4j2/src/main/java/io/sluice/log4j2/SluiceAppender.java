@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.Core;
 import org.apache.logging.log4j.core.Filter;
@@ -181,9 +180,6 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String rootCauseFirst;
     @PluginBuilderAttribute private String serviceVersion;
 
-    // Where k8s.* resource attributes are read from; the process environment except in tests.
-    private Function<String, String> environment = System::getenv;
-
     /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
     public B setEndpoint(String v) { endpoint = v; return asBuilder(); }
     /** {@code service.name} resource attribute; default {@code unknown_service:java}. */
@@ -238,8 +234,6 @@ public final class SluiceAppender extends AbstractAppender {
     public B setServiceVersion(String v) { serviceVersion = v; return asBuilder(); }
     /** {@code true}: the root cause on top, each {@code cause} the throwable that wrapped it; default false. */
     public B setRootCauseFirst(String v) { rootCauseFirst = v; return asBuilder(); }
-    /** Replaces the process environment as the source of {@code k8s.*} resource attributes (tests). */
-    B setEnvironment(Function<String, String> env) { environment = env; return asBuilder(); }
     /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
     public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
     /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
@@ -269,7 +263,7 @@ public final class SluiceAppender extends AbstractAppender {
       Map<String, String> raw = pipelineSettings();
       PipelineConfig.Builder config = PipelineConfig.builder();
       // From the environment first, so that configured resourceAttributes and <Property> children override them.
-      EnvironmentResource.detect(environment).forEach((k, v) -> {
+      EnvironmentResource.detect().forEach((k, v) -> {
         config.resourceAttribute(k, v);
         raw.put("environment." + k, v);
       });

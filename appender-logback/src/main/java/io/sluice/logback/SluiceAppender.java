@@ -13,7 +13,6 @@ import io.sluice.sdk.pipeline.PipelineStats;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * Ships Logback events to a Sluice collector through an sdk-core {@link Pipeline} (hand-off queue, batcher, RocksDB
@@ -55,9 +54,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private int maxFrames = 256;
   private boolean rootCauseFirst = false;
   private String serviceVersion;
-
-  // Where k8s.* resource attributes are read from; the process environment except in tests.
-  private Function<String, String> environment = System::getenv;
 
   // Written by start()/stop() (Logback's configuration thread), read by append() on any thread.
   private volatile PipelineConfig config;
@@ -149,7 +145,9 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     Pipeline started;
     try {
       started = Pipeline.start(config);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError is a dependency conflict (e.g. an older library version pinned by the application): the
+      // appender stays off and the application starts, as with any other start failure.
       addError(prefix() + "could not start the pipeline (spool " + config.spoolDir() + "): " + e, e);
       return;
     }
@@ -242,11 +240,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     return config;
   }
 
-  /** Replaces the process environment as the source of {@code k8s.*} resource attributes (tests). */
-  void environment(Function<String, String> env) {
-    environment = env;
-  }
-
   LogbackEventMapper mapper() {
     return mapper;
   }
@@ -257,7 +250,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     boolean ok = true;
     PipelineConfig.Builder builder = PipelineConfig.builder();
     // From the environment first, so that configured resourceAttributes override them.
-    EnvironmentResource.detect(environment).forEach(builder::resourceAttribute);
+    EnvironmentResource.detect().forEach(builder::resourceAttribute);
     for (Map.Entry<String, String> e : settings.entrySet()) {
       try {
         builder.set(e.getKey(), e.getValue());

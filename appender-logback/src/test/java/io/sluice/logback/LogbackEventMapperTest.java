@@ -263,6 +263,19 @@ class LogbackEventMapperTest {
   }
 
   @Test
+  void putsTheRootCauseFirstOnBothPathsWhenAsked() {
+    recorder.mapper = new LogbackEventMapper(CLOCK, false, KeyGlobs.parse(""), KeyGlobs.parse(""), 64, 256, true);
+    Exception error = threeDeepWithSuppressed();
+    logger.error("payment failed", error);
+    ExceptionInfo fromThrowable = only().getException();
+    ExceptionInfo fromProxy = recorder.mapper.map(roundTrip(LoggingEventVO.build(recorder.events.get(0))))
+        .getException();
+
+    assertThat(fromThrowable.getType()).isEqualTo("java.net.SocketException");
+    assertThat(fromThrowable).isEqualTo(Exceptions.toProto(error, 64, 256, true)).isEqualTo(fromProxy);
+  }
+
+  @Test
   void boundsExceptionDepthAndFramesOnBothPaths() {
     recorder.mapper = mapper(false, "", "", 2, 3);
     Exception error = threeDeepWithSuppressed();

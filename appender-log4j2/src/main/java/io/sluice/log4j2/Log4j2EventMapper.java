@@ -73,6 +73,7 @@ final class Log4j2EventMapper {
   private final KeyGlobs contextExclude;
   private final int maxExceptionDepth;
   private final int maxFrames;
+  private final boolean rootCauseFirst;
   // Created once: visiting the context map per event then allocates nothing but the attributes themselves.
   private final TriConsumer<String, Object, LogRecord.Builder> contextEntry = this::addContextEntry;
 
@@ -81,9 +82,11 @@ final class Log4j2EventMapper {
    * @param contextExclude ThreadContext keys to drop, applied after {@code contextInclude}
    * @param maxExceptionDepth nested throwables (the top one, causes and suppressed) kept, at least 1
    * @param maxFrames stack frames kept per throwable, at least 0; the rest is counted in {@code frames_omitted}
+   * @param rootCauseFirst the root cause on top, each {@code cause} the throwable that wrapped it
    */
   Log4j2EventMapper(Clock clock, boolean includeCallerData, KeyGlobs contextInclude, KeyGlobs contextExclude,
-      int maxExceptionDepth, int maxFrames) {
+      int maxExceptionDepth, int maxFrames, boolean rootCauseFirst) {
+    this.rootCauseFirst = rootCauseFirst;
     this.clock = clock;
     this.includeCallerData = includeCallerData;
     this.contextInclude = contextInclude;
@@ -135,7 +138,7 @@ final class Log4j2EventMapper {
     if (marker != null) addMarker(b, marker, 0);
 
     Throwable thrown = event.getThrown();
-    if (thrown != null) b.setException(Exceptions.toProto(thrown, maxExceptionDepth, maxFrames));
+    if (thrown != null) b.setException(Exceptions.toProto(thrown, maxExceptionDepth, maxFrames, rootCauseFirst));
 
     boolean onLoggingThread = threadId == Thread.currentThread().getId();
     if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && hasContext) TraceContext.fromHex(b, context.getValue(CONTEXT_TRACE_ID), context.getValue(CONTEXT_SPAN_ID),
@@ -211,6 +214,6 @@ final class Log4j2EventMapper {
   public String toString() {
     return "Log4j2EventMapper{includeCallerData=" + includeCallerData + ", mdcInclude=" + contextInclude
         + ", mdcExclude=" + contextExclude + ", maxExceptionDepth=" + maxExceptionDepth + ", maxFrames=" + maxFrames
-        + '}';
+        + ", rootCauseFirst=" + rootCauseFirst + '}';
   }
 }

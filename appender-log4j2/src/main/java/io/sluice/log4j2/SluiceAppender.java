@@ -4,6 +4,7 @@ import io.sluice.sdk.record.KeyGlobs;
 
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.ConfigException;
+import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
@@ -176,6 +177,8 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String mdcExclude;
     @PluginBuilderAttribute private String maxExceptionDepth;
     @PluginBuilderAttribute private String maxFrames;
+    @PluginBuilderAttribute private String rootCauseFirst;
+    @PluginBuilderAttribute private String serviceVersion;
 
     /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
     public B setEndpoint(String v) { endpoint = v; return asBuilder(); }
@@ -227,6 +230,10 @@ public final class SluiceAppender extends AbstractAppender {
     public B setMdcInclude(String v) { mdcInclude = v; return asBuilder(); }
     /** ThreadContext keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
     public B setMdcExclude(String v) { mdcExclude = v; return asBuilder(); }
+    /** {@code service.version} resource attribute; default: none. */
+    public B setServiceVersion(String v) { serviceVersion = v; return asBuilder(); }
+    /** {@code true}: the root cause on top, each {@code cause} the throwable that wrapped it; default false. */
+    public B setRootCauseFirst(String v) { rootCauseFirst = v; return asBuilder(); }
     /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
     public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
     /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
@@ -255,7 +262,17 @@ public final class SluiceAppender extends AbstractAppender {
       boolean ok = true;
       Map<String, String> raw = pipelineSettings();
       PipelineConfig.Builder config = PipelineConfig.builder();
+      // From the environment first, so that configured resourceAttributes and <Property> children override them.
+      EnvironmentResource.detect().forEach((k, v) -> {
+        config.resourceAttribute(k, v);
+        raw.put("environment." + k, v);
+      });
+      if (serviceVersion != null && !serviceVersion.isBlank()) {
+        config.resourceAttribute("service.version", serviceVersion.trim());
+        raw.put("serviceVersion", serviceVersion.trim());
+      }
       for (Map.Entry<String, String> e : raw.entrySet()) {
+        if (!PipelineConfig.KEYS.contains(e.getKey())) continue;
         try {
           config.set(e.getKey(), e.getValue());
         } catch (ConfigException ce) {
@@ -279,9 +296,10 @@ public final class SluiceAppender extends AbstractAppender {
         }
       }
       Boolean callerData = parseBoolean(prefix, "includeCallerData", includeCallerData, false);
+      Boolean rootFirst = parseBoolean(prefix, "rootCauseFirst", rootCauseFirst, false);
       Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, 64, 1);
       Integer frames = parseInt(prefix, "maxFrames", maxFrames, 256, 0);
-      if (!ok || callerData == null || depth == null || frames == null) return null;
+      if (!ok || callerData == null || rootFirst == null || depth == null || frames == null) return null;
 
       String name = getName();
       config.diagnostics((message, error) -> LOGGER.warn("Sluice appender [{}]: {}", name, message, error));
@@ -301,7 +319,7 @@ public final class SluiceAppender extends AbstractAppender {
         return null;
       }
       Log4j2EventMapper mapper = new Log4j2EventMapper(Clock.systemUTC(), callerData, KeyGlobs.parse(mdcInclude),
-          KeyGlobs.parse(mdcExclude), depth, frames);
+          KeyGlobs.parse(mdcExclude), depth, frames, rootFirst);
       return new SluiceAppender(name, getFilter(), properties, manager, mapper);
     }
 

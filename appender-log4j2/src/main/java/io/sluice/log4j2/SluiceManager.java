@@ -121,7 +121,8 @@ final class SluiceManager extends AbstractManager {
   private static Pipeline start(String name, Settings settings) {
     try {
       return Pipeline.start(settings.config());
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError is a dependency conflict: the appender is not created and the application starts.
       LOGGER.error("Sluice: could not start the pipeline of {} (is another process or appender using the spool "
           + "directory?): {}", name, e.toString(), e);
       return null;

@@ -44,8 +44,11 @@ class SluiceAppenderConfigTest {
         new PipelineConfig.Endpoint("collector.example", 4418));
     assertThat(c.serviceName()).isEqualTo("checkout");
     assertThat(c.resourceAttributes()).containsEntry("deployment.environment", "test").containsEntry("team", "payments")
-        .containsEntry("service.version", "1.2.3");
-    assertThat(c.tenant()).isEqualTo("acme");
+        // ${env:SLUICE_TEST_SERVICE_VERSION}, K8S_POD_NAME and POD_NAMESPACE are set by surefire (this module's pom);
+        // NODE_NAME is too, and the <Property> child overrides it.
+        .containsEntry("service.version", "2.7.1").containsEntry("k8s.pod.name", "pod-from-env")
+        .containsEntry("k8s.namespace.name", "ns-from-env").containsEntry("k8s.node.name", "node-from-property");
+    assertThat(c.tenant()).as("${sys:sluice.test.tenant}").isEqualTo("acme");
     assertThat(c.credentials()).isEqualTo("s3cret");
     assertThat(c.clientId()).isEqualTo("client-" + format);
     assertThat(c.spoolDir()).isEqualTo(spool.resolve(format));
@@ -66,7 +69,7 @@ class SluiceAppenderConfigTest {
     assertThat(c.zstdLevel()).isEqualTo(5);
     assertThat(appender.requiresLocation()).isTrue();
     assertThat(appender.mapper()).hasToString("Log4j2EventMapper{includeCallerData=true, mdcInclude=req.*,user, "
-        + "mdcExclude=req.secret*, maxExceptionDepth=8, maxFrames=16}");
+        + "mdcExclude=req.secret*, maxExceptionDepth=8, maxFrames=16, rootCauseFirst=true}");
     assertThat(appender.stats()).isNotNull();
   }
 

@@ -45,7 +45,7 @@ import org.slf4j.event.KeyValuePair;
  *       key-value pairs, then {@code code.*} caller data when enabled.
  *   <li>{@code markers} ← marker names, with the names of their references, depth-first, each name once.
  *   <li>{@code exception} ← {@link Exceptions#toProto} on the original throwable, or the same shape rebuilt from
- *       the {@link IThrowableProxy} of a deserialized event.
+ *       the {@link IThrowableProxy} of a deserialized event; root cause on top when {@code rootCauseFirst}.
  *   <li>{@code trace_id}, {@code span_id}, {@code flags} ← the current OpenTelemetry span when valid, else the MDC
  *       keys {@code trace_id}, {@code span_id}, {@code trace_flags} (lower-case hex) when well-formed.
  * </ul>
@@ -64,15 +64,18 @@ final class LogbackEventMapper {
   private final KeyGlobs mdcExclude;
   private final int maxExceptionDepth;
   private final int maxFrames;
+  private final boolean rootCauseFirst;
 
   /**
    * @param mdcInclude MDC keys to keep; empty keeps all
    * @param mdcExclude MDC keys to drop, applied after {@code mdcInclude}
    * @param maxExceptionDepth nested throwables (the top one, causes and suppressed) kept, at least 1
    * @param maxFrames stack frames kept per throwable, at least 0; the rest is counted in {@code frames_omitted}
+   * @param rootCauseFirst the root cause on top, each {@code cause} the throwable that wrapped it
    */
   LogbackEventMapper(Clock clock, boolean includeCallerData, KeyGlobs mdcInclude, KeyGlobs mdcExclude,
-      int maxExceptionDepth, int maxFrames) {
+      int maxExceptionDepth, int maxFrames, boolean rootCauseFirst) {
+    this.rootCauseFirst = rootCauseFirst;
     this.clock = clock;
     this.includeCallerData = includeCallerData;
     this.mdcInclude = mdcInclude;
@@ -202,10 +205,11 @@ final class LogbackEventMapper {
 
   private ExceptionInfo exception(IThrowableProxy proxy) {
     if (proxy instanceof ThrowableProxy tp && tp.getThrowable() != null) {
-      return Exceptions.toProto(tp.getThrowable(), maxExceptionDepth, maxFrames);
+      return Exceptions.toProto(tp.getThrowable(), maxExceptionDepth, maxFrames, rootCauseFirst);
     }
     Set<IThrowableProxy> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    return convert(proxy, seen, new int[] {0});
+    ExceptionInfo info = convert(proxy, seen, new int[] {0}, 1);
+    return rootCauseFirst ? Exceptions.rootCauseFirst(info) : info;
   }
 
   /**
@@ -213,7 +217,7 @@ final class LogbackEventMapper {
    * the same depth-first budget of {@code maxExceptionDepth}, every frame up to {@code maxFrames} (Logback's
    * common-frames count only affects its own printing), cycles cut.
    */
-  private ExceptionInfo convert(IThrowableProxy t, Set<IThrowableProxy> seen, int[] count) {
+  private ExceptionInfo convert(IThrowableProxy t, Set<IThrowableProxy> seen, int[] count, int level) {
     seen.add(t);
     count[0]++;
     ExceptionInfo.Builder b = ExceptionInfo.newBuilder();
@@ -231,23 +235,24 @@ final class LogbackEventMapper {
       b.addFrames(fb);
     }
     b.setFramesOmitted(total - n);
+    boolean room = level < Exceptions.MAX_NESTING;
     IThrowableProxy[] suppressed = t.getSuppressed();
     if (suppressed != null) {
       for (IThrowableProxy s : suppressed) {
         if (s == null || seen.contains(s)) continue;
-        if (count[0] >= maxExceptionDepth) {
+        if (count[0] >= maxExceptionDepth || !room) {
           b.setTruncated(true);
           break;
         }
-        b.addSuppressed(convert(s, seen, count));
+        b.addSuppressed(convert(s, seen, count, level + 1));
       }
     }
     IThrowableProxy cause = t.getCause();
     if (cause != null && !seen.contains(cause)) {
-      if (count[0] >= maxExceptionDepth) {
+      if (count[0] >= maxExceptionDepth || !room) {
         b.setTruncated(true);
       } else {
-        b.setCause(convert(cause, seen, count));
+        b.setCause(convert(cause, seen, count, level + 1));
       }
     }
     return b.build();
@@ -257,6 +262,6 @@ final class LogbackEventMapper {
   public String toString() {
     return "LogbackEventMapper{includeCallerData=" + includeCallerData + ", mdcInclude=" + mdcInclude
         + ", mdcExclude=" + mdcExclude + ", maxExceptionDepth=" + maxExceptionDepth + ", maxFrames=" + maxFrames
-        + '}';
+        + ", rootCauseFirst=" + rootCauseFirst + '}';
   }
 }

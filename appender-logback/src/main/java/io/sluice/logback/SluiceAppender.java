@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.ConfigException;
+import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
@@ -29,8 +30,10 @@ import java.util.Map;
  *
  * <p>Settings: one String setter per {@link PipelineConfig#KEYS} key, applied in {@link #start()} through
  * {@link PipelineConfig.Builder#set}; a bad value is reported as a status error naming the key and the appender
- * stays stopped. Appender-only settings: {@code includeCallerData}, {@code mdcInclude}, {@code mdcExclude},
- * {@code maxExceptionDepth}, {@code maxFrames}.
+ * stays stopped. Appender-only settings: {@code serviceVersion}, {@code includeCallerData}, {@code mdcInclude},
+ * {@code mdcExclude}, {@code maxExceptionDepth}, {@code maxFrames}, {@code rootCauseFirst}. Resource attributes
+ * {@code k8s.pod.name}, {@code k8s.namespace.name}, {@code k8s.node.name} come from the environment
+ * ({@link EnvironmentResource}) unless {@code resourceAttributes} sets them.
  */
 public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
@@ -49,6 +52,8 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private String mdcExclude;
   private int maxExceptionDepth = 64;
   private int maxFrames = 256;
+  private boolean rootCauseFirst = false;
+  private String serviceVersion;
 
   // Written by start()/stop() (Logback's configuration thread), read by append() on any thread.
   private volatile PipelineConfig config;
@@ -56,6 +61,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private volatile RecordSink sink;
   private volatile Pipeline pipeline;
   private volatile boolean appendFailureReported;
+  private volatile Thread shutdownHook;
 
   /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
   public void setEndpoint(String value) { settings.put("endpoint", value); }
@@ -111,6 +117,13 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setMdcInclude(String value) { mdcInclude = value; }
   /** MDC keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
   public void setMdcExclude(String value) { mdcExclude = value; }
+  /** {@code service.version} resource attribute; default: none. */
+  public void setServiceVersion(String value) { serviceVersion = value; }
+  /**
+   * {@code true}: the record's exception is the root cause, each {@code cause} the throwable that wrapped it (the
+   * logged one last); a depth limit then cuts the outermost wrappers. Default false (the logged throwable first).
+   */
+  public void setRootCauseFirst(boolean value) { rootCauseFirst = value; }
   /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
   public void setMaxExceptionDepth(int value) { maxExceptionDepth = value; }
   /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
@@ -121,6 +134,8 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public String getMdcExclude() { return mdcExclude; }
   public int getMaxExceptionDepth() { return maxExceptionDepth; }
   public int getMaxFrames() { return maxFrames; }
+  public String getServiceVersion() { return serviceVersion; }
+  public boolean isRootCauseFirst() { return rootCauseFirst; }
 
   /** Builds the configuration, starts the pipeline (which never waits on the network) and starts appending. */
   @Override
@@ -130,13 +145,32 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     Pipeline started;
     try {
       started = Pipeline.start(config);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError is a dependency conflict (e.g. an older library version pinned by the application): the
+      // appender stays off and the application starts, as with any other start failure.
       addError(prefix() + "could not start the pipeline (spool " + config.spoolDir() + "): " + e, e);
       return;
     }
     pipeline = started;
     sink = started::offer;
+    registerShutdownHook(started);
     super.start();
+  }
+
+  /**
+   * Closes the pipeline when the JVM exits without {@link #stop()} (no {@code <shutdownHook/>} in logback.xml, or
+   * an application that never stops Logback): the queued records reach the spool, bounded by
+   * {@code closeTimeoutMs}, and are shipped by the next start. Removed again by {@link #stop()}.
+   */
+  private void registerShutdownHook(Pipeline started) {
+    Thread hook = new Thread(started::close, "sluice-shutdown-" + getName());
+    try {
+      Runtime.getRuntime().addShutdownHook(hook);
+      shutdownHook = hook;
+    } catch (IllegalStateException | SecurityException e) {
+      // Already shutting down, or not allowed: stop() is then the only flush.
+      addInfo(prefix() + "no JVM shutdown hook (" + e + "); records are flushed to the spool by stop() only");
+    }
   }
 
   /** Starts with records going to {@code target} instead of a pipeline: unit tests of the mapping and the guard. */
@@ -153,6 +187,15 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     if (!isStarted()) return;
     super.stop();
     sink = null;
+    Thread hook = shutdownHook;
+    shutdownHook = null;
+    if (hook != null && hook != Thread.currentThread()) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // The JVM is exiting and the hook runs (or ran); close() below is idempotent.
+      }
+    }
     Pipeline p = pipeline;
     if (p == null) return;
     try {
@@ -206,6 +249,8 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     config = null;
     boolean ok = true;
     PipelineConfig.Builder builder = PipelineConfig.builder();
+    // From the environment first, so that configured resourceAttributes override them.
+    EnvironmentResource.detect().forEach(builder::resourceAttribute);
     for (Map.Entry<String, String> e : settings.entrySet()) {
       try {
         builder.set(e.getKey(), e.getValue());
@@ -214,6 +259,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
         ok = false;
       }
     }
+    if (serviceVersion != null && !serviceVersion.isBlank()) builder.resourceAttribute("service.version", serviceVersion.trim());
     if (maxExceptionDepth < 1) {
       addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is 64");
       ok = false;
@@ -231,7 +277,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       return false;
     }
     mapper = new LogbackEventMapper(Clock.systemUTC(), includeCallerData, KeyGlobs.parse(mdcInclude),
-        KeyGlobs.parse(mdcExclude), maxExceptionDepth, maxFrames);
+        KeyGlobs.parse(mdcExclude), maxExceptionDepth, maxFrames, rootCauseFirst);
     appendFailureReported = false;
     return true;
   }

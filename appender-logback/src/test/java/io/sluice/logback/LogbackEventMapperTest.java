@@ -66,7 +66,7 @@ class LogbackEventMapperTest {
   }
 
   private static LogbackEventMapper mapper(boolean callerData, String include, String exclude, int depth, int frames) {
-    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames);
+    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames, false);
   }
 
   private LogRecord only() {
@@ -260,6 +260,19 @@ class LogbackEventMapperTest {
     LogRecord r = recorder.mapper.map(deserialized);
 
     assertThat(r.getException()).isEqualTo(Exceptions.toProto(error, 64, 256));
+  }
+
+  @Test
+  void putsTheRootCauseFirstOnBothPathsWhenAsked() {
+    recorder.mapper = new LogbackEventMapper(CLOCK, false, KeyGlobs.parse(""), KeyGlobs.parse(""), 64, 256, true);
+    Exception error = threeDeepWithSuppressed();
+    logger.error("payment failed", error);
+    ExceptionInfo fromThrowable = only().getException();
+    ExceptionInfo fromProxy = recorder.mapper.map(roundTrip(LoggingEventVO.build(recorder.events.get(0))))
+        .getException();
+
+    assertThat(fromThrowable.getType()).isEqualTo("java.net.SocketException");
+    assertThat(fromThrowable).isEqualTo(Exceptions.toProto(error, 64, 256, true)).isEqualTo(fromProxy);
   }
 
   @Test

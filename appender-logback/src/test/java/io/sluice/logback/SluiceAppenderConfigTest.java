@@ -48,9 +48,13 @@ class SluiceAppenderConfigTest {
       assertThat(c.endpoints()).containsExactly(
           new PipelineConfig.Endpoint("collector-a.example", 4417), new PipelineConfig.Endpoint("::1", 4418));
       assertThat(c.serviceName()).isEqualTo("checkout");
+      // K8S_POD_NAME, POD_NAMESPACE, NODE_NAME and SLUICE_TEST_SERVICE_VERSION are set by surefire (this module's
+      // pom); resourceAttributes overrides the node name found in the environment.
       assertThat(c.resourceAttributes()).containsExactly(
-          Map.entry("deployment.environment", "prod"), Map.entry("team", "payments"));
-      assertThat(c.tenant()).isEqualTo("acme");
+          Map.entry("k8s.pod.name", "pod-from-env"), Map.entry("k8s.namespace.name", "ns-from-env"),
+          Map.entry("k8s.node.name", "node-from-config"), Map.entry("deployment.environment", "prod"),
+          Map.entry("team", "payments"), Map.entry("service.version", "2.7.1"));
+      assertThat(c.tenant()).as("${sluice.test.tenant}, a system property").isEqualTo("acme");
       assertThat(c.credentials()).isEqualTo("s3cr3t");
       assertThat(c.clientId()).isEqualTo("checkout-7");
       assertThat(c.spoolDir()).isEqualTo(spool);
@@ -75,8 +79,10 @@ class SluiceAppenderConfigTest {
       assertThat(appender.getMdcExclude()).isEqualTo("request.secret");
       assertThat(appender.getMaxExceptionDepth()).isEqualTo(16);
       assertThat(appender.getMaxFrames()).isEqualTo(32);
+      assertThat(appender.isRootCauseFirst()).isTrue();
+      assertThat(appender.getServiceVersion()).as("${SLUICE_TEST_SERVICE_VERSION}, set by surefire").isEqualTo("2.7.1");
       assertThat(appender.mapper()).hasToString("LogbackEventMapper{includeCallerData=true, mdcInclude=request.*,user_id,"
-          + " mdcExclude=request.secret, maxExceptionDepth=16, maxFrames=32}");
+          + " mdcExclude=request.secret, maxExceptionDepth=16, maxFrames=32, rootCauseFirst=true}");
     } finally {
       context.stop();
     }

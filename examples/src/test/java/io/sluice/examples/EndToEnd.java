@@ -30,13 +30,13 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** Shared parts of the end-to-end tests: one broker per test JVM, collectors, Logback contexts, a counting consumer. */
-final class EndToEnd {
+public final class EndToEnd {
   private static EmbeddedKafka shared;
 
   private EndToEnd() {}
 
   /** One in-process KRaft broker for the whole test JVM, closed at exit. */
-  static synchronized EmbeddedKafka kafka() {
+  public static synchronized EmbeddedKafka kafka() {
     if (shared == null) {
       try {
         Path dir = Files.createTempDirectory("sluice-e2e-kafka");
@@ -50,16 +50,16 @@ final class EndToEnd {
     return shared;
   }
 
-  static String newTopic() {
+  public static String newTopic() {
     return "e2e-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
-  static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
+  public static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
     return CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(bootstrap).topic(topic)
         .topicPartitions(3).topicReplicationFactor(1);
   }
 
-  static Collector startCollector(CollectorConfig config) {
+  public static Collector startCollector(CollectorConfig config) {
     try {
       return Collector.start(config);
     } catch (IOException e) {
@@ -68,14 +68,14 @@ final class EndToEnd {
   }
 
   /** A Logback context whose logger {@code app} writes only to a started SluiceAppender. */
-  record App(LoggerContext context, SluiceAppender appender, Logger logger) implements AutoCloseable {
+  public record App(LoggerContext context, SluiceAppender appender, Logger logger) implements AutoCloseable {
     @Override
     public void close() {
       context.stop();
     }
   }
 
-  static App app(String endpoint, Path spoolDir, Map<String, String> extra) {
+  public static App app(String endpoint, Path spoolDir, Map<String, String> extra) {
     LoggerContext context = new LoggerContext();
     context.setName("e2e-" + UUID.randomUUID());
     context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter()); // what Logback's SLF4J provider does
@@ -111,16 +111,16 @@ final class EndToEnd {
   }
 
   /** What a topic holds: how often each seq arrived, and the identity headers seen. */
-  static final class Arrivals {
-    final Map<Long, Integer> bySeq = new ConcurrentHashMap<>();
-    final Set<String> identities = ConcurrentHashMap.newKeySet();
+  public static final class Arrivals {
+    public final Map<Long, Integer> bySeq = new ConcurrentHashMap<>();
+    public final Set<String> identities = ConcurrentHashMap.newKeySet();
     long total;
 
-    long duplicates() {
+    public long duplicates() {
       return total - bySeq.size();
     }
 
-    boolean containsExactly(long from, long to) {
+    public boolean containsExactly(long from, long to) {
       if (bySeq.size() != to - from) return false;
       for (long i = from; i < to; i++) if (!bySeq.containsKey(i)) return false;
       return true;
@@ -128,7 +128,7 @@ final class EndToEnd {
   }
 
   /** Reads the topic from the start until {@code expected} distinct seqs arrived or {@code timeout} passed. */
-  static Arrivals consume(String bootstrap, String topic, int expected, Duration timeout) {
+  public static Arrivals consume(String bootstrap, String topic, int expected, Duration timeout) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());

@@ -71,7 +71,20 @@ public final class Pipeline implements AutoCloseable {
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
-        ? config.openTelemetry() : GlobalOpenTelemetry.getOrNoop(), this::stats);
+        ? config.openTelemetry() : globalOrNoop(), this::stats);
+  }
+
+  /**
+   * The application's global OpenTelemetry, without installing a no-op one as {@code GlobalOpenTelemetry.get()}
+   * would. {@code getOrNoop()} exists only in newer APIs; an application whose dependency management pins an older
+   * opentelemetry-api (Spring Boot 3.5 manages 1.49) gets no Sluice meters instead of a failed start.
+   */
+  private static OpenTelemetry globalOrNoop() {
+    try {
+      return GlobalOpenTelemetry.getOrNoop();
+    } catch (NoSuchMethodError e) {
+      return OpenTelemetry.noop();
+    }
   }
 
   /**

@@ -35,7 +35,7 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
  * {@code spoolMaxBytes}.
  *
  * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
- * the loggers of the libraries Sluice runs on ({@link #INTERNAL_PREFIXES}) are ignored, so shipping a record can
+ * the loggers of the libraries Sluice runs on ({@link Pipeline#INTERNAL_LOGGER_PREFIXES}) are ignored, so shipping a record can
  * never log a record that needs shipping. Re-entry on the same thread is already stopped by Log4j2's
  * {@code AppenderControl}.
  *
@@ -49,7 +49,6 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
 public final class SluiceAppender extends AbstractAppender {
 
   /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
-  static final String[] INTERNAL_PREFIXES = {"io.sluice.", "io.grpc.", "io.netty.", "org.rocksdb.", "com.github.luben."};
 
   /** Where mapped records go: the manager's pipeline in production, a list in mapping tests. Must not block or throw. */
   interface RecordSink {
@@ -90,11 +89,7 @@ public final class SluiceAppender extends AbstractAppender {
   }
 
   static boolean isInternalLogger(String loggerName) {
-    if (loggerName == null) return false;
-    for (String p : INTERNAL_PREFIXES) {
-      if (loggerName.startsWith(p)) return true;
-    }
-    return false;
+    return Pipeline.isInternalLogger(loggerName);
   }
 
   /** Caller data costs a stack walk per event; Log4j2 computes it only when an appender asks. */

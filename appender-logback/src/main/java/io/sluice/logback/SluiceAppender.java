@@ -24,7 +24,7 @@ import java.util.Map;
  * pipeline's {@code queueMaxRecords}/{@code queueMaxBytes} and {@code spoolMaxBytes}.
  *
  * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
- * the loggers of the libraries Sluice runs on ({@link #INTERNAL_PREFIXES}) are ignored, so shipping a record can
+ * the loggers of the libraries Sluice runs on ({@link Pipeline#INTERNAL_LOGGER_PREFIXES}) are ignored, so shipping a record can
  * never log a record that needs shipping. Re-entry on the same thread is already stopped by
  * {@link UnsynchronizedAppenderBase}.
  *
@@ -38,7 +38,6 @@ import java.util.Map;
 public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
 
   /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
-  static final String[] INTERNAL_PREFIXES = {"io.sluice.", "io.grpc.", "io.netty.", "org.rocksdb.", "com.github.luben."};
 
   /** Where mapped records go: the pipeline in production, a list in unit tests. Must not block or throw. */
   interface RecordSink {
@@ -222,11 +221,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   }
 
   static boolean isInternalLogger(String loggerName) {
-    if (loggerName == null) return false;
-    for (String p : INTERNAL_PREFIXES) {
-      if (loggerName.startsWith(p)) return true;
-    }
-    return false;
+    return Pipeline.isInternalLogger(loggerName);
   }
 
   /** The pipeline's counters; null before the first successful {@link #start()}. Still readable after stop. */

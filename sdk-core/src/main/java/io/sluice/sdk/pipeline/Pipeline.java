@@ -111,6 +111,24 @@ public final class Pipeline implements AutoCloseable {
     return SluiceThreads.isInternal(Thread.currentThread());
   }
 
+  /**
+   * Loggers whose events an appender must ignore: Sluice's own packages and the libraries it ships with (gRPC,
+   * Netty, RocksDB, zstd), so shipping a record can never log a record. An application's own {@code io.sluice.*}
+   * packages outside these are shipped as usual.
+   */
+  public static final java.util.List<String> INTERNAL_LOGGER_PREFIXES = java.util.List.of(
+      "io.sluice.sdk.", "io.sluice.logback.", "io.sluice.log4j2.", "io.sluice.shaded.", "io.grpc.", "io.netty.",
+      "org.rocksdb.", "com.github.luben.");
+
+  /** Whether events of this logger must be ignored by appenders ({@link #INTERNAL_LOGGER_PREFIXES}). */
+  public static boolean isInternalLogger(String loggerName) {
+    if (loggerName == null) return false;
+    for (int i = 0; i < INTERNAL_LOGGER_PREFIXES.size(); i++) {
+      if (loggerName.startsWith(INTERNAL_LOGGER_PREFIXES.get(i))) return true;
+    }
+    return false;
+  }
+
   public PipelineConfig config() {
     return config;
   }

@@ -226,4 +226,14 @@ class PipelineTest {
     t.join();
     assertThat(internal).isTrue();
   }
+
+  @Test
+  void internalLoggersAreSluicesAndItsLibrariesButNotApplicationsUnderIoSluice() {
+    assertThat(Pipeline.isInternalLogger("io.sluice.sdk.ship.GrpcShipper")).isTrue();
+    assertThat(Pipeline.isInternalLogger("io.grpc.netty.NettyClientHandler")).isTrue();
+    assertThat(Pipeline.isInternalLogger("org.rocksdb.RocksDB")).isTrue();
+    assertThat(Pipeline.isInternalLogger("io.sluice.examples.demo.Shop")).isFalse();
+    assertThat(Pipeline.isInternalLogger("com.example.App")).isFalse();
+    assertThat(Pipeline.isInternalLogger(null)).isFalse();
+  }
 }

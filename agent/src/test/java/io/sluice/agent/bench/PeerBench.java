@@ -297,7 +297,14 @@ public final class PeerBench {
       jfrFile = dir.resolve("agent.jfr");
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
-    cmd.addAll(List.of("-jar", repo.resolve("agent/target/sluice-agent.jar").toString(), "--config", config.toString()));
+    String jar = repo.resolve("agent/target/sluice-agent.jar").toString();
+    if (opts.containsKey("agent-classpath-prefix")) {
+      // e.g. a patched sdk-core class in front of the fat jar, to measure a change before it is made
+      cmd.addAll(List.of("-cp", opt("agent-classpath-prefix", "") + ":" + jar, "io.sluice.agent.AgentMain"));
+    } else {
+      cmd.addAll(List.of("-jar", jar));
+    }
+    cmd.addAll(List.of("--config", config.toString()));
     log("agent: %s", String.join(" ", cmd));
     long t0 = System.nanoTime();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());

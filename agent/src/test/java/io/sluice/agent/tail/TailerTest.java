@@ -189,7 +189,9 @@ class TailerTest {
     try (Tailer t = new Tailer(config(), l)) {
       t.track(f, now);
       drain(t); // looked at it: empty, no fingerprint
-      Thread.sleep(5); // the writes and the rotation below happen after that look (ctime in ms)
+      // The writes and the rotation below happen after that look: file times come from the kernel's coarse clock
+      // (a tick of up to 10 ms behind), so leave more than a tick.
+      Thread.sleep(50);
       Files.writeString(f, "never seen 1\nnever seen 2\n", StandardOpenOption.APPEND);
       // logrotate copytruncate between two polls: copy, then truncate; the app goes on writing
       Files.copy(f, dir.resolve("a.log.1"));
@@ -210,12 +212,12 @@ class TailerTest {
     Path f = dir.resolve("a.log");
     Files.createFile(f);
     Files.writeString(dir.resolve("a.log.1"), "an older rotation, bigger than anything below\n".repeat(10));
-    Thread.sleep(5); // made before our first look
+    Thread.sleep(50); // made well before our first look
     RecordingListener l = new RecordingListener();
     try (Tailer t = new Tailer(config(), l)) {
       t.track(f, now);
       drain(t);
-      Thread.sleep(5);
+      Thread.sleep(50);
       Files.writeString(f, "first\n", StandardOpenOption.APPEND);
       drain(t);
       assertThat(l.lines).containsExactly("first");

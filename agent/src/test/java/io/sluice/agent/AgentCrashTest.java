@@ -37,9 +37,13 @@ class AgentCrashTest {
   }
 
   static String yaml(TestCollector c, Path spool, String include) {
+    return yaml(c.endpoint(), spool, include);
+  }
+
+  static String yaml(String endpoint, Path spool, String include) {
     return String.join("\n",
         "serviceName: crash-test",
-        "collector: {endpoints: [\"" + c.endpoint() + "\"], reconnectMinMs: 20, reconnectMaxMs: 200}",
+        "collector: {endpoints: [\"" + endpoint + "\"], reconnectMinMs: 20, reconnectMaxMs: 200}",
         "spool: {dir: \"" + spool + "\"}",
         "batch: {maxRecords: 200, lingerMs: 20}",
         "tail: {pollIntervalMs: 10, rescanIntervalMs: 50, releaseAfterMs: 300}",

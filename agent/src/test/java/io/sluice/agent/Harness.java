@@ -21,13 +21,18 @@ final class Harness {
 
   /** Fast timings for tests: 10 ms polls, 50 ms linger, rotated files released 300 ms after their last growth. */
   static AgentConfig.Builder config(TestCollector collector, Path spoolDir, InputConfig input) {
+    return config(collector.endpoint(), spoolDir, input);
+  }
+
+  /** The same fast timings against any collector at {@code endpoint} (host:port). */
+  static AgentConfig.Builder config(String endpoint, Path spoolDir, InputConfig input) {
     AgentConfig.Builder b = AgentConfig.builder()
         .input(input)
         .pollIntervalMs(10)
         .rescanIntervalMs(50)
         .releaseAfterMs(300)
         .http("127.0.0.1", -1);
-    b.pipeline().endpoint(collector.endpoint()).spoolDir(spoolDir).lingerMs(50).reconnectMinMs(20)
+    b.pipeline().endpoint(endpoint).spoolDir(spoolDir).lingerMs(50).reconnectMinMs(20)
         .reconnectMaxMs(200).closeTimeoutMs(5_000);
     return b;
   }

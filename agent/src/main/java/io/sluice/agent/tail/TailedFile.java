@@ -24,6 +24,19 @@ public final class TailedFile {
   long recordEnd;
   /** Wall-clock time of the last size check (0: never, e.g. just restored); bounds the copytruncate search. */
   long lastLookWallMillis;
+  /**
+   * The same look in epoch nanoseconds from a precise clock. File times come from the kernel's coarse clock, which
+   * never runs ahead: a change made before this look always has an earlier ctime.
+   */
+  long lastLookWallNanos;
+  /**
+   * Hash of the bytes just before {@link #tailCheckOffset} (at most {@link Tailer#TAIL_CHECK_BYTES}), or 0 when none:
+   * a truncation followed by a rewrite whose first bytes equal the old ones (same header) and that grew past our
+   * position changes neither the size check nor the fingerprint, but almost surely changes these bytes.
+   */
+  long tailCheckHash;
+  /** The position {@link #tailCheckHash} was taken at (-1: none). */
+  long tailCheckOffset = -1;
   /** Reading failed: released at the end of this pass. */
   boolean failed;
   final Map<String, String> attributes;

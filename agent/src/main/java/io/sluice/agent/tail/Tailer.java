@@ -242,18 +242,29 @@ public final class Tailer implements AutoCloseable {
 
   private boolean read(TailedFile f, long nowNanos) throws IOException {
     long size = f.channel.size();
-    long lookedAt = System.currentTimeMillis();
+    long lookedAtNanos = wallNanos();
+    long lookedAt = lookedAtNanos / 1_000_000;
     if (size != f.size) f.lastGrowthNanos = nowNanos;
     long known = f.size;
     f.size = size;
     long pos = f.splitter.position();
     // The fingerprint is checked on every pass (one read of at most fingerprintBytes, from the page cache): a
     // truncation followed by writes up to or past our position changes no size we could compare.
-    if (size < pos || !f.fingerprint.matches(f.channel)) {
+    if (size < pos || !f.fingerprint.matches(f.channel) || !tailMatches(f, pos)) {
       truncated(f, Math.max(0, known - pos), nowNanos);
       pos = 0;
+    } else if (pos == 0 && f.fingerprint.length() == 0 && f.state == FileState.ACTIVE && f.lastLookWallNanos != 0
+        && ctimeNanos(f.path) > f.lastLookWallNanos) {
+      // Nothing was ever seen of this file and it changed since our last look: written, or written and then
+      // copytruncated before we looked again. In the second case the bytes we never saw are in a new copy.
+      long recovered = readCopyAfterTruncation(f, nowNanos);
+      if (recovered > 0) {
+        finishTruncation(f, 0, recovered, nowNanos);
+        pos = 0;
+      }
     }
     f.lastLookWallMillis = lookedAt;
+    f.lastLookWallNanos = lookedAtNanos;
     if (size != f.lastVerifiedSize) {
       f.lastVerifiedSize = size;
       if (f.fingerprint.length() < config.fingerprintBytes() && size > f.fingerprint.length()) {
@@ -277,12 +288,65 @@ public final class Tailer implements AutoCloseable {
       budget -= n;
       f.bytesRead += n;
     }
+    if (pos != f.tailCheckOffset) rememberTail(f, pos);
     return pos < size;
+  }
+
+  /** Bytes before the read position that are checked on every pass (see {@link TailedFile#tailCheckHash}). */
+  static final int TAIL_CHECK_BYTES = 64;
+
+  private void rememberTail(TailedFile f, long pos) throws IOException {
+    // Only past the fingerprint: before it, the fingerprint already covers these bytes.
+    if (pos <= f.fingerprint.length()) {
+      f.tailCheckOffset = -1;
+      return;
+    }
+    f.tailCheckHash = tailHash(f.channel, pos);
+    f.tailCheckOffset = pos;
+  }
+
+  /** Whether the bytes before {@code pos} are those we read (true when there is nothing to compare). */
+  private static boolean tailMatches(TailedFile f, long pos) throws IOException {
+    if (f.tailCheckOffset != pos || pos < TAIL_CHECK_BYTES) return true;
+    return tailHash(f.channel, pos) == f.tailCheckHash;
+  }
+
+  private static long tailHash(FileChannel ch, long pos) throws IOException {
+    int n = (int) Math.min(TAIL_CHECK_BYTES, pos);
+    ByteBuffer b = ByteBuffer.allocate(n);
+    long at = pos - n;
+    while (b.hasRemaining()) {
+      int r = ch.read(b, at + b.position());
+      if (r < 0) return Long.MIN_VALUE; // shorter than we read: changed
+    }
+    b.flip();
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(b);
+    return c.getValue() | ((long) n << 32);
+  }
+
+  private static long wallNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** The file's ctime in epoch nanoseconds; Long.MIN_VALUE when it cannot be read. */
+  private static long ctimeNanos(Path path) {
+    try {
+      java.time.Instant t = ((java.nio.file.attribute.FileTime) Files.getAttribute(path, "unix:ctime")).toInstant();
+      return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    } catch (IOException | RuntimeException e) {
+      return Long.MIN_VALUE;
+    }
   }
 
   private void truncated(TailedFile f, long lostBytes, long nowNanos) throws IOException {
     long recovered = readCopyAfterTruncation(f, nowNanos);
-    if (recovered > 0) lostBytes = 0;
+    finishTruncation(f, recovered > 0 ? 0 : lostBytes, recovered, nowNanos);
+  }
+
+  private void finishTruncation(TailedFile f, long lostBytes, long recovered, long nowNanos) throws IOException {
+    f.tailCheckOffset = -1;
     f.splitter.flushPartial(line -> {
       f.linesRead++;
       f.handler.onLine(line, nowNanos);
@@ -306,8 +370,18 @@ public final class Tailer implements AutoCloseable {
     long pos = f.splitter.position();
     Path dir = f.path.getParent();
     String name = f.path.getFileName().toString();
-    if (f.fingerprint.length() == 0 || dir == null) return 0;
-    // A copy made before our last look at the file is an older rotation that merely starts alike.
+    if (dir == null) return 0;
+    boolean unseen = f.fingerprint.length() == 0;
+    long sizeNow;
+    try {
+      sizeNow = f.channel.size();
+    } catch (IOException e) {
+      return 0;
+    }
+    if (unseen && f.lastLookWallNanos == 0) return 0;
+    // A copy made before our last look at the file is an older rotation that merely starts alike. With nothing seen
+    // of the file (no fingerprint to match), only a copy made strictly after our last look and larger than what the
+    // file holds now can be its copytruncate copy.
     long notBefore = f.lastLookWallMillis == 0 ? Long.MIN_VALUE : f.lastLookWallMillis - 1000;
     Path best = null;
     long bestModified = Long.MIN_VALUE;
@@ -320,6 +394,7 @@ public final class Tailer implements AutoCloseable {
           FileId id = FileId.of(candidate);
           if (id.equals(f.id) || files.containsKey(id)) continue;
           if (copy.size() < pos || !f.fingerprint.matches(copy)) continue;
+          if (unseen && (copy.size() <= Math.max(pos, sizeNow) || ctimeNanos(candidate) <= f.lastLookWallNanos)) continue;
           if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore) continue;
           long modified = Files.getLastModifiedTime(candidate).toMillis();
           if (best == null || modified > bestModified) {

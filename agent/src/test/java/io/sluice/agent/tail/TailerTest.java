@@ -180,4 +180,67 @@ class TailerTest {
     }
     assertThat(l.lines).containsExactly("one", "two");
   }
+
+  @Test
+  void copytruncateOfAFileNothingWasReadFromYetReadsTheCopy() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.createFile(f);
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t); // looked at it: empty, no fingerprint
+      // The writes and the rotation below happen after that look: file times come from the kernel's coarse clock
+      // (a tick of up to 10 ms behind), so leave more than a tick.
+      Thread.sleep(50);
+      Files.writeString(f, "never seen 1\nnever seen 2\n", StandardOpenOption.APPEND);
+      // logrotate copytruncate between two polls: copy, then truncate; the app goes on writing
+      Files.copy(f, dir.resolve("a.log.1"));
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+        ch.truncate(0);
+      }
+      Files.writeString(f, "after\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(l.lines).containsExactly("never seen 1", "never seen 2", "after");
+      Files.writeString(f, "more\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(l.lines).containsExactly("never seen 1", "never seen 2", "after", "more");
+    }
+  }
+
+  @Test
+  void anEmptyFileThatIsWrittenToIsNotMistakenForACopytruncate() throws Exception {
+    Path f = dir.resolve("a.log");
+    Files.createFile(f);
+    Files.writeString(dir.resolve("a.log.1"), "an older rotation, bigger than anything below\n".repeat(10));
+    Thread.sleep(50); // made well before our first look
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t);
+      Thread.sleep(50);
+      Files.writeString(f, "first\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(l.lines).containsExactly("first");
+    }
+  }
+
+  @Test
+  void truncateAndRewriteWithIdenticalFirstBytesIsNoticedByTheBytesBeforeThePosition() throws Exception {
+    Path f = dir.resolve("a.log");
+    String header = "# same header, longer than the 64-byte fingerprint of this test ##########################\n";
+    Files.writeString(f, header + "old 1\nold 2\n");
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t);
+      // Truncated and rewritten before the next poll: same first bytes, and already longer than our position.
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+        ch.truncate(0);
+      }
+      Files.writeString(f, header + "new line 1 is longer\nnew line 2\n", StandardOpenOption.APPEND);
+      drain(t);
+      assertThat(l.lines).containsExactly(header.strip(), "old 1", "old 2", header.strip(), "new line 1 is longer",
+          "new line 2");
+    }
+  }
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The agent beside rsyslog (imfile -> omkafka) and Apache Flume 1.11.0 (TAILDIR -> file channel -> KafkaSink):
+# same files, same in-process KRaft broker, same run. Prints a Markdown table; also in agent/target/bench/results.md.
+#
+#   agent/bench/run.sh                       # 512 MiB throughput run + 30 s at 10 MiB/s, all three peers
+#   agent/bench/run.sh --mib 128 --peers agent,rsyslog --runs throughput --jfr
+#
+# Options (PeerBench): --mib N --files N --peers agent,rsyslog,flume --runs throughput,rate --rate-mib 10
+#   --rate-seconds 30 --jfr (profile the agent in the throughput run) --progress (agent metrics every 2 s)
+#   --agent-jvm "..." --agent-env "K=V ..." --agent-classpath-prefix DIR (classes in front of the agent jar)
+#   --collector-producer "k: v, ..." --flume-jvm "..." --work DIR (default agent/target/bench)
+# Needs: Debian rsyslog + rsyslog-kafka (apt-get install -y --no-install-recommends rsyslog rsyslog-kafka; the
+# system service is never started: the runner starts its own rsyslogd -n -f <conf>), Maven Central for Flume.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+./mvnw -B -ntp -q -pl agent package -DskipTests
+./mvnw -B -ntp -q -f agent/bench/flume/pom.xml dependency:copy-dependencies
+./mvnw -B -ntp -q -pl agent dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
+exec java -Xmx1g -cp "agent/target/test-classes:agent/target/classes:$(cat agent/target/bench.classpath)" \
+  io.sluice.agent.bench.PeerBench --repo . "$@"

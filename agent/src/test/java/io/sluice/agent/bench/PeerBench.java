@@ -1,0 +1,518 @@
+package io.sluice.agent.bench;
+
+import io.sluice.collector.embedded.EmbeddedKafka;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The agent beside rsyslog (imfile → omkafka) and Apache Flume (TAILDIR → file channel → KafkaSink): the same files,
+ * the same KRaft broker (in this JVM), one peer at a time. Two runs per peer:
+ *
+ * <ul>
+ *   <li><b>throughput</b>: {@code --mib} MiB of access-log lines already on disk in {@code --files} files; the clock
+ *       runs from starting the peer's process until the topic holds every line; MiB/s, CPU seconds per GiB
+ *       (utime+stime from /proc/PID/stat) and peak RSS (VmHWM).</li>
+ *   <li><b>rate</b>: a writer appends {@code --rate-mib} MiB/s for {@code --rate-seconds} s to a file the peer tails;
+ *       CPU per GiB, peak RSS, and how long after the writer stopped the last line reached Kafka.</li>
+ * </ul>
+ *
+ * <p>The agent ships to a collector (a separate JVM whose CPU and RSS are reported too, but not counted as the
+ * agent's): rsyslog and Flume write to Kafka directly. Run through {@code agent/bench/run.sh}; see agent/README.md.
+ */
+public final class PeerBench {
+  private final Map<String, String> opts;
+  private final Path repo;
+  private final Path work;
+  private EmbeddedKafka kafka;
+  private final StringBuilder report = new StringBuilder();
+
+  private PeerBench(Map<String, String> opts) {
+    this.opts = opts;
+    this.repo = Path.of(opt("repo", ".")).toAbsolutePath().normalize();
+    this.work = Path.of(opt("work", repo.resolve("agent/target/bench").toString())).toAbsolutePath();
+  }
+
+  private String opt(String key, String def) {
+    return opts.getOrDefault(key, def);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--")) throw new IllegalArgumentException("unexpected argument " + args[i]);
+      String k = args[i].substring(2);
+      if (k.contains("=")) {
+        opts.put(k.substring(0, k.indexOf('=')), k.substring(k.indexOf('=') + 1));
+      } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+        opts.put(k, args[++i]);
+      } else {
+        opts.put(k, "true");
+      }
+    }
+    new PeerBench(opts).run();
+    System.exit(0); // the broker's threads are not daemons
+  }
+
+  private void run() throws Exception {
+    deleteTree(work);
+    Files.createDirectories(work);
+    int mib = Integer.parseInt(opt("mib", "512"));
+    int nFiles = Integer.parseInt(opt("files", "4"));
+    List<String> peers = List.of(opt("peers", "agent,rsyslog,flume").split(","));
+    List<String> runs = List.of(opt("runs", "throughput,rate").split(","));
+    log("work dir %s; starting the KRaft broker", work);
+    kafka = EmbeddedKafka.builder().baseDir(Files.createDirectories(work.resolve("kafka"))).start();
+    try {
+      header(mib, nFiles);
+      if (runs.contains("throughput")) {
+        Path data = Files.createDirectories(work.resolve("data"));
+        long[] written = generate(data, nFiles, mib * (1L << 20));
+        log("generated %d lines, %d bytes in %d files", written[0], written[1], nFiles);
+        row("| run | peer | MiB/s | CPU s per GiB | peak RSS MiB | wall s | collector CPU s/GiB, RSS MiB |");
+        row("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        for (String p : peers) throughput(p, data, written[0], written[1]);
+      }
+      if (runs.contains("rate")) {
+        double rate = Double.parseDouble(opt("rate-mib", "10"));
+        int seconds = Integer.parseInt(opt("rate-seconds", "30"));
+        row("");
+        row("| run | peer | MiB/s offered | CPU s per GiB | peak RSS MiB | last line at Kafka after writer stopped, s | collector CPU s/GiB, RSS MiB |");
+        row("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        for (String p : peers) rate(p, rate, seconds);
+      }
+    } finally {
+      kafka.close();
+    }
+    Files.writeString(work.resolve("results.md"), report.toString());
+    System.out.println();
+    System.out.println(report);
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  private void throughput(String peer, Path data, long lines, long bytes) throws Exception {
+    String topic = "bench-tp-" + peer;
+    kafka.createTopic(topic, 3, 1);
+    Path dir = Files.createDirectories(work.resolve("tp-" + peer));
+    Started s = start(peer, data, topic, dir, opts.containsKey("jfr") && peer.equals("agent"));
+    long t0 = s.clockStart;
+    long deadline = t0 + TimeUnit.MINUTES.toNanos(Integer.parseInt(opt("timeout-min", "15")));
+    long count = 0;
+    ProcStats main = null;
+    ProcStats helper = null;
+    while (System.nanoTime() < deadline) {
+      count = topicCount(topic);
+      if (!s.main.isAlive()) throw new IllegalStateException(peer + " exited; see " + dir.resolve("out.txt"));
+      main = ProcStats.of(s.main.pid());
+      if (s.helper != null) helper = ProcStats.of(s.helper.pid());
+      if (count >= lines) break;
+      if (opts.containsKey("progress") && (System.nanoTime() - t0) / 100_000_000 % 20 < 2) {
+        log("%s: %.1f s, %d lines at Kafka%s", peer, (System.nanoTime() - t0) / 1e9, count,
+            peer.equals("agent") ? "; agent " + agentProgress() : "");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    main = ProcStats.of(s.main.pid());
+    log("%s: CPU by thread: %s", peer, ProcStats.threads(s.main.pid(), 12));
+    if (s.helper != null) log("%s's collector: CPU by thread: %s", peer, ProcStats.threads(s.helper.pid(), 8));
+    if (s.helper != null) helper = ProcStats.of(s.helper.pid());
+    stop(s);
+    if (count < lines) log("%s: TIMED OUT with %d of %d lines at Kafka", peer, count, lines);
+    double gib = bytes / (double) (1L << 30);
+    row(String.format(Locale.ROOT, "| throughput | %s | %.1f | %.1f | %d | %.1f | %s |%s", peer,
+        bytes / (double) (1L << 20) / wall, main.cpuSeconds() / gib, main.peakRssKiB() / 1024, wall,
+        helper == null ? "–" : String.format(Locale.ROOT, "%.1f, %d", helper.cpuSeconds() / gib,
+            helper.peakRssKiB() / 1024),
+        count < lines ? " (timed out: " + count + " of " + lines + " lines)" : ""));
+    if (count > lines) log("%s: %d records for %d lines (%d extra)", peer, count, lines, count - lines);
+    if (s.jfr != null) jfrSummary(s.jfr);
+  }
+
+  private void rate(String peer, double mibPerSecond, int seconds) throws Exception {
+    String topic = "bench-rate-" + peer;
+    kafka.createTopic(topic, 3, 1);
+    Path dir = Files.createDirectories(work.resolve("rate-" + peer));
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Path file = data.resolve("app.log");
+    Files.createFile(file);
+    Started s = start(peer, data, topic, dir, false);
+    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3)); // let it start and find the (empty) file
+    long[] written = writeAtRate(file, mibPerSecond, seconds, s);
+    long stopped = System.nanoTime();
+    long deadline = stopped + TimeUnit.MINUTES.toNanos(5);
+    long count = 0;
+    while (System.nanoTime() < deadline && (count = topicCount(topic)) < written[0]) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    }
+    double lag = (System.nanoTime() - stopped) / 1e9;
+    ProcStats main = ProcStats.of(s.main.pid());
+    if (peer.equals("agent") && opt("agent-jvm", AGENT_JVM).contains("NativeMemoryTracking")) {
+      Path nmt = dir.resolve("nmt.txt");
+      new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          Long.toString(s.main.pid()), "VM.native_memory", "summary").redirectErrorStream(true)
+          .redirectOutput(nmt.toFile()).start().waitFor(30, TimeUnit.SECONDS);
+      log("agent native memory: %s", nmt);
+    }
+    ProcStats helper = s.helper == null ? null : ProcStats.of(s.helper.pid());
+    stop(s);
+    double gib = written[1] / (double) (1L << 30);
+    row(String.format(Locale.ROOT, "| rate | %s | %.1f | %.1f | %d | %.1f | %s |%s", peer,
+        written[1] / (double) (1L << 20) / seconds, main.cpuSeconds() / gib, main.peakRssKiB() / 1024, lag,
+        helper == null ? "–" : String.format(Locale.ROOT, "%.1f, %d", helper.cpuSeconds() / gib,
+            helper.peakRssKiB() / 1024),
+        count < written[0] ? " (timed out: " + count + " of " + written[0] + " lines)" : ""));
+  }
+
+  /** Appends lines in 10 ms ticks at the given rate; returns {lines, bytes}. */
+  private long[] writeAtRate(Path file, double mibPerSecond, int seconds, Started s) throws IOException {
+    LogLines gen = new LogLines(7);
+    long bytesPerTick = (long) (mibPerSecond * (1 << 20) / 100);
+    long lines = 0;
+    long bytes = 0;
+    long tick = TimeUnit.MILLISECONDS.toNanos(10);
+    long start = System.nanoTime();
+    long next = start;
+    ByteBuffer buf = ByteBuffer.allocate((int) bytesPerTick + 4096);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+      for (int t = 0; t < seconds * 100; t++) {
+        buf.clear();
+        long tickBytes = 0;
+        while (tickBytes < bytesPerTick) {
+          byte[] l = gen.next();
+          buf.put(l);
+          tickBytes += l.length;
+          lines++;
+        }
+        buf.flip();
+        while (buf.hasRemaining()) ch.write(buf);
+        bytes += tickBytes;
+        if (!s.main.isAlive()) throw new IllegalStateException("peer exited during the rate run");
+        next += tick;
+        long wait = next - System.nanoTime();
+        if (wait > 0) LockSupport.parkNanos(wait);
+      }
+    }
+    return new long[] {lines, bytes};
+  }
+
+  // ---------------------------------------------------------------- peers
+
+  private record Started(Process main, Process helper, long clockStart, Path jfr) {}
+
+  private Started start(String peer, Path data, String topic, Path dir, boolean jfr) throws Exception {
+    Path out = dir.resolve("out.txt");
+    return switch (peer) {
+      case "agent" -> startAgent(data, topic, dir, out, jfr);
+      case "rsyslog" -> startRsyslog(data, topic, dir, out);
+      case "flume" -> startFlume(data, topic, dir, out);
+      default -> throw new IllegalArgumentException("unknown peer " + peer + "; use agent, rsyslog, flume");
+    };
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private int agentHttpPort;
+
+  /** A few of the agent's own counters (records read, acknowledged, spool bytes), for --progress. */
+  private String agentProgress() {
+    try (var in = new java.net.URL("http://127.0.0.1:" + agentHttpPort + "/metrics").openStream()) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+          .filter(l -> l.startsWith("sluice_agent_records_total") || l.startsWith("sluice_agent_records_acknowledged")
+              || l.startsWith("sluice_agent_spool_bytes") || l.startsWith("sluice_agent_spool_full_waits"))
+          .map(l -> l.replace("sluice_agent_", "")).collect(Collectors.joining(", "));
+    } catch (IOException e) {
+      return "metrics: " + e.getMessage();
+    }
+  }
+
+  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr) throws Exception {
+    int port = freePort();
+    // The producer tuned like the peers' (lz4, 20 ms linger, large batches): the default 16 KiB batch.size caps one
+    // partition (one agent's records share a key) at a few MiB/s.
+    Path collectorYaml = dir.resolve("collector.yaml");
+    Files.writeString(collectorYaml, String.join("\n",
+        "listen: 127.0.0.1:" + port,
+        "kafka:",
+        "  bootstrap: " + kafka.bootstrapServers(),
+        "  topic: " + topic,
+        "  producer: {" + opt("collector-producer", COLLECTOR_PRODUCER) + "}",
+        ""));
+    List<String> collector = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        "io.sluice.collector.CollectorMain", "--config", collectorYaml.toString()));
+    Process c = new ProcessBuilder(collector).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("collector-out.txt").toFile()).start();
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!listening(port)) {
+      if (!c.isAlive() || System.nanoTime() > until) {
+        throw new IllegalStateException("collector did not start; see " + dir.resolve("collector-out.txt"));
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+    Path config = dir.resolve("agent.yaml");
+    Files.writeString(config, String.join("\n",
+        "serviceName: bench",
+        "collector: {endpoints: [\"127.0.0.1:" + port + "\"]}",
+        "spool: {dir: \"" + dir.resolve("spool") + "\", maxBytes: 256MiB}",
+        "http: {host: 127.0.0.1, port: " + (agentHttpPort = freePort()) + "}",
+        "inputs:",
+        "  - name: bench",
+        "    include: [\"" + data + "/*.log\"]",
+        ""));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java());
+    for (String o : opt("agent-jvm", AGENT_JVM).split(" ")) if (!o.isBlank()) cmd.add(o);
+    Path jfrFile = null;
+    if (jfr) {
+      jfrFile = dir.resolve("agent.jfr");
+      cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
+    }
+    String jar = repo.resolve("agent/target/sluice-agent.jar").toString();
+    if (opts.containsKey("agent-classpath-prefix")) {
+      // e.g. a patched sdk-core class in front of the fat jar, to measure a change before it is made
+      cmd.addAll(List.of("-cp", opt("agent-classpath-prefix", "") + ":" + jar, "io.sluice.agent.AgentMain"));
+    } else {
+      cmd.addAll(List.of("-jar", jar));
+    }
+    cmd.addAll(List.of("--config", config.toString()));
+    log("agent: %s", String.join(" ", cmd));
+    long t0 = System.nanoTime();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+    for (String kv : opt("agent-env", AGENT_ENV).split(" ")) {
+      if (kv.contains("=")) pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    Process a = pb.start();
+    return new Started(a, c, t0, jfrFile);
+  }
+
+  /** Kafka producer properties of the collector over its defaults (override with --collector-producer "k: v, ..."). */
+  static final String COLLECTOR_PRODUCER = "compression.type: lz4, linger.ms: 20, batch.size: 1048576";
+
+  /** The agent's environment: glibc's per-thread malloc arenas (64 MiB each) hold RocksDB's and zstd's freed memory. */
+  static final String AGENT_ENV = "MALLOC_ARENA_MAX=2";
+
+  /** The agent's JVM options in every run (override with --agent-jvm "..."). */
+  static final String AGENT_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m"
+      + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k";
+
+  private static boolean listening(int port) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private Started startRsyslog(Path data, String topic, Path dir, Path out) throws Exception {
+    Path rsyslogd = Path.of(opt("rsyslogd", "/usr/sbin/rsyslogd"));
+    if (!Files.isExecutable(rsyslogd)) {
+      throw new IllegalStateException("no " + rsyslogd + ": apt-get install -y --no-install-recommends rsyslog rsyslog-kafka");
+    }
+    Path state = Files.createDirectories(dir.resolve("state"));
+    String brokers = kafka.bootstrapServers();
+    Path conf = dir.resolve("rsyslog.conf");
+    Files.writeString(conf, String.join("\n",
+        "global(workDirectory=\"" + state + "\")",
+        "module(load=\"imfile\" mode=\"inotify\")",
+        "module(load=\"omkafka\")",
+        "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\")",
+        "input(type=\"imfile\" File=\"" + data + "/*.log\" Tag=\"bench\" ruleset=\"tokafka\" freshStartTail=\"off\""
+            + " reopenOnTruncate=\"on\" persistStateInterval=\"" + RSYSLOG_PERSIST_STATE_INTERVAL + "\")",
+        "ruleset(name=\"tokafka\") {",
+        "  action(type=\"omkafka\" broker=[\"" + brokers + "\"] topic=\"" + topic + "\" template=\"raw\"",
+        "    confParam=[\"compression.codec=lz4\", \"queue.buffering.max.ms=20\", \"batch.num.messages=10000\"]",
+        "    topicConfParam=[\"request.required.acks=-1\"])",
+        "}",
+        ""));
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(rsyslogd.toString(), "-n", "-f", conf.toString(), "-i",
+        dir.resolve("rsyslogd.pid").toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    return new Started(p, null, t0, null);
+  }
+
+  /** rsyslog's imfile writes its file position every N lines (the trade-off: duplicates after a crash vs. I/O). */
+  static final int RSYSLOG_PERSIST_STATE_INTERVAL = 10_000;
+
+  private Started startFlume(Path data, String topic, Path dir, Path out) throws Exception {
+    Path lib = repo.resolve("agent/bench/flume/target/lib");
+    if (!Files.isDirectory(lib)) {
+      throw new IllegalStateException("no " + lib + ": mvn -f agent/bench/flume/pom.xml dependency:copy-dependencies");
+    }
+    Path conf = dir.resolve("flume.conf");
+    Files.writeString(conf, String.join("\n",
+        "a1.sources = r1",
+        "a1.channels = c1",
+        "a1.sinks = k1",
+        "a1.sources.r1.type = TAILDIR",
+        "a1.sources.r1.channels = c1",
+        "a1.sources.r1.positionFile = " + dir.resolve("taildir_position.json"),
+        "a1.sources.r1.filegroups = f1",
+        "a1.sources.r1.filegroups.f1 = " + data + "/.*\\\\.log",
+        "a1.sources.r1.batchSize = 1000",
+        "a1.channels.c1.type = file",
+        "a1.channels.c1.checkpointDir = " + dir.resolve("checkpoint"),
+        "a1.channels.c1.dataDirs = " + dir.resolve("channel-data"),
+        "a1.channels.c1.capacity = 2000000",
+        "a1.channels.c1.transactionCapacity = 10000",
+        "a1.sinks.k1.type = org.apache.flume.sink.kafka.KafkaSink",
+        "a1.sinks.k1.channel = c1",
+        "a1.sinks.k1.kafka.bootstrap.servers = " + kafka.bootstrapServers(),
+        "a1.sinks.k1.kafka.topic = " + topic,
+        "a1.sinks.k1.flumeBatchSize = 1000",
+        "a1.sinks.k1.kafka.producer.acks = all",
+        "a1.sinks.k1.kafka.producer.linger.ms = 20",
+        "a1.sinks.k1.kafka.producer.compression.type = lz4",
+        ""));
+    Path log4j = dir.resolve("log4j2.xml");
+    Files.writeString(log4j, "<Configuration status=\"WARN\"><Appenders><Console name=\"c\" target=\"SYSTEM_ERR\">"
+        + "<PatternLayout pattern=\"%d %p %c{1} - %m%n\"/></Console></Appenders><Loggers><Root level=\"warn\">"
+        + "<AppenderRef ref=\"c\"/></Root></Loggers></Configuration>\n");
+    List<String> cmd = new ArrayList<>(List.of(java()));
+    for (String o : opt("flume-jvm", "-Xmx512m").split(" ")) if (!o.isBlank()) cmd.add(o);
+    cmd.addAll(List.of("-Dlog4j.configurationFile=" + log4j, "-cp", lib + "/*", "org.apache.flume.node.Application",
+        "--no-reload-conf", "-n", "a1", "-f", conf.toString()));
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    return new Started(p, null, t0, null);
+  }
+
+  private static void stop(Started s) throws InterruptedException {
+    for (Process p : new Process[] {s.main, s.helper}) {
+      if (p == null) continue;
+      p.destroy(); // SIGTERM
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- Kafka, data, report
+
+  private long topicCount(String topic) throws Exception {
+    try (Admin admin = kafka.admin()) {
+      var desc = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+      Map<TopicPartition, OffsetSpec> req = new HashMap<>();
+      desc.partitions().forEach(p -> req.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      return admin.listOffsets(req).all().get(10, TimeUnit.SECONDS).values().stream()
+          .mapToLong(r -> r.offset()).sum();
+    }
+  }
+
+  /** Writes {@code totalBytes} of lines round-robin into n files; returns {lines, bytes}. */
+  private static long[] generate(Path dir, int n, long totalBytes) throws IOException {
+    LogLines gen = new LogLines(42);
+    OutputStream[] outs = new OutputStream[n];
+    long lines = 0;
+    long bytes = 0;
+    try {
+      for (int i = 0; i < n; i++) {
+        outs[i] = new java.io.BufferedOutputStream(Files.newOutputStream(dir.resolve("app-" + i + ".log")), 1 << 20);
+      }
+      while (bytes < totalBytes) {
+        byte[] l = gen.next();
+        outs[(int) (lines % n)].write(l);
+        lines++;
+        bytes += l.length;
+      }
+    } finally {
+      for (OutputStream o : outs) if (o != null) o.close();
+    }
+    return new long[] {lines, bytes};
+  }
+
+  private void header(int mib, int nFiles) throws Exception {
+    String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+        .findFirst().map(l -> l.substring(l.indexOf(':') + 2)).orElse("?");
+    row("Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), shared with other builds; "
+        + "Linux " + System.getProperty("os.version") + "; Java " + System.getProperty("java.version") + ".");
+    row("Data: " + mib + " MiB of access-log lines (170–260 B) in " + nFiles + " files; one KRaft broker "
+        + "(Kafka 4.4, in the runner's JVM), topics of 3 partitions; each peer alone, one after the other.");
+    row("Agent JVM: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM) + "`; rsyslog imfile persistStateInterval="
+        + RSYSLOG_PERSIST_STATE_INTERVAL + ", omkafka lz4, acks=-1; Flume " + opt("flume-jvm", "-Xmx512m")
+        + ", file channel, KafkaSink acks=all lz4 linger 20 ms; collector (separate JVM, -Xmx512m) producer {"
+        + opt("collector-producer", COLLECTOR_PRODUCER) + "}, acks=all, idempotent.");
+    row("");
+  }
+
+  private void row(String s) {
+    report.append(s).append('\n');
+    System.out.println(s);
+  }
+
+  private static void log(String fmt, Object... args) {
+    System.err.printf("[bench] " + fmt + "%n", args);
+  }
+
+  private static void jfrSummary(Path jfr) throws IOException {
+    if (!Files.exists(jfr)) {
+      log("no JFR file at %s", jfr);
+      return;
+    }
+    Map<String, Integer> byThread = new HashMap<>();
+    Map<String, Integer> byTop = new HashMap<>();
+    int total = 0;
+    try (var rf = new jdk.jfr.consumer.RecordingFile(jfr)) {
+      while (rf.hasMoreEvents()) {
+        var e = rf.readEvent();
+        String type = e.getEventType().getName();
+        if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) continue;
+        if (e.getStackTrace() == null || e.getStackTrace().getFrames().isEmpty()) continue;
+        total++;
+        var t = e.getThread("sampledThread");
+        String thread = t == null ? "?" : String.valueOf(t.getJavaName()).replaceAll("-?\\d+$", "-N");
+        byThread.merge(type.endsWith("NativeMethodSample") ? thread + " (native)" : thread, 1, Integer::sum);
+        var f = e.getStackTrace().getFrames().get(0);
+        byTop.merge(f.getMethod().getType().getName() + "." + f.getMethod().getName(), 1, Integer::sum);
+      }
+    }
+    final int all = total;
+    System.err.println("[bench] JFR " + jfr + ": " + all + " samples");
+    System.err.println("[bench] by thread: " + top(byThread, all, 10));
+    System.err.println("[bench] top frames: " + top(byTop, all, 15));
+  }
+
+  private static String top(Map<String, Integer> m, int total, int n) {
+    return m.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(n)
+        .map(e -> String.format(Locale.ROOT, "%n    %5.1f%% %s", 100.0 * e.getValue() / total, e.getKey()))
+        .collect(Collectors.joining());
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (var s = Files.walk(p)) {
+      for (Path x : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) Files.delete(x);
+    }
+  }
+}

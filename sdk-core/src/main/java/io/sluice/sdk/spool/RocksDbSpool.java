@@ -41,7 +41,11 @@ public final class RocksDbSpool implements Spool {
 
   private final Path dir;
   private final long maxBytes;
+  /** RocksDB's own memory for one spool, about: two memtables and a block cache of a quarter each. */
+  static final long MEMORY_BUDGET = 32L << 20;
+
   private final Options options;
+  private final org.rocksdb.LRUCache blockCache;
   private final WriteOptions writeOptions;
   private final RocksDB db;
   private final String clientId;
@@ -72,7 +76,15 @@ public final class RocksDbSpool implements Spool {
     } catch (Exception e) {
       throw new SpoolException("cannot create spool directory " + dir + "; check spoolDir and its permissions", e);
     }
+    // Memory is bounded here, not by RocksDB's defaults (a 64 MiB memtable, an unbounded table cache): a spool is a
+    // short-lived queue of already compressed batches, written once, read once, deleted.
+    this.blockCache = new org.rocksdb.LRUCache(MEMORY_BUDGET / 4);
     this.options = new Options().setCreateIfMissing(true)
+        .setWriteBufferSize(MEMORY_BUDGET / 4)
+        .setMaxWriteBufferNumber(2)
+        .setMaxOpenFiles(64)
+        .setMaxBackgroundJobs(2)
+        .setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig().setBlockCache(blockCache))
         .setCompressionType(CompressionType.NO_COMPRESSION) // payloads are zstd already
         .setMaxTotalWalSize(64L << 20)
         .setKeepLogFileNum(2)
@@ -83,6 +95,7 @@ public final class RocksDbSpool implements Spool {
     } catch (RocksDBException e) {
       options.close();
       writeOptions.close();
+      blockCache.close();
       throw new SpoolException("cannot open spool " + dir + " (is another process using it? give each process its own spoolDir)", e);
     }
     try {
@@ -310,6 +323,7 @@ public final class RocksDbSpool implements Spool {
       db.close();
       writeOptions.close();
       options.close();
+      blockCache.close();
     } finally {
       lifecycle.writeLock().unlock();
     }

@@ -1,0 +1,85 @@
+package io.sluice.bench.sdk.codec;
+
+import io.sluice.bench.data.LogLines;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.codec.BatchEncoder;
+import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.sdk.pipeline.PipelineConfig;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * zstd on what the batcher really compresses: one encoded {@code LogBatch} of {@code records} realistic records
+ * (see {@link LogLines}). Reports time per batch and, as auxiliary counters, the compression ratio and the
+ * throughput in uncompressed MB.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class ZstdBench {
+  @Param({"1", "3"})
+  int level;
+
+  @Param({"2048"})
+  int records;
+
+  byte[] encoded;
+  byte[] compressed;
+
+  @Setup
+  public void setUp() {
+    List<LogRecord> batch = LogLines.records(42, records, 0);
+    long size = 0;
+    for (LogRecord r : batch) size += BatchEncoder.sizeInBatch(r);
+    encoded = new BatchEncoder(PipelineConfig.builder().serviceName("checkout").build().resource()).encode(batch, size);
+    compressed = ZstdCodec.compress(encoded, level);
+  }
+
+  /** Per-iteration ratio and volume, reported beside the time. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.OPERATIONS)
+  public static class Volume {
+    public long uncompressedBytes;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      uncompressedBytes = 0;
+    }
+  }
+
+  /** Ratio as a counter: JMH prints it per iteration ("ratioX100"). */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Ratio {
+    public long ratioX100;
+  }
+
+  @Benchmark
+  public byte[] compress(Volume volume, Ratio ratio) {
+    byte[] out = ZstdCodec.compress(encoded, level);
+    volume.uncompressedBytes += encoded.length;
+    ratio.ratioX100 = 100L * encoded.length / out.length;
+    return out;
+  }
+
+  @Benchmark
+  public byte[] decompress() throws java.io.IOException {
+    return ZstdCodec.decompress(compressed, 64 << 20);
+  }
+}

@@ -40,6 +40,7 @@ import org.HdrHistogram.Histogram;
 public final class Harness {
   /** A record id is {@code thread << 40 | index}. */
   static final int ID_THREAD_SHIFT = 40;
+  static final int WARMUP_RECORDS = 20_000;
   private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long DRAIN_MAX_NANOS = TimeUnit.SECONDS.toNanos(120);
 
@@ -153,6 +154,7 @@ public final class Harness {
     }
     KafkaTap tap = emitter.sink() == Emitter.Sink.KAFKA ? new KafkaTap(kafka.bootstrapServers(), topic, n, emitter) : null;
     try {
+      warmUp(emitter, n, size, tap);
       long cpu0 = os.getProcessCpuTime();
       long tapCpu0 = tap == null ? 0 : Math.max(0, threads.getThreadCpuTime(tap.threadId()));
       Load load = new Load(emitter, n, size, perSecond, options.duration().toNanos());
@@ -191,9 +193,10 @@ public final class Harness {
       Histogram h = tap == null ? null : tap.latency();
       boolean timed = h != null && h.getTotalCount() > 0;
       return new RunResult(scenario, n, size, rateLabel, sent / load.seconds(), sent, delivered,
-          tap == null ? 0 : tap.total() - tap.distinct() - tap.undecodable(), sent - delivered, droppedBySetup,
+          tap == null ? 0 : tap.total() - tap.distinct() - tap.undecodable() - tap.warmup(), sent - delivered,
+          droppedBySetup,
           seconds, delivered / seconds, bytes / seconds / (1 << 20), delivered == 0 ? -1 : cpu / 1e9 / (delivered / 1e6),
-          load.callerCpuNanos.get() / (double) Math.max(1, sent),
+          perSecond > 0 ? -1 : load.callerCpuNanos.get() / (double) Math.max(1, sent),
           timed ? h.getValueAtPercentile(50) / 1e3 : -1, timed ? h.getValueAtPercentile(99) / 1e3 : -1,
           timed ? h.getValueAtPercentile(99.9) / 1e3 : -1, timed ? h.getMaxValue() / 1e3 : -1);
     } finally {
@@ -202,6 +205,20 @@ public final class Harness {
         tap.close();
       }
       if (collector != null) collector.close();
+    }
+  }
+
+  /**
+   * Warms the setup up before anything is measured: {@link #WARMUP_RECORDS} records from one thread as fast as it
+   * goes (JIT, connections, Kafka metadata), under the warm-up id slot, then waits until they arrived (at most 30 s).
+   */
+  private void warmUp(Emitter emitter, int n, int size, KafkaTap tap) {
+    LogLines g = new LogLines(7, size);
+    long base = (long) n << ID_THREAD_SHIFT;
+    for (int i = 0; i < WARMUP_RECORDS; i++) emitter.log(g.next(), base | i, System.nanoTime());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (tap != null && tap.warmup() < WARMUP_RECORDS && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
   }
 

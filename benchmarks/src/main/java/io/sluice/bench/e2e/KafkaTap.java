@@ -16,7 +16,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * The far end: one consumer thread reading a topic from the beginning. For each record it decodes the id and the
  * intended send time, records {@code arrival − intended} in an HdrHistogram (microseconds, 3 digits), and marks the
- * id in a per-load-thread bitmap, so delivered (distinct), duplicated and lost are exact. The arrival time is when
+ * id in a per-load-thread bitmap, so delivered (distinct), duplicated and lost are exact. Records of the warm-up
+ * slot (thread index = number of load threads) are only counted, apart. The arrival time is when
  * the consumer's poll returned it, so the latency includes the consumer's fetch wait (at most ~{@code fetch.max.wait}
  * of 50 ms here). Counters are written by the tap thread only and read after {@link #stop} or as volatile
  * snapshots.
@@ -24,6 +25,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class KafkaTap implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Emitter decoder;
+  private final int loadThreads;
   private final BitSet[] seen;
   private final Histogram latencyMicros = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
   private final Thread thread;
@@ -33,11 +35,13 @@ final class KafkaTap implements AutoCloseable {
   private volatile long bytes;
   private volatile long lastArrivalNanos;
   private volatile long undecodable;
+  private volatile long warmup;
 
   KafkaTap(String bootstrap, String topic, int loadThreads, Emitter decoder) {
     this.decoder = decoder;
-    this.seen = new BitSet[loadThreads];
-    for (int i = 0; i < loadThreads; i++) seen[i] = new BitSet(1 << 20);
+    this.loadThreads = loadThreads;
+    this.seen = new BitSet[loadThreads + 1]; // the last slot is the warm-up's
+    for (int i = 0; i <= loadThreads; i++) seen[i] = new BitSet(1 << 20);
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -58,14 +62,13 @@ final class KafkaTap implements AutoCloseable {
 
   private void run() {
     long[] decoded = new long[2];
-    long t = 0, d = 0, b = 0, bad = 0;
+    long t = 0, d = 0, b = 0, bad = 0, w = 0;
     while (running) {
       ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(50));
       if (batch.isEmpty()) continue;
       long now = System.nanoTime();
       for (ConsumerRecord<byte[], byte[]> r : batch) {
         t++;
-        b += r.serializedValueSize();
         if (!decoder.decode(r.value(), decoded)) {
           bad++;
           continue;
@@ -76,6 +79,14 @@ final class KafkaTap implements AutoCloseable {
           bad++;
           continue;
         }
+        if (loadThread == loadThreads) {
+          if (!seen[loadThread].get(index)) {
+            seen[loadThread].set(index);
+            w++;
+          }
+          continue;
+        }
+        b += r.serializedValueSize();
         if (!seen[loadThread].get(index)) {
           seen[loadThread].set(index);
           d++;
@@ -87,8 +98,14 @@ final class KafkaTap implements AutoCloseable {
       distinct = d;
       bytes = b;
       undecodable = bad;
-      lastArrivalNanos = now;
+      warmup = w;
+      if (d > 0) lastArrivalNanos = now;
     }
+  }
+
+  /** Distinct warm-up records seen (not part of any figure). */
+  long warmup() {
+    return warmup;
   }
 
   long total() {

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import io.sluice.bench.data.LogLines;
+import io.sluice.bench.logback.LogbackContexts;
 import io.sluice.bench.logback.LogbackAppenderBench;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,17 +14,16 @@ import java.nio.file.Path;
 
 /**
  * The no-network floor: Logback's AsyncAppender (queue 8,192, blocking, no discarding) over a buffered FileAppender,
- * as in {@link LogbackAppenderBench}. Delivered = lines in the file after close; no latency (nothing to time at the
+ * as in {@link LogbackAppenderBench}. Delivered = lines in the file after close, less the warm-up's; no latency (nothing to time at the
  * far end).
  */
 final class LogbackFileEmitter implements Emitter {
-  private final LoggerContext context = new LoggerContext();
+  private final LoggerContext context = LogbackContexts.create("logback-file");
   private final Logger logger;
   private final Path file;
 
   LogbackFileEmitter(Path file) {
     this.file = file;
-    context.setName("logback-file");
     logger = context.getLogger("com.example.checkout.OrderService");
     logger.setLevel(Level.INFO);
     logger.setAdditive(false);
@@ -58,7 +58,7 @@ final class LogbackFileEmitter implements Emitter {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return lines;
+    return lines - Harness.WARMUP_RECORDS; // the warm-up's lines are in the file too
   }
 
   @Override

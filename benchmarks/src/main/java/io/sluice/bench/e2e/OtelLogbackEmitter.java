@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.sluice.bench.data.LogLines;
+import io.sluice.bench.logback.LogbackContexts;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,14 +21,13 @@ import java.util.concurrent.TimeUnit;
  * only after Kafka acknowledged them all.
  */
 final class OtelLogbackEmitter implements Emitter {
-  private final LoggerContext context = new LoggerContext();
+  private final LoggerContext context = LogbackContexts.create("otel");
   private final SdkLoggerProvider provider;
   private final Logger logger;
   private final OtlpReceiver receiver;
 
   OtelLogbackEmitter(OtlpReceiver receiver) {
     this.receiver = receiver;
-    context.setName("otel");
     OtlpHttpLogRecordExporter exporter = OtlpHttpLogRecordExporter.builder()
         .setEndpoint(receiver.endpoint()).setCompression("none").build();
     provider = SdkLoggerProvider.builder().addLogRecordProcessor(BatchLogRecordProcessor.builder(exporter).build())

@@ -162,18 +162,17 @@ final class ReportWriter {
 
   private static CategoryChart latencyChart(List<RunResult> runs) {
     CategoryChart c = new CategoryChartBuilder().width(1000).height(560)
-        .title("Latency from intended send to Kafka consumer (ms, log scale)").xAxisTitle("setup / threads / rate")
+        .title("Latency from intended send to Kafka consumer (ms)").xAxisTitle("setup / threads / rate")
         .yAxisTitle("ms").build();
     style(c.getStyler());
-    c.getStyler().setYAxisLogarithmic(true);
     c.getStyler().setXAxisLabelRotation(20);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     List<String> names = runs.stream().map(r -> r.scenario() + " " + r.threads() + "t " + r.recordBytes() + "B "
         + r.rate()).toList();
-    c.addSeries("p50", names, runs.stream().map(r -> Math.max(0.01, r.p50Ms())).toList());
-    c.addSeries("p99", names, runs.stream().map(r -> Math.max(0.01, r.p99Ms())).toList());
-    c.addSeries("p99.9", names, runs.stream().map(r -> Math.max(0.01, r.p999Ms())).toList());
+    c.addSeries("p50", names, runs.stream().map(r -> Math.max(0, r.p50Ms())).toList());
+    c.addSeries("p99", names, runs.stream().map(r -> Math.max(0, r.p99Ms())).toList());
+    c.addSeries("p99.9", names, runs.stream().map(r -> Math.max(0, r.p999Ms())).toList());
     return c;
   }
 

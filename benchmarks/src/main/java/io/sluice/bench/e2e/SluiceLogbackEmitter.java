@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import io.sluice.bench.data.LogLines;
+import io.sluice.bench.logback.LogbackContexts;
 import io.sluice.logback.SluiceAppender;
 import io.sluice.sdk.pipeline.PipelineStats;
 import java.nio.file.Path;
@@ -15,12 +16,11 @@ import java.util.Map;
  * queue makes the logging thread wait rather than drop), and whatever {@code overrides} sets.
  */
 final class SluiceLogbackEmitter implements Emitter {
-  private final LoggerContext context = new LoggerContext();
+  private final LoggerContext context = LogbackContexts.create("sluice");
   private final SluiceAppender appender = new SluiceAppender();
   private final Logger logger;
 
   SluiceLogbackEmitter(String endpoint, Path spoolDir, Map<String, String> overrides) {
-    context.setName("sluice");
     appender.setContext(context);
     appender.setName("SLUICE");
     appender.setEndpoint(endpoint);

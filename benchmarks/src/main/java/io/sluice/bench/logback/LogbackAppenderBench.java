@@ -79,8 +79,7 @@ public class LogbackAppenderBench {
   @Setup
   public void setUp() {
     dir = BenchSupport.tempDir("sluice-logback-bench");
-    context = new LoggerContext();
-    context.setName("bench-" + appender);
+    context = LogbackContexts.create("bench-" + appender);
     Appender<ILoggingEvent> a = switch (appender) {
       case "sluice" -> sluice();
       case "async-file" -> asyncFile(context, dir.resolve("app.log"));

@@ -40,7 +40,6 @@ import org.HdrHistogram.Histogram;
 public final class Harness {
   /** A record id is {@code thread << 40 | index}. */
   static final int ID_THREAD_SHIFT = 40;
-  static final int WARMUP_RECORDS = 20_000;
   private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long DRAIN_MAX_NANOS = TimeUnit.SECONDS.toNanos(120);
 
@@ -97,8 +96,10 @@ public final class Harness {
     String machine = Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.vm.name")
         + " " + System.getProperty("java.version") + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB";
     out.println("Sluice end-to-end harness (" + machine + "); everything runs in this JVM");
+    long began = System.nanoTime();
     kafka = quietly(() -> EmbeddedKafka.builder().baseDir(work.resolve("kafka")).start());
-    out.println("  Kafka broker (KRaft, in-process) at " + kafka.bootstrapServers());
+    out.printf(Locale.ROOT, "  Kafka broker (KRaft, in-process) at %s, up in %.1f s%n", kafka.bootstrapServers(),
+        (System.nanoTime() - began) / 1e9);
     List<RunResult> runs = new ArrayList<>();
     Outage outage = null;
     try {
@@ -116,7 +117,7 @@ public final class Harness {
               RunResult r = runOne(scenario, n, size, rate, perSecond);
               if (rate.equals("max")) maxRates.put(scenario, r.recordsPerSecond());
               runs.add(r);
-              out.println("    " + r.fields());
+              out.printf(Locale.ROOT, "    %s (%.1f s since start)%n", r.fields(), (System.nanoTime() - began) / 1e9);
             }
           }
         }
@@ -149,7 +150,8 @@ public final class Harness {
       }
       case "otel" -> emitter = new OtelLogbackEmitter(new OtlpReceiver(kafka.bootstrapServers(), topic));
       case "log4j2-kafka" -> emitter = new Log4j2KafkaEmitter(kafka.bootstrapServers(), topic);
-      case "logback-file" -> emitter = new LogbackFileEmitter(work.resolve("file-" + topicCounter + ".log"));
+      case "logback-file" -> emitter = new LogbackFileEmitter(work.resolve("file-" + topicCounter + ".log"),
+          options.warmupRecords());
       default -> throw new IllegalArgumentException(scenario);
     }
     KafkaTap tap = emitter.sink() == Emitter.Sink.KAFKA ? new KafkaTap(kafka.bootstrapServers(), topic, n, emitter) : null;
@@ -209,15 +211,16 @@ public final class Harness {
   }
 
   /**
-   * Warms the setup up before anything is measured: {@link #WARMUP_RECORDS} records from one thread as fast as it
+   * Warms the setup up before anything is measured: {@code --warmup} records from one thread as fast as it
    * goes (JIT, connections, Kafka metadata), under the warm-up id slot, then waits until they arrived (at most 30 s).
    */
   private void warmUp(Emitter emitter, int n, int size, KafkaTap tap) {
     LogLines g = new LogLines(7, size);
     long base = (long) n << ID_THREAD_SHIFT;
-    for (int i = 0; i < WARMUP_RECORDS; i++) emitter.log(g.next(), base | i, System.nanoTime());
+    int records = options.warmupRecords();
+    for (int i = 0; i < records; i++) emitter.log(g.next(), base | i, System.nanoTime());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (tap != null && tap.warmup() < WARMUP_RECORDS && System.nanoTime() < deadline) {
+    while (tap != null && tap.warmup() < records && System.nanoTime() < deadline) {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
   }

@@ -22,8 +22,11 @@ final class LogbackFileEmitter implements Emitter {
   private final Logger logger;
   private final Path file;
 
-  LogbackFileEmitter(Path file) {
+  private final int warmupLines;
+
+  LogbackFileEmitter(Path file, int warmupLines) {
     this.file = file;
+    this.warmupLines = warmupLines;
     logger = context.getLogger("com.example.checkout.OrderService");
     logger.setLevel(Level.INFO);
     logger.setAdditive(false);
@@ -58,7 +61,7 @@ final class LogbackFileEmitter implements Emitter {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return lines - Harness.WARMUP_RECORDS; // the warm-up's lines are in the file too
+    return lines - warmupLines; // the warm-up's lines are in the file too
   }
 
   @Override

@@ -12,10 +12,11 @@ import java.util.Locale;
  * JVM against the same broker. A rate is {@code max} (every thread logs as fast as it can), a number of records per
  * second in total, or {@code half} (half of what the same scenario delivered at {@code max} in this run; needs
  * {@code max} before it). {@code outage} > 0 adds the spool run: the collector down for that long under load, then
- * back, measuring spool fill and drain rates.
+ * back, measuring spool fill and drain rates. Before each run, {@code warmupRecords} records from one thread warm the
+ * setup up (JIT, connections, metadata) and are left out of every figure.
  */
 public record Options(List<String> scenarios, List<Integer> threads, List<Integer> recordBytes, List<String> rates,
-    Duration duration, Duration outage, Path out, String label, boolean charts) {
+    Duration duration, Duration outage, int warmupRecords, Path out, String label, boolean charts) {
 
   public static final List<String> SCENARIOS = List.of("sluice", "otel", "log4j2-kafka", "logback-file");
 
@@ -28,6 +29,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
         throw new IllegalArgumentException("--rate: " + r + " is not max, half or a positive number");
       }
     }
+    if (warmupRecords < 0) throw new IllegalArgumentException("--warmup must be >= 0");
     if (rates.contains("half") && !rates.contains("max")) {
       throw new IllegalArgumentException("--rate half needs max in the same list (e.g. --rate max,half)");
     }
@@ -47,7 +49,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
   static final String USAGE = """
       usage: Harness [--scenarios sluice,otel,log4j2-kafka,logback-file] [--threads 1,2,4] [--record-bytes 200]
                      [--rate max|half|<records/s>[,...]] [--duration 10s] [--outage 0s] [--out benchmarks/results]
-                     [--label e2e] [--no-charts]
+                     [--warmup 20000] [--label e2e] [--no-charts]
       """;
 
   public static Options parse(String... args) {
@@ -57,6 +59,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
     List<String> rates = List.of("max");
     Duration duration = Duration.ofSeconds(10);
     Duration outage = Duration.ZERO;
+    int warmup = 20_000;
     Path out = Path.of("benchmarks/results");
     String label = "e2e";
     boolean charts = true;
@@ -76,12 +79,13 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
         case "--rate" -> rates = split(v);
         case "--duration" -> duration = duration(v);
         case "--outage" -> outage = duration(v);
+        case "--warmup" -> warmup = Integer.parseInt(v);
         case "--out" -> out = Path.of(v);
         case "--label" -> label = v;
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
-    return new Options(scenarios, threads, sizes, rates, duration, outage, out, label, charts);
+    return new Options(scenarios, threads, sizes, rates, duration, outage, warmup, out, label, charts);
   }
 
   private static List<String> split(String v) {

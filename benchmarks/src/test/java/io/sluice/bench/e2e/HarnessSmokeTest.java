@@ -20,7 +20,7 @@ class HarnessSmokeTest {
   @Test
   void shortSluiceRunLosesNothingAndReportsEveryField(@TempDir Path out) throws Exception {
     Options options = Options.parse("--scenarios", "sluice", "--threads", "1", "--record-bytes", "200",
-        "--rate", "500", "--duration", "2s", "--out", out.toString(), "--label", "smoke");
+        "--rate", "500", "--duration", "2s", "--warmup", "500", "--out", out.toString(), "--label", "smoke");
     ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     Harness.Report report = Harness.run(options, new PrintStream(console, true, StandardCharsets.UTF_8));

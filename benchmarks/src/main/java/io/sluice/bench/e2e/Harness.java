@@ -68,6 +68,11 @@ public final class Harness {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length == 3 && args[0].equals("--replot")) { // --replot <csv> <label>: charts again from a CSV
+      Path csv = Path.of(args[1]);
+      for (Path p : ReportWriter.replot(csv, csv.toAbsolutePath().getParent(), args[2])) System.out.println("chart: " + p);
+      return;
+    }
     Options options;
     try {
       options = Options.parse(args);

@@ -50,6 +50,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
       usage: Harness [--scenarios sluice,otel,log4j2-kafka,logback-file] [--threads 1,2,4] [--record-bytes 200]
                      [--rate max|half|<records/s>[,...]] [--duration 10s] [--outage 0s] [--out benchmarks/results]
                      [--warmup 20000] [--label e2e] [--no-charts]
+             Harness --replot <out>/<label>.csv <label>   (charts again from a CSV)
       """;
 
   public static Options parse(String... args) {

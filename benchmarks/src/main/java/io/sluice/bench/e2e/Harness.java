@@ -82,7 +82,7 @@ public final class Harness {
       return;
     }
     Report report = run(options, System.out);
-    long lost = report.runs().stream().filter(r -> r.scenario().equals("sluice")).mapToLong(RunResult::lost).sum()
+    long lost = report.runs().stream().filter(r -> Options.base(r.scenario()).equals("sluice")).mapToLong(RunResult::lost).sum()
         + (report.outage() == null ? 0 : report.outage().lost());
     System.exit(lost == 0 ? 0 : 1);
   }
@@ -141,17 +141,17 @@ public final class Harness {
   // ------------------------------------------------------------------------------------------------- one run
 
   private RunResult runOne(String scenario, int n, int size, String rateLabel, double perSecond) throws IOException {
-    String topic = "bench-" + (++topicCounter) + "-" + scenario;
+    String topic = "bench-" + (++topicCounter) + "-" + Options.base(scenario);
     out.printf(Locale.ROOT, "  run %s, %d thread(s), %d-byte messages, rate %s%s%n", scenario, n, size, rateLabel,
         perSecond > 0 ? String.format(Locale.ROOT, " (%,.0f records/s)", perSecond) : "");
     Collector collector = null;
     Emitter emitter;
     if (!scenario.equals("logback-file")) kafka.createTopic(topic, 3, 1);
-    switch (scenario) {
+    switch (Options.base(scenario)) {
       case "sluice" -> {
         collector = startCollector(topic, 0);
         emitter = new SluiceLogbackEmitter("127.0.0.1:" + collector.port(), work.resolve("spool-" + topicCounter),
-            Map.of());
+            Options.settings(scenario));
       }
       case "otel" -> emitter = new OtelLogbackEmitter(new OtlpReceiver(kafka.bootstrapServers(), topic));
       case "log4j2-kafka" -> emitter = new Log4j2KafkaEmitter(kafka.bootstrapServers(), topic);

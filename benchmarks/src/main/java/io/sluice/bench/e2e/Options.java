@@ -22,7 +22,12 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
 
   public Options {
     for (String s : scenarios) {
-      if (!SCENARIOS.contains(s)) throw new IllegalArgumentException("--scenarios: unknown " + s + ", use " + SCENARIOS);
+      if (!SCENARIOS.contains(base(s))) {
+        throw new IllegalArgumentException("--scenarios: unknown " + s + ", use " + SCENARIOS);
+      }
+      if (s.contains(":") && !base(s).equals("sluice")) {
+        throw new IllegalArgumentException("--scenarios: only sluice takes settings (sluice:lingerMs=50+zstdLevel=1)");
+      }
     }
     for (String r : rates) {
       if (!r.equals("max") && !r.equals("half") && parseRate(r) <= 0) {
@@ -33,6 +38,25 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
     if (rates.contains("half") && !rates.contains("max")) {
       throw new IllegalArgumentException("--rate half needs max in the same list (e.g. --rate max,half)");
     }
+  }
+
+  /** The setup's name without its settings: {@code sluice:lingerMs=50} → {@code sluice}. */
+  static String base(String scenario) {
+    int colon = scenario.indexOf(':');
+    return colon < 0 ? scenario : scenario.substring(0, colon);
+  }
+
+  /** The appender settings of a {@code sluice:k=v+k2=v2} scenario (names as in the README's settings table). */
+  static java.util.Map<String, String> settings(String scenario) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    int colon = scenario.indexOf(':');
+    if (colon < 0) return m;
+    for (String kv : scenario.substring(colon + 1).split("\\+")) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) throw new IllegalArgumentException("--scenarios: " + kv + " is not key=value");
+      m.put(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    return m;
   }
 
   static double parseRate(String r) {
@@ -47,7 +71,8 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
   }
 
   static final String USAGE = """
-      usage: Harness [--scenarios sluice,otel,log4j2-kafka,logback-file] [--threads 1,2,4] [--record-bytes 200]
+      usage: Harness [--scenarios sluice,otel,log4j2-kafka,logback-file,sluice:lingerMs=50+zstdLevel=1]
+                     [--threads 1,2,4] [--record-bytes 200]
                      [--rate max|half|<records/s>[,...]] [--duration 10s] [--outage 0s] [--out benchmarks/results]
                      [--warmup 20000] [--label e2e] [--no-charts]
              Harness --replot <out>/<label>.csv <label>   (charts again from a CSV)

@@ -1,0 +1,154 @@
+package io.sluice.bench.e2e;
+
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The far end: one consumer thread reading a topic from the beginning. For each record it decodes the id and the
+ * intended send time, records {@code arrival − intended} in an HdrHistogram (microseconds, 3 digits), and marks the
+ * id in a per-load-thread bitmap, so delivered (distinct), duplicated and lost are exact. Records of the warm-up
+ * slot (thread index = number of load threads) are only counted, apart. The arrival time is when
+ * the consumer's poll returned it, so the latency includes the consumer's fetch wait (at most ~{@code fetch.max.wait}
+ * of 50 ms here). Counters are written by the tap thread only and read after {@link #stop} or as volatile
+ * snapshots.
+ */
+final class KafkaTap implements AutoCloseable {
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Emitter decoder;
+  private final int loadThreads;
+  private final BitSet[] seen;
+  private final Histogram latencyMicros = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile long total;
+  private volatile long distinct;
+  private volatile long bytes;
+  private volatile long lastArrivalNanos;
+  private volatile long undecodable;
+  private volatile long warmup;
+
+  KafkaTap(String bootstrap, String topic, int loadThreads, Emitter decoder) {
+    this.decoder = decoder;
+    this.loadThreads = loadThreads;
+    this.seen = new BitSet[loadThreads + 1]; // the last slot is the warm-up's
+    for (int i = 0; i <= loadThreads; i++) seen[i] = new BitSet(1 << 20);
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-tap");
+    consumer = new KafkaConsumer<>(props);
+    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    thread = new Thread(this::run, "bench-tap");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    long[] decoded = new long[2];
+    long t = 0, d = 0, b = 0, bad = 0, w = 0;
+    while (running) {
+      ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(50));
+      if (batch.isEmpty()) continue;
+      long now = System.nanoTime();
+      for (ConsumerRecord<byte[], byte[]> r : batch) {
+        t++;
+        if (!decoder.decode(r.value(), decoded)) {
+          bad++;
+          continue;
+        }
+        int loadThread = (int) (decoded[0] >>> Harness.ID_THREAD_SHIFT);
+        int index = (int) (decoded[0] & ((1L << Harness.ID_THREAD_SHIFT) - 1));
+        if (loadThread < 0 || loadThread >= seen.length) {
+          bad++;
+          continue;
+        }
+        if (loadThread == loadThreads) {
+          if (!seen[loadThread].get(index)) {
+            seen[loadThread].set(index);
+            w++;
+          }
+          continue;
+        }
+        b += r.serializedValueSize();
+        if (!seen[loadThread].get(index)) {
+          seen[loadThread].set(index);
+          d++;
+        }
+        latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
+            Math.max(0, (now - decoded[1]) / 1_000)));
+      }
+      total = t;
+      distinct = d;
+      bytes = b;
+      undecodable = bad;
+      warmup = w;
+      if (d > 0) lastArrivalNanos = now;
+    }
+  }
+
+  /** Distinct warm-up records seen (not part of any figure). */
+  long warmup() {
+    return warmup;
+  }
+
+  long total() {
+    return total;
+  }
+
+  long distinct() {
+    return distinct;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  long undecodable() {
+    return undecodable;
+  }
+
+  long lastArrivalNanos() {
+    return lastArrivalNanos;
+  }
+
+  long threadId() {
+    return thread.getId();
+  }
+
+  /** Stops the tap thread; afterwards {@link #latency()} is safe to read. */
+  void stop() {
+    running = false;
+    try {
+      thread.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  Histogram latency() {
+    return latencyMicros;
+  }
+
+  @Override
+  public void close() {
+    stop();
+    consumer.close();
+  }
+}

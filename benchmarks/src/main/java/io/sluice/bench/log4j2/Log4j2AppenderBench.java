@@ -1,0 +1,145 @@
+package io.sluice.bench.log4j2;
+
+import io.sluice.bench.AckingCollector;
+import io.sluice.bench.BenchSupport;
+import io.sluice.bench.data.LogLines;
+import io.sluice.log4j2.SluiceAppender;
+import io.sluice.sdk.pipeline.PipelineStats;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.Logger;
+import org.apache.logging.log4j.ThreadContext;
+import org.apache.logging.log4j.core.Appender;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AsyncAppender;
+import org.apache.logging.log4j.core.appender.RandomAccessFileAppender;
+import org.apache.logging.log4j.core.config.AppenderRef;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.DefaultConfiguration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Cost of one Log4j2 log call on the caller's thread, the appender under test the only one of its logger, in the
+ * same run:
+ *
+ * <ul>
+ *   <li>{@code sluice}: the Sluice Log4j2 appender, built with its builder, its pipeline running for real against an
+ *       {@link AckingCollector} on 127.0.0.1 (queue drains; teardown prints appended / acknowledged / dropped).
+ *   <li>{@code async-file}: Log4j2's {@link AsyncAppender} (ArrayBlockingQueue 8,192, blocking when full) over a
+ *       {@link RandomAccessFileAppender} with a pattern layout, {@code immediateFlush=false}.
+ * </ul>
+ *
+ * <p>Every call logs a realistic event (template + 3–5 arguments; request id in the ThreadContext), pre-generated.
+ * Run with {@code -prof gc} for the bytes/op target (≤ 64 B/op on the Sluice path).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(value = 1, jvmArgsAppend = "-Xmx1g")
+public class Log4j2AppenderBench {
+  static final int EVENTS = 4096;
+
+  @Param({"sluice", "async-file"})
+  String appender;
+
+  LoggerContext context;
+  Logger logger;
+  LogLines.Event[] events;
+  AckingCollector collector;
+  SluiceAppender sluice;
+  Path dir;
+
+  @Setup
+  public void setUp() {
+    dir = BenchSupport.tempDir("sluice-log4j2-bench");
+    context = new LoggerContext("bench-" + appender);
+    context.start(new DefaultConfiguration());
+    Configuration config = context.getConfiguration();
+    Appender a = switch (appender) {
+      case "sluice" -> sluice(config);
+      case "async-file" -> asyncFile(config, dir.resolve("app.log"));
+      default -> throw new IllegalArgumentException("unknown appender " + appender);
+    };
+    attach(context, "com.example.checkout.OrderService", a);
+    logger = context.getLogger("com.example.checkout.OrderService");
+    LogLines g = new LogLines(5);
+    events = new LogLines.Event[EVENTS];
+    for (int i = 0; i < EVENTS; i++) events[i] = g.next();
+  }
+
+  /** Makes {@code appender} the only appender of logger {@code name} (INFO, not additive). */
+  public static void attach(LoggerContext context, String name, Appender appender) {
+    Configuration config = context.getConfiguration();
+    if (!appender.isStarted()) appender.start();
+    config.addAppender(appender);
+    LoggerConfig lc = LoggerConfig.newBuilder().withLoggerName(name).withLevel(Level.INFO).withAdditivity(false)
+        .withConfig(config).withRefs(new AppenderRef[] {AppenderRef.createAppenderRef(appender.getName(), null, null)})
+        .build();
+    lc.addAppender(appender, null, null);
+    config.addLogger(name, lc);
+    context.updateLoggers();
+  }
+
+  private Appender sluice(Configuration config) {
+    collector = new AckingCollector();
+    sluice = SluiceAppender.newBuilder().setName("SLUICE").setEndpoint(collector.endpoint()).setServiceName("bench")
+        .setSpoolDir(dir.resolve("spool").toString()).setConfiguration(config).build();
+    if (sluice == null) throw new IllegalStateException("the Sluice Log4j2 appender did not build");
+    return sluice;
+  }
+
+  /** Log4j2's AsyncAppender over a buffered random-access file. */
+  public static Appender asyncFile(Configuration config, Path file) {
+    PatternLayout layout = PatternLayout.newBuilder().withConfiguration(config)
+        .withPattern("%d{ISO8601} %-5level [%t] %logger - %X %msg%n").build();
+    RandomAccessFileAppender fileAppender = RandomAccessFileAppender.newBuilder().setName("FILE")
+        .setFileName(file.toString()).setLayout(layout).setImmediateFlush(false).setConfiguration(config).build();
+    fileAppender.start();
+    config.addAppender(fileAppender);
+    AsyncAppender async = AsyncAppender.newBuilder().setName("ASYNC").setBufferSize(8192).setBlocking(true)
+        .setAppenderRefs(new AppenderRef[] {AppenderRef.createAppenderRef("FILE", null, null)})
+        .setConfiguration(config).build();
+    return async;
+  }
+
+  @TearDown
+  public void tearDown() {
+    if (sluice != null) {
+      PipelineStats s = sluice.stats();
+      System.out.printf("%n  sluice: appended %,d, acknowledged %,d, dropped %s%n", s.appended(), s.acknowledged(),
+          s.droppedByReason());
+    }
+    context.stop();
+    if (collector != null) collector.close();
+    BenchSupport.deleteTree(dir);
+  }
+
+  /** Per-thread cursor over the pre-generated events. */
+  @State(Scope.Thread)
+  public static class Cursor {
+    int next;
+  }
+
+  @Benchmark
+  public void log(Cursor c) {
+    LogLines.Event e = events[c.next++ & (EVENTS - 1)];
+    ThreadContext.put("request.id", e.requestId());
+    logger.info(e.template(), e.args());
+  }
+}

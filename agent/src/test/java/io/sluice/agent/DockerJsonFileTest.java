@@ -99,9 +99,11 @@ class DockerJsonFileTest {
         dockerLine(log, "stdout", body, t0.plusMillis(n));
         want.put(body, "stdout");
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (collector.received().size() < want.size() && System.nanoTime() < deadline) Thread.sleep(20);
-      Thread.sleep(300); // anything extra would arrive now (the assertions below say what is missing)
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> collector.received().size() >= want.size());
+      // and nothing extra trickles in afterwards (the assertions below say what is missing or doubled)
+      org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+          .until(() -> collector.received().size() == want.size());
       Map<String, LogRecord> got = new HashMap<>();
       for (TestCollector.Received r : collector.received()) {
         LogRecord prev = got.put(r.record().getBody().getStringValue(), r.record());

@@ -187,7 +187,7 @@ public final class CollectorMetrics {
     }
     return new Snapshot(batchesReceived.get(), batchesAcked.get(), Collections.unmodifiableMap(nacked),
         recordsPublished.get(), payloadBytesReceived.get(), decodedBytes.get(), streamsOpened.get(),
-        streamsRejected.get(), inFlightBytes.get());
+        streamsRejected.get(), inFlightBytes.get(), configReloadFailures.get());
   }
 
   private static final class TenantUsage {
@@ -206,7 +206,8 @@ public final class CollectorMetrics {
       long decodedBytes,
       long streamsOpened,
       long streamsRejected,
-      long inFlightBytes) {
+      long inFlightBytes,
+      long configReloadFailures) {
 
     public long nacked(NackReason reason) {
       return batchesNacked.getOrDefault(reason, 0L);

@@ -100,7 +100,7 @@ class RoutingIT {
 
       // a broken file is refused as a whole: the running policy stays
       Files.writeString(file, "tenants: [not, a, mapping]\n");
-      Thread.sleep(500);
+      await().atMost(Duration.ofSeconds(15)).until(() -> collector.metrics().configReloadFailures() >= 1);
       assertThat(collector.policy().config().tenants()).containsKeys("acme", "globex");
       Status unknown = client.open().send(hello("nobody", "x")).awaitClose();
       assertThat(unknown.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.agent.checkpoint.Checkpoint;
 import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.time.Instant;
+import org.awaitility.Awaitility;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -25,6 +28,25 @@ class TailerTest {
     List<Checkpoint> out = new ArrayList<>();
     for (TailedFile f : t.files()) out.add(new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint()));
     return out;
+  }
+
+  private static Instant ctime(Path p) throws java.io.IOException {
+    return ((java.nio.file.attribute.FileTime) Files.getAttribute(p, "unix:ctime")).toInstant();
+  }
+
+  /** Until a file touched now gets a ctime after {@code t}: the kernel's coarse file clock has passed it. */
+  private void awaitFileClockPast(Instant t) {
+    Path probe = dir.resolve(".clock-probe");
+    Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(2)).until(() -> {
+      Files.writeString(probe, "x");
+      return ctime(probe).isAfter(t);
+    });
+  }
+
+  /** Until the wall clock the tailer reads is after {@code t}. */
+  private static void awaitWallClockPast(Instant t) {
+    Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(1))
+        .until(() -> Instant.now().isAfter(t));
   }
 
   private void drain(Tailer t) {
@@ -190,8 +212,8 @@ class TailerTest {
       t.track(f, now);
       drain(t); // looked at it: empty, no fingerprint
       // The writes and the rotation below happen after that look: file times come from the kernel's coarse clock
-      // (a tick of up to 10 ms behind), so leave more than a tick.
-      Thread.sleep(50);
+      // (a tick of up to 10 ms behind), so wait until it has passed the look.
+      awaitFileClockPast(Instant.now());
       Files.writeString(f, "never seen 1\nnever seen 2\n", StandardOpenOption.APPEND);
       // logrotate copytruncate between two polls: copy, then truncate; the app goes on writing
       Files.copy(f, dir.resolve("a.log.1"));
@@ -212,12 +234,12 @@ class TailerTest {
     Path f = dir.resolve("a.log");
     Files.createFile(f);
     Files.writeString(dir.resolve("a.log.1"), "an older rotation, bigger than anything below\n".repeat(10));
-    Thread.sleep(50); // made well before our first look
+    awaitWallClockPast(ctime(dir.resolve("a.log.1"))); // made before our first look
     RecordingListener l = new RecordingListener();
     try (Tailer t = new Tailer(config(), l)) {
       t.track(f, now);
       drain(t);
-      Thread.sleep(50);
+      awaitFileClockPast(Instant.now());
       Files.writeString(f, "first\n", StandardOpenOption.APPEND);
       drain(t);
       assertThat(l.lines).containsExactly("first");

@@ -1,0 +1,161 @@
+package io.sluice.backend.common;
+
+import com.google.protobuf.ByteString;
+import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.ExceptionInfo;
+import io.sluice.proto.v1.KeyValue;
+import io.sluice.proto.v1.LogRecord;
+import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.proto.v1.StackFrame;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Realistic collector output for backend tests: records from a few tenants, services and sources, with the identity
+ * headers the collector writes, a mix of severities, templated messages and exceptions, timestamps spread over a
+ * given span — plus, on request, whole batches resent (the duplicates at-least-once delivery creates).
+ * Deterministic for a seed.
+ */
+public final class TestRecords {
+  public static final List<String> TENANTS = List.of("acme", "globex");
+  public static final List<String> SERVICES = List.of("checkout", "payments", "search");
+  private static final String[] SOURCES = {"app-1", "app-2", "agent-7"};
+  private static final SeverityNumber[] LEVELS = {
+    SeverityNumber.SEVERITY_NUMBER_DEBUG,
+    SeverityNumber.SEVERITY_NUMBER_INFO,
+    SeverityNumber.SEVERITY_NUMBER_INFO,
+    SeverityNumber.SEVERITY_NUMBER_INFO,
+    SeverityNumber.SEVERITY_NUMBER_WARN,
+    SeverityNumber.SEVERITY_NUMBER_ERROR
+  };
+  private static final String[] EXCEPTIONS = {
+    "java.lang.IllegalStateException", "java.io.UncheckedIOException", "java.util.concurrent.TimeoutException"
+  };
+
+  /** What a test produced: every Kafka record in send order (duplicates included) and the distinct count. */
+  public record Generated(List<RawRecord> records, int distinct) {}
+
+  private TestRecords() {}
+
+  /**
+   * {@code distinct} records in batches of {@code batchSize} per source, event times spread evenly over
+   * [{@code startMillis}, {@code startMillis + spanMillis}); then {@code resentBatches} randomly chosen batches are
+   * sent again in full (with identical identity headers and values).
+   */
+  public static Generated generate(
+      long seed, int distinct, int batchSize, long startMillis, long spanMillis, int resentBatches, String topic) {
+    Random random = new Random(seed);
+    List<List<RawRecord>> batches = new ArrayList<>();
+    Map<String, long[]> seqBySource = new LinkedHashMap<>();
+    List<RawRecord> current = new ArrayList<>();
+    String source = SOURCES[0];
+    String tenant = TENANTS.get(0);
+    String service = SERVICES.get(0);
+    for (int i = 0; i < distinct; i++) {
+      if (current.size() == batchSize || i == 0) {
+        if (!current.isEmpty()) {
+          batches.add(current);
+        }
+        current = new ArrayList<>();
+        source = SOURCES[random.nextInt(SOURCES.length)];
+        tenant = TENANTS.get(random.nextInt(TENANTS.size()));
+        service = SERVICES.get(random.nextInt(SERVICES.size()));
+        seqBySource.computeIfAbsent(source, s -> new long[1])[0]++;
+      }
+      long seq = seqBySource.get(source)[0];
+      long timeMs = startMillis + (spanMillis * i) / Math.max(1, distinct);
+      LogRecord record = record(random, service, timeMs, i);
+      Map<String, byte[]> headers = new LinkedHashMap<>();
+      headers.put(Headers.SOURCE, Headers.utf8(source + "-" + tenant));
+      headers.put(Headers.EPOCH, Headers.int64(1));
+      headers.put(Headers.SEQ, Headers.int64(seq));
+      headers.put(Headers.IDX, Headers.int32(current.size()));
+      headers.put(Headers.TENANT, Headers.utf8(tenant));
+      headers.put(Headers.SCHEMA, Headers.utf8(Headers.SCHEMA_V1));
+      current.add(
+          new RawRecord(
+              topic,
+              Headers.utf8(service + "/host-1"),
+              Collections.unmodifiableMap(headers),
+              record.toByteArray(),
+              timeMs));
+    }
+    if (!current.isEmpty()) {
+      batches.add(current);
+    }
+    List<RawRecord> out = new ArrayList<>(distinct);
+    batches.forEach(out::addAll);
+    for (int r = 0; r < resentBatches && !batches.isEmpty(); r++) {
+      out.addAll(batches.get(random.nextInt(batches.size())));
+    }
+    return new Generated(List.copyOf(out), distinct);
+  }
+
+  private static LogRecord record(Random random, String service, long timeMs, int i) {
+    SeverityNumber level = LEVELS[random.nextInt(LEVELS.length)];
+    LogRecord.Builder b =
+        LogRecord.newBuilder()
+            .setTimeUnixNano(timeMs * 1_000_000L + random.nextInt(1_000_000))
+            .setObservedTimeUnixNano(timeMs * 1_000_000L)
+            .setSeverityNumber(level)
+            .setSeverityText(level.name().substring("SEVERITY_NUMBER_".length()))
+            .setLogger("com.example." + service + ".Handler")
+            .setThreadName("worker-" + random.nextInt(8))
+            .setThreadId(random.nextInt(100))
+            .addAttributes(kv("resource.service.name", service))
+            .addAttributes(kv("resource.host.name", "host-1"))
+            .addAttributes(kv("order.id", Integer.toString(1000 + i)));
+    if (random.nextBoolean()) {
+      b.setMessageTemplate("order {} processed in {} ms")
+          .addMessageArguments(str(Integer.toString(1000 + i)))
+          .addMessageArguments(AnyValue.newBuilder().setIntValue(random.nextInt(500)))
+          .setBody(str("order " + (1000 + i) + " processed in " + random.nextInt(500) + " ms"));
+    } else {
+      b.setBody(str("request " + i + " for /api/" + service + " done"));
+    }
+    if (level == SeverityNumber.SEVERITY_NUMBER_ERROR) {
+      String type = EXCEPTIONS[random.nextInt(EXCEPTIONS.length)];
+      b.setBody(str("payment for order " + (1000 + i) + " failed"))
+          .clearMessageTemplate()
+          .clearMessageArguments()
+          .setException(
+              ExceptionInfo.newBuilder()
+                  .setType(type)
+                  .setMessage("upstream said no to " + i)
+                  .addFrames(
+                      StackFrame.newBuilder()
+                          .setClassName("com.example." + service + ".Client")
+                          .setMethodName("call")
+                          .setFileName("Client.java")
+                          .setLineNumber(42))
+                  .addFrames(
+                      StackFrame.newBuilder()
+                          .setClassName("com.example." + service + ".Handler")
+                          .setMethodName("handle")
+                          .setFileName("Handler.java")
+                          .setLineNumber(7)));
+      if (random.nextInt(4) == 0) {
+        b.setTraceId(ByteString.copyFrom(randomBytes(random, 16))).setSpanId(ByteString.copyFrom(randomBytes(random, 8)));
+      }
+    }
+    return b.build();
+  }
+
+  private static byte[] randomBytes(Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  private static KeyValue kv(String key, String value) {
+    return KeyValue.newBuilder().setKey(key).setValue(str(value)).build();
+  }
+
+  private static AnyValue str(String s) {
+    return AnyValue.newBuilder().setStringValue(s).build();
+  }
+}

@@ -63,6 +63,7 @@ public final class Notifier implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition stopped = lock.newCondition();
   private volatile boolean running;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
@@ -82,6 +83,9 @@ public final class Notifier implements AutoCloseable {
 
   /** Connects to ZooKeeper, joins the election and starts the worker; returns at once. */
   public void start() throws Exception {
+    if (closed.get()) {
+      throw new IllegalStateException("notifier " + config.instanceId() + " is closed; create a new one");
+    }
     running = true;
     zk.start();
     latch.start();
@@ -129,6 +133,9 @@ public final class Notifier implements AutoCloseable {
    */
   @Override
   public void close() throws Exception {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     running = false;
     lock.lock();
     try {

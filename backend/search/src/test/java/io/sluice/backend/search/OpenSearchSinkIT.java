@@ -163,6 +163,31 @@ class OpenSearchSinkIT {
         .hasMessageContaining("OpenSearch URL 'opensearch:9200' needs a scheme, host and port");
   }
 
+  @Test
+  void cliSearchesAndInstallsTheTemplate() throws Exception {
+    String url = connection.urls().get(0);
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int exit = SearchMain.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true),
+        "--url", url, "search", "--text", "payment failed", "--service", "payments",
+        "--from", "2026-11-23T23:50:00Z", "--to", "2026-11-24T00:10:00Z", "--limit", "1000");
+    assertThat(exit).as(err.toString()).isZero();
+    long expected = truth.stream()
+        .filter(e -> hasWords(e.body(), "payment failed") && e.service().equals("payments")).count();
+    assertThat(expected).isPositive();
+    assertThat(out.toString()).endsWith(expected + " of " + expected + " matching events" + System.lineSeparator());
+
+    java.io.StringWriter out2 = new java.io.StringWriter();
+    assertThat(SearchMain.run(new java.io.PrintWriter(out2, true), new java.io.PrintWriter(err, true),
+        "--url", url, "install-template", "--replicas", "0")).isZero();
+    assertThat(out2.toString()).contains("index template installed for sluice-logs-*");
+
+    java.io.StringWriter err3 = new java.io.StringWriter();
+    assertThat(SearchMain.run(new java.io.PrintWriter(new java.io.StringWriter(), true),
+        new java.io.PrintWriter(err3, true), "--url", url, "search", "--severity", "LOUD")).isEqualTo(2);
+    assertThat(err3.toString()).contains("--severity: 'LOUD' is not one of");
+  }
+
   private static void assertMatches(LogSearch.Query query, Predicate<LogEvent> expected) throws Exception {
     List<String> want = truth.stream().filter(expected).map(e -> e.identity().key()).sorted().toList();
     assertThat(want).as("the query should match something").isNotEmpty();

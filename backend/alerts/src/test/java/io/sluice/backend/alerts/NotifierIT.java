@@ -61,7 +61,7 @@ class NotifierIT {
       a.start();
       b.start();
       try {
-        await().atMost(Duration.ofSeconds(30)).until(() -> webhook.holding.getCount() == 0);
+        await().atMost(Duration.ofSeconds(60)).until(() -> webhook.holding.getCount() == 0);
         Notifier leader = a.isLeader() ? a : b;
         Notifier follower = leader == a ? b : a;
         assertThat(follower.isLeader()).isFalse();
@@ -110,7 +110,7 @@ class NotifierIT {
       webhook.refuse.add(alerts.get(1).id());
       n.start();
       sink.write(alerts);
-      await().atMost(Duration.ofSeconds(30)).until(() -> n.delivered() + n.rejected() == 3);
+      await().atMost(Duration.ofSeconds(60)).until(() -> n.delivered() + n.rejected() == 3);
 
       assertThat(n.rejected()).isEqualTo(1);
       assertThat(n.retries()).isZero();

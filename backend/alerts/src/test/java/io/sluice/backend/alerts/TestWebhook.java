@@ -35,11 +35,12 @@ final class TestWebhook implements AutoCloseable {
   final CountDownLatch holding = new CountDownLatch(1);
   final CountDownLatch release = new CountDownLatch(1);
   private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor = Executors.newFixedThreadPool(4);
 
   TestWebhook() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/hooks/test", this::handle);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -89,5 +90,6 @@ final class TestWebhook implements AutoCloseable {
   public void close() {
     release.countDown();
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -40,7 +40,7 @@ class ParquetArchiveSinkTest {
 
   @BeforeAll
   static void generate() {
-    generated = TestRecords.generate(7, 5_000, 50, START, 3 * 3_600_000L, 20, "sluice-logs");
+    generated = TestRecords.generate(7, 3_000, 50, START, 3 * 3_600_000L, 20, "sluice-logs");
     distinct = Truth.distinctEvents(generated.records());
   }
 
@@ -50,7 +50,7 @@ class ParquetArchiveSinkTest {
 
     assertThat(DuckDb.countsByTenantServiceSeverity(dir))
         .isEqualTo(Truth.countsByServiceAndSeverity(generated.records()));
-    assertThat(DuckDb.single("SELECT count(DISTINCT identity) FROM " + DuckDb.table(dir))).isEqualTo(5_000);
+    assertThat(DuckDb.single("SELECT count(DISTINCT identity) FROM " + DuckDb.table(dir))).isEqualTo(3_000);
     List<String> files = relativeFiles(dir);
     assertThat(files)
         .isNotEmpty()

@@ -47,18 +47,18 @@ class DailyReportIT {
 
   @BeforeAll
   static void archiveADayAndReportIt() throws Exception {
-    // 6 hours x 3 services in 3 bundles: ~25 files (each file is a map task, and small files are slow on HDFS)
-    long start = Instant.parse("2026-11-23T17:20:00Z").toEpochMilli();
-    generated = TestRecords.generate(11, 12_000, 100, start, 6 * 3_600_000L, 60, "sluice-logs");
+    // 3 hours x 3 services in 2 bundles: ~15 files (each file is a map task, and small files are slow on HDFS)
+    long start = Instant.parse("2026-11-23T20:20:00Z").toEpochMilli();
+    generated = TestRecords.generate(11, 12_000, 100, start, 3 * 3_600_000L, 60, "sluice-logs");
     distinct = Truth.distinctEvents(generated.records());
     assertThat(generated.records()).as("the input carries duplicates").hasSizeGreaterThan(distinct.size());
 
     archive = MiniDfs.uri() + "/sluice/logs";
     SinkFactory<LogEvent> factory = ParquetArchive.sinkFactory(URI.create(archive), MiniDfs.CLIENT);
     long t0 = System.nanoTime();
-    writeInChunks(factory, distinct, 4_000);
+    writeInChunks(factory, distinct, 6_000);
     long t1 = System.nanoTime();
-    writeInChunks(factory, distinct, 4_000); // a replay of every bundle: must not double-count
+    writeInChunks(factory, distinct, 6_000); // a replay of every bundle: must not double-count
     long t2 = System.nanoTime();
     // the job runs once, through its CLI, and the tests below check what it wrote
     reportDir = MiniDfs.uri() + "/reports/" + DAY;

@@ -11,6 +11,9 @@ import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
+import io.sluice.collector.ingest.RequestIngest;
+import io.sluice.collector.ingest.http.OtlpHttpHandler;
+import io.sluice.collector.ingest.otlp.OtlpGrpcService;
 import io.sluice.collector.limit.TenantLimiter;
 import io.sluice.collector.ops.KafkaHealth;
 import io.sluice.collector.ops.OpsHttpServer;
@@ -54,6 +57,7 @@ public final class Collector implements AutoCloseable {
   private final String bootstrap;
   private final Publisher publisher;
   private final IngestServiceImpl ingest;
+  private final RequestIngest requests;
   private final Server server;
   private final HealthStatusManager health;
   private final KafkaHealth kafkaHealth;
@@ -64,7 +68,7 @@ public final class Collector implements AutoCloseable {
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
-      Publisher publisher, IngestServiceImpl ingest, Server server, HealthStatusManager health,
+      Publisher publisher, IngestServiceImpl ingest, RequestIngest requests, Server server, HealthStatusManager health,
       KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy) {
     this.health = health;
     this.kafkaHealth = kafkaHealth;
@@ -77,6 +81,7 @@ public final class Collector implements AutoCloseable {
     this.bootstrap = bootstrap;
     this.publisher = publisher;
     this.ingest = ingest;
+    this.requests = requests;
     this.server = server;
   }
 
@@ -130,11 +135,14 @@ public final class Collector implements AutoCloseable {
           + "auth.oidc for production", config.tenants().isEmpty() && config.oidc() == null ? " is the default "
           + "while no authentication is configured" : ": true");
     }
+    InFlightBudget budget = new InFlightBudget(config.maxInFlightBytes());
     IngestServiceImpl ingest = new IngestServiceImpl(publisher,
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
-        new InFlightBudget(config.maxInFlightBytes()), config.maxInFlightBytesPerStream(), config.retryAfterMs(),
+        budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(),
         metrics, policy::get, limiter, config.maxRecordsPerBatch());
     metrics.openStreamsGauge(ingest::openStreams);
+    RequestIngest requests = new RequestIngest(publisher, budget, metrics, policy::get, limiter,
+        config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis());
     HealthStatusManager health = new HealthStatusManager();
     String serviceName = IngestServiceGrpc.SERVICE_NAME;
     KafkaHealth kafkaHealth = null;
@@ -162,6 +170,8 @@ public final class Collector implements AutoCloseable {
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
           .addService(ServerInterceptors.intercept(ingest, new TlsSessions()))
+          .addService(ServerInterceptors.intercept(new OtlpGrpcService(requests), new TlsSessions(),
+              OtlpGrpcService.headers()))
           .addService(health.getHealthService());
       if (!config.maxConnectionAge().isZero()) {
         sb.maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
@@ -183,6 +193,8 @@ public final class Collector implements AutoCloseable {
           }
           return kh == null || kh.ready() ? null : kh.lastError();
         });
+        http.addContext("/v1/logs", new OtlpHttpHandler(requests, config.maxFrameBytes(),
+            config.maxDecompressedBytes()));
       }
       if (config.configFile() != null) {
         reloader = new ConfigReloader(config, next -> {
@@ -190,7 +202,7 @@ public final class Collector implements AutoCloseable {
           limiter.update(next);
         }, metrics);
       }
-      Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, server, health,
+      Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
           kafkaHealth, http, reloader, policy);
       self[0] = c;
       return c;
@@ -291,6 +303,7 @@ public final class Collector implements AutoCloseable {
     }
     server.shutdown(); // no new streams
     ingest.drain(); // no new frames on open streams
+    requests.drain(); // no new OTLP / HTTP requests
     boolean idle;
     try {
       idle = ingest.awaitIdle(timeout);

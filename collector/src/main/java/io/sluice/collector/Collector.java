@@ -127,13 +127,13 @@ public final class Collector implements AutoCloseable {
 
   private static Collector start(CollectorConfig config, Publisher publisher, EmbeddedKafka embedded,
       String bootstrap, boolean watchKafka) throws IOException {
+    config.checkAuthentication();
     CollectorMetrics metrics = new CollectorMetrics();
     AtomicReference<Policy> policy = new AtomicReference<>(Policy.of(config));
     TenantLimiter limiter = new TenantLimiter(config, System::nanoTime);
     if (config.anonymous()) {
-      log.warn("anonymous clients are accepted (auth.anonymous{}); configure tenants with apiKeys, mtlsSubjects or "
-          + "auth.oidc for production", config.tenants().isEmpty() && config.oidc() == null ? " is the default "
-          + "while no authentication is configured" : ": true");
+      log.warn("anonymous clients are accepted (auth.anonymous: true); configure tenants with apiKeys, mtlsSubjects "
+          + "or auth.oidc for production");
     }
     InFlightBudget budget = new InFlightBudget(config.maxInFlightBytes());
     IngestServiceImpl ingest = new IngestServiceImpl(publisher,

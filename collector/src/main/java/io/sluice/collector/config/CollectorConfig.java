@@ -208,16 +208,26 @@ public final class CollectorConfig {
   public TlsConfig tls() { return tls; }
 
   /**
-   * Whether clients without credentials are let in (key {@code auth.anonymous}). Unset: true only when no
-   * authentication is configured at all (no tenant keys or subjects, no OIDC), false as soon as one is.
+   * Whether clients without credentials are let in (key {@code auth.anonymous}): only when set to true. A collector
+   * without any authentication method must set it (see {@link #checkAuthentication()}).
    */
   public boolean anonymous() {
-    if (anonymous != null) {
-      return anonymous;
-    }
+    return anonymous != null && anonymous;
+  }
+
+  /**
+   * Fails unless clients can be authenticated somehow: a tenant with {@code apiKeys} or {@code mtlsSubjects},
+   * {@code auth.oidc}, or {@code auth.anonymous: true}. Checked at start-up and on every reload, so that a
+   * collector never silently lets everyone in, nor silently refuses everyone.
+   */
+  public void checkAuthentication() {
     boolean anyAuth = oidc != null || tenants.values().stream()
         .anyMatch(t -> !t.apiKeySha256().isEmpty() || !t.mtlsSubjects().isEmpty());
-    return !anyAuth;
+    if (!anyAuth && !anonymous()) {
+      throw new ConfigException("auth.anonymous", "no authentication is configured (tenants.<name>.apiKeys, "
+          + "tenants.<name>.mtlsSubjects or auth.oidc), so no client could connect; configure one, or set "
+          + "auth.anonymous: true (flag --anonymous) to let clients in without credentials (demos, tests)");
+    }
   }
 
   /** OIDC bearer-token validation, or null (key {@code auth.oidc}). */
@@ -345,7 +355,7 @@ public final class CollectorConfig {
       return this;
     }
 
-    /** null = the default (see {@link CollectorConfig#anonymous()}). */
+    /** true lets clients without credentials in; null or false does not (key {@code auth.anonymous}). */
     public Builder anonymous(Boolean anonymous) {
       this.anonymous = anonymous;
       return this;

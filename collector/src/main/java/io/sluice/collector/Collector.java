@@ -13,6 +13,7 @@ import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
 import io.sluice.collector.ingest.RequestIngest;
 import io.sluice.collector.ingest.http.OtlpHttpHandler;
+import io.sluice.collector.ingest.http.SluiceHttpHandler;
 import io.sluice.collector.ingest.otlp.OtlpGrpcService;
 import io.sluice.collector.limit.TenantLimiter;
 import io.sluice.collector.ops.KafkaHealth;
@@ -195,6 +196,9 @@ public final class Collector implements AutoCloseable {
         });
         http.addContext("/v1/logs", new OtlpHttpHandler(requests, config.maxFrameBytes(),
             config.maxDecompressedBytes()));
+        http.addContext(SluiceHttpHandler.PATH, new SluiceHttpHandler(requests, config.maxFrameBytes(),
+            config.maxDecompressedBytes()));
+        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler());
       }
       if (config.configFile() != null) {
         reloader = new ConfigReloader(config, next -> {

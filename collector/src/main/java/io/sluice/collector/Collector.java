@@ -11,6 +11,7 @@ import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
+import io.sluice.collector.ingest.IngestSpans;
 import io.sluice.collector.ingest.RequestIngest;
 import io.sluice.collector.ingest.http.OtlpHttpHandler;
 import io.sluice.collector.ingest.http.SluiceHttpHandler;
@@ -137,13 +138,14 @@ public final class Collector implements AutoCloseable {
           + "or auth.oidc for production");
     }
     InFlightBudget budget = new InFlightBudget(config.maxInFlightBytes());
+    IngestSpans spans = new IngestSpans(config.openTelemetry());
     IngestServiceImpl ingest = new IngestServiceImpl(publisher,
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
         budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(),
-        metrics, policy::get, limiter, config.maxRecordsPerBatch());
+        metrics, policy::get, limiter, config.maxRecordsPerBatch(), spans);
     metrics.openStreamsGauge(ingest::openStreams);
     RequestIngest requests = new RequestIngest(publisher, budget, metrics, policy::get, limiter,
-        config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis());
+        config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
     HealthStatusManager health = new HealthStatusManager();
     String serviceName = IngestServiceGrpc.SERVICE_NAME;
     KafkaHealth kafkaHealth = null;

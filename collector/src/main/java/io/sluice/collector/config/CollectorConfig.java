@@ -48,6 +48,7 @@ public final class CollectorConfig {
   private final int maxStreamsPerConnection;
   private final TlsConfig tls;
   private final Boolean anonymous;
+  private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final OidcConfig oidc;
   private final Map<String, TenantConfig> tenants;
   private final RateLimit tenantDefaultLimit;
@@ -81,6 +82,7 @@ public final class CollectorConfig {
     this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     this.tls = b.tls;
     this.anonymous = b.anonymous;
+    this.openTelemetry = b.openTelemetry;
     this.oidc = b.oidc;
     this.tenants = Collections.unmodifiableMap(new LinkedHashMap<>(b.tenants));
     this.tenantDefaultLimit = b.tenantDefaultLimit;
@@ -121,6 +123,7 @@ public final class CollectorConfig {
     b.maxStreamsPerConnection = maxStreamsPerConnection;
     b.tls = tls;
     b.anonymous = anonymous;
+    b.openTelemetry = openTelemetry;
     b.oidc = oidc;
     b.tenants.putAll(tenants);
     b.tenantDefaultLimit = tenantDefaultLimit;
@@ -230,6 +233,14 @@ public final class CollectorConfig {
     }
   }
 
+  /**
+   * Where spans of the ingest path go (one per batch or request, with decode and publish children); default
+   * {@code GlobalOpenTelemetry}, a no-op unless an SDK or the Java agent installed one. Not a YAML key.
+   */
+  public io.opentelemetry.api.OpenTelemetry openTelemetry() {
+    return openTelemetry != null ? openTelemetry : io.opentelemetry.api.GlobalOpenTelemetry.get();
+  }
+
   /** OIDC bearer-token validation, or null (key {@code auth.oidc}). */
   public OidcConfig oidc() { return oidc; }
 
@@ -292,6 +303,7 @@ public final class CollectorConfig {
     private int maxStreamsPerConnection = 16;
     private TlsConfig tls;
     private Boolean anonymous;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private OidcConfig oidc;
     private final Map<String, TenantConfig> tenants = new LinkedHashMap<>();
     private RateLimit tenantDefaultLimit = RateLimit.UNLIMITED;
@@ -352,6 +364,12 @@ public final class CollectorConfig {
 
     public Builder tls(TlsConfig tls) {
       this.tls = tls;
+      return this;
+    }
+
+    /** Where ingest spans go; null = {@code GlobalOpenTelemetry}. */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = openTelemetry;
       return this;
     }
 

@@ -44,6 +44,7 @@ public final class RequestIngest {
   private final String instance;
   private final long epoch;
   private final AtomicLong sequence = new AtomicLong();
+  private final IngestSpans spans;
   private volatile boolean draining;
 
   /**
@@ -51,7 +52,8 @@ public final class RequestIngest {
    * @param epoch this collector's start time in ms, the {@code sluice.epoch} of request records
    */
   public RequestIngest(Publisher publisher, InFlightBudget budget, CollectorMetrics metrics, Supplier<Policy> policy,
-      TenantLimiter limiter, int maxRecordsPerBatch, String instance, long epoch) {
+      TenantLimiter limiter, int maxRecordsPerBatch, String instance, long epoch, IngestSpans spans) {
+    this.spans = spans;
     this.publisher = publisher;
     this.budget = budget;
     this.metrics = metrics;
@@ -115,6 +117,22 @@ public final class RequestIngest {
    *     topic, a full in-flight budget or shutting down
    */
   public CompletableFuture<Void> publish(Principal principal, String protocol, List<Part> parts) throws Rejected {
+    io.opentelemetry.api.trace.Span span = spans.batch(protocol, principal.tenant(), protocol + ":" + instance,
+        sequence.get() + 1, parts.stream().mapToLong(p -> p.records().size()).sum());
+    try {
+      CompletableFuture<Void> done = publishTraced(principal, protocol, parts, span);
+      return done.whenComplete((ok, error) -> IngestSpans.end(span, error));
+    } catch (Rejected e) {
+      IngestSpans.nacked(span, e.reason().name(), e.getMessage());
+      throw e;
+    } catch (RuntimeException e) {
+      IngestSpans.end(span, e);
+      throw e;
+    }
+  }
+
+  private CompletableFuture<Void> publishTraced(Principal principal, String protocol, List<Part> parts,
+      io.opentelemetry.api.trace.Span span) throws Rejected {
     String tenant = principal.tenant();
     int count = 0;
     long bytes = 0;
@@ -193,6 +211,7 @@ public final class RequestIngest {
     budget.acquire(inFlight);
     metrics.inFlightChanged(inFlight);
     long started = System.nanoTime();
+    io.opentelemetry.api.trace.Span publishing = spans.child(span, "sluice.publish");
     List<CompletableFuture<Void>> acks = new ArrayList<>(batches.size());
     for (PublishBatch b : batches) {
       try {
@@ -203,6 +222,7 @@ public final class RequestIngest {
     }
     int records = count;
     return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> {
+      IngestSpans.end(publishing, error);
       metrics.inFlightChanged(-inFlight);
       budget.release(inFlight);
       if (error == null) {

@@ -115,7 +115,7 @@ public final class Agent implements AutoCloseable {
   public static Agent start(AgentConfig config) throws IOException {
     PipelineConfig p = config.pipeline();
     Spool spool = new RocksDbSpool(p.spoolDir(), p.spoolMaxBytes(), p.fsync(), p.clientId());
-    return start(config, spool, hello -> new GrpcShipper(p.endpoints(), hello));
+    return start(config, spool, hello -> new GrpcShipper(p.endpoints(), hello, p.tls()));
   }
 
   /** Starts over a given spool and shipper factory; the agent closes the spool on {@link #close}. */

@@ -147,7 +147,9 @@ public final class AgentConfig {
       Map.entry("spoolDir", "spool.dir"), Map.entry("spoolMaxBytes", "spool.maxBytes"), Map.entry("fsync", "spool.fsync"),
       Map.entry("batchMaxRecords", "batch.maxRecords"), Map.entry("batchMaxBytes", "batch.maxBytes"),
       Map.entry("lingerMs", "batch.lingerMs"), Map.entry("zstdLevel", "batch.zstdLevel"),
-      Map.entry("closeTimeoutMs", "drainTimeoutMs"));
+      Map.entry("closeTimeoutMs", "drainTimeoutMs"), Map.entry("tls", "collector.tls"),
+      Map.entry("trustCertPath", "collector.trustCertPath"), Map.entry("clientCertPath", "collector.clientCertPath"),
+      Map.entry("clientKeyPath", "collector.clientKeyPath"));
 
   private static final Set<String> TOP = Set.of("serviceName", "resource", "collector", "spool", "batch", "tail",
       "http", "health", "drainTimeoutMs", "inputs");
@@ -191,7 +193,8 @@ public final class AgentConfig {
       }
     }
     JsonNode c = section(root, "collector", Set.of("endpoints", "tenant", "credentials", "clientId",
-        "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs"));
+        "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs", "tls", "trustCertPath", "clientCertPath",
+        "clientKeyPath"));
     if (c != null) {
       JsonNode eps = c.get("endpoints");
       if (eps != null) {
@@ -200,7 +203,8 @@ public final class AgentConfig {
         else list.add(eps.asText());
         sdk(b, "endpoint", "collector.endpoints", String.join(",", list));
       }
-      for (String k : List.of("tenant", "credentials", "clientId", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs")) {
+      for (String k : List.of("tenant", "credentials", "clientId", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
+          "tls", "trustCertPath", "clientCertPath", "clientKeyPath")) {
         if (c.has(k)) sdk(b, k, "collector." + k, text(c, k, "collector."));
       }
     }

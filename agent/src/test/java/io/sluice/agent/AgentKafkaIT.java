@@ -51,7 +51,7 @@ class AgentKafkaIT {
   @BeforeEach
   void startCollector() throws Exception {
     topic = "agent-it-" + UUID.randomUUID().toString().substring(0, 8);
-    collector = Collector.start(CollectorConfig.builder().listen("127.0.0.1:0")
+    collector = Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0")
         .kafkaBootstrap(kafka.bootstrapServers()).topic(topic).topicPartitions(3).topicReplicationFactor(1).build());
     logs = Files.createDirectories(tmp.resolve("logs"));
     app = logs.resolve("app.log");

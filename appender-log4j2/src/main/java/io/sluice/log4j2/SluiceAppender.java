@@ -165,6 +165,10 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String reconnectMaxMs;
     @PluginBuilderAttribute private String closeTimeoutMs;
     @PluginBuilderAttribute private String zstdLevel;
+    @PluginBuilderAttribute private String tls;
+    @PluginBuilderAttribute private String trustCertPath;
+    @PluginBuilderAttribute private String clientCertPath;
+    @PluginBuilderAttribute private String clientKeyPath;
 
     // Appender-only settings.
     @PluginBuilderAttribute private String includeCallerData;
@@ -185,6 +189,14 @@ public final class SluiceAppender extends AbstractAppender {
     public B setTenant(String v) { tenant = v; return asBuilder(); }
     /** Credentials sent in the stream's hello; default empty. Never printed. */
     public B setCredentials(String v) { credentials = v; return asBuilder(); }
+    /** {@code true}: connect to the collector with TLS; default false (plaintext). */
+    public B setTls(String v) { tls = v; return asBuilder(); }
+    /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */
+    public B setTrustCertPath(String v) { trustCertPath = v; return asBuilder(); }
+    /** PEM client certificate chain for mTLS (with {@code clientKeyPath}); default none. */
+    public B setClientCertPath(String v) { clientCertPath = v; return asBuilder(); }
+    /** PEM PKCS#8 private key of {@code clientCertPath}. */
+    public B setClientKeyPath(String v) { clientKeyPath = v; return asBuilder(); }
     /** Stable client id; default: created at first start and kept in the spool. */
     public B setClientId(String v) { clientId = v; return asBuilder(); }
     /** RocksDB spool directory, one pipeline per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */
@@ -239,7 +251,7 @@ public final class SluiceAppender extends AbstractAppender {
       String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
           spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
           batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
-          closeTimeoutMs, zstdLevel};
+          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath};
       Map<String, String> given = new LinkedHashMap<>();
       for (int i = 0; i < values.length; i++) {
         if (values[i] != null) given.put(PipelineConfig.KEYS.get(i), values[i]);

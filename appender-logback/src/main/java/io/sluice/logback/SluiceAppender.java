@@ -72,6 +72,14 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setTenant(String value) { settings.put("tenant", value); }
   /** Credentials sent in the stream's hello; default empty. */
   public void setCredentials(String value) { settings.put("credentials", value); }
+  /** {@code true}: connect to the collector with TLS; default false (plaintext). */
+  public void setTls(String value) { settings.put("tls", value); }
+  /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */
+  public void setTrustCertPath(String value) { settings.put("trustCertPath", value); }
+  /** PEM client certificate chain for mTLS (with {@code clientKeyPath}); default none. */
+  public void setClientCertPath(String value) { settings.put("clientCertPath", value); }
+  /** PEM PKCS#8 private key of {@code clientCertPath}. */
+  public void setClientKeyPath(String value) { settings.put("clientKeyPath", value); }
   /** Stable client id; default: created at first start and kept in the spool. */
   public void setClientId(String value) { settings.put("clientId", value); }
   /** RocksDB spool directory, one appender per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */

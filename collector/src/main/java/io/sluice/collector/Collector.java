@@ -11,6 +11,11 @@ import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
+import io.sluice.collector.ingest.IngestSpans;
+import io.sluice.collector.ingest.RequestIngest;
+import io.sluice.collector.ingest.http.OtlpHttpHandler;
+import io.sluice.collector.ingest.http.SluiceHttpHandler;
+import io.sluice.collector.ingest.otlp.OtlpGrpcService;
 import io.sluice.collector.limit.TenantLimiter;
 import io.sluice.collector.ops.KafkaHealth;
 import io.sluice.collector.ops.OpsHttpServer;
@@ -54,6 +59,7 @@ public final class Collector implements AutoCloseable {
   private final String bootstrap;
   private final Publisher publisher;
   private final IngestServiceImpl ingest;
+  private final RequestIngest requests;
   private final Server server;
   private final HealthStatusManager health;
   private final KafkaHealth kafkaHealth;
@@ -64,7 +70,7 @@ public final class Collector implements AutoCloseable {
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
-      Publisher publisher, IngestServiceImpl ingest, Server server, HealthStatusManager health,
+      Publisher publisher, IngestServiceImpl ingest, RequestIngest requests, Server server, HealthStatusManager health,
       KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy) {
     this.health = health;
     this.kafkaHealth = kafkaHealth;
@@ -77,6 +83,7 @@ public final class Collector implements AutoCloseable {
     this.bootstrap = bootstrap;
     this.publisher = publisher;
     this.ingest = ingest;
+    this.requests = requests;
     this.server = server;
   }
 
@@ -122,19 +129,23 @@ public final class Collector implements AutoCloseable {
 
   private static Collector start(CollectorConfig config, Publisher publisher, EmbeddedKafka embedded,
       String bootstrap, boolean watchKafka) throws IOException {
+    config.checkAuthentication();
     CollectorMetrics metrics = new CollectorMetrics();
     AtomicReference<Policy> policy = new AtomicReference<>(Policy.of(config));
     TenantLimiter limiter = new TenantLimiter(config, System::nanoTime);
     if (config.anonymous()) {
-      log.warn("anonymous clients are accepted (auth.anonymous{}); configure tenants with apiKeys, mtlsSubjects or "
-          + "auth.oidc for production", config.tenants().isEmpty() && config.oidc() == null ? " is the default "
-          + "while no authentication is configured" : ": true");
+      log.warn("anonymous clients are accepted (auth.anonymous: true); configure tenants with apiKeys, mtlsSubjects "
+          + "or auth.oidc for production");
     }
+    InFlightBudget budget = new InFlightBudget(config.maxInFlightBytes());
+    IngestSpans spans = new IngestSpans(config.openTelemetry());
     IngestServiceImpl ingest = new IngestServiceImpl(publisher,
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
-        new InFlightBudget(config.maxInFlightBytes()), config.maxInFlightBytesPerStream(), config.retryAfterMs(),
-        metrics, policy::get, limiter, config.maxRecordsPerBatch());
+        budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(),
+        metrics, policy::get, limiter, config.maxRecordsPerBatch(), spans);
     metrics.openStreamsGauge(ingest::openStreams);
+    RequestIngest requests = new RequestIngest(publisher, budget, metrics, policy::get, limiter,
+        config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
     HealthStatusManager health = new HealthStatusManager();
     String serviceName = IngestServiceGrpc.SERVICE_NAME;
     KafkaHealth kafkaHealth = null;
@@ -162,6 +173,8 @@ public final class Collector implements AutoCloseable {
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
           .addService(ServerInterceptors.intercept(ingest, new TlsSessions()))
+          .addService(ServerInterceptors.intercept(new OtlpGrpcService(requests), new TlsSessions(),
+              OtlpGrpcService.headers()))
           .addService(health.getHealthService());
       if (!config.maxConnectionAge().isZero()) {
         sb.maxConnectionAge(config.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
@@ -183,6 +196,11 @@ public final class Collector implements AutoCloseable {
           }
           return kh == null || kh.ready() ? null : kh.lastError();
         });
+        http.addContext("/v1/logs", new OtlpHttpHandler(requests, config.maxFrameBytes(),
+            config.maxDecompressedBytes()));
+        http.addContext(SluiceHttpHandler.PATH, new SluiceHttpHandler(requests, config.maxFrameBytes(),
+            config.maxDecompressedBytes()));
+        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler());
       }
       if (config.configFile() != null) {
         reloader = new ConfigReloader(config, next -> {
@@ -190,7 +208,7 @@ public final class Collector implements AutoCloseable {
           limiter.update(next);
         }, metrics);
       }
-      Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, server, health,
+      Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
           kafkaHealth, http, reloader, policy);
       self[0] = c;
       return c;
@@ -291,6 +309,7 @@ public final class Collector implements AutoCloseable {
     }
     server.shutdown(); // no new streams
     ingest.drain(); // no new frames on open streams
+    requests.drain(); // no new OTLP / HTTP requests
     boolean idle;
     try {
       idle = ingest.awaitIdle(timeout);

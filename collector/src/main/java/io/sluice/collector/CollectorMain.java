@@ -38,6 +38,10 @@ public final class CollectorMain implements Callable<Integer> {
       description = "Kafka topic (default: " + CollectorConfig.DEFAULT_TOPIC + "), created if missing")
   String topic;
 
+  @Option(names = "--anonymous", description = "let clients in without credentials (auth.anonymous: true); for "
+      + "demos and tests, not for a shared collector")
+  boolean anonymous;
+
   @Option(names = "--embedded-kafka", description = "start a Kafka broker in this process and publish to it")
   boolean embeddedKafka;
 
@@ -83,7 +87,10 @@ public final class CollectorMain implements Callable<Integer> {
       if (topic != null) b.topic(topic);
       if (embeddedKafka) b.embeddedKafka(true);
       if (embeddedKafkaDir != null) b.embeddedKafkaDir(embeddedKafkaDir);
-      return b.build();
+      if (anonymous) b.anonymous(true);
+      CollectorConfig config = b.build();
+      config.checkAuthentication();
+      return config;
     } catch (ConfigException e) {
       throw e.from("command line");
     }

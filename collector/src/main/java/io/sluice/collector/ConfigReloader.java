@@ -62,6 +62,7 @@ public final class ConfigReloader implements AutoCloseable {
       try {
         CollectorConfig next = CollectorConfigYaml.apply(text, base.toBuilder().clearTenants().clearRoutes()
             .anonymous(null).oidc(null).tenantDefaultLimit(null)).build();
+        next.checkAuthentication();
         apply.accept(next);
         metrics.configReloaded(true);
         log.info("reloaded {}: {} tenants, {} routes", file, next.tenants().size(), next.routes().size());

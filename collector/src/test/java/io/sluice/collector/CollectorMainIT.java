@@ -25,7 +25,7 @@ class CollectorMainIT {
     String topic = SharedKafka.newTopic("cli", 1);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process p = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(), "--listen", "127.0.0.1:0",
-        "--kafka-bootstrap", SharedKafka.bootstrap(), "--topic", topic)
+        "--kafka-bootstrap", SharedKafka.bootstrap(), "--topic", topic, "--anonymous")
         .redirectError(Files.createTempFile("collector", ".err").toFile())
         .start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

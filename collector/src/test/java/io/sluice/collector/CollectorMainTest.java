@@ -53,7 +53,8 @@ class CollectorMainTest {
     Path f = dir.resolve("collector.yaml");
     Files.writeString(f, "listen: 0.0.0.0:1\nkafka: { bootstrap: \"a:1\", topic: from-file }\n");
     CollectorMain main = new CollectorMain();
-    new picocli.CommandLine(main).parseArgs("--config", f.toString(), "--listen", "127.0.0.1:0", "--topic", "t2");
+    new picocli.CommandLine(main).parseArgs("--config", f.toString(), "--listen", "127.0.0.1:0", "--topic", "t2",
+        "--anonymous");
     var config = main.config();
     assertThat(config.listen()).isEqualTo("127.0.0.1:0");
     assertThat(config.topic()).isEqualTo("t2");
@@ -64,6 +65,12 @@ class CollectorMainTest {
   void badFlagNamesTheKey() {
     assertThat(run("--listen", "nope", "--kafka-bootstrap", "k:9092")).isEqualTo(2);
     assertThat(err.toString()).contains("command line: listen: \"nope\" is not host:port");
+  }
+
+  @Test
+  void noAuthenticationAndNoAnonymousFailsNamingTheKey() {
+    assertThat(run("--listen", "127.0.0.1:0", "--kafka-bootstrap", "k:9092")).isEqualTo(2);
+    assertThat(err.toString()).contains("auth.anonymous: no authentication is configured", "--anonymous");
   }
 
   @Test

@@ -30,7 +30,7 @@ class IngestServiceIT {
   private static final int MAX_DECODED = 1 << 20;
 
   private static CollectorConfig config(String topic) {
-    return CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap()).topic(topic)
+    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap()).topic(topic)
         .maxFrameBytes(MAX_FRAME).maxDecompressedBytes(MAX_DECODED).shutdownTimeout(Duration.ofSeconds(10)).build();
   }
 

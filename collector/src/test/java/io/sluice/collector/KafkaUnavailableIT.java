@@ -17,7 +17,7 @@ class KafkaUnavailableIT {
     try (ServerSocket s = new ServerSocket(0)) {
       deadPort = s.getLocalPort(); // nothing listens here once closed
     }
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0")
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0")
         .kafkaBootstrap("127.0.0.1:" + deadPort).createTopic(false)
         .producerOverride("max.block.ms", "1000")
         .producerOverride("request.timeout.ms", "500")

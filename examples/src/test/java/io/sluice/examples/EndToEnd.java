@@ -55,7 +55,7 @@ public final class EndToEnd {
   }
 
   public static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
-    return CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(bootstrap).topic(topic)
+    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(bootstrap).topic(topic)
         .topicPartitions(3).topicReplicationFactor(1);
   }
 

@@ -267,6 +267,7 @@ public final class PeerBench {
         "  bootstrap: " + kafka.bootstrapServers(),
         "  topic: " + topic,
         "  producer: {" + opt("collector-producer", COLLECTOR_PRODUCER) + "}",
+        "auth: {anonymous: true}",
         ""));
     List<String> collector = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
         "io.sluice.collector.CollectorMain", "--config", collectorYaml.toString()));

@@ -231,7 +231,7 @@ public final class Harness {
   }
 
   private Collector startCollector(String topic, int port) throws IOException {
-    return Collector.start(CollectorConfig.builder().listen("127.0.0.1:" + port)
+    return Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:" + port)
         .kafkaBootstrap(kafka.bootstrapServers()).topic(topic).createTopic(false).build());
   }
 

@@ -48,6 +48,7 @@ public final class CollectorConfig {
   private final int maxStreamsPerConnection;
   private final TlsConfig tls;
   private final Boolean anonymous;
+  private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final OidcConfig oidc;
   private final Map<String, TenantConfig> tenants;
   private final RateLimit tenantDefaultLimit;
@@ -81,6 +82,7 @@ public final class CollectorConfig {
     this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     this.tls = b.tls;
     this.anonymous = b.anonymous;
+    this.openTelemetry = b.openTelemetry;
     this.oidc = b.oidc;
     this.tenants = Collections.unmodifiableMap(new LinkedHashMap<>(b.tenants));
     this.tenantDefaultLimit = b.tenantDefaultLimit;
@@ -121,6 +123,7 @@ public final class CollectorConfig {
     b.maxStreamsPerConnection = maxStreamsPerConnection;
     b.tls = tls;
     b.anonymous = anonymous;
+    b.openTelemetry = openTelemetry;
     b.oidc = oidc;
     b.tenants.putAll(tenants);
     b.tenantDefaultLimit = tenantDefaultLimit;
@@ -208,16 +211,34 @@ public final class CollectorConfig {
   public TlsConfig tls() { return tls; }
 
   /**
-   * Whether clients without credentials are let in (key {@code auth.anonymous}). Unset: true only when no
-   * authentication is configured at all (no tenant keys or subjects, no OIDC), false as soon as one is.
+   * Whether clients without credentials are let in (key {@code auth.anonymous}): only when set to true. A collector
+   * without any authentication method must set it (see {@link #checkAuthentication()}).
    */
   public boolean anonymous() {
-    if (anonymous != null) {
-      return anonymous;
-    }
+    return anonymous != null && anonymous;
+  }
+
+  /**
+   * Fails unless clients can be authenticated somehow: a tenant with {@code apiKeys} or {@code mtlsSubjects},
+   * {@code auth.oidc}, or {@code auth.anonymous: true}. Checked at start-up and on every reload, so that a
+   * collector never silently lets everyone in, nor silently refuses everyone.
+   */
+  public void checkAuthentication() {
     boolean anyAuth = oidc != null || tenants.values().stream()
         .anyMatch(t -> !t.apiKeySha256().isEmpty() || !t.mtlsSubjects().isEmpty());
-    return !anyAuth;
+    if (!anyAuth && !anonymous()) {
+      throw new ConfigException("auth.anonymous", "no authentication is configured (tenants.<name>.apiKeys, "
+          + "tenants.<name>.mtlsSubjects or auth.oidc), so no client could connect; configure one, or set "
+          + "auth.anonymous: true (flag --anonymous) to let clients in without credentials (demos, tests)");
+    }
+  }
+
+  /**
+   * Where spans of the ingest path go (one per batch or request, with decode and publish children); default
+   * {@code GlobalOpenTelemetry}, a no-op unless an SDK or the Java agent installed one. Not a YAML key.
+   */
+  public io.opentelemetry.api.OpenTelemetry openTelemetry() {
+    return openTelemetry != null ? openTelemetry : io.opentelemetry.api.GlobalOpenTelemetry.get();
   }
 
   /** OIDC bearer-token validation, or null (key {@code auth.oidc}). */
@@ -282,6 +303,7 @@ public final class CollectorConfig {
     private int maxStreamsPerConnection = 16;
     private TlsConfig tls;
     private Boolean anonymous;
+    private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private OidcConfig oidc;
     private final Map<String, TenantConfig> tenants = new LinkedHashMap<>();
     private RateLimit tenantDefaultLimit = RateLimit.UNLIMITED;
@@ -345,7 +367,13 @@ public final class CollectorConfig {
       return this;
     }
 
-    /** null = the default (see {@link CollectorConfig#anonymous()}). */
+    /** Where ingest spans go; null = {@code GlobalOpenTelemetry}. */
+    public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+      this.openTelemetry = openTelemetry;
+      return this;
+    }
+
+    /** true lets clients without credentials in; null or false does not (key {@code auth.anonymous}). */
     public Builder anonymous(Boolean anonymous) {
       this.anonymous = anonymous;
       return this;

@@ -70,6 +70,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private final Supplier<Policy> policy;
   private final TenantLimiter limiter;
   private final int maxRecordsPerBatch;
+  private final IngestSpans spans;
   private final Set<StreamHandler> streams = ConcurrentHashMap.newKeySet();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
@@ -86,10 +87,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
    * @param policy the current authentication and routing (read per Hello and per batch; reloads swap it)
    * @param limiter per-tenant rate limits
    * @param maxRecordsPerBatch larger declared record counts are nacked TOO_MANY_RECORDS
+   * @param spans where the span of each batch goes
    */
   public IngestServiceImpl(Publisher publisher, BatchDecoder decoder, InFlightBudget budget,
       long maxInFlightBytesPerStream, int retryAfterMs, CollectorMetrics metrics, Supplier<Policy> policy,
-      TenantLimiter limiter, int maxRecordsPerBatch) {
+      TenantLimiter limiter, int maxRecordsPerBatch, IngestSpans spans) {
+    this.spans = spans;
     this.policy = policy;
     this.limiter = limiter;
     this.maxRecordsPerBatch = maxRecordsPerBatch;
@@ -289,7 +292,10 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       long seq = batch.getSequence();
       String tenant = principal.tenant();
       metrics.batchReceived(batch.getPayload().size());
+      io.opentelemetry.api.trace.Span span = spans.batch("sluice", tenant, h.getClientId(), seq,
+          batch.getRecordCount());
       if (batch.getRecordCount() > maxRecordsPerBatch) {
+        IngestSpans.nacked(span, NackReason.TOO_MANY_RECORDS.name(), "too many records");
         reject(h, seq, NackReason.TOO_MANY_RECORDS, batch.getRecordCount() + " records > limits.maxRecordsPerBatch "
             + maxRecordsPerBatch + "; send smaller batches", 0);
         return;
@@ -304,6 +310,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
             Math.max(batch.getUncompressedSize(), batch.getPayload().size()));
       }
       if (waitMs > 0) {
+        IngestSpans.nacked(span, NackReason.RATE_LIMITED.name(), "tenant over its rate limit");
         metrics.tenantThrottled(tenant);
         metrics.batchNacked(NackReason.RATE_LIMITED);
         ServerFrame nack = nack(seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
@@ -323,9 +330,13 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         return;
       }
       LogBatch logBatch;
+      io.opentelemetry.api.trace.Span decode = spans.child(span, "sluice.decode");
       try {
         logBatch = decoder.decode(batch);
+        decode.end();
       } catch (BatchRejectedException e) {
+        IngestSpans.end(decode, e);
+        IngestSpans.nacked(span, e.reason().name(), e.getMessage());
         metrics.batchNacked(e.reason());
         log.debug("nack {} seq {} from {}: {}", e.reason(), seq, h.getClientId(), e.getMessage());
         send(nack(seq, e.reason(), e.getMessage()));
@@ -354,6 +365,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         String topic = router.route(tenant, service, r);
         if (!router.allowed(tenant, topic)) {
+          IngestSpans.nacked(span, NackReason.FORBIDDEN_TOPIC.name(), "forbidden topic " + topic);
           reject(h, seq, NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic " + topic
               + " (tenants." + tenant + ".topics)", 0);
           return;
@@ -377,14 +389,19 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       metrics.inFlightChanged(bytes);
       batchStarted();
       long started = System.nanoTime();
+      io.opentelemetry.api.trace.Span publishing = spans.child(span, "sluice.publish");
       try {
         publisher.publish(publish).whenComplete((ok, error) -> {
           if (error == null) {
             metrics.kafkaLatency(System.nanoTime() - started);
           }
+          IngestSpans.end(publishing, error);
+          IngestSpans.end(span, error);
           settled(publish, error);
         });
       } catch (RuntimeException e) {
+        IngestSpans.end(publishing, e);
+        IngestSpans.end(span, e);
         settled(publish, e);
       }
       pump();

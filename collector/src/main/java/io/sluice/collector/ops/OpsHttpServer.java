@@ -49,6 +49,11 @@ public final class OpsHttpServer implements AutoCloseable {
     server.start();
   }
 
+  /** Serves {@code path} with {@code handler} too (the HTTP ingest endpoints share this listener). */
+  public void addContext(String path, com.sun.net.httpserver.HttpHandler handler) {
+    server.createContext(path, handler);
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }

@@ -1,6 +1,7 @@
 package io.sluice.collector.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JOSEObjectType;
@@ -23,6 +24,7 @@ import io.sluice.collector.IngestClient;
 import io.sluice.collector.ManualPublisher;
 import io.sluice.collector.NackReason;
 import io.sluice.collector.config.CollectorConfig;
+import io.sluice.collector.config.ConfigException;
 import io.sluice.collector.config.OidcConfig;
 import io.sluice.collector.config.RouteRule;
 import io.sluice.collector.config.TenantConfig;
@@ -105,6 +107,15 @@ class AuthenticationTest {
       assertThat(sendOne(s, publisher).hasAck()).isTrue();
       assertThat(publisher.published.get(0).batch().tenant()).isEqualTo("free");
     }
+  }
+
+  @Test
+  void withoutAnyAuthenticationTheCollectorRefusesToStartUnlessAnonymousIsSet() {
+    assertThatThrownBy(() -> Collector.start(base().build(), new ManualPublisher()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("auth.anonymous"))
+        .hasMessageContaining("set auth.anonymous: true");
+    assertThat(base().build().anonymous()).isFalse();
+    assertThat(base().anonymous(true).build().anonymous()).isTrue();
   }
 
   @Test

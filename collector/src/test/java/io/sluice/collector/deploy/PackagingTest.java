@@ -104,7 +104,7 @@ class PackagingTest {
       }
     }
     assertThat(queried).hasSizeGreaterThan(8);
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
         .shutdownTimeout(Duration.ofSeconds(1)).build();
     ManualPublisher publisher = new ManualPublisher();
     String exported;

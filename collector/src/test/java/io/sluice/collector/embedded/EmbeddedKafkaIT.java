@@ -51,7 +51,7 @@ class EmbeddedKafkaIT {
   @Timeout(120)
   void collectorLosesNothingWhileTheBrokerIsDownAndRestarted() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0")
+      CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0")
           .kafkaBootstrap(kafka.bootstrapServers()).topic("survives").topicPartitions(1).build();
       try (Collector collector = Collector.start(config);
           IngestClient client = new IngestClient(collector.port())) {

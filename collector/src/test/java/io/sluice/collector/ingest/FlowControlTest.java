@@ -29,7 +29,7 @@ class FlowControlTest {
     ManualPublisher publisher = new ManualPublisher();
     LogBatch batch = Frames.logBatch("x".repeat(1000), 100); // ~110 KB decoded
     long size = batch.getSerializedSize();
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
         .maxInFlightBytesPerStream(3 * size).maxInFlightBytes(100 * size).build();
     try (Collector collector = Collector.start(config, publisher);
         IngestClient client = new IngestClient(collector.port())) {
@@ -71,7 +71,7 @@ class FlowControlTest {
     }
     LogBatch batch = b.build();
     long size = batch.getSerializedSize();
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
         .maxInFlightBytesPerStream(100 * size).maxInFlightBytes(2 * size).build();
     try (Collector collector = Collector.start(config, publisher);
         IngestClient client = new IngestClient(collector.port())) {

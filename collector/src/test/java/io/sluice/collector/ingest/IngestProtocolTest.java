@@ -27,7 +27,7 @@ class IngestProtocolTest {
 
   @BeforeEach
   void start() throws Exception {
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
         .shutdownTimeout(Duration.ofSeconds(10)).build();
     collector = Collector.start(config, publisher);
     client = new IngestClient(collector.port());
@@ -124,7 +124,7 @@ class IngestProtocolTest {
   @Test
   void shutdownDeadlineNacksWhatKafkaDidNotAcknowledge() throws Exception {
     collector.close();
-    collector = Collector.start(CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+    collector = Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
         .shutdownTimeout(Duration.ofMillis(200)).build(), publisher);
     client.close();
     client = new IngestClient(collector.port());

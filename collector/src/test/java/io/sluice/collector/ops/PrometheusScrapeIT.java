@@ -34,7 +34,7 @@ class PrometheusScrapeIT {
   void prometheusScrapesTheCollector(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(new File(BINARY).canExecute(), "prometheus is not installed (apt-get install prometheus)");
     String topic = SharedKafka.newTopic("prom", 1);
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
         .topic(topic).createTopic(false).build();
     try (Collector collector = Collector.start(config);
         IngestClient client = new IngestClient(collector.port())) {

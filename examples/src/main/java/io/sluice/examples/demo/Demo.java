@@ -73,7 +73,7 @@ public final class Demo {
     out.println("  work dir: " + work + "  (appender policy whenFull=block: the logging thread waits rather than drop)");
     try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.builder().baseDir(work.resolve("kafka")).start())) {
       out.println("  Kafka broker (KRaft, in-process) at " + kafka.bootstrapServers());
-      CollectorConfig collectorConfig = CollectorConfig.builder()
+      CollectorConfig collectorConfig = CollectorConfig.builder().anonymous(true)
           .listen("127.0.0.1:0")
           .kafkaBootstrap(kafka.bootstrapServers())
           .topic(TOPIC)

@@ -68,7 +68,7 @@ final class Golden {
 
   /** A collector publishing to {@code topic}, with a producer that accepts the large records. */
   static Collector collector(EmbeddedKafka kafka, String topic) {
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
         .topic(topic).createTopic(false).producerOverride("max.request.size", String.valueOf(MAX_MESSAGE_BYTES))
         .maxRecordBytes(MAX_MESSAGE_BYTES) // the collector's own cap (dead-letters larger records) must let them pass
         .build();

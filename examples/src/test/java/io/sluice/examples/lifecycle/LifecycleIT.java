@@ -157,7 +157,7 @@ class LifecycleIT {
   private static Down collectorDown() throws IOException {
     EmbeddedKafka kafka = EndToEnd.kafka();
     String topic = "lifecycle-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    CollectorConfig config = CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
         .topic(topic).topicPartitions(1).topicReplicationFactor(1).build();
     int port;
     try (Collector probe = Collector.start(config)) {

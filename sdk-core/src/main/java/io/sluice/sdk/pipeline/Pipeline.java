@@ -95,7 +95,7 @@ public final class Pipeline implements AutoCloseable {
    */
   public static Pipeline start(PipelineConfig config) {
     Spool spool = new RocksDbSpool(config.spoolDir(), config.spoolMaxBytes(), config.fsync(), config.clientId());
-    return start(config, spool, hello -> new GrpcShipper(config.endpoints(), hello));
+    return start(config, spool, hello -> new GrpcShipper(config.endpoints(), hello, config.tls()));
   }
 
   /** Starts over a given spool and shipper (tests, the agent). The pipeline closes both on {@link #close}. */

@@ -51,6 +51,16 @@ public final class PipelineConfig {
   private final int zstdLevel;
   private final Diagnostics diagnostics;
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
+  private final Tls tls;
+
+  /**
+   * TLS towards the collector.
+   *
+   * @param trustCertPath PEM CA certificate(s) the collector's certificate must chain to; null = the JVM's trust store
+   * @param clientCertPath PEM client certificate chain for mTLS, or null
+   * @param clientKeyPath PEM PKCS#8 private key of {@code clientCertPath}, or null
+   */
+  public record Tls(Path trustCertPath, Path clientCertPath, Path clientKeyPath) {}
 
   private PipelineConfig(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
@@ -77,6 +87,7 @@ public final class PipelineConfig {
     this.zstdLevel = b.zstdLevel;
     this.diagnostics = b.diagnostics;
     this.openTelemetry = b.openTelemetry;
+    this.tls = b.tls ? new Tls(b.trustCertPath, b.clientCertPath, b.clientKeyPath) : null;
   }
 
   private static Path defaultSpoolDir(String serviceName) {
@@ -95,7 +106,11 @@ public final class PipelineConfig {
   /** Resource attributes sent once per stream and batch, besides {@code service.name}. */
   public Map<String, String> resourceAttributes() { return resourceAttributes; }
   public String tenant() { return tenant; }
+  /** Sent in Hello: an API key, or {@code Bearer <JWT>}; default empty (the collector may accept mTLS or anonymous). */
   public String credentials() { return credentials; }
+  /** TLS towards the collector (keys {@code tls}, {@code trustCertPath}, {@code clientCertPath},
+   * {@code clientKeyPath}), or null for plaintext (the default). */
+  public Tls tls() { return tls; }
   /** Stable client id; null means "the one stored in the spool, created at first start". */
   public String clientId() { return clientId; }
   /** RocksDB spool directory; one pipeline per directory (RocksDB locks it). */
@@ -188,6 +203,10 @@ public final class PipelineConfig {
     private int zstdLevel = 3;
     private Diagnostics diagnostics = Diagnostics.STDERR;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
+    private boolean tls;
+    private Path trustCertPath;
+    private Path clientCertPath;
+    private Path clientKeyPath;
 
     private Builder() {}
 
@@ -246,6 +265,14 @@ public final class PipelineConfig {
     public Builder zstdLevel(int v) { zstdLevel = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
     public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
+    /** TLS towards the collector; default false (plaintext). */
+    public Builder tls(boolean v) { tls = v; return this; }
+    /** PEM CA certificate(s) to trust instead of the JVM's trust store; needs {@code tls}. */
+    public Builder trustCertPath(Path v) { trustCertPath = v; return this; }
+    /** PEM client certificate chain for mTLS; needs {@code tls} and {@code clientKeyPath}. */
+    public Builder clientCertPath(Path v) { clientCertPath = v; return this; }
+    /** PEM PKCS#8 private key of {@code clientCertPath}. */
+    public Builder clientKeyPath(Path v) { clientKeyPath = v; return this; }
 
     /**
      * Sets one setting from text, as written in logback.xml, log4j2.xml, YAML or a flag. Sizes accept {@code KiB},
@@ -286,6 +313,14 @@ public final class PipelineConfig {
         case "reconnectMaxMs" -> reconnectMaxMs(parseDurationMs(key, value));
         case "closeTimeoutMs" -> closeTimeoutMs(parseDurationMs(key, value));
         case "zstdLevel" -> zstdLevel((int) parseLong(key, value, -7, 22));
+        case "tls" -> {
+          String v = require(key, value).toLowerCase(java.util.Locale.ROOT);
+          if (!v.equals("true") && !v.equals("false")) throw new ConfigException(key, "\"" + value + "\" is not true or false");
+          tls(v.equals("true"));
+        }
+        case "trustCertPath" -> trustCertPath(Paths.get(require(key, value)));
+        case "clientCertPath" -> clientCertPath(Paths.get(require(key, value)));
+        case "clientKeyPath" -> clientKeyPath(Paths.get(require(key, value)));
         default -> throw new ConfigException(key, "unknown setting; known settings are " + String.join(", ", KEYS));
       }
       return this;
@@ -309,7 +344,18 @@ public final class PipelineConfig {
       check("zstdLevel", zstdLevel >= -7 && zstdLevel <= 22, "must be in [-7, 22], was " + zstdLevel);
       check("whenFull", whenFull != null, "is required; write drop-oldest, drop-newest or block");
       check("fsync", fsync != null, "is required; write never or every-batch");
+      check("clientKeyPath", (clientCertPath == null) == (clientKeyPath == null), clientCertPath == null
+          ? "is set without clientCertPath; give both (mTLS) or neither" : "is missing; clientCertPath needs its PEM PKCS#8 key");
+      checkPem("trustCertPath", trustCertPath);
+      checkPem("clientCertPath", clientCertPath);
+      checkPem("clientKeyPath", clientKeyPath);
       return new PipelineConfig(this);
+    }
+
+    private void checkPem(String key, Path file) {
+      if (file == null) return;
+      check("tls", tls, "is false but " + key + " is set; set tls=true to connect with TLS");
+      check(key, java.nio.file.Files.isReadable(file), file + " is not a readable file; give the path of a PEM file");
     }
 
     private static void check(String key, boolean ok, String message) {
@@ -327,7 +373,7 @@ public final class PipelineConfig {
       "endpoint", "serviceName", "resourceAttributes", "tenant", "credentials", "clientId", "spoolDir",
       "spoolMaxBytes", "whenFull", "blockTimeoutMs", "fsync", "queueMaxRecords", "queueMaxBytes", "maxRecordBytes",
       "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
-      "closeTimeoutMs", "zstdLevel");
+      "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath");
 
   /** A whole number in [min, max]; errors name {@code key}. */
   public static long parseLong(String key, String value, long min, long max) {

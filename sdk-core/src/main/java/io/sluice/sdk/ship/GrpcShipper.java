@@ -14,7 +14,12 @@ import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.ServerFrame;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineConfig.Endpoint;
+import javax.net.ssl.SSLException;
 import io.sluice.sdk.pipeline.SluiceThreads;
 import io.sluice.sdk.spool.SpoolEntry;
 import java.util.List;
@@ -23,7 +28,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A {@link Shipper} over gRPC ({@code sluice.v1.IngestService/Stream}), plaintext, one channel per endpoint made
+ * A {@link Shipper} over gRPC ({@code sluice.v1.IngestService/Stream}), plaintext or TLS (optionally with a client
+ * certificate, mTLS), one channel per endpoint made
  * on first use. All of its threads (Netty's event loop and gRPC's callback executor) are Sluice threads, so nothing
  * they log re-enters an appender. Flow control is the transport's: {@link Stream#isReady()} is gRPC's.
  */
@@ -33,11 +39,22 @@ public final class GrpcShipper implements Shipper {
   private final ManagedChannel[] channels;
   private final EventLoopGroup eventLoop;
   private final ExecutorService executor;
+  private final SslContext sslContext; // null = plaintext
 
+  /** Plaintext. */
   public GrpcShipper(List<Endpoint> endpoints, Hello hello) {
+    this(endpoints, hello, null);
+  }
+
+  /**
+   * @param tls TLS (and mTLS) settings, or null for plaintext
+   * @throws IllegalArgumentException when the TLS files cannot be loaded (the message names the file)
+   */
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls) {
     if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
     this.endpoints = List.copyOf(endpoints);
     this.hello = hello;
+    this.sslContext = tls == null ? null : sslContext(tls);
     this.channels = new ManagedChannel[endpoints.size()];
     this.eventLoop = new NioEventLoopGroup(1, SluiceThreads.factory("sluice-netty"));
     this.executor = Executors.newSingleThreadExecutor(SluiceThreads.factory("sluice-grpc"));
@@ -47,9 +64,13 @@ public final class GrpcShipper implements Shipper {
     ManagedChannel c = channels[index];
     if (c == null) {
       Endpoint e = endpoints.get(index);
-      c = NettyChannelBuilder.forAddress(e.host(), e.port())
-          .usePlaintext()
-          .eventLoopGroup(eventLoop)
+      NettyChannelBuilder b = NettyChannelBuilder.forAddress(e.host(), e.port());
+      if (sslContext == null) {
+        b.usePlaintext();
+      } else {
+        b.sslContext(sslContext);
+      }
+      c = b.eventLoopGroup(eventLoop)
           .channelType(NioSocketChannel.class)
           .executor(executor)
           .offloadExecutor(executor)
@@ -60,6 +81,23 @@ public final class GrpcShipper implements Shipper {
       channels[index] = c;
     }
     return c;
+  }
+
+  private static SslContext sslContext(PipelineConfig.Tls tls) {
+    try {
+      SslContextBuilder b = GrpcSslContexts.forClient();
+      if (tls.trustCertPath() != null) {
+        b.trustManager(tls.trustCertPath().toFile());
+      }
+      if (tls.clientCertPath() != null) {
+        b.keyManager(tls.clientCertPath().toFile(), tls.clientKeyPath().toFile());
+      }
+      return b.build();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("cannot load TLS files (trustCertPath " + tls.trustCertPath()
+          + ", clientCertPath " + tls.clientCertPath() + ", clientKeyPath " + tls.clientKeyPath() + "): "
+          + e.getMessage() + " (PEM certificates, PKCS#8 PEM key)", e);
+    }
   }
 
   @Override

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.sdk.spool.WhenFull;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PipelineConfigTest {
   @Test
@@ -32,7 +35,7 @@ class PipelineConfigTest {
 
   @Test
   void everyListedKeyIsKnownAndABadValueNamesIt() {
-    assertThat(PipelineConfig.KEYS).hasSize(22);
+    assertThat(PipelineConfig.KEYS).hasSize(26);
     for (String key : PipelineConfig.KEYS) {
       try {
         PipelineConfig.builder().set(key, "x?");
@@ -55,5 +58,24 @@ class PipelineConfigTest {
         .hasMessageStartingWith("spoolMaxBytse: unknown setting");
     assertThatThrownBy(() -> PipelineConfig.builder().reconnectMinMs(500).reconnectMaxMs(100).build())
         .hasMessageStartingWith("reconnectMaxMs:");
+  }
+
+  @Test
+  void tlsSettingsAreValidatedNamingTheKey(@TempDir Path dir) throws Exception {
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n");
+    assertThat(PipelineConfig.builder().build().tls()).isNull();
+    PipelineConfig c = PipelineConfig.builder().set("tls", "true").set("trustCertPath", ca.toString()).build();
+    assertThat(c.tls().trustCertPath()).isEqualTo(ca);
+    assertThat(c.tls().clientCertPath()).isNull();
+    assertThatThrownBy(() -> PipelineConfig.builder().set("tls", "yes"))
+        .hasMessageStartingWith("tls: \"yes\" is not true or false");
+    assertThatThrownBy(() -> PipelineConfig.builder().trustCertPath(ca).build())
+        .hasMessageStartingWith("tls: is false but trustCertPath is set; set tls=true");
+    assertThatThrownBy(() -> PipelineConfig.builder().tls(true).trustCertPath(dir.resolve("missing.pem")).build())
+        .hasMessageStartingWith("trustCertPath: ").hasMessageContaining("not a readable file");
+    assertThatThrownBy(() -> PipelineConfig.builder().tls(true).clientCertPath(ca).build())
+        .hasMessageStartingWith("clientKeyPath: is missing");
+    assertThatThrownBy(() -> PipelineConfig.builder().tls(true).clientKeyPath(ca).build())
+        .hasMessageStartingWith("clientKeyPath: is set without clientCertPath");
   }
 }

@@ -180,7 +180,7 @@ public final class PipelineConfig {
     private int maxRecordBytes = 4 << 20;
     private int batchMaxRecords = 2048;
     private int batchMaxBytes = 1 << 20;
-    private long lingerMs = 200;
+    private long lingerMs = 50;
     private int maxInFlightBatches = 32;
     private long reconnectMinMs = 100;
     private long reconnectMaxMs = 10_000;

@@ -18,6 +18,9 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +60,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       linger 5 ms, 1 MiB batches) and the {@code compression} parameter, keeping up to four batches in flight
  *       as a stream does; an operation ends when Kafka acknowledged the oldest batch. The difference to
  *       {@code decodeSplice} is the producer's and the broker's cost per record (the broker shares the cores).
+ *       At the end of each trial it prints the CPU time per record of the publishing thread and of the whole
+ *       process: unlike the wall-clock score, CPU time hardly depends on what else runs on the machine.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -104,6 +109,8 @@ public class DecodeProduceBench {
     KafkaPublisher publisher;
     Path dir;
     final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
+    long published;
+    long processCpu0;
 
     @Setup(Level.Trial)
     public void start() {
@@ -119,6 +126,7 @@ public class DecodeProduceBench {
       Map<String, Object> p = KafkaPublisher.producerDefaults(kafka.bootstrapServers());
       p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
       publisher = new KafkaPublisher(p, "logs");
+      processCpu0 = processCpuNanos();
     }
 
     @TearDown(Level.Trial)
@@ -126,6 +134,11 @@ public class DecodeProduceBench {
       for (CompletableFuture<Void> f : inFlight) {
         f.get(30, TimeUnit.SECONDS);
       }
+      // CPU time, unlike wall time, hardly depends on what else runs on the machine: the figure to compare
+      long publishCpu = threadCpuNanos("sluice-publish");
+      System.out.printf("%n  compression=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
+          + "whole process (decode + producer + broker) %,.0f ns%n", compression, published,
+          publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published);
       publisher.close(Duration.ofSeconds(30));
       kafka.close();
       BenchSupport.deleteTree(dir);
@@ -163,9 +176,25 @@ public class DecodeProduceBench {
         RecordEnricher.partitionKey(resource, "bench"), Arrays.asList(values), decoded.bytes().length, List.of(),
         List.of());
     broker.inFlight.add(broker.publisher.publish(batch));
+    broker.published += values.length;
     if (broker.inFlight.size() > IN_FLIGHT) {
       broker.inFlight.poll().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  private static long threadCpuNanos(String name) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null && t.getThreadName().equals(name)) {
+        return threads.getThreadCpuTime(t.getThreadId());
+      }
+    }
+    return -1;
   }
 
   private static KeyValue kv(String key, String value) {

@@ -13,8 +13,10 @@
 # system service is never started: the runner starts its own rsyslogd -n -f <conf>), Maven Central for Flume.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-./mvnw -B -ntp -q -pl agent package -DskipTests
+# -am: the agent jar and the collector on the runner's classpath are this checkout's sdk-core and collector, not
+# whatever SNAPSHOT happens to be in ~/.m2 (one invocation, so the classpath points at the reactor's jars)
+./mvnw -B -ntp -q -pl agent -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/bench.classpath
 ./mvnw -B -ntp -q -f agent/bench/flume/pom.xml dependency:copy-dependencies
-./mvnw -B -ntp -q -pl agent dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 exec java -Xmx1g -cp "agent/target/test-classes:agent/target/classes:$(cat agent/target/bench.classpath)" \
   io.sluice.agent.bench.PeerBench --repo . "$@"

@@ -34,6 +34,19 @@ public final class BatchDecoder {
 
   /** The decoded batch, or a rejection naming the first rule it broke. */
   public LogBatch decode(Batch batch) throws BatchRejectedException {
+    return parse(batch, decompress(batch));
+  }
+
+  /**
+   * Like {@link #decode}, and also keeps the decoded bytes and each record's range in them, so that records can be
+   * published without encoding them again.
+   */
+  public DecodedBatch decodeWithRanges(Batch batch) throws BatchRejectedException {
+    byte[] decoded = decompress(batch);
+    return DecodedBatch.of(decoded, parse(batch, decoded));
+  }
+
+  private byte[] decompress(Batch batch) throws BatchRejectedException {
     ByteString payload = batch.getPayload();
     if (payload.size() > maxFrameBytes) {
       throw new BatchRejectedException(NackReason.FRAME_TOO_LARGE,
@@ -58,6 +71,10 @@ public final class BatchDecoder {
       throw new BatchRejectedException(NackReason.UNPARSABLE, "decoded payload is " + decoded.length
           + " bytes but uncompressed_size says " + batch.getUncompressedSize());
     }
+    return decoded;
+  }
+
+  private static LogBatch parse(Batch batch, byte[] decoded) throws BatchRejectedException {
     LogBatch logBatch;
     try {
       logBatch = LogBatch.parseFrom(decoded);

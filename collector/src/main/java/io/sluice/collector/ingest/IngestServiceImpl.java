@@ -329,10 +329,10 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         pump();
         return;
       }
-      LogBatch logBatch;
+      DecodedBatch decoded;
       io.opentelemetry.api.trace.Span decode = spans.child(span, "sluice.decode");
       try {
-        logBatch = decoder.decode(batch);
+        decoded = decoder.decodeWithRanges(batch);
         decode.end();
       } catch (BatchRejectedException e) {
         IngestSpans.end(decode, e);
@@ -343,24 +343,29 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         pump();
         return;
       }
-      long bytes = Math.max(1, logBatch.getSerializedSize());
+      LogBatch logBatch = decoded.batch();
+      long bytes = Math.max(1, decoded.bytes().length);
       metrics.batchDecoded(bytes);
       Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), logBatch.getResourceList());
-      List<LogRecord> records = RecordEnricher.enrich(logBatch, resource);
+      // the published values are the records' own bytes plus the resource attributes (no re-encoding)
+      byte[][] spliced = RecordEnricher.spliceValues(decoded, resource);
+      List<LogRecord> records = logBatch.getRecordsList();
       Router router = policy.get().router();
       String service = resource.containsKey("service.name") && resource.get("service.name").hasStringValue()
           ? resource.get("service.name").getStringValue() : "";
       List<String> topics = new ArrayList<>(records.size());
       List<String> reasons = new ArrayList<>(records.size());
-      List<LogRecord> values = new ArrayList<>(records.size());
+      List<byte[]> values = new ArrayList<>(records.size());
       int deadLettered = 0;
-      for (LogRecord r : records) {
-        String invalid = router.invalidReason(r);
+      for (int i = 0; i < records.size(); i++) {
+        LogRecord r = records.get(i);
+        // enrichment only adds resource.* attributes: routing and validity read nothing else of it, but the size
+        String invalid = router.invalidReason(r, spliced[i].length);
         if (invalid != null) {
           deadLettered++;
           topics.add(router.deadLetterTopic());
           reasons.add(invalid);
-          values.add(router.deadLetterValue(r));
+          values.add(router.deadLetterValue(RecordEnricher.enrich(r, resource)).toByteArray());
           continue;
         }
         String topic = router.route(tenant, service, r);
@@ -372,9 +377,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         topics.add(topic);
         reasons.add("");
-        values.add(r);
+        values.add(spliced[i]);
       }
-      PublishBatch publish = new PublishBatch(h.getClientId(), h.getEpoch(), tenant, seq,
+      PublishBatch publish = PublishBatch.ofValues(h.getClientId(), h.getEpoch(), tenant, seq,
           RecordEnricher.partitionKey(resource, h.getClientId()), values, bytes, topics,
           deadLettered == 0 ? List.of() : reasons);
       metrics.tenantUsage(tenant, records.size(), bytes);
@@ -415,7 +420,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       }
       if (mine) { // else goAway() already nacked it
         if (error == null) {
-          metrics.batchAcked(batch.records().size());
+          metrics.batchAcked(batch.size());
           send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(batch.sequence())).build());
         } else {
           metrics.batchNacked(NackReason.KAFKA_FAILED);

@@ -1,5 +1,6 @@
 package io.sluice.collector.ingest;
 
+import com.google.protobuf.CodedOutputStream;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
@@ -16,6 +17,12 @@ import java.util.Set;
  * resource (Hello's, overlaid key by key by the batch's) is copied into the record's attributes as
  * {@code resource.<key>}, only where the record has no attribute of that name. Also picks the partition key.
  * Stateless.
+ *
+ * <p>The hot path is {@link #spliceValues}: it does not rebuild and re-encode records. Protobuf parsing appends
+ * every occurrence of a repeated field to the list, so a record's own bytes followed by encoded
+ * {@code attributes} entries (field 6) parse to exactly the record that {@link #enrich} builds: its attributes,
+ * then the added ones in resource order. The suffix is encoded once per batch; a record that already carries some
+ * {@code resource.*} attribute gets a suffix of only the entries it lacks.
  */
 public final class RecordEnricher {
   public static final String RESOURCE_PREFIX = "resource.";
@@ -41,23 +48,120 @@ public final class RecordEnricher {
     }
     List<LogRecord> out = new ArrayList<>(batch.getRecordsCount());
     for (LogRecord r : batch.getRecordsList()) {
-      Set<String> present = new HashSet<>();
-      for (KeyValue kv : r.getAttributesList()) {
-        present.add(kv.getKey());
-      }
-      LogRecord.Builder b = null;
-      for (Map.Entry<String, AnyValue> e : resource.entrySet()) {
-        String key = RESOURCE_PREFIX + e.getKey();
-        if (!present.contains(key)) {
-          if (b == null) {
-            b = r.toBuilder();
-          }
-          b.addAttributes(KeyValue.newBuilder().setKey(key).setValue(e.getValue()));
-        }
-      }
-      out.add(b == null ? r : b.build());
+      out.add(enrich(r, resource));
     }
     return out;
+  }
+
+  /** {@code r} with the resource attributes it lacks added (itself if it lacks none). */
+  public static LogRecord enrich(LogRecord r, Map<String, AnyValue> resource) {
+    Set<String> present = new HashSet<>();
+    for (KeyValue kv : r.getAttributesList()) {
+      present.add(kv.getKey());
+    }
+    LogRecord.Builder b = null;
+    for (Map.Entry<String, AnyValue> e : resource.entrySet()) {
+      String key = RESOURCE_PREFIX + e.getKey();
+      if (!present.contains(key)) {
+        if (b == null) {
+          b = r.toBuilder();
+        }
+        b.addAttributes(KeyValue.newBuilder().setKey(key).setValue(e.getValue()));
+      }
+    }
+    return b == null ? r : b.build();
+  }
+
+  /**
+   * The Kafka value of every record of {@code decoded}: the record's bytes as sent, followed by the encoded
+   * {@code resource.*} attributes it lacks. Each value parses to what {@link #enrich} returns for that record.
+   */
+  public static byte[][] spliceValues(DecodedBatch decoded, Map<String, AnyValue> resource) {
+    int n = decoded.size();
+    byte[][] out = new byte[n][];
+    Suffix suffix = new Suffix(resource);
+    byte[] src = decoded.bytes();
+    for (int i = 0; i < n; i++) {
+      byte[] tail = suffix.forRecord(decoded.batch().getRecords(i));
+      int len = decoded.length(i);
+      byte[] v = new byte[len + tail.length];
+      System.arraycopy(src, decoded.offset(i), v, 0, len);
+      System.arraycopy(tail, 0, v, len, tail.length);
+      out[i] = v;
+    }
+    return out;
+  }
+
+  /** The resource as encoded {@code attributes} entries (field 6 of LogRecord), built once per batch. */
+  private static final class Suffix {
+    private final String[] keys;
+    private final byte[][] entries;
+    private final byte[] all;
+
+    Suffix(Map<String, AnyValue> resource) {
+      keys = new String[resource.size()];
+      entries = new byte[resource.size()][];
+      int i = 0;
+      int total = 0;
+      for (Map.Entry<String, AnyValue> e : resource.entrySet()) {
+        keys[i] = RESOURCE_PREFIX + e.getKey();
+        entries[i] = encode(KeyValue.newBuilder().setKey(keys[i]).setValue(e.getValue()).build());
+        total += entries[i].length;
+        i++;
+      }
+      all = concat(entries, null, total);
+    }
+
+    /** The entries {@code r} lacks; the shared full suffix unless it has an attribute named {@code resource.*}. */
+    byte[] forRecord(LogRecord r) {
+      if (keys.length == 0) {
+        return all;
+      }
+      boolean[] present = null;
+      int presentBytes = 0;
+      for (int a = 0, na = r.getAttributesCount(); a < na; a++) {
+        String key = r.getAttributes(a).getKey();
+        if (!key.startsWith(RESOURCE_PREFIX)) {
+          continue;
+        }
+        for (int k = 0; k < keys.length; k++) {
+          if (key.equals(keys[k])) {
+            if (present == null) {
+              present = new boolean[keys.length];
+            }
+            if (!present[k]) {
+              present[k] = true;
+              presentBytes += entries[k].length;
+            }
+          }
+        }
+      }
+      return present == null ? all : concat(entries, present, all.length - presentBytes);
+    }
+
+    private static byte[] concat(byte[][] parts, boolean[] skip, int total) {
+      byte[] out = new byte[total];
+      int pos = 0;
+      for (int k = 0; k < parts.length; k++) {
+        if (skip == null || !skip[k]) {
+          System.arraycopy(parts[k], 0, out, pos, parts[k].length);
+          pos += parts[k].length;
+        }
+      }
+      return out;
+    }
+
+    private static byte[] encode(KeyValue kv) {
+      byte[] out = new byte[CodedOutputStream.computeMessageSize(LogRecord.ATTRIBUTES_FIELD_NUMBER, kv)];
+      CodedOutputStream cos = CodedOutputStream.newInstance(out);
+      try {
+        cos.writeMessage(LogRecord.ATTRIBUTES_FIELD_NUMBER, kv);
+        cos.checkNoSpaceLeft();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("encoding into an array of the computed size failed", e);
+      }
+      return out;
+    }
   }
 
   /**

@@ -68,6 +68,14 @@ public final class Router {
 
   /** Why {@code record} can never be published (it goes to the dead-letter topic), or null if it is fine. */
   public String invalidReason(LogRecord record) {
+    return invalidReason(record, record.getSerializedSize());
+  }
+
+  /**
+   * Like {@link #invalidReason(LogRecord)} when the record's published value is {@code valueBytes} long (the
+   * collector publishes spliced bytes, see {@code RecordEnricher.spliceValues}, and does not encode the record).
+   */
+  public String invalidReason(LogRecord record, int valueBytes) {
     int trace = record.getTraceId().size();
     if (trace != 0 && trace != 16) {
       return "INVALID_TRACE_ID: trace_id has " + trace + " bytes, not 16";
@@ -79,8 +87,8 @@ public final class Router {
     if (record.getSeverityNumberValue() < 0 || record.getSeverityNumberValue() > 24) {
       return "INVALID_SEVERITY: severity_number " + record.getSeverityNumberValue() + " is not 0..24";
     }
-    if (record.getSerializedSize() > maxRecordBytes) {
-      return "RECORD_TOO_LARGE: " + record.getSerializedSize() + " bytes > limits.maxRecordBytes " + maxRecordBytes;
+    if (valueBytes > maxRecordBytes) {
+      return "RECORD_TOO_LARGE: " + valueBytes + " bytes > limits.maxRecordBytes " + maxRecordBytes;
     }
     return null;
   }

@@ -132,7 +132,7 @@ public final class PipelineConfig {
   public int batchMaxRecords() { return batchMaxRecords; }
   /** A batch is cut at this many encoded (uncompressed) bytes. Default 1 MiB. */
   public int batchMaxBytes() { return batchMaxBytes; }
-  /** A non-empty batch is cut at the latest this long after its first record. Default 200 ms. */
+  /** A non-empty batch is cut at the latest this long after its first record. Default 50 ms. */
   public Duration linger() { return linger; }
   /** Batches sent and not yet acknowledged, at most. Default 32. */
   public int maxInFlightBatches() { return maxInFlightBatches; }
@@ -195,7 +195,7 @@ public final class PipelineConfig {
     private int maxRecordBytes = 4 << 20;
     private int batchMaxRecords = 2048;
     private int batchMaxBytes = 1 << 20;
-    private long lingerMs = 200;
+    private long lingerMs = 50;
     private int maxInFlightBatches = 32;
     private long reconnectMinMs = 100;
     private long reconnectMaxMs = 10_000;

@@ -32,6 +32,7 @@ import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
@@ -145,7 +146,7 @@ public final class StreamingPipeline {
     List<PCollection<Alert>> alerts = new ArrayList<>();
     alerts.add(
         fingerprints
-            .apply("FingerprintsGlobal", Window.into(new GlobalWindows()))
+            .apply("FingerprintsGlobal", everyElementGlobally())
             .apply(
                 "KeyByFingerprint",
                 MapElements.into(
@@ -210,7 +211,8 @@ public final class StreamingPipeline {
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply(name + "Count", Combine.perKey(new SumPairs()))
         .apply(name + "Evaluate", ParDo.of(new ErrorRateFn(sinks.rules().get(), config.ruleReload(), seconds)))
-        .setCoder(SerializableCoder.of(Alert.class));
+        .setCoder(SerializableCoder.of(Alert.class))
+        .apply(name + "Global", everyElementGlobally());
   }
 
   /**
@@ -232,6 +234,13 @@ public final class StreamingPipeline {
               + " (check the rule source, or start without --rules)", e);
     }
     return List.copyOf(lengths);
+  }
+
+  /** Back to the global window, passing each element on at once (alerts and state need no further grouping). */
+  private static <T> Window<T> everyElementGlobally() {
+    return Window.<T>into(new GlobalWindows())
+        .triggering(Repeatedly.forever(AfterPane.elementCountAtLeast(1)))
+        .discardingFiredPanes();
   }
 
   /** Element-wise sum of (a, b) pairs: (count, bytes) or (errors, total). */

@@ -53,7 +53,7 @@ class StreamingPipelineTest {
 
   @BeforeAll
   static void runPipeline() {
-    generated = TestRecords.generate(11, 3_000, 40, START, 5 * 60_000L, 12, "sluice.logs");
+    generated = TestRecords.generate(11, 800, 20, START, 4 * 60_000L, 8, "sluice.logs");
     input = new ArrayList<>(generated.records());
     RawRecord good = input.get(0);
     Map<String, byte[]> noSeq = new HashMap<>(good.headers());

@@ -2,7 +2,10 @@ package io.sluice.backend.streaming.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import java.io.Serializable;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -33,9 +36,19 @@ public record CassandraSettings(List<String> contactPoints, String localDatacent
     }
   }
 
-  /** A new session (the caller closes it), not bound to the keyspace (so it can create it). */
+  /**
+   * A new session (the caller closes it), not bound to the keyspace (so it can create it). Requests time out after
+   * 30 s (schema changes and LOCAL_QUORUM writes on a busy node take seconds; the driver's 2 s default fails them).
+   */
   public CqlSession connect() {
-    var builder = CqlSession.builder().withLocalDatacenter(localDatacenter);
+    var config =
+        DriverConfigLoader.programmaticBuilder()
+            .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+            .withDuration(DefaultDriverOption.CONNECTION_INIT_QUERY_TIMEOUT, Duration.ofSeconds(10))
+            .withDuration(DefaultDriverOption.METADATA_SCHEMA_REQUEST_TIMEOUT, Duration.ofSeconds(30))
+            .withDuration(DefaultDriverOption.CONTROL_CONNECTION_AGREEMENT_TIMEOUT, Duration.ofSeconds(30))
+            .build();
+    var builder = CqlSession.builder().withConfigLoader(config).withLocalDatacenter(localDatacenter);
     for (String cp : contactPoints) {
       builder.addContactPoint(parse(cp));
     }

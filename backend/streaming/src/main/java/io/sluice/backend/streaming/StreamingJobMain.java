@@ -30,8 +30,7 @@ import picocli.CommandLine.Option;
       "Reads the collector's Kafka topics, drops resent duplicates, and writes exact per-minute aggregates and",
       "error fingerprints to Cassandra. Unknown options are Beam pipeline options (default: --runner=FlinkRunner",
       "--streaming=true; e.g. --flinkMaster=host:8081 --parallelism=4, or --flinkMaster=[local])."
-    },
-    unmatchedOptionsArePositionalParams = false)
+    })
 public final class StreamingJobMain implements Callable<Integer> {
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port[,host:port]")
   String bootstrapServers;

@@ -33,6 +33,9 @@ final class ErrorRateFn extends DoFn<KV<String, KV<Long, Long>>, Alert> {
   @ProcessElement
   public void process(
       @Element KV<String, KV<Long, Long>> element, IntervalWindow window, OutputReceiver<Alert> out) {
+    if (element.getValue() == null) {
+      return;
+    }
     String[] ts = Keys.split(element.getKey());
     long errors = element.getValue().getKey();
     long total = element.getValue().getValue();

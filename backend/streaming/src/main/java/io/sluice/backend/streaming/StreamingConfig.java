@@ -17,7 +17,6 @@ import java.util.List;
  *     are still on time)
  * @param maxBatch items per sink write, and the bound of each writer's buffer
  * @param ruleReload how often workers re-read the alert rules
- * @param maxRecords stop after this many Kafka records (tests, benchmarks); 0 reads forever (the production job)
  */
 public record StreamingConfig(
     String bootstrapServers,
@@ -27,8 +26,7 @@ public record StreamingConfig(
     Duration allowedLateness,
     Duration watermarkDelay,
     int maxBatch,
-    Duration ruleReload,
-    long maxRecords)
+    Duration ruleReload)
     implements Serializable {
 
   public static Builder builder() {
@@ -53,7 +51,6 @@ public record StreamingConfig(
     private Duration watermarkDelay = Duration.ofSeconds(5);
     private int maxBatch = 500;
     private Duration ruleReload = Duration.ofMinutes(1);
-    private long maxRecords;
 
     private Builder() {}
 
@@ -97,11 +94,6 @@ public record StreamingConfig(
       return this;
     }
 
-    public Builder maxRecords(long v) {
-      this.maxRecords = v;
-      return this;
-    }
-
     /** @throws IllegalArgumentException naming the setting (as its CLI option) and what to do */
     public StreamingConfig build() {
       requirePositive(dedupTtl, "--dedup-ttl", "e.g. PT1H, longer than a shipper holds an unacknowledged batch");
@@ -109,10 +101,8 @@ public record StreamingConfig(
       requireNotNegative(watermarkDelay, "--watermark-delay", "e.g. PT5S");
       require(maxBatch >= 1 && maxBatch <= 100_000, "--max-batch " + maxBatch + " is out of range [1, 100000]");
       requirePositive(ruleReload, "--rule-reload", "e.g. PT1M");
-      require(maxRecords >= 0, "--max-records " + maxRecords + " is negative: use 0 to read forever");
       return new StreamingConfig(
-          bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload,
-          maxRecords);
+          bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload);
     }
 
     private static void requirePositive(Duration d, String key, String example) {

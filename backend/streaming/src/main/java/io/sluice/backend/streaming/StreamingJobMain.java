@@ -71,9 +71,6 @@ public final class StreamingJobMain implements Callable<Integer> {
   @Option(names = "--max-batch", defaultValue = "500", description = "items per sink write (default: ${DEFAULT-VALUE})")
   int maxBatch;
 
-  @Option(names = "--max-records", defaultValue = "0", description = "stop after this many Kafka records; 0 = run forever (default)")
-  long maxRecords;
-
   @CommandLine.Unmatched List<String> beamArgs = new ArrayList<>();
 
   public static void main(String[] args) {
@@ -105,7 +102,6 @@ public final class StreamingJobMain implements Callable<Integer> {
             .allowedLateness(allowedLateness)
             .watermarkDelay(watermarkDelay)
             .maxBatch(maxBatch)
-            .maxRecords(maxRecords)
             .build();
     config.requireKafka();
     StreamingSinks.Builder sinks = StreamingSinks.builder();

@@ -17,6 +17,7 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.transforms.Combine;
@@ -26,7 +27,6 @@ import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
@@ -66,11 +66,15 @@ public final class StreamingPipeline {
   /** Builds the whole job on {@code pipeline}: Kafka in, every configured sink out. */
   public static void build(Pipeline pipeline, StreamingConfig config, StreamingSinks sinks) {
     config.requireKafka();
+    // KafkaIO's legacy reader (its default on every runner but Dataflow, and whenever maxNumRecords is set) calls
+    // Consumer.poll(long), which kafka-clients 4.x removed: its poll thread dies with NoSuchMethodError and the read
+    // stalls silently (seen here). The splittable-DoFn reader polls with a Duration.
+    ExperimentalOptions.addExperiment(pipeline.getOptions().as(ExperimentalOptions.class), "use_sdf_read");
     PCollection<RawRecord> raw = pipeline.apply("ReadKafka", readKafka(config));
     expand(raw, config, sinks);
   }
 
-  /** Kafka records as {@link RawRecord}s, unbounded unless {@link StreamingConfig#maxRecords()} is set. */
+  /** Kafka records as {@link RawRecord}s, unbounded (needs the {@code use_sdf_read} experiment, see {@link #build}). */
   public static PTransform<PBegin, PCollection<RawRecord>> readKafka(StreamingConfig config) {
     return new PTransform<>() {
       @Override
@@ -85,9 +89,6 @@ public final class StreamingPipeline {
                     Map.of("group.id", config.groupId(), "auto.offset.reset", "earliest"))
                 .withCreateTime(Duration.millis(config.watermarkDelay().toMillis()))
                 .commitOffsetsInFinalize();
-        if (config.maxRecords() > 0) {
-          read = read.withMaxNumRecords(config.maxRecords());
-        }
         return begin
             .apply(read)
             .apply("ToRawRecord", ParDo.of(new ToRawRecordFn()))
@@ -124,6 +125,7 @@ public final class StreamingPipeline {
             Window.<LogEvent>into(FixedWindows.of(MINUTE))
                 .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
                 .withAllowedLateness(lateness)
+                .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
                 .accumulatingFiredPanes());
 
     sinks.aggregates().ifPresent(
@@ -190,7 +192,7 @@ public final class StreamingPipeline {
                 .via(e -> KV.of(Keys.join(e.tenant(), e.service(), e.fingerprint()), ErrorFingerprint.of(e))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
         .apply("MergeFingerprints", Combine.perKey(new MergeFingerprints()))
-        .apply("FingerprintValues", Values.create())
+        .apply("FingerprintValues", ParDo.of(new NonEmptyValuesFn<ErrorFingerprint>()))
         .setCoder(SerializableCoder.of(ErrorFingerprint.class));
   }
 
@@ -243,8 +245,26 @@ public final class StreamingPipeline {
         .discardingFiredPanes();
   }
 
+  /**
+   * The values of a keyed combine, without the nulls a {@link Combine.BinaryCombineFn} yields for a pane with no
+   * input (the Flink runner emits such panes; the DirectRunner does not).
+   */
+  static final class NonEmptyValuesFn<V> extends DoFn<KV<String, V>, V> {
+    @ProcessElement
+    public void process(@Element KV<String, V> kv, OutputReceiver<V> out) {
+      if (kv.getValue() != null) {
+        out.output(kv.getValue());
+      }
+    }
+  }
+
   /** Element-wise sum of (a, b) pairs: (count, bytes) or (errors, total). */
   static final class SumPairs extends Combine.BinaryCombineFn<KV<Long, Long>> {
+    @Override
+    public KV<Long, Long> identity() {
+      return KV.of(0L, 0L);
+    }
+
     @Override
     public KV<Long, Long> apply(KV<Long, Long> left, KV<Long, Long> right) {
       return KV.of(left.getKey() + right.getKey(), left.getValue() + right.getValue());
@@ -266,6 +286,9 @@ public final class StreamingPipeline {
     @ProcessElement
     public void process(
         @Element KV<String, KV<Long, Long>> e, IntervalWindow window, OutputReceiver<MinuteAggregate> out) {
+      if (e.getValue() == null || e.getValue().getKey() == 0) {
+        return;
+      }
       String[] k = Keys.split(e.getKey());
       out.output(
           new MinuteAggregate(

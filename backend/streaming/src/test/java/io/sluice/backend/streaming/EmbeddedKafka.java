@@ -3,7 +3,14 @@ package io.sluice.backend.streaming;
 import io.sluice.backend.common.RawRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -72,6 +79,28 @@ final class EmbeddedKafka implements AutoCloseable {
       }
       producer.flush();
     }
+  }
+
+  /** Every record of partition 0 of {@code topic}, from the start, as {@link RawRecord}s (at least {@code expected}). */
+  List<RawRecord> consumeAll(String topic, int expected) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+    List<RawRecord> out = new ArrayList<>(expected);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(java.time.Duration.ofMillis(500))) {
+          Map<String, byte[]> headers = new HashMap<>();
+          r.headers().forEach(h -> headers.put(h.key(), h.value()));
+          out.add(new RawRecord(r.topic(), r.key(), headers, r.value(), r.timestamp()));
+        }
+      }
+    }
+    return out;
   }
 
   @Override

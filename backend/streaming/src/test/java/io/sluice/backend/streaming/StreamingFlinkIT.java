@@ -60,15 +60,13 @@ class StreamingFlinkIT {
     options.setParallelism(2);
     options.setStreaming(true);
     Pipeline p = Pipeline.create(options);
-    StreamingConfig config =
-        StreamingConfig.builder()
-            .bootstrapServers(kafka.bootstrapServers())
-            .topics(List.of(TOPIC))
-            .groupId("it")
-            .maxRecords(generated.records().size())
-            .build();
-    StreamingPipeline.build(
-        p,
+    // KafkaIO's bounded read (withMaxNumRecords) always uses its legacy reader, which calls Consumer.poll(long),
+    // gone in kafka-clients 4.x (the read stalled here): this test reads the topic with a plain 4.4 consumer and runs
+    // the rest of the job on Flink. The unbounded KafkaIO read the job uses is not covered by a test yet.
+    List<io.sluice.backend.common.RawRecord> fromKafka = kafka.consumeAll(TOPIC, generated.records().size());
+    StreamingConfig config = StreamingConfig.builder().dedupTtl(java.time.Duration.ofMinutes(1)).build();
+    StreamingPipeline.expand(
+        p.apply(org.apache.beam.sdk.transforms.Create.of(fromKafka).withCoder(RawRecordCoder.of())),
         config,
         StreamingSinks.builder()
             .aggregates(CassandraAggregateSink.factory(cassandra))

@@ -36,9 +36,10 @@ import org.apache.logging.log4j.util.TriConsumer;
  *       them); {@code observed_time_unix_nano} ← the clock, now.
  *   <li>{@code severity_number} ← {@link Level#intLevel()}, custom levels included (see {@link #severity(int)});
  *       {@code severity_text} ← the level name.
- *   <li>{@code body} ← the formatted message; {@code message_template} ← {@code Message.getFormat()} when not empty;
- *       {@code message_arguments} ← {@code getParameters()} through {@link Values#of(Object)} (not for map messages,
- *       whose values are attributes).
+ *   <li>{@code body} ← the formatted message; when the message has parameters (and is not a map message,
+ *       whose values are attributes), {@code message_template} ← {@code Message.getFormat()} when not empty and
+ *       {@code message_arguments} ← {@code getParameters()} through {@link Values#of(Object)}; without parameters
+ *       the template would only repeat the body.
  *   <li>{@code logger}, {@code thread_name}, {@code thread_id} ← the event.
  *   <li>{@code attributes} ← ThreadContext entries whose key passes the include/exclude globs (keys as-is), then
  *       {@link MapMessage} / {@link StructuredDataMessage} fields (keys as-is, values typed) with
@@ -149,13 +150,12 @@ final class Log4j2EventMapper {
   private static void addMessage(LogRecord.Builder b, Message message) {
     String formatted = message.getFormattedMessage();
     if (formatted != null) b.setBody(Values.of(formatted));
-    String template = message.getFormat();
-    if (template != null && !template.isEmpty()) b.setMessageTemplate(template);
     if (message instanceof MapMessage) return; // its parameters are its values, mapped as attributes
     Object[] params = message.getParameters();
-    if (params != null) {
-      for (Object param : params) b.addMessageArguments(Values.of(param));
-    }
+    if (params == null || params.length == 0) return; // without arguments the template would only repeat the body
+    String template = message.getFormat();
+    if (template != null && !template.isEmpty()) b.setMessageTemplate(template);
+    for (Object param : params) b.addMessageArguments(Values.of(param));
   }
 
   private static void addMapMessage(LogRecord.Builder b, MapMessage<?, ?> map) {

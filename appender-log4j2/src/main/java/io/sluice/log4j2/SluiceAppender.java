@@ -1,5 +1,6 @@
 package io.sluice.log4j2;
 
+import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.KeyGlobs;
 
 import io.sluice.proto.v1.LogRecord;
@@ -229,7 +230,7 @@ public final class SluiceAppender extends AbstractAppender {
     public B setServiceVersion(String v) { serviceVersion = v; return asBuilder(); }
     /** {@code true}: the root cause on top, each {@code cause} the throwable that wrapped it; default false. */
     public B setRootCauseFirst(String v) { rootCauseFirst = v; return asBuilder(); }
-    /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+    /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
     public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
     /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
     public B setMaxFrames(String v) { maxFrames = v; return asBuilder(); }
@@ -292,7 +293,7 @@ public final class SluiceAppender extends AbstractAppender {
       }
       Boolean callerData = parseBoolean(prefix, "includeCallerData", includeCallerData, false);
       Boolean rootFirst = parseBoolean(prefix, "rootCauseFirst", rootCauseFirst, false);
-      Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, 64, 1);
+      Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, Exceptions.DEFAULT_MAX_DEPTH, 1);
       Integer frames = parseInt(prefix, "maxFrames", maxFrames, 256, 0);
       if (!ok || callerData == null || rootFirst == null || depth == null || frames == null) return null;
 

@@ -144,6 +144,16 @@ class Log4j2EventMapperTest {
   }
 
   @Test
+  void sendsNoTemplateWhenTheMessageHasNoArguments() {
+    log.info("plain text {} stays the body");
+
+    LogRecord r = only();
+    assertThat(r.getBody().getStringValue()).isEqualTo("plain text {} stays the body");
+    assertThat(r.getMessageTemplate()).isEmpty();
+    assertThat(r.getMessageArgumentsList()).isEmpty();
+  }
+
+  @Test
   void mapsStructuredDataMessageFieldsIdAndType() {
     StructuredDataMessage message = new StructuredDataMessage("audit@32473", "user logged in", "Login");
     message.with("user", "ada");
@@ -154,7 +164,8 @@ class Log4j2EventMapperTest {
     assertThat(attributes(r)).containsEntry("user", Values.of("ada"))
         .containsEntry(Log4j2EventMapper.SD_ID, Values.of("audit@32473"))
         .containsEntry(Log4j2EventMapper.SD_TYPE, Values.of("Login"));
-    assertThat(r.getMessageTemplate()).isEqualTo("user logged in");
+    assertThat(r.getMessageTemplate()).isEmpty(); // a map message's values are attributes, not arguments
+    assertThat(r.getMessageArgumentsList()).isEmpty();
   }
 
   @Test
@@ -195,8 +206,9 @@ class Log4j2EventMapperTest {
     assertThat(e.getFrames(0).getClassName()).isEqualTo(getClass().getName());
     assertThat(e.getFramesOmitted()).isEqualTo(top.getStackTrace().length - 4);
     assertThat(e.getSuppressedList()).extracting(ExceptionInfo::getMessage).containsExactly("while closing");
-    assertThat(e.getCause().getType()).isEqualTo(IOException.class.getName());
-    assertThat(e.getCause().getMessage()).isEqualTo("disk gone");
+    assertThat(e.getCausesList()).extracting(ExceptionInfo::getType, ExceptionInfo::getMessage)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(IOException.class.getName(), "disk gone"));
+    assertThat(e.hasCause()).isFalse();
   }
 
   @Test
@@ -207,9 +219,9 @@ class Log4j2EventMapperTest {
     log.error("deep", chain);
 
     ExceptionInfo e = only().getException();
-    assertThat(e.getCause().getCause().getMessage()).isEqualTo("level 7"); // maxExceptionDepth="3"
-    assertThat(e.getCause().getCause().hasCause()).isFalse();
-    assertThat(e.getCause().getCause().getTruncated()).isTrue();
+    assertThat(e.getCausesList()).extracting(ExceptionInfo::getMessage) // maxExceptionDepth="3"
+        .containsExactly("level 8", "level 7");
+    assertThat(e.getCauses(1).getTruncated()).isTrue();
   }
 
   @Test

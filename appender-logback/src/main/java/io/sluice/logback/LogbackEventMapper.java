@@ -11,18 +11,14 @@ import ch.qos.logback.classic.spi.ThrowableProxy;
 import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
-import io.sluice.proto.v1.StackFrame;
 import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.Severities;
 import io.sluice.sdk.record.Values;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Marker;
 import org.slf4j.event.KeyValuePair;
 
@@ -37,15 +33,17 @@ import org.slf4j.event.KeyValuePair;
  *   <li>{@code time_unix_nano} ← {@code getTimeStamp()} + {@code getNanoseconds()} (nanosecond precision when the
  *       event has it, also for deserialized events); {@code observed_time_unix_nano} ← the clock, now.
  *   <li>{@code severity_number}, {@code severity_text} ← the level (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17).
- *   <li>{@code body} ← the formatted message; {@code message_template} ← {@code getMessage()};
- *       {@code message_arguments} ← {@code getArgumentArray()} through {@link Values#of(Object)}.
+ *   <li>{@code body} ← the formatted message; when the event has arguments, {@code message_template} ←
+ *       {@code getMessage()} and {@code message_arguments} ← {@code getArgumentArray()} through
+ *       {@link Values#of(Object)} (without arguments the template would only repeat the body).
  *   <li>{@code logger}, {@code thread_name} ← the event; {@code thread_id} ← the current thread's id, only when the
  *       event is mapped on the thread that logged it (Logback does not record thread ids; see {@link #map}).
  *   <li>{@code attributes} ← MDC entries whose key passes the include/exclude globs (keys as-is), then SLF4J 2
  *       key-value pairs, then {@code code.*} caller data when enabled.
  *   <li>{@code markers} ← marker names, with the names of their references, depth-first, each name once.
  *   <li>{@code exception} ← {@link Exceptions#toProto} on the original throwable, or the same shape rebuilt from
- *       the {@link IThrowableProxy} of a deserialized event; root cause on top when {@code rootCauseFirst}.
+ *       the {@link IThrowableProxy} of a deserialized event (flat {@code causes}); root cause on top when
+ *       {@code rootCauseFirst}.
  *   <li>{@code trace_id}, {@code span_id}, {@code flags} ← the current OpenTelemetry span when valid, else the MDC
  *       keys {@code trace_id}, {@code span_id}, {@code trace_flags} (lower-case hex) when well-formed.
  * </ul>
@@ -105,10 +103,11 @@ final class LogbackEventMapper {
 
     String formatted = event.getFormattedMessage();
     if (formatted != null) b.setBody(Values.of(formatted));
-    String template = event.getMessage();
-    if (template != null) b.setMessageTemplate(template);
     Object[] args = event.getArgumentArray();
-    if (args != null) {
+    if (args != null && args.length > 0) {
+      // Without arguments the template equals the body: sending it would carry the message twice.
+      String template = event.getMessage();
+      if (template != null) b.setMessageTemplate(template);
       for (Object arg : args) b.addMessageArguments(Values.of(arg));
     }
 
@@ -207,56 +206,43 @@ final class LogbackEventMapper {
     if (proxy instanceof ThrowableProxy tp && tp.getThrowable() != null) {
       return Exceptions.toProto(tp.getThrowable(), maxExceptionDepth, maxFrames, rootCauseFirst);
     }
-    Set<IThrowableProxy> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    ExceptionInfo info = convert(proxy, seen, new int[] {0}, 1);
-    return rootCauseFirst ? Exceptions.rootCauseFirst(info) : info;
+    return Exceptions.toProto(proxy, PROXY, maxExceptionDepth, maxFrames, rootCauseFirst);
   }
 
   /**
-   * Rebuilds from a proxy (a deserialized event) the same shape {@link Exceptions#toProto} gives for a throwable:
-   * the same depth-first budget of {@code maxExceptionDepth}, every frame up to {@code maxFrames} (Logback's
-   * common-frames count only affects its own printing), cycles cut.
+   * A proxy (a deserialized event) read the way {@link Exceptions} reads a throwable, so both give the same shape:
+   * every frame up to {@code maxFrames} (Logback's common-frames count only affects its own printing).
    */
-  private ExceptionInfo convert(IThrowableProxy t, Set<IThrowableProxy> seen, int[] count, int level) {
-    seen.add(t);
-    count[0]++;
-    ExceptionInfo.Builder b = ExceptionInfo.newBuilder();
-    if (t.getClassName() != null) b.setType(t.getClassName());
-    if (t.getMessage() != null) b.setMessage(t.getMessage());
-    StackTraceElementProxy[] frames = t.getStackTraceElementProxyArray();
-    int total = frames == null ? 0 : frames.length;
-    int n = Math.min(total, maxFrames);
-    for (int i = 0; i < n; i++) {
-      StackTraceElement f = frames[i].getStackTraceElement();
-      StackFrame.Builder fb = StackFrame.newBuilder().setClassName(f.getClassName()).setMethodName(f.getMethodName())
-          .setLineNumber(f.getLineNumber());
-      if (f.getFileName() != null) fb.setFileName(f.getFileName());
-      if (f.getModuleName() != null) fb.setModule(f.getModuleName());
-      b.addFrames(fb);
+  private static final Exceptions.Shape<IThrowableProxy> PROXY = new Exceptions.Shape<>() {
+    @Override
+    public String type(IThrowableProxy t) {
+      return t.getClassName();
     }
-    b.setFramesOmitted(total - n);
-    boolean room = level < Exceptions.MAX_NESTING;
-    IThrowableProxy[] suppressed = t.getSuppressed();
-    if (suppressed != null) {
-      for (IThrowableProxy s : suppressed) {
-        if (s == null || seen.contains(s)) continue;
-        if (count[0] >= maxExceptionDepth || !room) {
-          b.setTruncated(true);
-          break;
-        }
-        b.addSuppressed(convert(s, seen, count, level + 1));
-      }
+
+    @Override
+    public String message(IThrowableProxy t) {
+      return t.getMessage();
     }
-    IThrowableProxy cause = t.getCause();
-    if (cause != null && !seen.contains(cause)) {
-      if (count[0] >= maxExceptionDepth || !room) {
-        b.setTruncated(true);
-      } else {
-        b.setCause(convert(cause, seen, count, level + 1));
-      }
+
+    @Override
+    public StackTraceElement[] frames(IThrowableProxy t) {
+      StackTraceElementProxy[] proxies = t.getStackTraceElementProxyArray();
+      if (proxies == null) return null;
+      StackTraceElement[] frames = new StackTraceElement[proxies.length];
+      for (int i = 0; i < proxies.length; i++) frames[i] = proxies[i].getStackTraceElement();
+      return frames;
     }
-    return b.build();
-  }
+
+    @Override
+    public IThrowableProxy cause(IThrowableProxy t) {
+      return t.getCause();
+    }
+
+    @Override
+    public IThrowableProxy[] suppressed(IThrowableProxy t) {
+      return t.getSuppressed();
+    }
+  };
 
   @Override
   public String toString() {

@@ -1,5 +1,6 @@
 package io.sluice.logback;
 
+import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.KeyGlobs;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -49,7 +50,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private boolean includeCallerData = false;
   private String mdcInclude;
   private String mdcExclude;
-  private int maxExceptionDepth = 64;
+  private int maxExceptionDepth = Exceptions.DEFAULT_MAX_DEPTH;
   private int maxFrames = 256;
   private boolean rootCauseFirst = false;
   private String serviceVersion;
@@ -123,7 +124,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
    * logged one last); a depth limit then cuts the outermost wrappers. Default false (the logged throwable first).
    */
   public void setRootCauseFirst(boolean value) { rootCauseFirst = value; }
-  /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+  /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
   public void setMaxExceptionDepth(int value) { maxExceptionDepth = value; }
   /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
   public void setMaxFrames(int value) { maxFrames = value; }
@@ -256,7 +257,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     }
     if (serviceVersion != null && !serviceVersion.isBlank()) builder.resourceAttribute("service.version", serviceVersion.trim());
     if (maxExceptionDepth < 1) {
-      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is 64");
+      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is " + Exceptions.DEFAULT_MAX_DEPTH);
       ok = false;
     }
     if (maxFrames < 0) {

@@ -8,7 +8,9 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
+import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.ExceptionInfo;
+import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
@@ -23,9 +25,10 @@ import org.slf4j.Marker;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * Turns a Logback {@link ILoggingEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe; it runs on
- * the application's thread, so it does no I/O, takes no lock, never blocks and allocates little beyond the record
- * itself (no formatting, no streams, no intermediate collections).
+ * Turns a Logback {@link ILoggingEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe. The appender
+ * splits the work: {@link #capture} on the application's thread (freeze the event, take its thread id and span,
+ * estimate its size: no I/O, no lock, one small object), {@link Captured#build()} on the pipeline's batcher thread
+ * (the record itself).
  *
  * <p>Mapping (also in the module README):
  *
@@ -90,6 +93,92 @@ final class LogbackEventMapper {
    * supplies trace ids. Two threads that share a name defeat this check; Logback offers nothing better.
    */
   LogRecord map(ILoggingEvent event) {
+    String threadName = event.getThreadName();
+    boolean onLoggingThread = threadName != null && threadName.equals(Thread.currentThread().getName());
+    return map(event, onLoggingThread ? Thread.currentThread().getId() : 0, onLoggingThread ? TraceContext.currentSpan() : null);
+  }
+
+  /**
+   * Takes from the logging thread what only it knows and freezes the event, then hands the rest to the batcher
+   * thread: {@link Captured#build()} maps there. On the caller: {@code prepareForDeferredProcessing()} (formats the
+   * message, snapshots the MDC, as Logback's {@code AsyncAppender} does), caller data when enabled, the thread id
+   * and current span (as {@link #map(ILoggingEvent)} decides them), and a cheap size estimate. The event's
+   * arguments are converted to {@code message_arguments} on the batcher thread, as with any asynchronous appender:
+   * an argument mutated after the call may show its later state there (the body was formatted before).
+   */
+  Captured capture(ILoggingEvent event) {
+    event.prepareForDeferredProcessing();
+    if (includeCallerData) event.getCallerData();
+    Thread current = Thread.currentThread();
+    String threadName = event.getThreadName();
+    boolean onLoggingThread = threadName != null && threadName.equals(current.getName());
+    return new Captured(this, event, onLoggingThread ? current.getId() : 0,
+        onLoggingThread ? TraceContext.currentSpan() : null, estimate(event));
+  }
+
+  /**
+   * A lower bound of the encoded record (UTF-8 takes at least a byte per char): body, template, logger, thread and
+   * MDC text. Ignores frames and argument values, so records with large exceptions count low against the queue.
+   */
+  private static int estimate(ILoggingEvent event) {
+    long n = 32;
+    String body = event.getFormattedMessage();
+    if (body != null) n += body.length();
+    Object[] args = event.getArgumentArray();
+    if (args != null && args.length > 0 && event.getMessage() != null) n += event.getMessage().length() + args.length;
+    String logger = event.getLoggerName();
+    if (logger != null) n += logger.length();
+    String thread = event.getThreadName();
+    if (thread != null) n += thread.length();
+    Map<String, String> mdc = event.getMDCPropertyMap();
+    if (mdc != null && !mdc.isEmpty()) {
+      for (Map.Entry<String, String> e : mdc.entrySet()) {
+        n += 4 + lengthOf(e.getKey()) + lengthOf(e.getValue());
+      }
+    }
+    return (int) Math.min(n, Integer.MAX_VALUE);
+  }
+
+  private static int lengthOf(String s) {
+    return s == null ? 0 : s.length();
+  }
+
+  /** An event frozen on the logging thread, mapped when the batcher thread builds it. Immutable. */
+  static final class Captured implements DeferredRecord {
+    private final LogbackEventMapper mapper;
+    private final ILoggingEvent event;
+    private final long threadId;
+    private final SpanContext span;
+    private final int estimatedBytes;
+
+    Captured(LogbackEventMapper mapper, ILoggingEvent event, long threadId, SpanContext span, int estimatedBytes) {
+      this.mapper = mapper;
+      this.event = event;
+      this.threadId = threadId;
+      this.span = span;
+      this.estimatedBytes = estimatedBytes;
+    }
+
+    @Override
+    public int estimatedBytes() {
+      return estimatedBytes;
+    }
+
+    @Override
+    public LogRecord build() {
+      return mapper.map(event, threadId, span);
+    }
+
+    ILoggingEvent event() {
+      return event;
+    }
+  }
+
+  /**
+   * Maps an event with what was taken on the logging thread: {@code threadId} (0 when unknown) and the span that was
+   * current there (null when none or not on the logging thread; the MDC fallback then applies).
+   */
+  LogRecord map(ILoggingEvent event, long threadId, SpanContext span) {
     LogRecord.Builder b = LogRecord.newBuilder();
     b.setTimeUnixNano(eventTimeNanos(event.getTimeStamp(), event.getNanoseconds()));
     Instant now = clock.instant();
@@ -113,14 +202,9 @@ final class LogbackEventMapper {
 
     String loggerName = event.getLoggerName();
     if (loggerName != null) b.setLogger(loggerName);
-    Thread current = Thread.currentThread();
     String threadName = event.getThreadName();
-    boolean onLoggingThread = false;
-    if (threadName != null) {
-      b.setThreadName(threadName);
-      onLoggingThread = threadName.equals(current.getName());
-      if (onLoggingThread) b.setThreadId(current.getId());
-    }
+    if (threadName != null) b.setThreadName(threadName);
+    if (threadId != 0) b.setThreadId(threadId);
 
     Map<String, String> mdc = event.getMDCPropertyMap();
     if (mdc != null && !mdc.isEmpty()) addMdc(b, mdc);
@@ -141,7 +225,9 @@ final class LogbackEventMapper {
     IThrowableProxy proxy = event.getThrowableProxy();
     if (proxy != null) b.setException(exception(proxy));
 
-    if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && mdc != null && !mdc.isEmpty()) TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
+    if (!TraceContext.fromSpan(b, span) && mdc != null && !mdc.isEmpty()) {
+      TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
+    }
     return b.build();
   }
 

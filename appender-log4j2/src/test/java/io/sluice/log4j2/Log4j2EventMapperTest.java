@@ -41,7 +41,8 @@ class Log4j2EventMapperTest {
   @TempDir static Path spool;
   private static LoggerContext context;
   private static SluiceAppender appender;
-  private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+  // Parsed only when a test reads them: the bytes must outlive Log4j2's reuse of the event and message.
+  private final List<EncodedRecord> encoded = new CopyOnWriteArrayList<>();
   private Logger log;
 
   @BeforeAll
@@ -59,7 +60,7 @@ class Log4j2EventMapperTest {
 
   @BeforeEach
   void recordIntoList() {
-    appender.redirect(records::add);
+    appender.redirect(encoded::add);
     log = context.getLogger("app.Checkout");
     ThreadContext.clearAll();
   }
@@ -70,8 +71,20 @@ class Log4j2EventMapperTest {
   }
 
   private LogRecord only() {
-    assertThat(records).hasSize(1);
-    return records.get(0);
+    assertThat(records()).hasSize(1);
+    return records().get(0);
+  }
+
+  private List<LogRecord> records() {
+    List<LogRecord> out = new java.util.ArrayList<>();
+    for (EncodedRecord r : encoded) {
+      try {
+        out.add(r.parse());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return out;
   }
 
   private static Map<String, AnyValue> attributes(LogRecord r) {
@@ -111,8 +124,8 @@ class Log4j2EventMapperTest {
   void reusedEventsAndMessagesYieldIndependentRecords() {
     for (int i = 0; i < 3; i++) log.info("event {}", i);
 
-    assertThat(records).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1", "event 2");
-    assertThat(records).extracting(r -> r.getMessageArguments(0).getIntValue()).containsExactly(0L, 1L, 2L);
+    assertThat(records()).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1", "event 2");
+    assertThat(records()).extracting(r -> r.getMessageArguments(0).getIntValue()).containsExactly(0L, 1L, 2L);
   }
 
   @Test

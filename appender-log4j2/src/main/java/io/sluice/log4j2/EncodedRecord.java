@@ -32,8 +32,31 @@ final class EncodedRecord implements DeferredRecord {
 
   private byte[] buf = new byte[INITIAL_BYTES];
   private int pos;
-  /** Scratch for messages that can format themselves into a builder ({@code StringBuilderFormattable}). */
-  final StringBuilder text = new StringBuilder(128);
+
+  /**
+   * Per logging thread: a builder for messages that format themselves ({@code StringBuilderFormattable}) and the
+   * chars of the string being written. Each is cut back to {@link #KEPT_BYTES} after a larger event.
+   */
+  static final class Scratch {
+    final StringBuilder text = new StringBuilder(256);
+    char[] chars = new char[256];
+
+    StringBuilder text() {
+      if (text.capacity() > KEPT_BYTES) {
+        text.setLength(0);
+        text.trimToSize();
+      }
+      text.setLength(0);
+      return text;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /** This thread's scratch; valid until the thread's next event. */
+  static Scratch scratch() {
+    return SCRATCH.get();
+  }
 
   /** A cleared record from the pool, or a new one when the pool is empty. */
   static EncodedRecord take() {
@@ -45,11 +68,6 @@ final class EncodedRecord implements DeferredRecord {
   void recycle() {
     pos = 0;
     if (buf.length > KEPT_BYTES) buf = new byte[INITIAL_BYTES];
-    if (text.capacity() > KEPT_BYTES) {
-      text.setLength(0);
-      text.trimToSize();
-    }
-    text.setLength(0);
     POOL.relaxedOffer(this);
   }
 
@@ -158,21 +176,43 @@ final class EncodedRecord implements DeferredRecord {
   void string(int field, CharSequence s) {
     tag(field, 2);
     int n = s.length();
-    int utf8 = utf8Length(s, n);
+    // The chars in bulk into this thread's scratch, then plain array loops (charAt through CharSequence is slow).
+    Scratch scratch = scratch();
+    char[] chars = scratch.chars;
+    if (chars.length < n) {
+      chars = new char[Math.max(n, 2 * chars.length)];
+      if (n <= KEPT_BYTES) scratch.chars = chars;
+    } else if (chars.length > KEPT_BYTES && n <= KEPT_BYTES) {
+      scratch.chars = chars = new char[256];
+    }
+    if (s instanceof String str) {
+      str.getChars(0, n, chars, 0);
+    } else if (s instanceof StringBuilder sb) {
+      sb.getChars(0, n, chars, 0);
+    } else {
+      for (int i = 0; i < n; i++) chars[i] = s.charAt(i);
+    }
+    int utf8 = utf8Length(chars, n);
     varint32(utf8);
     ensure(utf8);
     byte[] b = buf;
     int p = pos;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
+    int i = 0;
+    for (; i < n; i++) { // ASCII run
+      char c = chars[i];
+      if (c >= 0x80) break;
+      b[p++] = (byte) c;
+    }
+    for (; i < n; i++) {
+      char c = chars[i];
       if (c < 0x80) {
         b[p++] = (byte) c;
       } else if (c < 0x800) {
         b[p++] = (byte) (0xC0 | (c >>> 6));
         b[p++] = (byte) (0x80 | (c & 0x3F));
       } else if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-          int cp = Character.toCodePoint(c, s.charAt(++i));
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
+          int cp = Character.toCodePoint(c, chars[++i]);
           b[p++] = (byte) (0xF0 | (cp >>> 18));
           b[p++] = (byte) (0x80 | ((cp >>> 12) & 0x3F));
           b[p++] = (byte) (0x80 | ((cp >>> 6) & 0x3F));
@@ -189,15 +229,17 @@ final class EncodedRecord implements DeferredRecord {
     pos = p;
   }
 
-  private static int utf8Length(CharSequence s, int n) {
+  private static int utf8Length(char[] s, int n) {
     int len = n;
-    for (int i = 0; i < n; i++) {
-      char c = s.charAt(i);
+    int i = 0;
+    while (i < n && s[i] < 0x80) i++;
+    for (; i < n; i++) {
+      char c = s[i];
       if (c < 0x80) continue;
       if (c < 0x800) {
         len += 1;
       } else if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s[i + 1])) {
           len += 2; // 4 bytes for 2 chars
           i++;
         } // else '?': 1 byte for 1 char

@@ -177,8 +177,7 @@ final class Log4j2EventMapper {
 
   private void encodeMessage(EncodedRecord out, Message message) {
     if (message instanceof StringBuilderFormattable formattable) {
-      StringBuilder text = out.text;
-      text.setLength(0);
+      StringBuilder text = EncodedRecord.scratch().text();
       formattable.formatTo(text);
       encodeBody(out, text);
     } else {

@@ -128,8 +128,8 @@ public class Log4j2AppenderBench {
     System.out.printf("%n  log4j2/%s: %s%n", appender, CallerCpu.report());
     if (sluice != null) {
       PipelineStats s = sluice.stats();
-      System.out.printf("%n  sluice: appended %,d, acknowledged %,d, dropped %s%n", s.appended(), s.acknowledged(),
-          s.droppedByReason());
+      System.out.printf("%n  sluice: appended %,d, acknowledged %,d (collector received %,d), dropped %s%n",
+          s.appended(), s.acknowledged(), collector.records(), s.droppedByReason());
     }
     context.stop();
     if (collector != null) collector.close();

@@ -184,8 +184,8 @@ public class LogbackAppenderBench {
     System.out.printf("%n  logback/%s: %s%n", appender, CallerCpu.report());
     if (sluice != null) {
       PipelineStats s = sluice.stats();
-      System.out.printf("%n  sluice: appended %,d, acknowledged %,d, dropped %s%n", s.appended(), s.acknowledged(),
-          s.droppedByReason());
+      System.out.printf("%n  sluice: appended %,d, acknowledged %,d (collector received %,d), dropped %s%n",
+          s.appended(), s.acknowledged(), collector.records(), s.droppedByReason());
     }
     if (otelProvider != null) {
       System.out.printf("%n  otel: exported %,d (the batch processor drops silently when its queue is full)%n",

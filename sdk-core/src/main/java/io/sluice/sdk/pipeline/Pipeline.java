@@ -250,7 +250,9 @@ public final class Pipeline implements AutoCloseable {
   /** The deferred record built, or null when it threw (counted, reported once). */
   private LogRecord build(DeferredRecord deferred) {
     try {
-      return deferred.build();
+      LogRecord record = deferred.build();
+      if (record == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
+      return record;
     } catch (RuntimeException e) {
       dropped.get(DropReason.BUILD_FAILED).increment();
       if (!buildFailureReported) {

@@ -3,6 +3,9 @@ package io.sluice.log4j2;
 import io.sluice.sdk.record.KeyGlobs;
 import io.sluice.sdk.record.TraceContext;
 
+import io.opentelemetry.api.trace.SpanContext;
+import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
@@ -14,20 +17,24 @@ import org.apache.logging.log4j.Marker;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.message.MapMessage;
 import org.apache.logging.log4j.message.Message;
+import org.apache.logging.log4j.message.ParameterConsumer;
+import org.apache.logging.log4j.message.ParameterVisitable;
+import org.apache.logging.log4j.message.ReusableMessage;
 import org.apache.logging.log4j.message.StructuredDataId;
 import org.apache.logging.log4j.message.StructuredDataMessage;
 import org.apache.logging.log4j.util.ReadOnlyStringMap;
+import org.apache.logging.log4j.util.StringBuilderFormattable;
 import org.apache.logging.log4j.util.TriConsumer;
 
 /**
- * Turns a Log4j2 {@link LogEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe; it runs on the
- * application's thread, so it does no I/O, takes no lock, never blocks and allocates little beyond the record itself
- * (no formatting, no streams, no lambdas per call: map and context entries are visited with Log4j2's garbage-free
- * {@code forEach(TriConsumer, state)}).
+ * Writes a Log4j2 {@link LogEvent} as an encoded {@code sluice.v1.LogRecord} ({@link EncodedRecord}). Immutable and
+ * thread-safe; it runs on the application's thread, so it does no I/O, takes no lock, never blocks and, for the
+ * usual event, allocates nothing (see {@link #encode}): no intermediate message objects, no lambdas per call (map,
+ * context entries and parameters are visited with Log4j2's garbage-free {@code forEach(..., state)}).
  *
  * <p>Log4j2 reuses event and message objects ({@code MutableLogEvent}, {@code ReusableParameterizedMessage}): the
- * returned record holds copies only, never a reference to the event, its message or its context map, so it may
- * outlive the {@code append} call that produced it.
+ * encoded bytes are the copy, never a reference to the event, its message or its context map, so they may outlive
+ * the {@code append} call that produced them; the pipeline's batcher thread parses them.
  *
  * <p>Mapping (also in the module README):
  *
@@ -36,9 +43,10 @@ import org.apache.logging.log4j.util.TriConsumer;
  *       them); {@code observed_time_unix_nano} ← the clock, now.
  *   <li>{@code severity_number} ← {@link Level#intLevel()}, custom levels included (see {@link #severity(int)});
  *       {@code severity_text} ← the level name.
- *   <li>{@code body} ← the formatted message; {@code message_template} ← {@code Message.getFormat()} when not empty;
- *       {@code message_arguments} ← {@code getParameters()} through {@link Values#of(Object)} (not for map messages,
- *       whose values are attributes).
+ *   <li>{@code body} ← the formatted message; when the message has parameters (and is not a map message,
+ *       whose values are attributes), {@code message_template} ← {@code Message.getFormat()} when not empty and
+ *       {@code message_arguments} ← {@code getParameters()} through {@link Values#of(Object)}; without parameters
+ *       the template would only repeat the body.
  *   <li>{@code logger}, {@code thread_name}, {@code thread_id} ← the event.
  *   <li>{@code attributes} ← ThreadContext entries whose key passes the include/exclude globs (keys as-is), then
  *       {@link MapMessage} / {@link StructuredDataMessage} fields (keys as-is, values typed) with
@@ -63,9 +71,13 @@ final class Log4j2EventMapper {
   /** Severity numbers of the bands FATAL, ERROR, WARN, INFO, DEBUG, TRACE (OpenTelemetry log data model). */
   private static final int[] BAND_BASE = {21, 17, 13, 9, 5, 1};
 
-  /** Adds one map-message field as a typed attribute; the state is the record builder. */
-  private static final TriConsumer<String, Object, LogRecord.Builder> MAP_FIELD =
-      (key, value, b) -> b.addAttributes(Values.kv(key, value));
+  /** Writes one map-message field as a typed attribute. */
+  private static final TriConsumer<String, Object, EncodedRecord> MAP_FIELD =
+      (key, value, out) -> keyValue(out, key, value);
+
+  /** Writes one message argument. */
+  private static final ParameterConsumer<EncodedRecord> ARGUMENT =
+      (value, index, out) -> anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, value);
 
   private final Clock clock;
   private final boolean includeCallerData;
@@ -75,7 +87,7 @@ final class Log4j2EventMapper {
   private final int maxFrames;
   private final boolean rootCauseFirst;
   // Created once: visiting the context map per event then allocates nothing but the attributes themselves.
-  private final TriConsumer<String, Object, LogRecord.Builder> contextEntry = this::addContextEntry;
+  private final TriConsumer<String, Object, EncodedRecord> contextEntry = this::addContextEntry;
 
   /**
    * @param contextInclude ThreadContext keys to keep; empty keeps all
@@ -100,80 +112,165 @@ final class Log4j2EventMapper {
   }
 
   /**
-   * Maps one event. Call it from {@code append}, before returning: a reusable event is cleared and refilled by
-   * Log4j2 as soon as the appender returns. When {@code append} runs on another thread than the one that logged
-   * (an {@code AsyncAppender} or async loggers), the current span belongs to that other thread and is ignored; only
-   * the ThreadContext fallback supplies trace ids then.
+   * Writes one event as an encoded {@code LogRecord} into {@code out} (taken from the pool, empty). Call it from
+   * {@code append}, before returning: a reusable event is cleared and refilled by Log4j2 as soon as the appender
+   * returns; the bytes are the copy that outlives it. When {@code append} runs on another thread than the one that
+   * logged (an {@code AsyncAppender} or async loggers), the current span belongs to that other thread and is
+   * ignored; only the ThreadContext fallback supplies trace ids then.
+   *
+   * <p>Garbage-free for the usual event (a reusable parameterized message with strings, numbers and booleans as
+   * arguments, string ThreadContext values, a span or none): fields are written straight from the event, the body
+   * formatted into {@code out}'s reusable builder. Exceptions, map messages, markers and argument values of other
+   * types go through the protobuf builders ({@link Exceptions}, {@link Values}) and allocate.
    */
-  LogRecord map(LogEvent event) {
-    LogRecord.Builder b = LogRecord.newBuilder();
+  void encode(LogEvent event, EncodedRecord out) {
     org.apache.logging.log4j.core.time.Instant instant = event.getInstant();
-    b.setTimeUnixNano(instant.getEpochSecond() * 1_000_000_000L + instant.getNanoOfSecond());
+    out.fixed64(LogRecord.TIME_UNIX_NANO_FIELD_NUMBER,
+        instant.getEpochSecond() * 1_000_000_000L + instant.getNanoOfSecond());
     Instant now = clock.instant();
-    b.setObservedTimeUnixNano(now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    out.fixed64(LogRecord.OBSERVED_TIME_UNIX_NANO_FIELD_NUMBER, now.getEpochSecond() * 1_000_000_000L + now.getNano());
 
     Level level = event.getLevel();
     if (level != null) {
-      b.setSeverityNumber(severity(level.intLevel()));
-      b.setSeverityText(level.name());
+      out.int64(LogRecord.SEVERITY_NUMBER_FIELD_NUMBER, severity(level.intLevel()).getNumber());
+      out.string(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.name());
     }
 
     Message message = event.getMessage();
-    if (message != null) addMessage(b, message);
+    if (message != null) encodeMessage(out, message);
 
     String loggerName = event.getLoggerName();
-    if (loggerName != null) b.setLogger(loggerName);
+    if (loggerName != null) out.string(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
     String threadName = event.getThreadName();
-    if (threadName != null) b.setThreadName(threadName);
+    if (threadName != null) out.string(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
     long threadId = event.getThreadId();
-    b.setThreadId(threadId);
+    out.int64(LogRecord.THREAD_ID_FIELD_NUMBER, threadId);
 
     ReadOnlyStringMap context = event.getContextData();
     boolean hasContext = context != null && !context.isEmpty();
-    if (hasContext) context.forEach(contextEntry, b);
-    if (message instanceof MapMessage<?, ?> map) addMapMessage(b, map);
-    if (includeCallerData) addCallerData(b, event.getSource());
+    if (hasContext) context.forEach(contextEntry, out);
+    if (message instanceof MapMessage<?, ?> map) encodeMapMessage(out, map);
+    if (includeCallerData) encodeCallerData(out, event.getSource());
 
     Marker marker = event.getMarker();
-    if (marker != null) addMarker(b, marker, 0);
+    if (marker != null) encodeMarkers(out, marker);
 
     Throwable thrown = event.getThrown();
-    if (thrown != null) b.setException(Exceptions.toProto(thrown, maxExceptionDepth, maxFrames, rootCauseFirst));
+    if (thrown != null) {
+      out.message(LogRecord.EXCEPTION_FIELD_NUMBER,
+          Exceptions.toProto(thrown, maxExceptionDepth, maxFrames, rootCauseFirst));
+    }
 
     boolean onLoggingThread = threadId == Thread.currentThread().getId();
-    if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && hasContext) TraceContext.fromHex(b, context.getValue(CONTEXT_TRACE_ID), context.getValue(CONTEXT_SPAN_ID),
-        context.getValue(CONTEXT_TRACE_FLAGS));
-    return b.build();
-  }
-
-  private static void addMessage(LogRecord.Builder b, Message message) {
-    String formatted = message.getFormattedMessage();
-    if (formatted != null) b.setBody(Values.of(formatted));
-    String template = message.getFormat();
-    if (template != null && !template.isEmpty()) b.setMessageTemplate(template);
-    if (message instanceof MapMessage) return; // its parameters are its values, mapped as attributes
-    Object[] params = message.getParameters();
-    if (params != null) {
-      for (Object param : params) b.addMessageArguments(Values.of(param));
+    if (!(onLoggingThread && encodeSpan(out, TraceContext.currentSpan())) && hasContext) {
+      encodeHexContext(out, context.getValue(CONTEXT_TRACE_ID), context.getValue(CONTEXT_SPAN_ID),
+          context.getValue(CONTEXT_TRACE_FLAGS));
     }
   }
 
-  private static void addMapMessage(LogRecord.Builder b, MapMessage<?, ?> map) {
-    map.forEach(MAP_FIELD, b);
+  /** The record {@link #encode} writes, parsed (tests, and callers that want the message). */
+  LogRecord map(LogEvent event) {
+    EncodedRecord out = EncodedRecord.take();
+    encode(event, out);
+    return out.build();
+  }
+
+  private void encodeMessage(EncodedRecord out, Message message) {
+    if (message instanceof StringBuilderFormattable formattable) {
+      StringBuilder text = EncodedRecord.scratch().text();
+      formattable.formatTo(text);
+      encodeBody(out, text);
+    } else {
+      String formatted = message.getFormattedMessage();
+      if (formatted != null) encodeBody(out, formatted);
+    }
+    if (message instanceof MapMessage) return; // its parameters are its values, mapped as attributes
+    // Without arguments the template would only repeat the body.
+    if (message instanceof ReusableMessage reusable && message instanceof ParameterVisitable visitable) {
+      if (reusable.getParameterCount() == 0) return;
+      encodeTemplate(out, message.getFormat());
+      visitable.forEachParameter(ARGUMENT, out);
+      return;
+    }
+    Object[] params = message.getParameters();
+    if (params == null || params.length == 0) return;
+    encodeTemplate(out, message.getFormat());
+    for (Object param : params) anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, param);
+  }
+
+  private static void encodeBody(EncodedRecord out, CharSequence body) {
+    int m = out.begin(LogRecord.BODY_FIELD_NUMBER);
+    out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, body);
+    out.end(m);
+  }
+
+  private static void encodeTemplate(EncodedRecord out, String template) {
+    if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
+  }
+
+  /** A value as {@link Values#of(Object)} maps it: common types written directly, the rest through it. */
+  static void anyValue(EncodedRecord out, int field, Object o) {
+    if (o instanceof String s) {
+      int m = out.begin(field);
+      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
+      out.end(m);
+    } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+      int m = out.begin(field);
+      out.int64(AnyValue.INT_VALUE_FIELD_NUMBER, ((Number) o).longValue());
+      out.end(m);
+    } else if (o instanceof Double || o instanceof Float) {
+      int m = out.begin(field);
+      out.fixed64(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, Double.doubleToRawLongBits(((Number) o).doubleValue()));
+      out.end(m);
+    } else if (o instanceof Boolean b) {
+      int m = out.begin(field);
+      out.bool(AnyValue.BOOL_VALUE_FIELD_NUMBER, b);
+      out.end(m);
+    } else {
+      out.message(field, Values.of(o)); // null, arrays, collections, toString()
+    }
+  }
+
+  private static void keyValue(EncodedRecord out, String key, Object value) {
+    int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
+    out.string(KeyValue.KEY_FIELD_NUMBER, key);
+    anyValue(out, KeyValue.VALUE_FIELD_NUMBER, value);
+    out.end(m);
+  }
+
+  private static void encodeMapMessage(EncodedRecord out, MapMessage<?, ?> map) {
+    map.forEach(MAP_FIELD, out);
     if (map instanceof StructuredDataMessage sd) {
       StructuredDataId id = sd.getId();
-      if (id != null) b.addAttributes(Values.kv(SD_ID, id.toString()));
+      if (id != null) keyValue(out, SD_ID, id.toString());
       String type = sd.getType();
-      if (type != null) b.addAttributes(Values.kv(SD_TYPE, type));
+      if (type != null) keyValue(out, SD_TYPE, type);
     }
   }
 
-  private void addContextEntry(String key, Object value, LogRecord.Builder b) {
+  private void addContextEntry(String key, Object value, EncodedRecord out) {
     if (key == null) return;
     if ((contextInclude.isEmpty() || contextInclude.matchesAny(key))
         && (contextExclude.isEmpty() || !contextExclude.matchesAny(key))) {
-      b.addAttributes(Values.kv(key, value));
+      keyValue(out, key, value);
     }
+  }
+
+  private static boolean encodeSpan(EncodedRecord out, SpanContext span) {
+    if (span == null) return false;
+    out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, span.getTraceId(), 16);
+    out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, span.getSpanId(), 8);
+    out.fixed32(LogRecord.FLAGS_FIELD_NUMBER, span.getTraceFlags().asByte() & 0xff);
+    return true;
+  }
+
+  /** As {@link TraceContext#fromHex}: both ids valid or nothing; flags only when valid. */
+  private static void encodeHexContext(EncodedRecord out, Object traceId, Object spanId, Object flags) {
+    if (TraceContext.hexToBytes(traceId, 16) == null || TraceContext.hexToBytes(spanId, 8) == null) return;
+    out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, (String) traceId, 16);
+    out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, (String) spanId, 8);
+    byte[] f = TraceContext.hexToBytes(flags, 1);
+    if (f != null) out.fixed32(LogRecord.FLAGS_FIELD_NUMBER, f[0] & 0xff);
   }
 
   /**
@@ -191,22 +288,29 @@ final class Log4j2EventMapper {
     return SeverityNumber.forNumber(BAND_BASE[band] + step);
   }
 
-  private static void addCallerData(LogRecord.Builder b, StackTraceElement caller) {
+  private static void encodeCallerData(EncodedRecord out, StackTraceElement caller) {
     if (caller == null) return;
-    if (caller.getFileName() != null) b.addAttributes(Values.kv("code.filepath", caller.getFileName()));
-    if (caller.getLineNumber() > 0) b.addAttributes(Values.kv("code.lineno", (Object) (long) caller.getLineNumber()));
-    b.addAttributes(Values.kv("code.namespace", caller.getClassName()));
-    b.addAttributes(Values.kv("code.function", caller.getMethodName()));
+    if (caller.getFileName() != null) keyValue(out, "code.filepath", caller.getFileName());
+    if (caller.getLineNumber() > 0) keyValue(out, "code.lineno", (long) caller.getLineNumber());
+    keyValue(out, "code.namespace", caller.getClassName());
+    keyValue(out, "code.function", caller.getMethodName());
   }
 
-  private static void addMarker(LogRecord.Builder b, Marker marker, int depth) {
+  /** The marker's name, then its parents' names, depth-first, each name once. */
+  private static void encodeMarkers(EncodedRecord out, Marker marker) {
+    java.util.List<String> names = new java.util.ArrayList<>(4);
+    collectMarker(names, marker, 0);
+    for (int i = 0; i < names.size(); i++) out.string(LogRecord.MARKERS_FIELD_NUMBER, names.get(i));
+  }
+
+  private static void collectMarker(java.util.List<String> names, Marker marker, int depth) {
     String name = marker.getName();
-    if (name != null && !b.getMarkersList().contains(name)) b.addMarkers(name);
+    if (name != null && !names.contains(name)) names.add(name);
     if (depth >= MAX_MARKER_DEPTH || !marker.hasParents()) return;
     Marker[] parents = marker.getParents();
     if (parents == null) return;
     for (Marker parent : parents) {
-      if (parent != null) addMarker(b, parent, depth + 1);
+      if (parent != null) collectMarker(names, parent, depth + 1);
     }
   }
 

@@ -1,8 +1,8 @@
 package io.sluice.log4j2;
 
+import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.KeyGlobs;
 
-import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
@@ -28,8 +28,10 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
  * (hand-off queue, batcher, RocksDB spool, gRPC shipper) owned by a ref-counted {@link SluiceManager}.
  *
  * <p>{@link #append} runs on the thread that calls the appender (the application's, unless async loggers or an
- * {@code AsyncAppender} sit in front): it maps the event right there ({@link Log4j2EventMapper}; Log4j2 reuses
- * event objects, so nothing of the event is kept) and offers the record to the pipeline's bounded queue. It never
+ * {@code AsyncAppender} sit in front): it writes the event right there as an encoded record ({@link
+ * Log4j2EventMapper}, {@link EncodedRecord}; Log4j2 reuses event objects, so nothing of the event is kept, and the
+ * record's buffer comes from a pool, so the usual event allocates nothing) and offers it to the pipeline's bounded
+ * queue; the pipeline's batcher thread parses it. It never
  * waits on the network, never blocks unless {@code whenFull=block}, and never throws; a refused record is counted
  * by the pipeline under a drop reason. Memory is bounded by {@code queueMaxRecords}/{@code queueMaxBytes} and
  * {@code spoolMaxBytes}.
@@ -50,9 +52,12 @@ public final class SluiceAppender extends AbstractAppender {
 
   /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
 
-  /** Where mapped records go: the manager's pipeline in production, a list in mapping tests. Must not block or throw. */
+  /**
+   * Where encoded records go: the manager's pipeline in production, a list in mapping tests. Must not block or
+   * throw; false when the record was not taken (the appender then gives it back to the pool).
+   */
   interface RecordSink {
-    boolean offer(LogRecord record);
+    boolean offer(EncodedRecord record);
   }
 
   private final SluiceManager manager;
@@ -77,7 +82,9 @@ public final class SluiceAppender extends AbstractAppender {
   public void append(LogEvent event) {
     if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
     try {
-      sink.offer(mapper.map(event));
+      EncodedRecord record = EncodedRecord.take();
+      mapper.encode(event, record);
+      if (!sink.offer(record)) record.recycle();
     } catch (RuntimeException | LinkageError e) {
       // Never into the application. Reported once: a broken message type would otherwise flood the status log.
       if (!appendFailureReported) {
@@ -241,7 +248,7 @@ public final class SluiceAppender extends AbstractAppender {
     public B setServiceVersion(String v) { serviceVersion = v; return asBuilder(); }
     /** {@code true}: the root cause on top, each {@code cause} the throwable that wrapped it; default false. */
     public B setRootCauseFirst(String v) { rootCauseFirst = v; return asBuilder(); }
-    /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+    /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
     public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
     /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
     public B setMaxFrames(String v) { maxFrames = v; return asBuilder(); }
@@ -304,7 +311,7 @@ public final class SluiceAppender extends AbstractAppender {
       }
       Boolean callerData = parseBoolean(prefix, "includeCallerData", includeCallerData, false);
       Boolean rootFirst = parseBoolean(prefix, "rootCauseFirst", rootCauseFirst, false);
-      Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, 64, 1);
+      Integer depth = parseInt(prefix, "maxExceptionDepth", maxExceptionDepth, Exceptions.DEFAULT_MAX_DEPTH, 1);
       Integer frames = parseInt(prefix, "maxFrames", maxFrames, 256, 0);
       if (!ok || callerData == null || rootFirst == null || depth == null || frames == null) return null;
 

@@ -1,6 +1,5 @@
 package io.sluice.log4j2;
 
-import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
@@ -75,7 +74,7 @@ final class SluiceManager extends AbstractManager {
   }
 
   /** Hands a record to the pipeline; false when it was refused (counted by the pipeline) or none is running. */
-  boolean offer(LogRecord record) {
+  boolean offer(EncodedRecord record) {
     Pipeline p = pipeline;
     return p != null && p.offer(record);
   }

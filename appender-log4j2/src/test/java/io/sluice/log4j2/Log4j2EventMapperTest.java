@@ -41,7 +41,8 @@ class Log4j2EventMapperTest {
   @TempDir static Path spool;
   private static LoggerContext context;
   private static SluiceAppender appender;
-  private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+  // Parsed only when a test reads them: the bytes must outlive Log4j2's reuse of the event and message.
+  private final List<EncodedRecord> encoded = new CopyOnWriteArrayList<>();
   private Logger log;
 
   @BeforeAll
@@ -59,7 +60,7 @@ class Log4j2EventMapperTest {
 
   @BeforeEach
   void recordIntoList() {
-    appender.redirect(records::add);
+    appender.redirect(encoded::add);
     log = context.getLogger("app.Checkout");
     ThreadContext.clearAll();
   }
@@ -70,8 +71,20 @@ class Log4j2EventMapperTest {
   }
 
   private LogRecord only() {
-    assertThat(records).hasSize(1);
-    return records.get(0);
+    assertThat(records()).hasSize(1);
+    return records().get(0);
+  }
+
+  private List<LogRecord> records() {
+    List<LogRecord> out = new java.util.ArrayList<>();
+    for (EncodedRecord r : encoded) {
+      try {
+        out.add(r.parse());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    }
+    return out;
   }
 
   private static Map<String, AnyValue> attributes(LogRecord r) {
@@ -111,8 +124,8 @@ class Log4j2EventMapperTest {
   void reusedEventsAndMessagesYieldIndependentRecords() {
     for (int i = 0; i < 3; i++) log.info("event {}", i);
 
-    assertThat(records).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1", "event 2");
-    assertThat(records).extracting(r -> r.getMessageArguments(0).getIntValue()).containsExactly(0L, 1L, 2L);
+    assertThat(records()).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1", "event 2");
+    assertThat(records()).extracting(r -> r.getMessageArguments(0).getIntValue()).containsExactly(0L, 1L, 2L);
   }
 
   @Test
@@ -144,6 +157,16 @@ class Log4j2EventMapperTest {
   }
 
   @Test
+  void sendsNoTemplateWhenTheMessageHasNoArguments() {
+    log.info("plain text {} stays the body");
+
+    LogRecord r = only();
+    assertThat(r.getBody().getStringValue()).isEqualTo("plain text {} stays the body");
+    assertThat(r.getMessageTemplate()).isEmpty();
+    assertThat(r.getMessageArgumentsList()).isEmpty();
+  }
+
+  @Test
   void mapsStructuredDataMessageFieldsIdAndType() {
     StructuredDataMessage message = new StructuredDataMessage("audit@32473", "user logged in", "Login");
     message.with("user", "ada");
@@ -154,7 +177,8 @@ class Log4j2EventMapperTest {
     assertThat(attributes(r)).containsEntry("user", Values.of("ada"))
         .containsEntry(Log4j2EventMapper.SD_ID, Values.of("audit@32473"))
         .containsEntry(Log4j2EventMapper.SD_TYPE, Values.of("Login"));
-    assertThat(r.getMessageTemplate()).isEqualTo("user logged in");
+    assertThat(r.getMessageTemplate()).isEmpty(); // a map message's values are attributes, not arguments
+    assertThat(r.getMessageArgumentsList()).isEmpty();
   }
 
   @Test
@@ -195,8 +219,9 @@ class Log4j2EventMapperTest {
     assertThat(e.getFrames(0).getClassName()).isEqualTo(getClass().getName());
     assertThat(e.getFramesOmitted()).isEqualTo(top.getStackTrace().length - 4);
     assertThat(e.getSuppressedList()).extracting(ExceptionInfo::getMessage).containsExactly("while closing");
-    assertThat(e.getCause().getType()).isEqualTo(IOException.class.getName());
-    assertThat(e.getCause().getMessage()).isEqualTo("disk gone");
+    assertThat(e.getCausesList()).extracting(ExceptionInfo::getType, ExceptionInfo::getMessage)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(IOException.class.getName(), "disk gone"));
+    assertThat(e.hasCause()).isFalse();
   }
 
   @Test
@@ -207,9 +232,9 @@ class Log4j2EventMapperTest {
     log.error("deep", chain);
 
     ExceptionInfo e = only().getException();
-    assertThat(e.getCause().getCause().getMessage()).isEqualTo("level 7"); // maxExceptionDepth="3"
-    assertThat(e.getCause().getCause().hasCause()).isFalse();
-    assertThat(e.getCause().getCause().getTruncated()).isTrue();
+    assertThat(e.getCausesList()).extracting(ExceptionInfo::getMessage) // maxExceptionDepth="3"
+        .containsExactly("level 8", "level 7");
+    assertThat(e.getCauses(1).getTruncated()).isTrue();
   }
 
   @Test

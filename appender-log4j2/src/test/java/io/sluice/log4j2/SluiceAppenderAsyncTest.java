@@ -36,7 +36,7 @@ class SluiceAppenderAsyncTest {
     System.setProperty("sluice.test.spool", spool.toString());
     context = Log4j2Testing.start("sluice-async.xml");
     List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Log4j2Testing.sluice(context).redirect(records::add);
+    Log4j2Testing.sluice(context).redirect(r -> records.add(r.build()));
     ThreadContext.put("trace_id", "0af7651916cd43dd8448eb211c80319c");
     ThreadContext.put("span_id", "b7ad6b7169203331");
 

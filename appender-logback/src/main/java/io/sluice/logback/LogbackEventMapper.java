@@ -8,28 +8,27 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
+import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.ExceptionInfo;
+import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
-import io.sluice.proto.v1.StackFrame;
 import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.Severities;
 import io.sluice.sdk.record.Values;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Marker;
 import org.slf4j.event.KeyValuePair;
 
 /**
- * Turns a Logback {@link ILoggingEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe; it runs on
- * the application's thread, so it does no I/O, takes no lock, never blocks and allocates little beyond the record
- * itself (no formatting, no streams, no intermediate collections).
+ * Turns a Logback {@link ILoggingEvent} into a {@code sluice.v1.LogRecord}. Immutable and thread-safe. The appender
+ * splits the work: {@link #capture} on the application's thread (freeze the event, take its thread id and span,
+ * estimate its size: no I/O, no lock, one small object), {@link Captured#build()} on the pipeline's batcher thread
+ * (the record itself).
  *
  * <p>Mapping (also in the module README):
  *
@@ -37,15 +36,17 @@ import org.slf4j.event.KeyValuePair;
  *   <li>{@code time_unix_nano} ← {@code getTimeStamp()} + {@code getNanoseconds()} (nanosecond precision when the
  *       event has it, also for deserialized events); {@code observed_time_unix_nano} ← the clock, now.
  *   <li>{@code severity_number}, {@code severity_text} ← the level (TRACE 1, DEBUG 5, INFO 9, WARN 13, ERROR 17).
- *   <li>{@code body} ← the formatted message; {@code message_template} ← {@code getMessage()};
- *       {@code message_arguments} ← {@code getArgumentArray()} through {@link Values#of(Object)}.
+ *   <li>{@code body} ← the formatted message; when the event has arguments, {@code message_template} ←
+ *       {@code getMessage()} and {@code message_arguments} ← {@code getArgumentArray()} through
+ *       {@link Values#of(Object)} (without arguments the template would only repeat the body).
  *   <li>{@code logger}, {@code thread_name} ← the event; {@code thread_id} ← the current thread's id, only when the
  *       event is mapped on the thread that logged it (Logback does not record thread ids; see {@link #map}).
  *   <li>{@code attributes} ← MDC entries whose key passes the include/exclude globs (keys as-is), then SLF4J 2
  *       key-value pairs, then {@code code.*} caller data when enabled.
  *   <li>{@code markers} ← marker names, with the names of their references, depth-first, each name once.
  *   <li>{@code exception} ← {@link Exceptions#toProto} on the original throwable, or the same shape rebuilt from
- *       the {@link IThrowableProxy} of a deserialized event; root cause on top when {@code rootCauseFirst}.
+ *       the {@link IThrowableProxy} of a deserialized event (flat {@code causes}); root cause on top when
+ *       {@code rootCauseFirst}.
  *   <li>{@code trace_id}, {@code span_id}, {@code flags} ← the current OpenTelemetry span when valid, else the MDC
  *       keys {@code trace_id}, {@code span_id}, {@code trace_flags} (lower-case hex) when well-formed.
  * </ul>
@@ -92,6 +93,92 @@ final class LogbackEventMapper {
    * supplies trace ids. Two threads that share a name defeat this check; Logback offers nothing better.
    */
   LogRecord map(ILoggingEvent event) {
+    String threadName = event.getThreadName();
+    boolean onLoggingThread = threadName != null && threadName.equals(Thread.currentThread().getName());
+    return map(event, onLoggingThread ? Thread.currentThread().getId() : 0, onLoggingThread ? TraceContext.currentSpan() : null);
+  }
+
+  /**
+   * Takes from the logging thread what only it knows and freezes the event, then hands the rest to the batcher
+   * thread: {@link Captured#build()} maps there. On the caller: {@code prepareForDeferredProcessing()} (formats the
+   * message, snapshots the MDC, as Logback's {@code AsyncAppender} does), caller data when enabled, the thread id
+   * and current span (as {@link #map(ILoggingEvent)} decides them), and a cheap size estimate. The event's
+   * arguments are converted to {@code message_arguments} on the batcher thread, as with any asynchronous appender:
+   * an argument mutated after the call may show its later state there (the body was formatted before).
+   */
+  Captured capture(ILoggingEvent event) {
+    event.prepareForDeferredProcessing();
+    if (includeCallerData) event.getCallerData();
+    Thread current = Thread.currentThread();
+    String threadName = event.getThreadName();
+    boolean onLoggingThread = threadName != null && threadName.equals(current.getName());
+    return new Captured(this, event, onLoggingThread ? current.getId() : 0,
+        onLoggingThread ? TraceContext.currentSpan() : null, estimate(event));
+  }
+
+  /**
+   * A lower bound of the encoded record (UTF-8 takes at least a byte per char): body, template, logger, thread and
+   * MDC text. Ignores frames and argument values, so records with large exceptions count low against the queue.
+   */
+  private static int estimate(ILoggingEvent event) {
+    long n = 16; // the two timestamps alone take 18 bytes
+    String body = event.getFormattedMessage();
+    if (body != null) n += body.length();
+    Object[] args = event.getArgumentArray();
+    if (args != null && args.length > 0 && event.getMessage() != null) n += event.getMessage().length() + args.length;
+    String logger = event.getLoggerName();
+    if (logger != null) n += logger.length();
+    String thread = event.getThreadName();
+    if (thread != null) n += thread.length();
+    Map<String, String> mdc = event.getMDCPropertyMap();
+    if (mdc != null && !mdc.isEmpty()) {
+      for (Map.Entry<String, String> e : mdc.entrySet()) {
+        n += 4 + lengthOf(e.getKey()) + lengthOf(e.getValue());
+      }
+    }
+    return (int) Math.min(n, Integer.MAX_VALUE);
+  }
+
+  private static int lengthOf(String s) {
+    return s == null ? 0 : s.length();
+  }
+
+  /** An event frozen on the logging thread, mapped when the batcher thread builds it. Immutable. */
+  static final class Captured implements DeferredRecord {
+    private final LogbackEventMapper mapper;
+    private final ILoggingEvent event;
+    private final long threadId;
+    private final SpanContext span;
+    private final int estimatedBytes;
+
+    Captured(LogbackEventMapper mapper, ILoggingEvent event, long threadId, SpanContext span, int estimatedBytes) {
+      this.mapper = mapper;
+      this.event = event;
+      this.threadId = threadId;
+      this.span = span;
+      this.estimatedBytes = estimatedBytes;
+    }
+
+    @Override
+    public int estimatedBytes() {
+      return estimatedBytes;
+    }
+
+    @Override
+    public LogRecord build() {
+      return mapper.map(event, threadId, span);
+    }
+
+    ILoggingEvent event() {
+      return event;
+    }
+  }
+
+  /**
+   * Maps an event with what was taken on the logging thread: {@code threadId} (0 when unknown) and the span that was
+   * current there (null when none or not on the logging thread; the MDC fallback then applies).
+   */
+  LogRecord map(ILoggingEvent event, long threadId, SpanContext span) {
     LogRecord.Builder b = LogRecord.newBuilder();
     b.setTimeUnixNano(eventTimeNanos(event.getTimeStamp(), event.getNanoseconds()));
     Instant now = clock.instant();
@@ -105,23 +192,19 @@ final class LogbackEventMapper {
 
     String formatted = event.getFormattedMessage();
     if (formatted != null) b.setBody(Values.of(formatted));
-    String template = event.getMessage();
-    if (template != null) b.setMessageTemplate(template);
     Object[] args = event.getArgumentArray();
-    if (args != null) {
+    if (args != null && args.length > 0) {
+      // Without arguments the template equals the body: sending it would carry the message twice.
+      String template = event.getMessage();
+      if (template != null) b.setMessageTemplate(template);
       for (Object arg : args) b.addMessageArguments(Values.of(arg));
     }
 
     String loggerName = event.getLoggerName();
     if (loggerName != null) b.setLogger(loggerName);
-    Thread current = Thread.currentThread();
     String threadName = event.getThreadName();
-    boolean onLoggingThread = false;
-    if (threadName != null) {
-      b.setThreadName(threadName);
-      onLoggingThread = threadName.equals(current.getName());
-      if (onLoggingThread) b.setThreadId(current.getId());
-    }
+    if (threadName != null) b.setThreadName(threadName);
+    if (threadId != 0) b.setThreadId(threadId);
 
     Map<String, String> mdc = event.getMDCPropertyMap();
     if (mdc != null && !mdc.isEmpty()) addMdc(b, mdc);
@@ -142,7 +225,9 @@ final class LogbackEventMapper {
     IThrowableProxy proxy = event.getThrowableProxy();
     if (proxy != null) b.setException(exception(proxy));
 
-    if (!(onLoggingThread && TraceContext.fromCurrentSpan(b)) && mdc != null && !mdc.isEmpty()) TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
+    if (!TraceContext.fromSpan(b, span) && mdc != null && !mdc.isEmpty()) {
+      TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
+    }
     return b.build();
   }
 
@@ -207,56 +292,43 @@ final class LogbackEventMapper {
     if (proxy instanceof ThrowableProxy tp && tp.getThrowable() != null) {
       return Exceptions.toProto(tp.getThrowable(), maxExceptionDepth, maxFrames, rootCauseFirst);
     }
-    Set<IThrowableProxy> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    ExceptionInfo info = convert(proxy, seen, new int[] {0}, 1);
-    return rootCauseFirst ? Exceptions.rootCauseFirst(info) : info;
+    return Exceptions.toProto(proxy, PROXY, maxExceptionDepth, maxFrames, rootCauseFirst);
   }
 
   /**
-   * Rebuilds from a proxy (a deserialized event) the same shape {@link Exceptions#toProto} gives for a throwable:
-   * the same depth-first budget of {@code maxExceptionDepth}, every frame up to {@code maxFrames} (Logback's
-   * common-frames count only affects its own printing), cycles cut.
+   * A proxy (a deserialized event) read the way {@link Exceptions} reads a throwable, so both give the same shape:
+   * every frame up to {@code maxFrames} (Logback's common-frames count only affects its own printing).
    */
-  private ExceptionInfo convert(IThrowableProxy t, Set<IThrowableProxy> seen, int[] count, int level) {
-    seen.add(t);
-    count[0]++;
-    ExceptionInfo.Builder b = ExceptionInfo.newBuilder();
-    if (t.getClassName() != null) b.setType(t.getClassName());
-    if (t.getMessage() != null) b.setMessage(t.getMessage());
-    StackTraceElementProxy[] frames = t.getStackTraceElementProxyArray();
-    int total = frames == null ? 0 : frames.length;
-    int n = Math.min(total, maxFrames);
-    for (int i = 0; i < n; i++) {
-      StackTraceElement f = frames[i].getStackTraceElement();
-      StackFrame.Builder fb = StackFrame.newBuilder().setClassName(f.getClassName()).setMethodName(f.getMethodName())
-          .setLineNumber(f.getLineNumber());
-      if (f.getFileName() != null) fb.setFileName(f.getFileName());
-      if (f.getModuleName() != null) fb.setModule(f.getModuleName());
-      b.addFrames(fb);
+  private static final Exceptions.Shape<IThrowableProxy> PROXY = new Exceptions.Shape<>() {
+    @Override
+    public String type(IThrowableProxy t) {
+      return t.getClassName();
     }
-    b.setFramesOmitted(total - n);
-    boolean room = level < Exceptions.MAX_NESTING;
-    IThrowableProxy[] suppressed = t.getSuppressed();
-    if (suppressed != null) {
-      for (IThrowableProxy s : suppressed) {
-        if (s == null || seen.contains(s)) continue;
-        if (count[0] >= maxExceptionDepth || !room) {
-          b.setTruncated(true);
-          break;
-        }
-        b.addSuppressed(convert(s, seen, count, level + 1));
-      }
+
+    @Override
+    public String message(IThrowableProxy t) {
+      return t.getMessage();
     }
-    IThrowableProxy cause = t.getCause();
-    if (cause != null && !seen.contains(cause)) {
-      if (count[0] >= maxExceptionDepth || !room) {
-        b.setTruncated(true);
-      } else {
-        b.setCause(convert(cause, seen, count, level + 1));
-      }
+
+    @Override
+    public StackTraceElement[] frames(IThrowableProxy t) {
+      StackTraceElementProxy[] proxies = t.getStackTraceElementProxyArray();
+      if (proxies == null) return null;
+      StackTraceElement[] frames = new StackTraceElement[proxies.length];
+      for (int i = 0; i < proxies.length; i++) frames[i] = proxies[i].getStackTraceElement();
+      return frames;
     }
-    return b.build();
-  }
+
+    @Override
+    public IThrowableProxy cause(IThrowableProxy t) {
+      return t.getCause();
+    }
+
+    @Override
+    public IThrowableProxy[] suppressed(IThrowableProxy t) {
+      return t.getSuppressed();
+    }
+  };
 
   @Override
   public String toString() {

@@ -1,11 +1,12 @@
 package io.sluice.logback;
 
+import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.KeyGlobs;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
-import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.ConfigException;
+import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
@@ -18,9 +19,11 @@ import java.util.Map;
  * Ships Logback events to a Sluice collector through an sdk-core {@link Pipeline} (hand-off queue, batcher, RocksDB
  * spool, gRPC shipper).
  *
- * <p>{@link #append} runs on the application's thread: it maps the event ({@link LogbackEventMapper}) and offers
- * it to the pipeline's bounded queue. It never waits on the network, never blocks unless {@code whenFull=block},
- * and never throws; a refused record is counted by the pipeline under a drop reason. Memory is bounded by the
+ * <p>{@link #append} runs on the application's thread: it freezes the event and takes what only that thread knows
+ * ({@link LogbackEventMapper#capture}), then offers it to the pipeline's bounded queue; the pipeline's batcher thread
+ * maps it into a {@code LogRecord}. It never waits on the network, never blocks unless {@code whenFull=block}, and
+ * never throws; a refused record, and one whose mapping fails later, is counted by the pipeline under a drop
+ * reason. Memory is bounded by the
  * pipeline's {@code queueMaxRecords}/{@code queueMaxBytes} and {@code spoolMaxBytes}.
  *
  * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
@@ -39,9 +42,9 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
 
   /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
 
-  /** Where mapped records go: the pipeline in production, a list in unit tests. Must not block or throw. */
+  /** Where captured events go: the pipeline in production, a list in unit tests. Must not block or throw. */
   interface RecordSink {
-    boolean offer(LogRecord record);
+    boolean offer(DeferredRecord record);
   }
 
   // Raw pipeline settings in the order they were set; parsed only in start() so every error is reported there.
@@ -49,7 +52,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private boolean includeCallerData = false;
   private String mdcInclude;
   private String mdcExclude;
-  private int maxExceptionDepth = 64;
+  private int maxExceptionDepth = Exceptions.DEFAULT_MAX_DEPTH;
   private int maxFrames = 256;
   private boolean rootCauseFirst = false;
   private String serviceVersion;
@@ -131,7 +134,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
    * logged one last); a depth limit then cuts the outermost wrappers. Default false (the logged throwable first).
    */
   public void setRootCauseFirst(boolean value) { rootCauseFirst = value; }
-  /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 64. */
+  /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
   public void setMaxExceptionDepth(int value) { maxExceptionDepth = value; }
   /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
   public void setMaxFrames(int value) { maxFrames = value; }
@@ -217,7 +220,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     RecordSink target = sink;
     if (target == null || Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
     try {
-      target.offer(mapper.map(event));
+      target.offer(mapper.capture(event));
     } catch (RuntimeException | LinkageError e) {
       // Never into the application. Reported once: a broken event type would otherwise flood the status list.
       if (!appendFailureReported) {
@@ -264,7 +267,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     }
     if (serviceVersion != null && !serviceVersion.isBlank()) builder.resourceAttribute("service.version", serviceVersion.trim());
     if (maxExceptionDepth < 1) {
-      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is 64");
+      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is " + Exceptions.DEFAULT_MAX_DEPTH);
       ok = false;
     }
     if (maxFrames < 0) {

@@ -242,11 +242,12 @@ class LogbackEventMapperTest {
     assertThat(e.getFrames(0).getLineNumber()).isPositive();
     assertThat(e.getSuppressedList()).extracting(ExceptionInfo::getType, ExceptionInfo::getMessage)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("java.io.IOException", "close failed"));
-    assertThat(e.getCause().getType()).isEqualTo("java.io.UncheckedIOException");
-    assertThat(e.getCause().getCause().getType()).isEqualTo("java.io.IOException");
-    assertThat(e.getCause().getCause().getMessage()).isEqualTo("connection reset");
-    assertThat(e.getCause().getCause().getCause().getType()).isEqualTo("java.net.SocketException");
-    assertThat(e.getCause().getCause().getCause().hasCause()).isFalse();
+    assertThat(e.hasCause()).isFalse();
+    assertThat(e.getCausesList()).extracting(ExceptionInfo::getType, ExceptionInfo::getMessage).containsExactly(
+        org.assertj.core.groups.Tuple.tuple("java.io.UncheckedIOException", "write failed"),
+        org.assertj.core.groups.Tuple.tuple("java.io.IOException", "connection reset"),
+        org.assertj.core.groups.Tuple.tuple("java.net.SocketException", "peer gone"));
+    assertThat(e.getCausesList()).allSatisfy(c -> assertThat(c.hasCause() || c.getCausesCount() > 0).isFalse());
     assertThat(e.getTruncated()).isFalse();
     assertThat(e).isEqualTo(Exceptions.toProto(error, 64, 256));
   }
@@ -289,6 +290,7 @@ class LogbackEventMapperTest {
     assertThat(fromThrowable.getFramesOmitted()).isEqualTo(error.getStackTrace().length - 3);
     assertThat(fromThrowable.getSuppressedCount()).isEqualTo(1);
     assertThat(fromThrowable.hasCause()).isFalse();
+    assertThat(fromThrowable.getCausesCount()).isZero();
     assertThat(fromThrowable.getTruncated()).isTrue();
   }
 
@@ -345,6 +347,16 @@ class LogbackEventMapperTest {
       assertThat(r.getSpanId()).isEmpty();
       assertThat(r.getFlags()).isZero();
     });
+  }
+
+  @Test
+  void sendsNoTemplateWhenTheEventHasNoArguments() {
+    logger.info("plain text {} stays the body");
+
+    LogRecord r = only();
+    assertThat(r.getBody().getStringValue()).isEqualTo("plain text {} stays the body");
+    assertThat(r.getMessageTemplate()).isEmpty();
+    assertThat(r.getMessageArgumentsList()).isEmpty();
   }
 
   @Test

@@ -4,20 +4,32 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.proto.v1.LogRecord;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 
 /**
- * A test appender that maps each event on the logging thread, exactly where {@link SluiceAppender} does, and keeps
- * both the event and the record.
+ * A test appender that splits the work exactly as {@link SluiceAppender} does: it captures each event on the
+ * logging thread and builds its record on another thread (as the pipeline's batcher does), then keeps both the event
+ * and the record.
  */
 public final class RecordingAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
   final List<LogRecord> records = new CopyOnWriteArrayList<>();
   volatile LogbackEventMapper mapper;
 
+  /** Stands in for the batcher thread: a daemon thread that is not the logging one. */
+  private static final Executor BUILDER = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "test-builder");
+    t.setDaemon(true);
+    return t;
+  });
+
   @Override
   protected void append(ILoggingEvent event) {
     events.add(event);
-    records.add(mapper.map(event));
+    LogbackEventMapper.Captured captured = mapper.capture(event);
+    records.add(CompletableFuture.supplyAsync(captured::build, BUILDER).join());
   }
 }

@@ -110,7 +110,7 @@ class SluiceAppenderConfigTest {
         "SluiceAppender [S]: zstdLevel: 99 is out of range [-7, 22]",
         "SluiceAppender [S]: endpoint: \"no-port-here\" is not host:port; write e.g. collector.example:4417",
         "SluiceAppender [S]: maxFrames: must be >= 0, was -1; the default is 256",
-        "SluiceAppender [S]: maxExceptionDepth: must be >= 1, was 0; the default is 64");
+        "SluiceAppender [S]: maxExceptionDepth: must be >= 1, was 0; the default is 256");
   }
 
   @Test

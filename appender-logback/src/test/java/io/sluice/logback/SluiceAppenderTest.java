@@ -55,7 +55,7 @@ class SluiceAppenderTest {
   @Test
   void ignoresEventsFromSluiceAndTheLibrariesItShipsWith() {
     List<LogRecord> shipped = new CopyOnWriteArrayList<>();
-    attachWithSink(shipped::add);
+    attachWithSink(r -> shipped.add(r.build()));
 
     for (String name : List.of("io.grpc.netty.Foo", "io.grpc.netty.shaded.io.netty.channel.Bar", "io.netty.util.Baz",
         "io.sluice.sdk.ship.GrpcShipper", "org.rocksdb.RocksDB", "com.github.luben.zstd.Zstd")) {
@@ -89,7 +89,7 @@ class SluiceAppenderTest {
   @Test
   void shipsNothingAfterStop() {
     List<LogRecord> shipped = new CopyOnWriteArrayList<>();
-    SluiceAppender appender = attachWithSink(shipped::add);
+    SluiceAppender appender = attachWithSink(r -> shipped.add(r.build()));
     Logger logger = context.getLogger("com.example.App");
 
     logger.info("before");

@@ -93,6 +93,7 @@ public final class EndToEnd {
       switch (k) {
         case "spoolMaxBytes" -> appender.setSpoolMaxBytes(v);
         case "closeTimeoutMs" -> appender.setCloseTimeoutMs(v);
+        case "whenFull" -> appender.setWhenFull(v);
         default -> throw new IllegalArgumentException(k);
       }
     });

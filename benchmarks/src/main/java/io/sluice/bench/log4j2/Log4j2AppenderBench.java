@@ -2,6 +2,7 @@ package io.sluice.bench.log4j2;
 
 import io.sluice.bench.AckingCollector;
 import io.sluice.bench.BenchSupport;
+import io.sluice.bench.CallerCpu;
 import io.sluice.bench.data.LogLines;
 import io.sluice.log4j2.SluiceAppender;
 import io.sluice.sdk.pipeline.PipelineStats;
@@ -13,6 +14,7 @@ import org.apache.logging.log4j.ThreadContext;
 import org.apache.logging.log4j.core.Appender;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.apache.logging.log4j.core.appender.AsyncAppender;
+import org.apache.logging.log4j.core.appender.NullAppender;
 import org.apache.logging.log4j.core.appender.RandomAccessFileAppender;
 import org.apache.logging.log4j.core.config.AppenderRef;
 import org.apache.logging.log4j.core.config.Configuration;
@@ -41,6 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@link AckingCollector} on 127.0.0.1 (queue drains; teardown prints appended / acknowledged / dropped).
  *   <li>{@code async-file}: Log4j2's {@link AsyncAppender} (ArrayBlockingQueue 8,192, blocking when full) over a
  *       {@link RandomAccessFileAppender} with a pattern layout, {@code immediateFlush=false}.
+ *   <li>{@code none}: Log4j2's {@link NullAppender}: the cost of the call itself (ThreadContext put included).
  * </ul>
  *
  * <p>Every call logs a realistic event (template + 3–5 arguments; request id in the ThreadContext), pre-generated.
@@ -55,7 +58,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class Log4j2AppenderBench {
   static final int EVENTS = 4096;
 
-  @Param({"sluice", "async-file"})
+  @Param({"sluice", "async-file", "none"})
   String appender;
 
   LoggerContext context;
@@ -67,6 +70,7 @@ public class Log4j2AppenderBench {
 
   @Setup
   public void setUp() {
+    CallerCpu.reset();
     dir = BenchSupport.tempDir("sluice-log4j2-bench");
     context = new LoggerContext("bench-" + appender);
     context.start(new DefaultConfiguration());
@@ -74,6 +78,7 @@ public class Log4j2AppenderBench {
     Appender a = switch (appender) {
       case "sluice" -> sluice(config);
       case "async-file" -> asyncFile(config, dir.resolve("app.log"));
+      case "none" -> NullAppender.createAppender("NONE");
       default -> throw new IllegalArgumentException("unknown appender " + appender);
     };
     attach(context, "com.example.checkout.OrderService", a);
@@ -120,24 +125,26 @@ public class Log4j2AppenderBench {
 
   @TearDown
   public void tearDown() {
+    System.out.printf("%n  log4j2/%s: %s%n", appender, CallerCpu.report());
     if (sluice != null) {
       PipelineStats s = sluice.stats();
-      System.out.printf("%n  sluice: appended %,d, acknowledged %,d, dropped %s%n", s.appended(), s.acknowledged(),
-          s.droppedByReason());
+      System.out.printf("%n  sluice: appended %,d, acknowledged %,d (collector received %,d), dropped %s%n",
+          s.appended(), s.acknowledged(), collector.records(), s.droppedByReason());
     }
     context.stop();
     if (collector != null) collector.close();
     BenchSupport.deleteTree(dir);
   }
 
-  /** Per-thread cursor over the pre-generated events. */
+  /** Per-thread cursor over the pre-generated events; counts calls for the caller-CPU figure. */
   @State(Scope.Thread)
-  public static class Cursor {
+  public static class Cursor extends CallerCpu {
     int next;
   }
 
   @Benchmark
   public void log(Cursor c) {
+    c.calls++;
     LogLines.Event e = events[c.next++ & (EVENTS - 1)];
     ThreadContext.put("request.id", e.requestId());
     logger.info(e.template(), e.args());

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.opentelemetry.instrumentation.logback.appender.v1_0.OpenTelemetryAppender;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -17,6 +18,7 @@ import io.opentelemetry.sdk.logs.export.BatchLogRecordProcessor;
 import io.opentelemetry.sdk.logs.export.LogRecordExporter;
 import io.sluice.bench.AckingCollector;
 import io.sluice.bench.BenchSupport;
+import io.sluice.bench.CallerCpu;
 import io.sluice.bench.data.LogLines;
 import io.sluice.logback.SluiceAppender;
 import io.sluice.sdk.pipeline.PipelineStats;
@@ -51,6 +53,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code otel}: the OpenTelemetry Logback appender (key-value capture on) into an SDK logger provider with the
  *       default {@link BatchLogRecordProcessor} (queue 2,048, batch 512, 1 s) and an exporter that counts and
  *       discards (so no network cost is on the background side; the caller's side is the full appender path).
+ *   <li>{@code none}: an appender that does nothing: the cost of the SLF4J/Logback call itself.
  * </ul>
  *
  * <p>Every call logs a realistic event (template + 3–5 arguments + one key-value), pre-generated.
@@ -64,7 +67,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class LogbackAppenderBench {
   static final int EVENTS = 4096;
 
-  @Param({"sluice", "async-file", "otel"})
+  @Param({"sluice", "async-file", "otel", "none"})
   String appender;
 
   LoggerContext context;
@@ -78,12 +81,14 @@ public class LogbackAppenderBench {
 
   @Setup
   public void setUp() {
+    CallerCpu.reset();
     dir = BenchSupport.tempDir("sluice-logback-bench");
     context = LogbackContexts.create("bench-" + appender);
     Appender<ILoggingEvent> a = switch (appender) {
       case "sluice" -> sluice();
       case "async-file" -> asyncFile(context, dir.resolve("app.log"));
       case "otel" -> otel();
+      case "none" -> none();
       default -> throw new IllegalArgumentException("unknown appender " + appender);
     };
     logger = context.getLogger("com.example.checkout.OrderService");
@@ -106,6 +111,18 @@ public class LogbackAppenderBench {
     sluice.start();
     if (!sluice.isStarted()) throw new IllegalStateException("the Sluice appender did not start");
     return sluice;
+  }
+
+  /** An appender that does nothing: Logback's and SLF4J's own cost of the call, the floor under every row. */
+  private Appender<ILoggingEvent> none() {
+    UnsynchronizedAppenderBase<ILoggingEvent> none = new UnsynchronizedAppenderBase<>() {
+      @Override
+      protected void append(ILoggingEvent event) {}
+    };
+    none.setContext(context);
+    none.setName("NONE");
+    none.start();
+    return none;
   }
 
   /** Logback's AsyncAppender over a buffered file: the usual "don't block on I/O" setup. */
@@ -164,10 +181,11 @@ public class LogbackAppenderBench {
 
   @TearDown
   public void tearDown() {
+    System.out.printf("%n  logback/%s: %s%n", appender, CallerCpu.report());
     if (sluice != null) {
       PipelineStats s = sluice.stats();
-      System.out.printf("%n  sluice: appended %,d, acknowledged %,d, dropped %s%n", s.appended(), s.acknowledged(),
-          s.droppedByReason());
+      System.out.printf("%n  sluice: appended %,d, acknowledged %,d (collector received %,d), dropped %s%n",
+          s.appended(), s.acknowledged(), collector.records(), s.droppedByReason());
     }
     if (otelProvider != null) {
       System.out.printf("%n  otel: exported %,d (the batch processor drops silently when its queue is full)%n",
@@ -179,14 +197,15 @@ public class LogbackAppenderBench {
     BenchSupport.deleteTree(dir);
   }
 
-  /** Per-thread cursor over the pre-generated events. */
+  /** Per-thread cursor over the pre-generated events; counts calls for the caller-CPU figure. */
   @State(Scope.Thread)
-  public static class Cursor {
+  public static class Cursor extends CallerCpu {
     int next;
   }
 
   @Benchmark
   public void log(Cursor c) {
+    c.calls++;
     LogLines.Event e = events[c.next++ & (EVENTS - 1)];
     logger.atInfo().addKeyValue("request.id", e.requestId()).log(e.template(), e.args());
   }

@@ -222,12 +222,12 @@ final class Golden {
     return outer;
   }
 
-  /** Expected shape of {@link #failure()}: suppressed under the top, causes nested. */
+  /** Expected shape of {@link #failure()}: suppressed under the top, the causes one flat list. */
   static ExceptionInfo expectedFailure(IllegalStateException outer) {
     Throwable io = outer.getCause();
     Throwable socket = io.getCause();
     return exception(outer).addSuppressed(exception(outer.getSuppressed()[0]))
-        .setCause(exception(io).setCause(exception(socket))).build();
+        .addCauses(exception(io)).addCauses(exception(socket)).build();
   }
 
   /**
@@ -245,26 +245,23 @@ final class Golden {
   }
 
   /**
-   * What a chain of {@code depth} becomes: at most {@code ExceptionInfo} nesting levels, the last kept one marked
-   * truncated when the chain was longer (see sdk-core's {@code Exceptions.MAX_NESTING}: protobuf parsers refuse
-   * messages nested more than 100 deep, which would reject the whole batch).
+   * What a chain of {@code depth} becomes with the default depth limit: complete, the top with every other link in
+   * its flat {@code causes} list (one nesting level, so the whole batch parses with protobuf's default limits).
    */
-  static ExceptionInfo expectedDeepChain(Throwable top, int depth, int maxNesting) {
+  static ExceptionInfo expectedDeepChain(Throwable top, int depth) {
     List<Throwable> chain = new ArrayList<>();
     for (Throwable t = top; t != null; t = t.getCause()) chain.add(t);
     assertThat(chain).hasSize(depth);
-    int kept = Math.min(depth, maxNesting);
-    ExceptionInfo next = null;
-    for (int i = kept - 1; i >= 0; i--) {
+    ExceptionInfo.Builder head = null;
+    for (int i = 0; i < depth; i++) {
       ExceptionInfo.Builder b = ExceptionInfo.newBuilder().setType("java.lang.RuntimeException")
           .setMessage(chain.get(i).getMessage())
           .addFrames(StackFrame.newBuilder().setClassName("golden.Deep").setMethodName("level" + i)
               .setFileName("Deep.java").setLineNumber(100 + i).setModule("golden.deep"));
-      if (next != null) b.setCause(next);
-      if (i == kept - 1 && kept < depth) b.setTruncated(true);
-      next = b.build();
+      if (head == null) head = b;
+      else head.addCauses(b);
     }
-    return next;
+    return head.build();
   }
 
   /** {@code length} characters of deterministic, poorly compressible ASCII text. */

@@ -13,5 +13,7 @@ public enum DropReason {
   /** The collector answered that the batch will never be accepted (non-retryable nack). */
   REJECTED,
   /** The spool could not write the batch (disk error). */
-  SPOOL_ERROR
+  SPOOL_ERROR,
+  /** A {@link DeferredRecord} threw while the batcher thread built its record (a mapping bug, a hostile value). */
+  BUILD_FAILED
 }

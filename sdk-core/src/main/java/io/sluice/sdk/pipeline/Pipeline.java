@@ -43,7 +43,8 @@ public final class Pipeline implements AutoCloseable {
   private final PipelineConfig config;
   private final Diagnostics diagnostics;
   private final Spool spool;
-  private final MpscArrayQueue<LogRecord> queue;
+  // LogRecords and DeferredRecords, in offer order.
+  private final MpscArrayQueue<Object> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final BatchEncoder encoder;
   private final Hello hello;
@@ -51,6 +52,7 @@ public final class Pipeline implements AutoCloseable {
   private final LongAdder appended = new LongAdder();
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
   private volatile long batching;
+  private volatile boolean buildFailureReported;
 
   private final Thread batcherThread;
   private final ShipWorker shipping;
@@ -146,12 +148,26 @@ public final class Pipeline implements AutoCloseable {
    * Never throws.
    */
   public boolean offer(LogRecord record) {
+    return offerItem(record, closing ? 0 : BatchEncoder.sizeInBatch(record));
+  }
+
+  /**
+   * Hands over a record that the batcher thread builds ({@link DeferredRecord#build()}), so the caller pays only for
+   * capturing its event. The queue's byte bound counts {@link DeferredRecord#estimatedBytes()}; the size limit is
+   * checked against the estimate here and against the real size once built ({@link DropReason#TOO_LARGE} either
+   * way). Same guarantees as {@link #offer(LogRecord)}: lock-free, no I/O, never throws, waits only under
+   * {@link WhenFull#BLOCK}; every refusal and every failed build is counted.
+   */
+  public boolean offer(DeferredRecord record) {
+    return offerItem(record, closing ? 0 : record.estimatedBytes());
+  }
+
+  private boolean offerItem(Object record, int size) {
     appended.increment();
     if (closing) {
       dropped.get(DropReason.SHUTDOWN).increment();
       return false;
     }
-    int size = BatchEncoder.sizeInBatch(record);
     if (size > config.maxRecordBytes()) {
       dropped.get(DropReason.TOO_LARGE).increment();
       return false;
@@ -168,7 +184,7 @@ public final class Pipeline implements AutoCloseable {
     return false;
   }
 
-  private boolean tryEnqueue(LogRecord record, int size) {
+  private boolean tryEnqueue(Object record, int size) {
     if (queuedBytes.addAndGet(size) > config.queueMaxBytes()) {
       queuedBytes.addAndGet(-size);
       return false;
@@ -188,10 +204,25 @@ public final class Pipeline implements AutoCloseable {
     while (true) {
       long now = System.nanoTime();
       long taken = 0;
-      LogRecord r;
-      while ((r = queue.relaxedPoll()) != null) {
-        int size = BatchEncoder.sizeInBatch(r);
-        taken += size;
+      Object item;
+      while ((item = queue.relaxedPoll()) != null) {
+        LogRecord r;
+        int size;
+        if (item instanceof LogRecord record) {
+          r = record;
+          size = BatchEncoder.sizeInBatch(r);
+          taken += size;
+        } else {
+          DeferredRecord deferred = (DeferredRecord) item;
+          taken += deferred.estimatedBytes(); // what the caller counted
+          r = build(deferred);
+          if (r == null) continue;
+          size = BatchEncoder.sizeInBatch(r);
+          if (size > config.maxRecordBytes()) {
+            dropped.get(DropReason.TOO_LARGE).increment();
+            continue;
+          }
+        }
         if (!batcher.fits(size)) flush(batcher);
         batcher.add(r, size, now);
         batching = batcher.recordCount();
@@ -213,6 +244,23 @@ public final class Pipeline implements AutoCloseable {
         return;
       }
       LockSupport.parkNanos(Math.min(IDLE_PARK_NANOS, batcher.nanosUntilDue(now)));
+    }
+  }
+
+  /** The deferred record built, or null when it threw (counted, reported once). */
+  private LogRecord build(DeferredRecord deferred) {
+    try {
+      LogRecord record = deferred.build();
+      if (record == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
+      return record;
+    } catch (RuntimeException e) {
+      dropped.get(DropReason.BUILD_FAILED).increment();
+      if (!buildFailureReported) {
+        buildFailureReported = true;
+        diagnostics.warn("could not build a deferred record; such records are dropped (BUILD_FAILED) and this is"
+            + " reported once", e);
+      }
+      return null;
     }
   }
 

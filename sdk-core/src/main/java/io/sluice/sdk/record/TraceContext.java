@@ -14,8 +14,21 @@ public final class TraceContext {
    * span. Call it on the thread that logged the event: the current span is a thread's.
    */
   public static boolean fromCurrentSpan(LogRecord.Builder b) {
+    return fromSpan(b, Span.current().getSpanContext());
+  }
+
+  /**
+   * The current span's context when it is valid, else null: taken on the thread that logged, applied later with
+   * {@link #fromSpan} on another thread (a {@code SpanContext} is immutable).
+   */
+  public static SpanContext currentSpan() {
     SpanContext sc = Span.current().getSpanContext();
-    if (!sc.isValid()) return false;
+    return sc.isValid() ? sc : null;
+  }
+
+  /** Sets trace id, span id and flags from {@code sc}; false (and nothing set) when it is null or not valid. */
+  public static boolean fromSpan(LogRecord.Builder b, SpanContext sc) {
+    if (sc == null || !sc.isValid()) return false;
     // The byte arrays are fresh copies made for us: wrapping them without another copy is safe.
     b.setTraceId(UnsafeByteOperations.unsafeWrap(sc.getTraceIdBytes()));
     b.setSpanId(UnsafeByteOperations.unsafeWrap(sc.getSpanIdBytes()));

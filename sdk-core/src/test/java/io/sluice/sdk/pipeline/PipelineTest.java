@@ -217,6 +217,66 @@ class PipelineTest {
     }
   }
 
+  /** A deferred record built from a plain one, noting the thread that built it. */
+  private static DeferredRecord deferred(LogRecord record, int estimate, Set<String> builtOn) {
+    return new DeferredRecord() {
+      @Override
+      public int estimatedBytes() {
+        return estimate;
+      }
+
+      @Override
+      public LogRecord build() {
+        builtOn.add(Thread.currentThread().getName());
+        return record;
+      }
+    };
+  }
+
+  @Test
+  void deferredRecordsAreBuiltOnTheBatcherThreadAndDeliveredInOrderWithPlainOnes() {
+    Set<String> builtOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (Pipeline p = Pipeline.start(config().build())) {
+      for (int i = 0; i < 2_000; i++) {
+        boolean ok = i % 2 == 0 ? p.offer(deferred(Records.numbered(i), 16, builtOn)) : p.offer(Records.numbered(i));
+        assertThat(ok).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 2_000);
+      assertThat(p.stats().balanced()).isTrue();
+      assertThat(p.stats().dropped()).isZero();
+    }
+    assertThat(builtOn).containsExactly("sluice-batcher");
+    assertThat(collector.received()).extracting(r -> Records.numberOf(r.record()))
+        .isSortedAccordingTo(Long::compare).hasSize(2_000);
+  }
+
+  @Test
+  void deferredRecordsThatFailToBuildOrAreTooLargeAreCountedNotDelivered() {
+    Set<String> builtOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (Pipeline p = Pipeline.start(config().maxRecordBytes(2048).build())) {
+      assertThat(p.offer(deferred(Records.numbered(0), 4096, builtOn))).as("estimate over the limit").isFalse();
+      assertThat(p.offer(deferred(Records.numbered(1, 4096), 100, builtOn))).as("estimate under, real over").isTrue();
+      assertThat(p.offer(new DeferredRecord() {
+        @Override
+        public int estimatedBytes() {
+          return 10;
+        }
+
+        @Override
+        public LogRecord build() {
+          throw new IllegalStateException("mapping bug");
+        }
+      })).isTrue();
+      assertThat(p.offer(deferred(Records.numbered(3), 16, builtOn))).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
+      PipelineStats s = p.stats();
+      assertThat(s.dropped(DropReason.TOO_LARGE)).isEqualTo(2);
+      assertThat(s.dropped(DropReason.BUILD_FAILED)).isEqualTo(1);
+      assertThat(s.balanced()).isTrue();
+    }
+    assertThat(collector.received()).extracting(r -> Records.numberOf(r.record())).containsExactly(3L);
+  }
+
   @Test
   void pipelineThreadsAreMarkedInternal() throws Exception {
     assertThat(Pipeline.isInternalThread()).isFalse();

@@ -1,0 +1,24 @@
+package io.sluice.sdk.pipeline;
+
+import io.sluice.proto.v1.LogRecord;
+
+/**
+ * A record that the pipeline's batcher thread builds, so the caller's thread only captures what belongs to it (its
+ * thread id, its current span, caller data) and hands the rest over: see {@link Pipeline#offer(DeferredRecord)}.
+ * Whatever it holds must not change after it is offered (e.g. a Logback event after
+ * {@code prepareForDeferredProcessing()}); a framework that reuses its events must copy or encode them first.
+ */
+public interface DeferredRecord {
+  /**
+   * What this item counts against {@code queueMaxBytes} while it waits, and a lower bound of its record's encoded
+   * size: the caller refuses it as {@link DropReason#TOO_LARGE} already when this exceeds {@code maxRecordBytes}.
+   * Cheap (called on the caller's thread) and the same on every call.
+   */
+  int estimatedBytes();
+
+  /**
+   * Builds the record, once, on the batcher thread. A {@code RuntimeException} drops the record, counted as
+   * {@link DropReason#BUILD_FAILED} and reported once through the pipeline's diagnostics.
+   */
+  LogRecord build();
+}

@@ -107,9 +107,10 @@ class LogrotateTest {
     assertThat(bodyDuplicates(collector)).isZero();
     assertThat(delivered).allMatch(l -> l.startsWith("t-"));
     assertThat(delivered).containsAll(Files.readAllLines(app));
-    // The lines written after the agent's last read and before the truncation are read from the copy.
+    // The lines written after the agent's last read and before the truncation are read from the copy. Whether any
+    // were (recoveredFromCopyBytes > 0) depends on how far behind the agent was at each rotation — a race this test
+    // does not control; TailerTest.copytruncateOfAFileNothingWasReadFromYetReadsTheCopy forces that path.
     assertThat(missedBytes).isZero();
-    assertThat(stats.recoveredFromCopyBytes.sum()).isPositive();
     System.out.println("copytruncate: " + delivered.size() + " delivered, " + onDisk.size() + " on disk, "
         + missedBytes + " bytes missed, " + stats.recoveredFromCopyBytes.sum() + " bytes read from copies");
   }

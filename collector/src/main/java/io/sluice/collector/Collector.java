@@ -190,7 +190,12 @@ public final class Collector implements AutoCloseable {
         int colon = hl.lastIndexOf(':');
         String host = hl.substring(0, colon).replace("[", "").replace("]", "");
         KafkaHealth kh = kafkaHealth;
-        http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), metrics.registry(), () -> {
+        javax.net.ssl.SSLContext httpsContext =
+            config.httpTls() ? io.sluice.collector.auth.TlsSessions.jdkServerContext(config.tls()) : null;
+        boolean needClientCert = config.httpTls() && config.tls().clientCaFile() != null
+            && config.tls().requireClientCert();
+        http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), httpsContext, needClientCert,
+            metrics.registry(), () -> {
           if (self[0] != null && self[0].draining) {
             return "shutting down";
           }

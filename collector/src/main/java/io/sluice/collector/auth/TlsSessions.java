@@ -53,4 +53,24 @@ public final class TlsSessions implements ServerInterceptor {
           + " (PEM certificate chain, PKCS#8 PEM key)");
     }
   }
+
+  /**
+   * A JDK {@link javax.net.ssl.SSLContext} (for the HTTPS listener) from the same PEM files as the gRPC listener;
+   * client certificates are requested as for gRPC when {@code clientCaFile} is set.
+   */
+  public static javax.net.ssl.SSLContext jdkServerContext(TlsConfig tls) {
+    try {
+      SslContextBuilder b = SslContextBuilder.forServer(tls.certFile().toFile(), tls.keyFile().toFile())
+          .sslProvider(io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK);
+      if (tls.clientCaFile() != null) {
+        b.trustManager(tls.clientCaFile().toFile())
+            .clientAuth(tls.requireClientCert() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+      }
+      return ((io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext) b.build()).context();
+    } catch (SSLException | IllegalArgumentException e) {
+      throw new ConfigException("tls", "cannot load " + tls.certFile() + " / " + tls.keyFile()
+          + (tls.clientCaFile() == null ? "" : " / " + tls.clientCaFile()) + ": " + e.getMessage()
+          + " (PEM certificate chain, PKCS#8 PEM key)");
+    }
+  }
 }

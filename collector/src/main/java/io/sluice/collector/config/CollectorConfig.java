@@ -47,6 +47,7 @@ public final class CollectorConfig {
   private final int maxRecordsPerBatch;
   private final int maxStreamsPerConnection;
   private final TlsConfig tls;
+  private final boolean httpTls;
   private final Boolean anonymous;
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final OidcConfig oidc;
@@ -81,6 +82,7 @@ public final class CollectorConfig {
     this.maxRecordsPerBatch = b.maxRecordsPerBatch;
     this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     this.tls = b.tls;
+    this.httpTls = b.httpTls;
     this.anonymous = b.anonymous;
     this.openTelemetry = b.openTelemetry;
     this.oidc = b.oidc;
@@ -122,6 +124,7 @@ public final class CollectorConfig {
     b.maxRecordsPerBatch = maxRecordsPerBatch;
     b.maxStreamsPerConnection = maxStreamsPerConnection;
     b.tls = tls;
+    b.httpTls = httpTls;
     b.anonymous = anonymous;
     b.openTelemetry = openTelemetry;
     b.oidc = oidc;
@@ -209,6 +212,8 @@ public final class CollectorConfig {
 
   /** TLS on the listeners, or null for plaintext (key {@code tls}). */
   public TlsConfig tls() { return tls; }
+  /** HTTPS on the HTTP listener with the certificate and key of {@link #tls()} (key {@code http.tls}). Default false. */
+  public boolean httpTls() { return httpTls; }
 
   /**
    * Whether clients without credentials are let in (key {@code auth.anonymous}): only when set to true. A collector
@@ -302,6 +307,7 @@ public final class CollectorConfig {
     private int maxRecordsPerBatch = 100_000;
     private int maxStreamsPerConnection = 16;
     private TlsConfig tls;
+    private boolean httpTls;
     private Boolean anonymous;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private OidcConfig oidc;
@@ -328,6 +334,15 @@ public final class CollectorConfig {
             + DEFAULT_HTTP_LISTEN + ", or off");
       }
       this.httpListen = v;
+      return this;
+    }
+
+    /**
+     * Serve the HTTP listener (ops endpoints, OTLP/HTTP and the HTTP/JSON ingest) over HTTPS with the {@code tls}
+     * certificate and key; needs {@code tls}. Default false (probes and scrapes inside the pod network stay plain).
+     */
+    public Builder httpTls(boolean on) {
+      this.httpTls = on;
       return this;
     }
 
@@ -581,6 +596,10 @@ public final class CollectorConfig {
       if (maxDecompressedBytes < maxFrameBytes) {
         throw new ConfigException("limits.maxDecompressedBytes", maxDecompressedBytes
             + " is below limits.maxFrameBytes (" + maxFrameBytes + "); raise it to at least that");
+      }
+      if (httpTls && tls == null) {
+        throw new ConfigException("http.tls", "is true but tls.certFile / tls.keyFile are not set; configure tls, or"
+            + " set http.tls: false");
       }
       Objects.requireNonNull(listenHost);
       return new CollectorConfig(this);

@@ -47,7 +47,7 @@ public final class CollectorConfigYaml {
       "maxInFlightBytesPerStream", "retryAfterMs", "maxRecordsPerBatch", "maxStreamsPerConnection",
       "maxRecordBytes", "tenantDefault");
   private static final Set<String> RATE = Set.of("recordsPerSecond", "bytesPerSecond", "burstSeconds");
-  private static final Set<String> HTTP = Set.of("listen");
+  private static final Set<String> HTTP = Set.of("listen", "tls");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "clientCaFile", "requireClientCert");
   private static final Set<String> AUTH = Set.of("anonymous", "oidc");
   private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
@@ -177,6 +177,12 @@ public final class CollectorConfigYaml {
       requireObject("http", http);
       checkKeys("http.", http, HTTP);
       if (http.has("listen")) builder.httpListen(text("http.listen", http.get("listen")));
+      if (http.has("tls")) {
+        if (!http.get("tls").isBoolean()) {
+          throw new ConfigException("http.tls", http.get("tls") + " is not true or false");
+        }
+        builder.httpTls(http.get("tls").booleanValue());
+      }
     }
     JsonNode tls = root.get("tls");
     if (tls != null) {

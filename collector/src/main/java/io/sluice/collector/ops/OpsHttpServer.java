@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * The operations listener (JDK HttpServer, two named daemon threads): {@code GET /livez} (200 while the process
+ * The operations listener (JDK HttpServer, or HttpsServer with {@code http.tls}; two named daemon threads): {@code GET /livez} (200 while the process
  * serves), {@code GET /readyz} (200 when it should get traffic, else 503 with the reason: Kafka metadata
  * unavailable, shutting down), {@code GET /metrics} (Prometheus text format 0.0.4). Bounded: responses are built in
  * memory, the metrics one is a few KB per tenant.
@@ -28,7 +28,33 @@ public final class OpsHttpServer implements AutoCloseable {
    */
   public OpsHttpServer(String host, int port, PrometheusRegistry registry, Supplier<String> notReadyReason)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    this(host, port, null, false, registry, notReadyReason);
+  }
+
+  /**
+   * @param tls HTTPS with this context, or null for plain HTTP
+   * @param needClientAuth with {@code tls}: refuse clients without a certificate (else certificates are optional)
+   * @param notReadyReason null when ready, else why not
+   */
+  public OpsHttpServer(String host, int port, javax.net.ssl.SSLContext tls, boolean needClientAuth,
+      PrometheusRegistry registry, Supplier<String> notReadyReason) throws IOException {
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    } else {
+      com.sun.net.httpserver.HttpsServer https =
+          com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(host, port), 16);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls) {
+        @Override
+        public void configure(com.sun.net.httpserver.HttpsParameters params) {
+          javax.net.ssl.SSLParameters p = getSSLContext().getDefaultSSLParameters();
+          if (needClientAuth) {
+            p.setNeedClientAuth(true);
+          }
+          params.setSSLParameters(p);
+        }
+      });
+      server = https;
+    }
     executor = Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "sluice-ops-http");
       t.setDaemon(true);

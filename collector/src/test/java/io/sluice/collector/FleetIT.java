@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The fleet: a three-broker KRaft cluster (topic replication factor 3, min.insync.replicas 2), two collectors on
  * port 0 and one sdk-core Pipeline (RocksDB spool, GrpcShipper) given both collectors as its endpoint list. While a
  * thread logs, collector 1 is closed (its streams get GoAway; the client moves to collector 2), then one broker is
- * stopped (partition leaders move; acks=all still has two in-sync replicas). Everything logged must be in Kafka:
+ * stopped (partition leaders move; acks=all still has two in-sync replicas) and started again (it catches up to
+ * the in-sync set). Everything logged must be in Kafka:
  * the set of record bodies equals the set sent, every body carries exactly one identity (source, epoch, seq, idx)
  * however often it was delivered, and there is one identity per record sent.
  */
@@ -93,6 +94,12 @@ class FleetIT {
             long c2AfterBrokerStop = c2.metrics().recordsPublished();
             await("progress on two brokers").atMost(Duration.ofSeconds(30))
                 .until(() -> c2.metrics().recordsPublished() >= c2AfterBrokerStop + 5_000);
+
+            assertThat(logger.isAlive()).as("the broker comes back under load").isTrue();
+            kafka.startBroker(stopped);
+            long c2AfterBrokerStart = c2.metrics().recordsPublished();
+            await("progress with the broker back").atMost(Duration.ofSeconds(30))
+                .until(() -> c2.metrics().recordsPublished() >= c2AfterBrokerStart + 2_000);
           } finally {
             stop.set(true);
           }
@@ -107,6 +114,8 @@ class FleetIT {
             throw new AssertionError("pipeline: " + pipeline.stats() + "\ncollector 2: " + c2.metrics(), t);
           }
           assertThat(pipeline.stats().dropped()).isZero();
+          await("the restarted broker is in sync again").atMost(Duration.ofSeconds(30))
+              .until(() -> inSyncReplicas(kafka, topic) == 3 * 3);
         } finally {
           c1.close();
         }
@@ -156,6 +165,14 @@ class FleetIT {
     try (Admin admin = kafka.admin()) {
       TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
       assertThat(d.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
+    }
+  }
+
+  /** The sum over the topic's partitions of their in-sync replicas. */
+  private static int inSyncReplicas(EmbeddedKafka kafka, String topic) throws Exception {
+    try (Admin admin = kafka.admin()) {
+      TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+      return d.partitions().stream().mapToInt(p -> p.isr().size()).sum();
     }
   }
 

@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>Beside the ingest service the gRPC server carries {@code grpc.health.v1.Health} (SERVING while Kafka metadata
  * is available), and an HTTP listener serves /livez, /readyz and /metrics ({@code http.listen}). Connections are
  * aged out after {@code maxConnectionAge} (an HTTP/2 GOAWAY, then {@code maxConnectionAgeGrace}) so long-lived
- * streams spread over new replicas. The dynamic configuration (tenants, auth, limits, routes) is re-read from the
- * config file, if there is one, without a restart.
+ * streams spread over new replicas. The dynamic configuration (tenants, auth, limits, routes) is re-read without a
+ * restart from the config file, if there is one, or from a ZooKeeper node ({@code zookeeper.connect}).
  */
 public final class Collector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
@@ -207,7 +207,7 @@ public final class Collector implements AutoCloseable {
             config.maxDecompressedBytes()));
         http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler());
       }
-      if (config.configFile() != null) {
+      if (config.configFile() != null || config.zookeeperConnect() != null) {
         reloader = new ConfigReloader(config, next -> {
           policy.set(Policy.of(next));
           limiter.update(next);

@@ -11,11 +11,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-reads collector.yaml every {@code reloadInterval} on one named daemon thread ({@code sluice-config-reload})
- * and, when its text changed, applies the dynamic sections (tenants, auth, limits.tenantDefault, routes) without a
- * restart. Polling rather than a WatchService: it also sees Kubernetes ConfigMap updates, which swap a symlink. A
- * file that does not parse or validate is rejected as a whole, the running policy stays, and the failure is logged
- * and counted. Static keys (listen, kafka.*, tls, ...) are read but only take effect on restart.
+ * Applies the dynamic sections of the collector configuration (tenants, auth, limits.tenantDefault, routes) without
+ * a restart, from one of two sources: collector.yaml, re-read every {@code reloadInterval} on one named daemon
+ * thread ({@code sluice-config-reload}), or, when {@code zookeeper.connect} is set, a ZooKeeper node watched by
+ * {@link ZooKeeperConfigSource} (so every collector of a fleet changes together). Both go through
+ * {@link #apply(String, String)}: a document that does not parse or validate is rejected as a whole, the running
+ * policy stays, and the failure is logged and counted. Static keys (listen, kafka.*, tls, ...) are read but only
+ * take effect on restart. Polling the file rather than a WatchService: it also sees Kubernetes ConfigMap updates,
+ * which swap a symlink.
  */
 public final class ConfigReloader implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigReloader.class);
@@ -25,6 +28,7 @@ public final class ConfigReloader implements AutoCloseable {
   private final Consumer<CollectorConfig> apply;
   private final CollectorMetrics metrics;
   private final Thread thread;
+  private final ZooKeeperConfigSource zookeeper;
   private volatile boolean closed;
   private String lastText;
 
@@ -33,10 +37,16 @@ public final class ConfigReloader implements AutoCloseable {
     this.base = base;
     this.apply = apply;
     this.metrics = metrics;
-    this.lastText = read();
-    this.thread = new Thread(this::run, "sluice-config-reload");
-    thread.setDaemon(true);
-    thread.start();
+    if (base.zookeeperConnect() != null) {
+      this.thread = null;
+      this.zookeeper = new ZooKeeperConfigSource(base.zookeeperConnect(), base.zookeeperPath(), this::apply);
+    } else {
+      this.zookeeper = null;
+      this.lastText = read();
+      this.thread = new Thread(this::run, "sluice-config-reload");
+      thread.setDaemon(true);
+      thread.start();
+    }
   }
 
   private String read() {
@@ -59,26 +69,42 @@ public final class ConfigReloader implements AutoCloseable {
         continue;
       }
       lastText = text;
-      try {
-        CollectorConfig next = CollectorConfigYaml.apply(text, base.toBuilder().clearTenants().clearRoutes()
-            .anonymous(null).oidc(null).tenantDefaultLimit(null)).build();
-        next.checkAuthentication();
-        apply.accept(next);
-        metrics.configReloaded(true);
-        log.info("reloaded {}: {} tenants, {} routes", file, next.tenants().size(), next.routes().size());
-      } catch (ConfigException e) {
-        metrics.configReloaded(false);
-        log.warn("ignored a change of {} (the running configuration stays): {}", file, e.getMessage());
-      } catch (RuntimeException e) {
-        metrics.configReloaded(false);
-        log.warn("ignored a change of {} (the running configuration stays)", file, e);
-      }
+      apply(text, file.toString());
+    }
+  }
+
+  /**
+   * Parses {@code text} (collector.yaml syntax) over the static base config and, if it validates, applies its dynamic
+   * sections; else counts a reload failure and keeps the running policy. {@code origin} names the source in logs.
+   */
+  synchronized void apply(String text, String origin) {
+    if (closed) {
+      return;
+    }
+    try {
+      CollectorConfig next = CollectorConfigYaml.apply(text, base.toBuilder().clearTenants().clearRoutes()
+          .anonymous(null).oidc(null).tenantDefaultLimit(null)).build();
+      next.checkAuthentication();
+      apply.accept(next);
+      metrics.configReloaded(true);
+      log.info("reloaded {}: {} tenants, {} routes", origin, next.tenants().size(), next.routes().size());
+    } catch (ConfigException e) {
+      metrics.configReloaded(false);
+      log.warn("ignored a change of {} (the running configuration stays): {}", origin, e.getMessage());
+    } catch (RuntimeException e) {
+      metrics.configReloaded(false);
+      log.warn("ignored a change of {} (the running configuration stays)", origin, e);
     }
   }
 
   @Override
   public void close() {
     closed = true;
-    thread.interrupt();
+    if (thread != null) {
+      thread.interrupt();
+    }
+    if (zookeeper != null) {
+      zookeeper.close();
+    }
   }
 }

@@ -58,6 +58,8 @@ public final class CollectorConfig {
   private final int maxRecordBytes;
   private final Path configFile;
   private final Duration reloadInterval;
+  private final String zookeeperConnect;
+  private final String zookeeperPath;
 
   private CollectorConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -93,6 +95,8 @@ public final class CollectorConfig {
     this.maxRecordBytes = b.maxRecordBytes;
     this.configFile = b.configFile;
     this.reloadInterval = b.reloadInterval;
+    this.zookeeperConnect = b.zookeeperConnect;
+    this.zookeeperPath = b.zookeeperPath;
   }
 
   public static Builder builder() {
@@ -135,6 +139,8 @@ public final class CollectorConfig {
     b.maxRecordBytes = maxRecordBytes;
     b.configFile = configFile;
     b.reloadInterval = reloadInterval;
+    b.zookeeperConnect = zookeeperConnect;
+    b.zookeeperPath = zookeeperPath;
     return b;
   }
 
@@ -270,6 +276,15 @@ public final class CollectorConfig {
   /** How often {@link #configFile()} is checked for changes (key {@code reloadIntervalMs}, default 2000). */
   public Duration reloadInterval() { return reloadInterval; }
 
+  /**
+   * ZooKeeper connect string whose node {@link #zookeeperPath()} holds the dynamic configuration, or null (key
+   * {@code zookeeper.connect}). When set, that node replaces the config file as the source of reloads.
+   */
+  public String zookeeperConnect() { return zookeeperConnect; }
+
+  /** The ZooKeeper node (absolute path) holding the dynamic configuration as YAML (key {@code zookeeper.path}). */
+  public String zookeeperPath() { return zookeeperPath; }
+
   /** host:port as it would be written in collector.yaml. */
   public String listen() {
     return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
@@ -318,6 +333,8 @@ public final class CollectorConfig {
     private int maxRecordBytes = 1_000_000;
     private Path configFile;
     private Duration reloadInterval = Duration.ofSeconds(2);
+    private String zookeeperConnect;
+    private String zookeeperPath;
 
     private Builder() {}
 
@@ -456,6 +473,25 @@ public final class CollectorConfig {
 
     public Builder configFile(Path file) {
       this.configFile = file;
+      return this;
+    }
+
+    /** {@code host:port[,host:port...][/chroot]} of ZooKeeper; null for none (key {@code zookeeper.connect}). */
+    public Builder zookeeperConnect(String connect) {
+      if (connect != null && connect.isBlank()) {
+        throw new ConfigException("zookeeper.connect", "is empty; write e.g. zk-1:2181,zk-2:2181 or leave it out");
+      }
+      this.zookeeperConnect = connect;
+      return this;
+    }
+
+    /** Absolute path of the node holding the dynamic configuration (key {@code zookeeper.path}). */
+    public Builder zookeeperPath(String path) {
+      if (path != null && (!path.startsWith("/") || path.length() < 2 || path.endsWith("/"))) {
+        throw new ConfigException("zookeeper.path", "\"" + path + "\" is not an absolute node path; write e.g. "
+            + "/sluice/collector/config");
+      }
+      this.zookeeperPath = path;
       return this;
     }
 
@@ -600,6 +636,14 @@ public final class CollectorConfig {
       if (httpTls && tls == null) {
         throw new ConfigException("http.tls", "is true but tls.certFile / tls.keyFile are not set; configure tls, or"
             + " set http.tls: false");
+      }
+      if (zookeeperConnect != null && zookeeperPath == null) {
+        throw new ConfigException("zookeeper.path", "is not set while zookeeper.connect is; write e.g. "
+            + "zookeeper.path: /sluice/collector/config");
+      }
+      if (zookeeperPath != null && zookeeperConnect == null) {
+        throw new ConfigException("zookeeper.connect", "is not set while zookeeper.path is; write e.g. "
+            + "zookeeper.connect: zk-1:2181");
       }
       Objects.requireNonNull(listenHost);
       return new CollectorConfig(this);

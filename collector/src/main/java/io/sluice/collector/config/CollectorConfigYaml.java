@@ -40,7 +40,8 @@ import java.util.TreeSet;
  */
 public final class CollectorConfigYaml {
   private static final Set<String> TOP = Set.of("listen", "kafka", "limits", "shutdownTimeoutMs", "embeddedKafka",
-      "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs");
+      "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs", "zookeeper");
+  private static final Set<String> ZOOKEEPER = Set.of("connect", "path");
   private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "partitions", "replicationFactor",
       "createTopic", "producer", "deadLetterTopic");
   private static final Set<String> LIMITS = Set.of("maxFrameBytes", "maxDecompressedBytes", "maxInFlightBytes",
@@ -171,6 +172,13 @@ public final class CollectorConfigYaml {
       if (limits.has("tenantDefault")) {
         builder.tenantDefaultLimit(rate("limits.tenantDefault", limits.get("tenantDefault")));
       }
+    }
+    JsonNode zookeeper = root.get("zookeeper");
+    if (zookeeper != null) {
+      requireObject("zookeeper", zookeeper);
+      checkKeys("zookeeper.", zookeeper, ZOOKEEPER);
+      if (zookeeper.has("connect")) builder.zookeeperConnect(text("zookeeper.connect", zookeeper.get("connect")));
+      if (zookeeper.has("path")) builder.zookeeperPath(text("zookeeper.path", zookeeper.get("path")));
     }
     JsonNode http = root.get("http");
     if (http != null) {

@@ -93,6 +93,21 @@ class CollectorConfigTest {
   }
 
   @Test
+  void zookeeperKeysAreReadAndNeedEachOther() {
+    CollectorConfig c = CollectorConfigYaml.apply("kafka: {bootstrap: k:9092}\n"
+        + "zookeeper: {connect: \"zk-1:2181,zk-2:2181\", path: /sluice/collector}", CollectorConfig.builder()).build();
+    assertThat(c.zookeeperConnect()).isEqualTo("zk-1:2181,zk-2:2181");
+    assertThat(c.zookeeperPath()).isEqualTo("/sluice/collector");
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("kafka: {bootstrap: k:9092}\nzookeeper: {connect: zk:2181}",
+        CollectorConfig.builder()).build())
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("zookeeper.path"));
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("zookeeper: {path: sluice}", CollectorConfig.builder()))
+        .hasMessageStartingWith("zookeeper.path: \"sluice\" is not an absolute node path");
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("zookeeper: {hosts: zk:2181}", CollectorConfig.builder()))
+        .hasMessageContaining("zookeeper.hosts");
+  }
+
+  @Test
   void defaultsAreDocumentedOnes() {
     CollectorConfig c = CollectorConfig.builder().kafkaBootstrap("k:9092").build();
     assertThat(c.listen()).isEqualTo(CollectorConfig.DEFAULT_LISTEN);

@@ -52,7 +52,8 @@ class PackagingTest {
     assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
     String rendered = new Helm(CHART).template().withName("r").set("tls.enabled", "true")
         .set("oidc.enabled", "true").set("oidc.issuer", "https://idp/realms/r")
-        .set("oidc.jwksUrl", "https://idp/realms/r/protocol/openid-connect/certs").call();
+        .set("oidc.jwksUrl", "https://idp/realms/r/protocol/openid-connect/certs")
+        .set("zookeeper.connect", "zk-0.zk:2181").call();
     List<JsonNode> docs = yamlDocs(rendered);
     Set<String> kinds = new TreeSet<>();
     docs.forEach(d -> kinds.add(d.path("kind").asText()));
@@ -71,6 +72,8 @@ class PackagingTest {
     assertThat(config.tls()).isNotNull();
     assertThat(config.oidc().issuer()).isEqualTo("https://idp/realms/r");
     assertThat(config.anonymous()).isFalse();
+    assertThat(config.zookeeperConnect()).isEqualTo("zk-0.zk:2181");
+    assertThat(config.zookeeperPath()).isEqualTo("/sluice/collector/config");
   }
 
   @Test

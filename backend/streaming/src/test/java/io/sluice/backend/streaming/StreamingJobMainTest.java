@@ -55,4 +55,13 @@ class StreamingJobMainTest {
     assertThat(options.getRunner().getSimpleName()).isEqualTo("FlinkRunner");
     assertThat(options.as(org.apache.beam.sdk.options.StreamingOptions.class).isStreaming()).isTrue();
   }
+
+  @Test
+  void flinkCheckpointsByDefaultSoKafkaOffsetsCanCommit() {
+    var flink = org.apache.beam.runners.flink.FlinkPipelineOptions.class;
+    assertThat(StreamingJobMain.beamOptions(List.of()).as(flink).getCheckpointingInterval())
+        .isEqualTo(StreamingJobMain.DEFAULT_CHECKPOINT_MILLIS);
+    assertThat(StreamingJobMain.beamOptions(List.of("--checkpointingInterval=500")).as(flink).getCheckpointingInterval())
+        .isEqualTo(500L);
+  }
 }

@@ -61,7 +61,7 @@ class StreamingJobMainTest {
     var flink = org.apache.beam.runners.flink.FlinkPipelineOptions.class;
     assertThat(StreamingJobMain.beamOptions(List.of()).as(flink).getCheckpointingInterval())
         .isEqualTo(StreamingJobMain.DEFAULT_CHECKPOINT_MILLIS);
-    assertThat(StreamingJobMain.beamOptions(List.of("--checkpointingInterval=500")).as(flink).getCheckpointingInterval())
-        .isEqualTo(500L);
+    var explicit = StreamingJobMain.beamOptions(List.of("--checkpointingInterval=500"));
+    assertThat(explicit.as(flink).getCheckpointingInterval()).isEqualTo(500L);
   }
 }

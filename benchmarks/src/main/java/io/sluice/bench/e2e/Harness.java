@@ -153,7 +153,10 @@ public final class Harness {
         emitter = new SluiceLogbackEmitter("127.0.0.1:" + collector.port(), work.resolve("spool-" + topicCounter),
             Options.settings(scenario));
       }
-      case "otel" -> emitter = new OtelLogbackEmitter(new OtlpReceiver(kafka.bootstrapServers(), topic));
+      case "otel" -> {
+        collector = startCollector(topic, 0);
+        emitter = new OtelLogbackEmitter("http://127.0.0.1:" + collector.httpPort() + "/v1/logs");
+      }
       case "log4j2-kafka" -> emitter = new Log4j2KafkaEmitter(kafka.bootstrapServers(), topic);
       case "logback-file" -> emitter = new LogbackFileEmitter(work.resolve("file-" + topicCounter + ".log"),
           options.warmupRecords());
@@ -232,6 +235,7 @@ public final class Harness {
 
   private Collector startCollector(String topic, int port) throws IOException {
     return Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:" + port)
+        .httpListen("127.0.0.1:0")
         .kafkaBootstrap(kafka.bootstrapServers()).topic(topic).createTopic(false).build());
   }
 

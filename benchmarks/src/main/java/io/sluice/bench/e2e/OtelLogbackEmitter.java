@@ -14,22 +14,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Peer: the OpenTelemetry Logback appender (key-value capture on) → SDK {@link BatchLogRecordProcessor} (defaults:
- * queue 2,048, batch 512, 1 s delay; it drops silently when its queue is full) → OTLP exporter → {@link OtlpReceiver}
- * → the same Kafka broker. The exporter speaks OTLP/HTTP-protobuf through the JDK HTTP client (the gRPC exporter needs
- * OkHttp or a managed channel; the Sluice collector does not speak OTLP yet), so this peer goes through a minimal
- * receiver of ours that produces one Kafka record per log record with the collector's producer settings and answers
- * only after Kafka acknowledged them all.
+ * queue 2,048, batch 512, 1 s delay; it drops silently when its queue is full) → OTLP/HTTP-protobuf exporter (JDK
+ * HTTP client) → the Sluice collector's {@code POST /v1/logs} → the same Kafka broker: the same collector, producer
+ * settings and acknowledgement rule as the Sluice setup, so the two differ only in the client.
  */
 final class OtelLogbackEmitter implements Emitter {
   private final LoggerContext context = LogbackContexts.create("otel");
   private final SdkLoggerProvider provider;
   private final Logger logger;
-  private final OtlpReceiver receiver;
 
-  OtelLogbackEmitter(OtlpReceiver receiver) {
-    this.receiver = receiver;
+  OtelLogbackEmitter(String endpoint) {
     OtlpHttpLogRecordExporter exporter = OtlpHttpLogRecordExporter.builder()
-        .setEndpoint(receiver.endpoint()).setCompression("none").build();
+        .setEndpoint(endpoint).setCompression("none").build();
     provider = SdkLoggerProvider.builder().addLogRecordProcessor(BatchLogRecordProcessor.builder(exporter).build())
         .build();
     OpenTelemetrySdk sdk = OpenTelemetrySdk.builder().setLoggerProvider(provider).build();
@@ -66,6 +62,5 @@ final class OtelLogbackEmitter implements Emitter {
     provider.forceFlush().join(30, TimeUnit.SECONDS);
     provider.close();
     context.stop();
-    receiver.close();
   }
 }

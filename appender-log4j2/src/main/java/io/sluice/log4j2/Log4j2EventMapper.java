@@ -28,13 +28,13 @@ import org.apache.logging.log4j.util.TriConsumer;
 
 /**
  * Writes a Log4j2 {@link LogEvent} as an encoded {@code sluice.v1.LogRecord} ({@link EncodedRecord}). Immutable and
- * thread-safe; it runs on the application's thread, so it does no I/O, takes no lock, never blocks and, for the
- * usual event, allocates nothing (see {@link #encode}): no intermediate message objects, no lambdas per call (map,
- * context entries and parameters are visited with Log4j2's garbage-free {@code forEach(..., state)}).
+ * thread-safe. The appender runs it on the pipeline's batcher thread, over the copy of the event that the logging
+ * thread made ({@link CapturedEvent}); it also works on the logging thread itself, where, for the usual event, it
+ * allocates nothing (see {@link #encode}): no intermediate message objects, no lambdas per call (map, context
+ * entries and parameters are visited with Log4j2's garbage-free {@code forEach(..., state)}).
  *
  * <p>Log4j2 reuses event and message objects ({@code MutableLogEvent}, {@code ReusableParameterizedMessage}): the
- * encoded bytes are the copy, never a reference to the event, its message or its context map, so they may outlive
- * the {@code append} call that produced them; the pipeline's batcher thread parses them.
+ * encoded bytes are a copy, never a reference to the event, its message or its context map.
  *
  * <p>Mapping (also in the module README):
  *
@@ -124,6 +124,15 @@ final class Log4j2EventMapper {
    * types go through the protobuf builders ({@link Exceptions}, {@link Values}) and allocate.
    */
   void encode(LogEvent event, EncodedRecord out) {
+    encode(event, event.getThreadId() == Thread.currentThread().getId() ? TraceContext.currentSpan() : null, out);
+  }
+
+  /**
+   * Writes one event as {@link #encode(LogEvent, EncodedRecord)} does, with {@code span} (the span that was current
+   * on the logging thread, taken there; null when none) instead of the current thread's: for events copied on the
+   * logging thread ({@link CapturedEvent}) and encoded on the pipeline's batcher thread.
+   */
+  void encode(LogEvent event, SpanContext span, EncodedRecord out) {
     org.apache.logging.log4j.core.time.Instant instant = event.getInstant();
     out.fixed64(LogRecord.TIME_UNIX_NANO_FIELD_NUMBER,
         instant.getEpochSecond() * 1_000_000_000L + instant.getNanoOfSecond());
@@ -161,8 +170,7 @@ final class Log4j2EventMapper {
           Exceptions.toProto(thrown, maxExceptionDepth, maxFrames, rootCauseFirst));
     }
 
-    boolean onLoggingThread = threadId == Thread.currentThread().getId();
-    if (!(onLoggingThread && encodeSpan(out, TraceContext.currentSpan())) && hasContext) {
+    if (!encodeSpan(out, span) && hasContext) {
       encodeHexContext(out, context.getValue(CONTEXT_TRACE_ID), context.getValue(CONTEXT_SPAN_ID),
           context.getValue(CONTEXT_TRACE_FLAGS));
     }

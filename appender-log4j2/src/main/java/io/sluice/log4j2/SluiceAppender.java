@@ -28,10 +28,11 @@ import org.apache.logging.log4j.core.config.plugins.PluginBuilderFactory;
  * (hand-off queue, batcher, RocksDB spool, gRPC shipper) owned by a ref-counted {@link SluiceManager}.
  *
  * <p>{@link #append} runs on the thread that calls the appender (the application's, unless async loggers or an
- * {@code AsyncAppender} sit in front): it writes the event right there as an encoded record ({@link
- * Log4j2EventMapper}, {@link EncodedRecord}; Log4j2 reuses event objects, so nothing of the event is kept, and the
- * record's buffer comes from a pool, so the usual event allocates nothing) and offers it to the pipeline's bounded
- * queue; the pipeline's batcher thread parses it. It never
+ * {@code AsyncAppender} sit in front): it copies the event's fields into a pooled, preallocated slot
+ * ({@link CapturedEvent}, as Log4j2's async loggers do with their ring buffer's events: Log4j2 reuses event objects,
+ * so the event itself is not kept, and the usual event allocates nothing) and offers the slot to the pipeline's
+ * bounded queue; the pipeline's batcher thread encodes the record from it ({@link Log4j2EventMapper}) and gives the
+ * slot back. It never
  * waits on the network, never blocks unless {@code whenFull=block}, and never throws; a refused record is counted
  * by the pipeline under a drop reason. Memory is bounded by {@code queueMaxRecords}/{@code queueMaxBytes} and
  * {@code spoolMaxBytes}.
@@ -53,11 +54,11 @@ public final class SluiceAppender extends AbstractAppender {
   /** Logger-name prefixes whose events are never shipped: Sluice itself and the libraries on its shipping path. */
 
   /**
-   * Where encoded records go: the manager's pipeline in production, a list in mapping tests. Must not block or
+   * Where captured events go: the manager's pipeline in production, a list in mapping tests. Must not block or
    * throw; false when the record was not taken (the appender then gives it back to the pool).
    */
   interface RecordSink {
-    boolean offer(EncodedRecord record);
+    boolean offer(CapturedEvent record);
   }
 
   private final SluiceManager manager;
@@ -82,8 +83,7 @@ public final class SluiceAppender extends AbstractAppender {
   public void append(LogEvent event) {
     if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
     try {
-      EncodedRecord record = EncodedRecord.take();
-      mapper.encode(event, record);
+      CapturedEvent record = CapturedEvent.take().capture(event, mapper);
       if (!sink.offer(record)) record.recycle();
     } catch (RuntimeException | LinkageError e) {
       // Never into the application. Reported once: a broken message type would otherwise flood the status log.

@@ -74,7 +74,7 @@ final class SluiceManager extends AbstractManager {
   }
 
   /** Hands a record to the pipeline; false when it was refused (counted by the pipeline) or none is running. */
-  boolean offer(EncodedRecord record) {
+  boolean offer(CapturedEvent record) {
     Pipeline p = pipeline;
     return p != null && p.offer(record);
   }

@@ -42,7 +42,7 @@ class Log4j2EventMapperTest {
   private static LoggerContext context;
   private static SluiceAppender appender;
   // Parsed only when a test reads them: the bytes must outlive Log4j2's reuse of the event and message.
-  private final List<EncodedRecord> encoded = new CopyOnWriteArrayList<>();
+  private final List<CapturedEvent> encoded = new CopyOnWriteArrayList<>();
   private Logger log;
 
   @BeforeAll
@@ -77,7 +77,7 @@ class Log4j2EventMapperTest {
 
   private List<LogRecord> records() {
     List<LogRecord> out = new java.util.ArrayList<>();
-    for (EncodedRecord r : encoded) {
+    for (CapturedEvent r : encoded) {
       try {
         out.add(r.parse());
       } catch (com.google.protobuf.InvalidProtocolBufferException e) {

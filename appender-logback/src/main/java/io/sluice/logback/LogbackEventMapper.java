@@ -100,37 +100,71 @@ final class LogbackEventMapper {
 
   /**
    * Takes from the logging thread what only it knows and freezes the event, then hands the rest to the batcher
-   * thread: {@link Captured#build()} maps there. On the caller: {@code prepareForDeferredProcessing()} (formats the
-   * message, snapshots the MDC, as Logback's {@code AsyncAppender} does), caller data when enabled, the thread id
-   * and current span (as {@link #map(ILoggingEvent)} decides them), and a cheap size estimate. The event's
-   * arguments are converted to {@code message_arguments} on the batcher thread, as with any asynchronous appender:
-   * an argument mutated after the call may show its later state there (the body was formatted before).
+   * thread: {@link Captured#build()} maps there. On the caller: the thread name and the MDC snapshot (both read
+   * lazily from the current thread, as {@code prepareForDeferredProcessing()} does for Logback's
+   * {@code AsyncAppender}), the formatted message unless it {@linkplain #formatsTheSameLater cannot change}, caller
+   * data when enabled, the thread id and current span (as {@link #map(ILoggingEvent)} decides them), and a cheap size
+   * estimate. The event's arguments are converted to {@code message_arguments} on the batcher thread, as with any
+   * asynchronous appender: an argument mutated after the call may show its later state there (the body is formatted
+   * before, or from arguments that cannot change).
    */
   Captured capture(ILoggingEvent event) {
-    event.prepareForDeferredProcessing();
+    String threadName = event.getThreadName();
+    Map<String, String> mdc = event.getMDCPropertyMap();
+    Object[] args = event.getArgumentArray();
+    boolean formatLater = formatsTheSameLater(args);
+    if (!formatLater) event.getFormattedMessage();
     if (includeCallerData) event.getCallerData();
     Thread current = Thread.currentThread();
-    String threadName = event.getThreadName();
     boolean onLoggingThread = threadName != null && threadName.equals(current.getName());
     return new Captured(this, event, onLoggingThread ? current.getId() : 0,
-        onLoggingThread ? TraceContext.currentSpan() : null, estimate(event));
+        onLoggingThread ? TraceContext.currentSpan() : null, estimate(event, threadName, mdc, args, formatLater));
+  }
+
+  /**
+   * Whether formatting the message on the batcher thread gives the same body as on the caller's: true when every
+   * argument is null or of a final JDK value type whose text cannot change (strings, boxed primitives, UUID,
+   * BigInteger/BigDecimal, java.time values). Formatting is most of what freezing an event costs the caller; for
+   * other arguments (arrays, collections, application objects) it stays on the caller, as in {@code AsyncAppender}.
+   * Logback formats lazily and caches the result in the event; two threads formatting it compute the same string.
+   */
+  static boolean formatsTheSameLater(Object[] args) {
+    if (args == null) return true;
+    for (Object arg : args) {
+      if (arg == null) continue;
+      Class<?> c = arg.getClass();
+      if (c != String.class && c != Integer.class && c != Long.class && c != Double.class && c != Boolean.class
+          && c != Float.class && c != Short.class && c != Byte.class && c != Character.class
+          && c != java.util.UUID.class && c != java.math.BigDecimal.class && c != java.math.BigInteger.class
+          && c != java.time.Instant.class && c != java.time.Duration.class && c != java.time.LocalDate.class
+          && c != java.time.LocalDateTime.class && c != java.time.OffsetDateTime.class
+          && c != java.time.ZonedDateTime.class) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
    * A lower bound of the encoded record (UTF-8 takes at least a byte per char): body, template, logger, thread and
    * MDC text. Ignores frames and argument values, so records with large exceptions count low against the queue.
+   * When the body is formatted later, it counts as the template without its {@code {}} anchors.
    */
-  private static int estimate(ILoggingEvent event) {
+  private static int estimate(ILoggingEvent event, String thread, Map<String, String> mdc, Object[] args,
+      boolean formatLater) {
     long n = 16; // the two timestamps alone take 18 bytes
-    String body = event.getFormattedMessage();
-    if (body != null) n += body.length();
-    Object[] args = event.getArgumentArray();
-    if (args != null && args.length > 0 && event.getMessage() != null) n += event.getMessage().length() + args.length;
+    String template = event.getMessage();
+    int argCount = args == null ? 0 : args.length;
+    if (!formatLater) {
+      String body = event.getFormattedMessage();
+      if (body != null) n += body.length();
+    } else if (template != null) {
+      n += Math.max(0, template.length() - 2 * argCount);
+    }
+    if (argCount > 0 && template != null) n += template.length() + argCount;
     String logger = event.getLoggerName();
     if (logger != null) n += logger.length();
-    String thread = event.getThreadName();
     if (thread != null) n += thread.length();
-    Map<String, String> mdc = event.getMDCPropertyMap();
     if (mdc != null && !mdc.isEmpty()) {
       for (Map.Entry<String, String> e : mdc.entrySet()) {
         n += 4 + lengthOf(e.getKey()) + lengthOf(e.getValue());

@@ -422,4 +422,43 @@ class LogbackEventMapperTest {
       throw new IllegalStateException(e);
     }
   }
+
+  @Test
+  void formatsOnTheBatcherOnlyWhenEveryArgumentIsAnImmutableJdkValue() {
+    assertThat(LogbackEventMapper.formatsTheSameLater(null)).isTrue();
+    assertThat(LogbackEventMapper.formatsTheSameLater(new Object[] {"a", 1, 2L, 2.5, true, 'c', null,
+        java.util.UUID.randomUUID(), Instant.EPOCH, new java.math.BigDecimal("1.5")})).isTrue();
+    assertThat(LogbackEventMapper.formatsTheSameLater(new Object[] {"a", new StringBuilder("b")})).isFalse();
+    assertThat(LogbackEventMapper.formatsTheSameLater(new Object[] {new int[] {1}})).isFalse();
+    assertThat(LogbackEventMapper.formatsTheSameLater(new Object[] {List.of("x")})).isFalse();
+  }
+
+  @Test
+  void aMutableArgumentIsFormattedOnTheLoggingThreadWithItsStateAtTheCall() {
+    LogbackEventMapper m = mapper(false, "", "", 64, 256);
+    StringBuilder cart = new StringBuilder("3 items");
+    LoggingEvent event = new LoggingEvent(Logger.FQCN, logger, Level.INFO, "cart {} for {}", null,
+        new Object[] {cart, "alice"});
+
+    LogbackEventMapper.Captured captured = m.capture(event);
+    cart.setLength(0);
+    cart.append("emptied later");
+    LogRecord r = CompletableFuture.supplyAsync(captured::build).join();
+
+    assertThat(r.getBody().getStringValue()).isEqualTo("cart 3 items for alice");
+  }
+
+  @Test
+  void anEventWithImmutableArgumentsIsFormattedOnTheBatcherWithTheSameBody() {
+    LogbackEventMapper m = mapper(false, "", "", 64, 256);
+    LoggingEvent event = new LoggingEvent(Logger.FQCN, logger, Level.INFO, "order {} of {} at {}", null,
+        new Object[] {42, "alice", 2.5});
+
+    LogbackEventMapper.Captured captured = m.capture(event);
+    LogRecord r = CompletableFuture.supplyAsync(captured::build).join();
+
+    assertThat(r.getBody().getStringValue()).isEqualTo("order 42 of alice at 2.5");
+    assertThat(captured.estimatedBytes()).as("a lower bound of the encoded record")
+        .isPositive().isLessThanOrEqualTo(r.getSerializedSize());
+  }
 }

@@ -25,12 +25,15 @@ import io.sluice.sdk.pipeline.PipelineStats;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -57,6 +60,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>Every call logs a realistic event (template + 3–5 arguments + one key-value), pre-generated.
+ *
+ * <p>Two benchmarks: {@code log} calls as fast as the thread can, which outpaces every pipeline here (the queues
+ * fill: the "with backlog" figures); {@code logPaced} makes bursts of {@link Pacing#BURST} calls and parks
+ * {@link Pacing#pauseUs} between them, so the offered rate stays below what the pipelines drain (the "without
+ * backlog" figures). Its {@code CallerCpu} line counts only the calls inside the bursts; the teardown prints the
+ * deepest queue seen (sampled after bursts), so a reader sees whether the queue really stayed short.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -78,6 +87,8 @@ public class LogbackAppenderBench {
   SluiceAppender sluice;
   SdkLoggerProvider otelProvider;
   final LongAdder otelExported = new LongAdder();
+  AsyncAppender async;
+  final AtomicLong maxQueued = new AtomicLong(-1);
 
   @Setup
   public void setUp() {
@@ -86,7 +97,7 @@ public class LogbackAppenderBench {
     context = LogbackContexts.create("bench-" + appender);
     Appender<ILoggingEvent> a = switch (appender) {
       case "sluice" -> sluice();
-      case "async-file" -> asyncFile(context, dir.resolve("app.log"));
+      case "async-file" -> async = asyncFile(context, dir.resolve("app.log"));
       case "otel" -> otel();
       case "none" -> none();
       default -> throw new IllegalArgumentException("unknown appender " + appender);
@@ -182,6 +193,9 @@ public class LogbackAppenderBench {
   @TearDown
   public void tearDown() {
     System.out.printf("%n  logback/%s: %s%n", appender, CallerCpu.report());
+    if (maxQueued.get() >= 0) {
+      System.out.printf("%n  logback/%s: deepest queue seen after a burst %,d records%n", appender, maxQueued.get());
+    }
     if (sluice != null) {
       PipelineStats s = sluice.stats();
       System.out.printf("%n  sluice: appended %,d, acknowledged %,d (collector received %,d), dropped %s%n",
@@ -206,7 +220,56 @@ public class LogbackAppenderBench {
   @Benchmark
   public void log(Cursor c) {
     c.calls++;
-    LogLines.Event e = events[c.next++ & (EVENTS - 1)];
+    logOne(c.next++);
+  }
+
+  /** The call every row makes: event {@code i} of the pre-generated ones. */
+  void logOne(int i) {
+    LogLines.Event e = events[i & (EVENTS - 1)];
     logger.atInfo().addKeyValue("request.id", e.requestId()).log(e.template(), e.args());
+  }
+
+  /** The queue depth the paced benchmark samples: Sluice's hand-off queue, AsyncAppender's; -1 when not visible. */
+  long queueDepth() {
+    if (sluice != null) return sluice.stats().queued();
+    if (async != null) return async.getNumberOfElementsInQueue();
+    return -1;
+  }
+
+  /** How {@code logPaced} paces: bursts of {@link #BURST} calls, {@link #pauseUs} parked after each. */
+  @State(Scope.Benchmark)
+  public static class Pacing {
+    public static final int BURST = 128;
+
+    /** Pause after each burst, µs (parked: the core is free for the pipeline meanwhile). */
+    @Param({"40000"})
+    public long pauseUs;
+
+    /**
+     * Warms the logging path up before the first iteration (at the paced rate the warm-up iterations alone would
+     * not get it compiled): 60,000 calls unpaced, then waits until the queue is empty again (at most 60 s).
+     */
+    @Setup
+    public void warmUp(LogbackAppenderBench bench) {
+      for (int i = 0; i < 60_000; i++) bench.logOne(i);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      do {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      } while (bench.queueDepth() > 0 && System.nanoTime() < deadline);
+    }
+  }
+
+  /** Without backlog: a burst of calls (the only ones counted by {@code CallerCpu}), then a pause. */
+  @Benchmark
+  @OperationsPerInvocation(Pacing.BURST)
+  public void logPaced(Cursor c, Pacing pacing) {
+    c.windowStart();
+    for (int i = 0; i < Pacing.BURST; i++) logOne(c.next++);
+    c.windowEnd(Pacing.BURST);
+    if ((c.next & 4095) < Pacing.BURST) {
+      long depth = queueDepth();
+      maxQueued.accumulateAndGet(depth, Math::max);
+    }
+    LockSupport.parkNanos(pacing.pauseUs * 1_000);
   }
 }

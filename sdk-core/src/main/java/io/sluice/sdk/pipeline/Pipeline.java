@@ -225,7 +225,6 @@ public final class Pipeline implements AutoCloseable {
         }
         if (!batcher.fits(size)) flush(batcher);
         batcher.add(r, size, now);
-        batching = batcher.recordCount();
         if (batcher.ready(now)) {
           queuedBytes.addAndGet(-taken);
           taken = 0;
@@ -234,6 +233,8 @@ public final class Pipeline implements AutoCloseable {
         }
       }
       if (taken > 0) queuedBytes.addAndGet(-taken);
+      // Once per pass, not per record: the field shares a cache line with what every offer reads (closing, config).
+      batching = batcher.recordCount();
       if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher);
       if (closing && queue.isEmpty() && batcher.isEmpty()) return;
       if (abandon) {

@@ -55,20 +55,38 @@ public final class Demo {
     }
   }
 
+  /** A step run after the summary while the demo's broker is still up (e.g. the backend over the demo's topic). */
+  @FunctionalInterface
+  public interface AfterDelivery {
+    /**
+     * @param bootstrapServers the demo broker
+     * @param topic the topic the collector wrote
+     * @param delivered distinct records in it
+     */
+    void run(String bootstrapServers, String topic, long delivered) throws IOException, InterruptedException;
+  }
+
   static final String TOPIC = "sluice-demo";
 
   private Demo() {}
 
   public static Result run(Options options, PrintStream out) throws IOException, InterruptedException {
+    return run(options, out, null);
+  }
+
+  /** As {@link #run(Options, PrintStream)}, then {@code after} (if not null) before the broker stops. */
+  public static Result run(Options options, PrintStream out, AfterDelivery after)
+      throws IOException, InterruptedException {
     Path work = options.workDir() != null ? options.workDir() : Files.createTempDirectory("sluice-demo");
     try {
-      return run(options, work, out);
+      return run(options, work, out, after);
     } finally {
       if (!options.keepWorkDir() && options.workDir() == null) deleteTree(work);
     }
   }
 
-  private static Result run(Options options, Path work, PrintStream out) throws IOException, InterruptedException {
+  private static Result run(Options options, Path work, PrintStream out, AfterDelivery after)
+      throws IOException, InterruptedException {
     out.println("Sluice demo: app (Logback appender) -> spool -> gRPC -> collector -> Kafka, all in this process");
     out.println("  work dir: " + work + "  (appender policy whenFull=block: the logging thread waits rather than drop)");
     try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.builder().baseDir(work.resolve("kafka")).start())) {
@@ -156,6 +174,9 @@ public final class Demo {
       Result result = new Result(n, count.distinct, count.total - count.distinct, lost, loggingSeconds,
           endToEnd, options.outage(), peakBytes.get(), peakBatches.get(), stats);
       printSummary(result, out);
+      if (after != null) {
+        after.run(kafka.bootstrapServers(), TOPIC, count.distinct);
+      }
       return result;
     }
   }

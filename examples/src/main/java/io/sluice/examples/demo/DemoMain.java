@@ -1,5 +1,6 @@
 package io.sluice.examples.demo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -26,14 +27,35 @@ public final class DemoMain implements Callable<Integer> {
   @Option(names = "--work-dir", description = "keep the broker's data and the spool here (default: a temp dir, removed)")
   Path workDir;
 
+  @Option(names = "--backend-jar", paramLabel = "JAR",
+      description = "then run the backend's streaming job on embedded engines over the demo's topic (a JVM of its "
+          + "own from this jar; ./sluice demo --backend builds it) and print the aggregates it wrote to Cassandra")
+  Path backendJar;
+
   @Override
   public Integer call() throws Exception {
     if (records < 3) throw new CommandLine.ParameterException(new CommandLine(this), "--records must be at least 3");
     if (rate < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--rate must be >= 0");
     if (outageSeconds < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--outage-seconds must be >= 0");
+    if (backendJar != null && !Files.isRegularFile(backendJar)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--backend-jar " + backendJar
+          + " is not a file: build it with ./mvnw -pl backend/demo -am package -DskipTests, or use ./sluice demo --backend");
+    }
+    int[] backendExit = {0};
+    Demo.AfterDelivery backend = backendJar == null ? null : (bootstrap, topic, delivered) -> {
+      System.out.println();
+      System.out.println("Backend: the streaming job (Beam on Flink [local]) over topic " + topic
+          + " into an embedded Cassandra, in a JVM of its own");
+      // Cassandra's add-opens are in the jar's manifest; allowAttachSelf is read at JVM start only
+      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          "-Xmx1536m", "-Djdk.attach.allowAttachSelf=true", "-jar", backendJar.toString(),
+          "--bootstrap-servers", bootstrap, "--topics", topic, "--expect", Long.toString(delivered))
+          .inheritIO().start();
+      backendExit[0] = p.waitFor();
+    };
     Demo.Result r = Demo.run(new Demo.Options(records, rate, Duration.ofMillis((long) (outageSeconds * 1000)),
-        workDir, workDir != null), System.out);
-    return r.lost() == 0 ? 0 : 1;
+        workDir, workDir != null), System.out, backend);
+    return r.lost() == 0 && backendExit[0] == 0 ? 0 : 1;
   }
 
   public static void main(String[] args) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.backend.common.Alert;
 import io.sluice.backend.common.Sink;
 import io.sluice.backend.common.SinkFactory;
+import io.sluice.backend.common.TestKafka;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
@@ -28,7 +29,7 @@ class KafkaAlertSinkIT {
 
   @Test
   void publishesJsonAlertsKeyedByIdAndEveryCopyInTheSamePartition() throws Exception {
-    TestKafka kafka = TestKafka.get();
+    TestKafka kafka = TestKafka.shared();
     String topic = "alerts-sink";
     kafka.createTopic(topic, 4);
     List<Alert> alerts = new ArrayList<>();

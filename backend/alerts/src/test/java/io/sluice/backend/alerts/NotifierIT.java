@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.backend.common.Alert;
 import io.sluice.backend.common.Sink;
+import io.sluice.backend.common.TestKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ class NotifierIT {
   @BeforeAll
   static void start() throws Exception {
     zookeeper = new TestingServer(true);
-    kafka = TestKafka.get();
+    kafka = TestKafka.shared();
   }
 
   @AfterAll

@@ -1,11 +1,5 @@
 package io.sluice.backend.streaming;
 
-import com.datastax.oss.driver.api.core.CqlSession;
-import io.sluice.backend.streaming.cassandra.CassandraAggregateSink;
-import io.sluice.backend.streaming.cassandra.CassandraFingerprintSink;
-import io.sluice.backend.streaming.cassandra.CassandraSchema;
-import io.sluice.backend.streaming.cassandra.CassandraSettings;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -15,7 +9,6 @@ import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar sluice-backend-streaming.jar --bootstrap-servers=... --topics=... --cassandra=...
@@ -34,46 +27,9 @@ import picocli.CommandLine.Option;
     })
 public final class StreamingJobMain implements Callable<Integer> {
   /** Flink checkpoint interval when {@code --checkpointingInterval} is not given (offsets commit at checkpoints). */
-  static final long DEFAULT_CHECKPOINT_MILLIS = 10_000L;
+  public static final long DEFAULT_CHECKPOINT_MILLIS = 10_000L;
 
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port[,host:port]")
-  String bootstrapServers;
-
-  @Option(names = "--topics", required = true, split = ",", description = "topics the collector writes, comma-separated")
-  List<String> topics;
-
-  @Option(names = "--group-id", defaultValue = "sluice-streaming", description = "Kafka consumer group (default: ${DEFAULT-VALUE})")
-  String groupId;
-
-  @Option(names = "--cassandra", split = ",", description = "Cassandra contact points host:port[,...]; omit to write nothing to Cassandra")
-  List<String> cassandra = new ArrayList<>();
-
-  @Option(names = "--cassandra-datacenter", defaultValue = "datacenter1", description = "the driver's local datacenter (default: ${DEFAULT-VALUE})")
-  String datacenter;
-
-  @Option(names = "--cassandra-keyspace", defaultValue = "sluice", description = "keyspace (default: ${DEFAULT-VALUE})")
-  String keyspace;
-
-  @Option(
-      names = "--cassandra-replication",
-      defaultValue = "{'class': 'SimpleStrategy', 'replication_factor': 1}",
-      description = "replication map used if the job creates the keyspace (default: ${DEFAULT-VALUE})")
-  String replication;
-
-  @Option(names = "--skip-schema", description = "do not apply cql/schema.cql at start-up")
-  boolean skipSchema;
-
-  @Option(names = "--dedup-ttl", defaultValue = "PT1H", description = "how long record identities are remembered, ISO-8601 (default: ${DEFAULT-VALUE})")
-  Duration dedupTtl;
-
-  @Option(names = "--allowed-lateness", defaultValue = "PT10M", description = "late records still update their minute within this (default: ${DEFAULT-VALUE})")
-  Duration allowedLateness;
-
-  @Option(names = "--watermark-delay", defaultValue = "PT5S", description = "watermark lag behind Kafka timestamps (default: ${DEFAULT-VALUE})")
-  Duration watermarkDelay;
-
-  @Option(names = "--max-batch", defaultValue = "500", description = "items per sink write (default: ${DEFAULT-VALUE})")
-  int maxBatch;
+  @CommandLine.Mixin StreamingJobOptions options = new StreamingJobOptions();
 
   @CommandLine.Unmatched List<String> beamArgs = new ArrayList<>();
 
@@ -97,30 +53,9 @@ public final class StreamingJobMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StreamingConfig config =
-        StreamingConfig.builder()
-            .bootstrapServers(bootstrapServers)
-            .topics(topics)
-            .groupId(groupId)
-            .dedupTtl(dedupTtl)
-            .allowedLateness(allowedLateness)
-            .watermarkDelay(watermarkDelay)
-            .maxBatch(maxBatch)
-            .build();
-    config.requireKafka();
-    StreamingSinks.Builder sinks = StreamingSinks.builder();
-    if (!cassandra.isEmpty()) {
-      CassandraSettings settings = new CassandraSettings(cassandra, datacenter, keyspace);
-      if (!skipSchema) {
-        try (CqlSession session = settings.connect()) {
-          CassandraSchema.apply(session, keyspace, replication);
-        }
-      }
-      sinks.aggregates(CassandraAggregateSink.factory(settings))
-          .fingerprints(CassandraFingerprintSink.factory(settings));
-    }
-    // Other modules' outputs plug in here, one call each: .addEvents(<OpenSearch/Parquet SinkFactory<LogEvent>>),
-    // .alerts(<Kafka SinkFactory<Alert>>).rules(<SQL AlertRuleSource>).
+    StreamingConfig config = options.config();
+    StreamingSinks.Builder sinks = options.attachCassandra(StreamingSinks.builder());
+    // The job with every output attached (OpenSearch, Parquet archive, Kafka alerts) is backend/job's JobMain.
     Pipeline pipeline = Pipeline.create(beamOptions(beamArgs));
     StreamingPipeline.build(pipeline, config, sinks.build());
     PipelineResult result = pipeline.run();
@@ -129,7 +64,7 @@ public final class StreamingJobMain implements Callable<Integer> {
   }
 
   /** Beam options from the pass-through arguments, defaulting to the Flink runner in streaming mode. */
-  static PipelineOptions beamOptions(List<String> args) {
+  public static PipelineOptions beamOptions(List<String> args) {
     List<String> all = new ArrayList<>(args);
     if (all.stream().noneMatch(a -> a.startsWith("--runner"))) {
       all.add("--runner=FlinkRunner");

@@ -13,8 +13,8 @@ import org.apache.cassandra.service.CassandraDaemon;
  * and {@code -Dcassandra-foreground=true} on the command line (see this module's failsafe argLine). Start takes
  * ~8 s on an idle machine.
  */
-final class EmbeddedCassandra {
-  static final String DATACENTER = "datacenter1";
+public final class EmbeddedCassandra {
+  public static final String DATACENTER = "datacenter1";
   private static EmbeddedCassandra instance;
 
   private final int nativePort;
@@ -26,18 +26,18 @@ final class EmbeddedCassandra {
   }
 
   /** The node of this JVM, started on first use. */
-  static synchronized EmbeddedCassandra get() {
+  public static synchronized EmbeddedCassandra get() {
     if (instance == null) {
       instance = start();
     }
     return instance;
   }
 
-  String contactPoint() {
+  public String contactPoint() {
     return "127.0.0.1:" + nativePort;
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 

@@ -7,6 +7,7 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.sluice.backend.common.ErrorFingerprint;
 import io.sluice.backend.common.MinuteAggregate;
 import io.sluice.backend.common.Sink;
+import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.streaming.cassandra.CassandraAggregateSink;
 import io.sluice.backend.streaming.cassandra.CassandraFingerprintSink;
@@ -36,7 +37,7 @@ class StreamingFlinkIT {
   private static final long START = Instant.parse("2026-01-05T10:00:00Z").toEpochMilli();
   private static final int DISTINCT = Integer.getInteger("sluice.it.records", 20_000);
 
-  private static EmbeddedKafka kafka;
+  private static TestKafka kafka;
   private static CassandraSettings cassandra;
   private static TestRecords.Generated generated;
   private static PipelineResult result;
@@ -44,7 +45,7 @@ class StreamingFlinkIT {
 
   @BeforeAll
   static void runJobOnFlink() throws Exception {
-    kafka = EmbeddedKafka.start();
+    kafka = TestKafka.start();
     EmbeddedCassandra node = EmbeddedCassandra.get();
     cassandra = new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, "sluice_it");
     try (CqlSession session = cassandra.connect()) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.streaming.cassandra.CassandraAggregateSink;
 import io.sluice.backend.streaming.cassandra.CassandraSchema;
@@ -41,7 +42,7 @@ class StreamingKafkaReadIT {
     try (CqlSession session = cassandra.connect()) {
       CassandraSchema.apply(session, cassandra.keyspace(), "{'class': 'SimpleStrategy', 'replication_factor': 1}");
     }
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+    try (TestKafka kafka = TestKafka.start()) {
       kafka.createTopic(TOPIC, 1); // one partition: the fence record below then follows every test record
       TestRecords.Generated generated = TestRecords.generate(29, 4_000, 50, START, 10 * 60_000L, 8, TOPIC);
 

@@ -1,0 +1,103 @@
+package io.sluice.backend.demo;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import io.sluice.backend.job.JobMain;
+import io.sluice.backend.streaming.EmbeddedCassandra;
+import io.sluice.backend.streaming.cassandra.CassandraSettings;
+import java.io.PrintWriter;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./sluice demo --backend}'s second half: starts a Cassandra node in this JVM, runs the streaming job
+ * ({@link JobMain} {@code --bounded}: up to the end offsets seen at start) on Flink [local] over the given topics into
+ * it, then prints the per-minute aggregates it wrote per service and severity and their total. With
+ * {@code --expect N} the total must equal N (the demo's delivered distinct count). Exit: 0 done (and equal), 1 the
+ * job failed or the total differs, 2 usage error.
+ */
+@Command(
+    name = "sluice-backend-demo",
+    mixinStandardHelpOptions = true,
+    description = "Runs the streaming job bounded over Kafka topics into an embedded Cassandra and prints the "
+        + "per-minute aggregates it wrote.")
+public final class BackendDemoMain implements Callable<Integer> {
+  private static final DateTimeFormatter MINUTE =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
+
+  @Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port")
+  String bootstrapServers;
+
+  @Option(names = "--topics", required = true, description = "topics to read, comma-separated")
+  String topics;
+
+  @Option(names = "--expect", description = "the distinct record count the aggregates must add up to")
+  Long expect;
+
+  @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE})")
+  int parallelism;
+
+  /** Set by {@link #call()}: the sum of the aggregates' record counts. */
+  long total = -1;
+
+  public static void main(String[] args) {
+    // Cassandra's and Kafka clients' threads are not daemons: the demo ends here
+    System.exit(new CommandLine(new BackendDemoMain()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("  starting Cassandra 5.0 in this JVM (~10 s)...");
+    out.flush();
+    EmbeddedCassandra node = EmbeddedCassandra.get();
+    String keyspace = "sluice_demo";
+    out.println("  Cassandra at " + node.contactPoint() + "; running the job: Kafka " + bootstrapServers + " " + topics
+        + " -> decode -> de-duplicate -> 1-min windows -> Cassandra " + keyspace + ".minute_counts");
+    out.flush();
+    long t0 = System.nanoTime();
+    int exit = JobMain.commandLine().setErr(spec.commandLine().getErr()).execute(
+        "--bootstrap-servers=" + bootstrapServers, "--topics=" + topics, "--bounded",
+        "--cassandra=" + node.contactPoint(), "--cassandra-keyspace=" + keyspace,
+        "--flinkMaster=[local]", "--parallelism=" + parallelism);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (exit != 0) {
+      spec.commandLine().getErr().println("sluice-backend-demo: the streaming job ended with exit code " + exit);
+      return 1;
+    }
+    out.printf("  job finished in %.1f s (Flink start-up included)%n%n", seconds);
+
+    CassandraSettings cassandra =
+        new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, keyspace);
+    Map<String, Long> rows = new TreeMap<>();
+    try (CqlSession session = cassandra.connect()) {
+      for (Row r : session.execute("SELECT tenant, service, minute, severity, records FROM " + keyspace
+          + ".minute_counts")) {
+        rows.merge(
+            String.format("  %-16s %-12s %-20s %-6s", MINUTE.format(r.getInstant("minute")), r.getString("tenant"),
+                r.getString("service"), r.getString("severity")),
+            r.getLong("records"), Long::sum);
+      }
+    }
+    out.printf("  %-16s %-12s %-20s %-6s %12s%n", "minute (UTC)", "tenant", "service", "severity", "records");
+    rows.forEach((k, v) -> out.printf("%s %,12d%n", k, v));
+    total = rows.values().stream().mapToLong(Long::longValue).sum();
+    out.printf("  %-57s %,12d%n", "total (Cassandra's per-minute aggregates)", total);
+    if (expect != null) {
+      boolean equal = expect == total;
+      out.printf("  %s the demo's delivered count (%,d distinct records)%n", equal ? "==" : "!=", expect);
+      return equal ? 0 : 1;
+    }
+    return 0;
+  }
+}

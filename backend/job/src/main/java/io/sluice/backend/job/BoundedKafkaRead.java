@@ -1,0 +1,132 @@
+package io.sluice.backend.job;
+
+import io.sluice.backend.common.RawRecord;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.Reshuffle;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The topics' records from each partition's first offset up to its end offset as seen when the pipeline is built: a
+ * bounded read, so the job finishes once it has processed what Kafka held at start-up. One element per partition,
+ * spread over the workers; each reads its range with a plain consumer (no group, nothing committed).
+ *
+ * <p>KafkaIO's own bounded read ({@code withMaxNumRecords}/{@code withStopReadTime}) is not used: it always takes
+ * KafkaIO's legacy reader, which calls {@code Consumer.poll(long)}, removed in kafka-clients 4.x.
+ */
+final class BoundedKafkaRead extends PTransform<PBegin, PCollection<RawRecord>> {
+  /** How long one poll may return nothing before the range is declared unreachable. */
+  private static final Duration STALL = Duration.ofSeconds(60);
+
+  private final String bootstrapServers;
+  private final List<String> topics;
+
+  private BoundedKafkaRead(String bootstrapServers, List<String> topics) {
+    this.bootstrapServers = bootstrapServers;
+    this.topics = List.copyOf(topics);
+  }
+
+  static BoundedKafkaRead of(String bootstrapServers, List<String> topics) {
+    return new BoundedKafkaRead(bootstrapServers, topics);
+  }
+
+  /** One partition's offsets [from, to). */
+  record Range(String topic, int partition, long from, long to) implements Serializable {}
+
+  @Override
+  public PCollection<RawRecord> expand(PBegin begin) {
+    return begin
+        .apply("Partitions", Create.of(ranges(bootstrapServers, topics)).withCoder(SerializableCoder.of(Range.class)))
+        .apply("Spread", Reshuffle.viaRandomKey())
+        .apply("ReadRange", ParDo.of(new ReadRangeFn(bootstrapServers)));
+  }
+
+  /** Each non-empty partition of {@code topics} with its offsets now; throws naming a topic that does not exist. */
+  static List<Range> ranges(String bootstrapServers, List<String> topics) {
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : topics) {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+        if (infos == null || infos.isEmpty()) {
+          throw new IllegalArgumentException(
+              "--topics: topic '" + topic + "' does not exist at " + bootstrapServers + "; check the name");
+        }
+        infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+      }
+      Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions, Duration.ofSeconds(30));
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      List<Range> ranges = new ArrayList<>();
+      for (TopicPartition tp : partitions) {
+        if (end.get(tp) > start.get(tp)) {
+          ranges.add(new Range(tp.topic(), tp.partition(), start.get(tp), end.get(tp)));
+        }
+      }
+      return ranges;
+    }
+  }
+
+  static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  static final class ReadRangeFn extends DoFn<Range, RawRecord> {
+    private final String bootstrapServers;
+
+    ReadRangeFn(String bootstrapServers) {
+      this.bootstrapServers = bootstrapServers;
+    }
+
+    @ProcessElement
+    public void process(@Element Range range, OutputReceiver<RawRecord> out) {
+      TopicPartition tp = new TopicPartition(range.topic(), range.partition());
+      try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, range.from());
+        long idleSince = System.nanoTime();
+        // position, not the last offset seen: transaction markers and compacted gaps take offsets too
+        while (consumer.position(tp) < range.to()) {
+          boolean any = false;
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+            any = true;
+            if (r.offset() >= range.to()) {
+              return;
+            }
+            Map<String, byte[]> headers = new HashMap<>();
+            for (Header h : r.headers()) {
+              headers.put(h.key(), h.value()); // last value per name wins, as RawRecord documents
+            }
+            out.output(new RawRecord(r.topic(), r.key(), headers, r.value(), r.timestamp()));
+          }
+          if (any) {
+            idleSince = System.nanoTime();
+          } else if (System.nanoTime() - idleSince > STALL.toNanos()) {
+            throw new IllegalStateException("no record of " + tp + " for " + STALL + " at offset "
+                + consumer.position(tp) + " of [" + range.from() + ", " + range.to() + "): is the broker up?");
+          }
+        }
+      }
+    }
+  }
+}

@@ -55,8 +55,9 @@ public final class EndToEnd {
   }
 
   public static CollectorConfig.Builder collectorConfig(String bootstrap, String topic) {
-    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(bootstrap).topic(topic)
-        .topicPartitions(3).topicReplicationFactor(1);
+    // HTTP on any free port too: a restart that names the gRPC port would otherwise default HTTP to the fixed 4418
+    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").httpListen("127.0.0.1:0")
+        .kafkaBootstrap(bootstrap).topic(topic).topicPartitions(3).topicReplicationFactor(1);
   }
 
   public static Collector startCollector(CollectorConfig config) {

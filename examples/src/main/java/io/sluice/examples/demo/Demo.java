@@ -93,6 +93,9 @@ public final class Demo {
       out.println("  Kafka broker (KRaft, in-process) at " + kafka.bootstrapServers());
       CollectorConfig collectorConfig = CollectorConfig.builder().anonymous(true)
           .listen("127.0.0.1:0")
+          // any free port for /readyz and /metrics too: the restart below names the gRPC port, and the HTTP default
+          // would then become the fixed 4418, which another collector on this machine may hold
+          .httpListen("127.0.0.1:0")
           .kafkaBootstrap(kafka.bootstrapServers())
           .topic(TOPIC)
           .topicPartitions(3)

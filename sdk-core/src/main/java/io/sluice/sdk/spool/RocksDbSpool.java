@@ -43,8 +43,8 @@ public final class RocksDbSpool implements Spool {
   private final long maxBytes;
   /**
    * RocksDB's memtables: two of 4 MiB. A batch is usually acknowledged and deleted while it is still in the memtable
-   * (the flush then drops both), so larger memtables only hold more resident memory: with 8 MiB ones the agent's RSS
-   * at 10 MiB/s was 8–10 MiB higher for no gain in CPU.
+   * (the flush then drops both), so larger memtables only hold more resident memory (with two of 8 MiB and an 8 MiB
+   * cache the agent's peak RSS at 10 MiB/s was about 10 MiB higher, one bench run each).
    */
   static final long WRITE_BUFFER_BYTES = 4L << 20;
   /**

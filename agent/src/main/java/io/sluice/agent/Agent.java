@@ -1,5 +1,7 @@
 package io.sluice.agent;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
 import io.sluice.agent.checkpoint.Checkpoint;
 import io.sluice.agent.tail.AbandonReason;
 import io.sluice.agent.tail.Discovery;
@@ -11,7 +13,6 @@ import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;
 import io.sluice.sdk.batch.Batcher;
 import io.sluice.sdk.codec.BatchEncoder;
-import io.sluice.sdk.codec.ZstdCodec;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.ShipWorker;
 import io.sluice.sdk.pipeline.SluiceThreads;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +63,13 @@ public final class Agent implements AutoCloseable {
   private final ShipWorker.Counters delivery = new ShipWorker.Counters();
   private final AgentStats stats = new AgentStats();
   private final BatchEncoder encoder;
+  /**
+   * The tailing thread's zstd context, kept across batches: a fresh context per batch (ZstdCodec.compress) allocates
+   * and clears its tables (about 1 MiB at level 3) for every batch.
+   */
+  private final ZstdCompressCtx zstd;
+  /** The tailing thread's zstd output buffer, grown to the bound of the largest batch; the payload is copied out. */
+  private byte[] zstdOut = new byte[0];
   private final Hello hello;
   private final Batcher batcher;
   private final Tailer tailer;
@@ -94,6 +103,7 @@ public final class Agent implements AutoCloseable {
     this.pipeline = config.pipeline();
     this.spool = spool;
     this.encoder = new BatchEncoder(pipeline.resource());
+    this.zstd = new ZstdCompressCtx().setLevel(pipeline.zstdLevel());
     this.hello = pipeline.hello(spool.clientId(), spool.epoch());
     this.batcher = new Batcher(new BatchPolicy(pipeline.batchMaxRecords(), pipeline.batchMaxBytes(),
         pipeline.linger().toNanos()));
@@ -183,6 +193,7 @@ public final class Agent implements AutoCloseable {
       pipeline.diagnostics().warn("tailing stopped by an unexpected error; restart the agent", e);
     } finally {
       closeWatcher();
+      zstd.close();
     }
   }
 
@@ -329,9 +340,17 @@ public final class Agent implements AutoCloseable {
       return;
     }
     byte[] encoded = encoder.encode(records, recordsSize);
-    byte[] compressed = ZstdCodec.compress(encoded, pipeline.zstdLevel());
+    byte[] compressed = compress(encoded);
     pending = new PendingBatch(count, encoded.length, compressed, checkpoints);
     retryPending();
+  }
+
+  /** zstd of {@code encoded} into the reused output buffer (not a fresh bound-sized array per batch), then copied. */
+  private byte[] compress(byte[] encoded) {
+    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(encoded.length));
+    if (zstdOut.length < bound) zstdOut = new byte[bound];
+    int n = zstd.compressByteArray(zstdOut, 0, zstdOut.length, encoded, 0, encoded.length);
+    return Arrays.copyOf(zstdOut, n);
   }
 
   private void retryPending() {

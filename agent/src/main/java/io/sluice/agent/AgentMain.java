@@ -25,7 +25,11 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = "--max-records", defaultValue = "100", paramLabel = "N", description = "Records printed by --dry-run (default ${DEFAULT-VALUE}).")
   int maxRecords;
 
+  private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+
   public static void main(String[] args) {
+    // Netty (inside grpc-netty-shaded) otherwise loads ~100 JFR classes at start for allocator events nobody records.
+    if (System.getProperty(NETTY_JFR) == null) System.setProperty(NETTY_JFR, "false");
     System.exit(new CommandLine(new AgentMain()).execute(args));
   }
 

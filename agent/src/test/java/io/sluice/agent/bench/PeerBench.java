@@ -176,6 +176,11 @@ public final class PeerBench {
           .redirectOutput(nmt.toFile()).start().waitFor(30, TimeUnit.SECONDS);
       log("agent native memory: %s", nmt);
     }
+    if (peer.equals("agent")) {
+      Path memory = dir.resolve("memory.txt");
+      Files.writeString(memory, ProcStats.memory(s.main.pid(), 25));
+      log("agent memory (smaps_rollup, largest mappings): %s", memory);
+    }
     ProcStats helper = s.helper == null ? null : ProcStats.of(s.helper.pid());
     stop(s);
     double gib = written[1] / (double) (1L << 30);
@@ -283,7 +288,8 @@ public final class PeerBench {
     Path config = dir.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
         "serviceName: bench",
-        "collector: {endpoints: [\"127.0.0.1:" + port + "\"]}",
+        "collector: {endpoints: [\"127.0.0.1:" + port + "\"]" + (opts.containsKey("agent-collector")
+            ? ", " + opt("agent-collector", "") : "") + "}",
         "spool: {dir: \"" + dir.resolve("spool") + "\", maxBytes: 256MiB}",
         "http: {host: 127.0.0.1, port: " + (agentHttpPort = freePort()) + "}",
         "inputs:",
@@ -322,9 +328,9 @@ public final class PeerBench {
   /** The agent's environment: glibc's per-thread malloc arenas (64 MiB each) hold RocksDB's and zstd's freed memory. */
   static final String AGENT_ENV = "MALLOC_ARENA_MAX=2";
 
-  /** The agent's JVM options in every run (override with --agent-jvm "..."). */
-  static final String AGENT_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:MaxMetaspaceSize=64m"
-      + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k";
+  /** The agent's JVM options in every run, as in its image (agent/pom.xml; override with --agent-jvm "..."). */
+  static final String AGENT_JVM = "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=64m"
+      + " -XX:ReservedCodeCacheSize=32m -XX:MaxDirectMemorySize=32m -Xss512k -XX:TrimNativeHeapInterval=1000";
 
   private static boolean listening(int port) {
     try (Socket s = new Socket()) {

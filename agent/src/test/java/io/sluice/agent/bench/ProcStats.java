@@ -49,6 +49,35 @@ record ProcStats(double cpuSeconds, long peakRssKiB, long rssKiB) {
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
+  /**
+   * Where the resident memory is: /proc/PID/smaps_rollup, then the largest mappings by Rss (anonymous ones are the
+   * Java heap, malloc arenas, thread stacks; file-backed ones the CDS archive, libjvm, librocksdbjni).
+   */
+  static String memory(long pid, int n) {
+    Path proc = Path.of("/proc", Long.toString(pid));
+    StringBuilder out = new StringBuilder();
+    try {
+      out.append(Files.readString(proc.resolve("smaps_rollup")));
+      record Mapping(String name, long rssKiB) {}
+      java.util.List<Mapping> maps = new java.util.ArrayList<>();
+      String name = null;
+      for (String line : Files.readAllLines(proc.resolve("smaps"))) {
+        if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+          String[] f = line.trim().split("\\s+", 6);
+          name = line.substring(0, line.indexOf(' ')) + " " + (f.length == 6 ? f[5] : "[anon]");
+        } else if (line.startsWith("Rss:") && name != null) {
+          maps.add(new Mapping(name, kib(line)));
+        }
+      }
+      maps.sort(java.util.Comparator.comparingLong(Mapping::rssKiB).reversed());
+      out.append("largest mappings by Rss:\n");
+      maps.stream().limit(n).forEach(m -> out.append(String.format("%8d KiB  %s%n", m.rssKiB(), m.name())));
+    } catch (IOException e) {
+      out.append("?: ").append(e.getMessage());
+    }
+    return out.toString();
+  }
+
   private static long kib(String line) {
     return Long.parseLong(line.replaceAll("[^0-9]", ""));
   }

@@ -6,6 +6,7 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -30,6 +31,14 @@ class ParsersTest {
     assertThat(r.getSeverityNumber()).isEqualTo(SeverityNumber.SEVERITY_NUMBER_WARN);
     assertThat(parse(new PlainParser(), "Information only").getSeverityNumber())
         .isEqualTo(SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED);
+    assertThat(parse(new PlainParser(), "[main] [ERROR] boom").getSeverityText()).isEqualTo("ERROR");
+    assertThat(parse(new PlainParser(), "GET /x 200 WARNING").getSeverityNumber())
+        .isEqualTo(SeverityNumber.SEVERITY_NUMBER_WARN);
+    // a word is every letter, not only ASCII ones: "ÉINFO" and "INFOÉ" are not INFO; "Warn" is not upper case
+    for (String notALevel : List.of("ÉINFO x", "INFOÉ x", "Warn x", "WARNINGS x")) {
+      assertThat(parse(new PlainParser(), notALevel).getSeverityNumber()).as(notALevel)
+          .isEqualTo(SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED);
+    }
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Assumptions;
  * run as root, so under root (CI) initdb and postgres run as {@code nobody} through util-linux {@code setpriv}.
  * Tests skip (not fail) when the package is missing. {@link #newDatabase()} gives each test its own database.
  */
-final class TestPostgres {
+public final class TestPostgres {
   private static final AtomicInteger DATABASES = new AtomicInteger();
   private static TestPostgres instance;
 
@@ -39,7 +39,7 @@ final class TestPostgres {
     this.port = port;
   }
 
-  static synchronized TestPostgres get() throws Exception {
+  public static synchronized TestPostgres get() throws Exception {
     if (instance == null) {
       Path bin = findBin();
       Assumptions.assumeTrue(bin != null,
@@ -51,7 +51,7 @@ final class TestPostgres {
   }
 
   /** A fresh, empty database; returns its JDBC URL (user {@code sluice}, trust auth). */
-  String newDatabase() throws Exception {
+  public String newDatabase() throws Exception {
     String name = "t" + DATABASES.incrementAndGet();
     try (Connection c = DriverManager.getConnection(url("postgres"), "sluice", null);
         Statement s = c.createStatement()) {

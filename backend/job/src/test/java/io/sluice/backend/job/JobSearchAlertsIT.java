@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.backend.alerts.AlertJson;
 import io.sluice.backend.alerts.JdbcAlertRuleSource;
+import io.sluice.backend.alerts.TestPostgres;
 import io.sluice.backend.common.Alert;
 import io.sluice.backend.common.AlertEvaluator;
 import io.sluice.backend.common.AlertRule;

@@ -17,17 +17,13 @@ import io.sluice.backend.common.Truth;
 import io.sluice.backend.search.LogDocuments;
 import io.sluice.backend.search.LogSearch;
 import io.sluice.backend.search.OpenSearchConnection;
-import java.io.File;
+import io.sluice.backend.search.TestOpenSearch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +34,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.codelibs.opensearch.runner.OpenSearchRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opensearch.client.opensearch.generic.Requests;
-import org.opensearch.http.HttpServerTransport;
 
 /**
  * Issue 7's other two outputs, on real engines in this JVM (failsafe execution "search-alerts": no Cassandra here,
@@ -64,8 +58,7 @@ class JobSearchAlertsIT {
   private static final int DISTINCT = Integer.getInteger("sluice.it.records", 6_000);
   private static final String PREFIX = LogDocuments.DEFAULT_INDEX_PREFIX;
 
-  private static Path home;
-  private static OpenSearchRunner runner;
+  private static TestOpenSearch node;
   private static OpenSearchConnection.Client client;
   private static TestRecords.Generated generated;
   private static List<LogEvent> truth;
@@ -137,31 +130,9 @@ class JobSearchAlertsIT {
   }
 
   private static String startOpenSearch() throws Exception {
-    home = Files.createTempDirectory("sluice-job-opensearch-");
-    int port = freePort();
-    int transportPort = freePort();
-    runner = new OpenSearchRunner();
-    runner.setMaxHttpPort(-1); // else the runner only accepts 9200..9299; the port is free, chosen above
-    runner.onBuild((number, settings) -> settings
-        .put("network.host", "127.0.0.1")
-        .put("http.port", port)
-        .put("transport.port", transportPort)
-        .put("discovery.type", "single-node")
-        .put("action.auto_create_index", "true"));
-    runner.build(OpenSearchRunner.newConfigs().basePath(home.toString()).numOfNode(1).baseHttpPort(port - 1)
-        .clusterName("sluice-job-" + port).disableESLogger());
-    runner.ensureYellow();
-    int httpPort = runner.node().injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress()
-        .getPort();
-    String url = "http://127.0.0.1:" + httpPort;
-    client = OpenSearchConnection.of(url).open();
-    return url;
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    node = TestOpenSearch.start("sluice-job-");
+    client = OpenSearchConnection.of(node.url()).open();
+    return node.url();
   }
 
   @AfterAll
@@ -169,14 +140,8 @@ class JobSearchAlertsIT {
     if (client != null) {
       client.close();
     }
-    if (runner != null) {
-      runner.close();
-      runner.clean();
-    }
-    if (home != null && Files.exists(home)) {
-      try (var paths = Files.walk(home)) {
-        paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-      }
+    if (node != null) {
+      node.close();
     }
   }
 

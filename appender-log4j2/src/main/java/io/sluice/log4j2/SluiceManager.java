@@ -79,6 +79,12 @@ final class SluiceManager extends AbstractManager {
     return p != null && p.offer(record);
   }
 
+  /** True when the pipeline would refuse a record now (counted by it): see {@link Pipeline#refuseWhenFull()}. */
+  boolean refuseWhenFull() {
+    Pipeline p = pipeline;
+    return p != null && p.refuseWhenFull();
+  }
+
   /** The running pipeline's counters; null when none is running. */
   PipelineStats stats() {
     Pipeline p = pipeline;

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.Logger;
 import org.apache.logging.log4j.core.LoggerContext;
 import org.junit.jupiter.api.AfterEach;
@@ -103,6 +105,33 @@ class SluiceAppenderTest {
     assertThat(collector.received()).extracting(r -> r.record().getBody().getStringValue())
         .containsExactly("the only one");
     assertThat(SluiceAppender.isInternalLogger("io.sluicewater.App")).isFalse();
+  }
+
+  @Test
+  void capturesNothingWhenThePipelineWouldRefuseTheRecord() {
+    context = Log4j2Testing.start("sluice-pipeline.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    AtomicInteger offered = new AtomicInteger();
+    AtomicBoolean full = new AtomicBoolean(true);
+    appender.redirect(new SluiceAppender.RecordSink() {
+      @Override
+      public boolean offer(CapturedEvent record) {
+        offered.incrementAndGet();
+        return false;
+      }
+
+      @Override
+      public boolean refuseWhenFull() {
+        return full.get();
+      }
+    });
+    Logger log = context.getLogger("app.Orders");
+
+    log.info("refused {}", 1);
+    assertThat(offered).hasValue(0);
+    full.set(false);
+    log.info("taken {}", 2);
+    assertThat(offered).hasValue(1);
   }
 
   @Test

@@ -45,6 +45,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   /** Where captured events go: the pipeline in production, a list in unit tests. Must not block or throw. */
   interface RecordSink {
     boolean offer(DeferredRecord record);
+
+    /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
+    default boolean refuseWhenFull() {
+      return false;
+    }
   }
 
   // Raw pipeline settings in the order they were set; parsed only in start() so every error is reported there.
@@ -162,7 +167,17 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       return;
     }
     pipeline = started;
-    sink = started::offer;
+    sink = new RecordSink() {
+      @Override
+      public boolean offer(DeferredRecord record) {
+        return started.offer(record);
+      }
+
+      @Override
+      public boolean refuseWhenFull() {
+        return started.refuseWhenFull();
+      }
+    };
     registerShutdownHook(started);
     super.start();
   }
@@ -220,6 +235,8 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     RecordSink target = sink;
     if (target == null || Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
     try {
+      // Under a backlog a refused call costs no capture (the refusal is counted all the same).
+      if (target.refuseWhenFull()) return;
       target.offer(mapper.capture(event));
     } catch (RuntimeException | LinkageError e) {
       // Never into the application. Reported once: a broken event type would otherwise flood the status list.

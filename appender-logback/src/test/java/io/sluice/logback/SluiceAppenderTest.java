@@ -9,6 +9,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.core.status.Status;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
@@ -22,6 +23,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -65,6 +68,42 @@ class SluiceAppenderTest {
     context.getLogger("io.grpcish.NotGrpc").info("lookalike");
 
     assertThat(shipped).extracting(LogRecord::getLogger).containsExactly("com.example.App", "io.grpcish.NotGrpc");
+  }
+
+  @Test
+  void capturesNothingWhenThePipelineWouldRefuseTheRecord() {
+    AtomicInteger offered = new AtomicInteger();
+    AtomicBoolean full = new AtomicBoolean(true);
+    attachWithSink(new SluiceAppender.RecordSink() {
+      @Override
+      public boolean offer(DeferredRecord record) {
+        offered.incrementAndGet();
+        return true;
+      }
+
+      @Override
+      public boolean refuseWhenFull() {
+        return full.get();
+      }
+    });
+    AtomicInteger formatted = new AtomicInteger();
+    Object counted = new Object() {
+      @Override
+      public String toString() {
+        formatted.incrementAndGet();
+        return "counted";
+      }
+    };
+    Logger logger = context.getLogger("com.example.App");
+
+    logger.info("refused {}", counted);
+    assertThat(offered).hasValue(0);
+    assertThat(formatted).as("an argument the caller would format").hasValue(0);
+
+    full.set(false);
+    logger.info("taken {}", counted);
+    assertThat(offered).hasValue(1);
+    assertThat(formatted).hasValue(1);
   }
 
   @Test

@@ -58,13 +58,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Two benchmarks, as in {@code LogbackAppenderBench}: {@code log} as fast as the thread can (with backlog) and
  * {@code logPaced}, bursts of {@link Pacing#BURST} calls with {@link Pacing#pauseUs} parked between them (without
  * backlog; only the calls in the bursts are counted by {@code CallerCpu}; the teardown prints the deepest queue seen).
+ * The fork's heap is fixed and pre-touched, for the reason given there.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx1g", "-Dlog4j2.garbagefreeThreadContextMap=true"})
+@Fork(value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch", "-Dlog4j2.garbagefreeThreadContextMap=true"})
 public class Log4j2AppenderBench {
   static final int EVENTS = 4096;
 

@@ -48,6 +48,7 @@ public final class Pipeline implements AutoCloseable {
   private final AtomicLong queuedBytes = new AtomicLong();
   private final BatchEncoder encoder;
   private final Hello hello;
+  private final boolean blocking;
 
   private final LongAdder appended = new LongAdder();
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
@@ -70,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
     this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
     this.encoder = new BatchEncoder(config.resource());
     this.hello = config.hello(spool.clientId(), spool.epoch());
+    this.blocking = config.whenFull() == WhenFull.BLOCK;
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
@@ -124,11 +126,31 @@ public final class Pipeline implements AutoCloseable {
 
   /** Whether events of this logger must be ignored by appenders ({@link #INTERNAL_LOGGER_PREFIXES}). */
   public static boolean isInternalLogger(String loggerName) {
-    if (loggerName == null) return false;
-    for (int i = 0; i < INTERNAL_LOGGER_PREFIXES.size(); i++) {
-      if (loggerName.startsWith(INTERNAL_LOGGER_PREFIXES.get(i))) return true;
+    if (loggerName == null || loggerName.isEmpty()) return false;
+    // Asked on every call: only the prefixes sharing the name's first character are compared.
+    char first = loggerName.charAt(0);
+    if (first >= INTERNAL_PREFIXES_BY_FIRST_CHAR.length) return false;
+    String[] candidates = INTERNAL_PREFIXES_BY_FIRST_CHAR[first];
+    if (candidates == null) return false;
+    for (String prefix : candidates) {
+      if (loggerName.startsWith(prefix)) return true;
     }
     return false;
+  }
+
+  /** {@link #INTERNAL_LOGGER_PREFIXES} indexed by their first (ASCII) character. */
+  private static final String[][] INTERNAL_PREFIXES_BY_FIRST_CHAR = byFirstChar(INTERNAL_LOGGER_PREFIXES);
+
+  private static String[][] byFirstChar(java.util.List<String> prefixes) {
+    String[][] table = new String[128][];
+    for (String prefix : prefixes) {
+      char c = prefix.charAt(0);
+      String[] old = table[c] == null ? new String[0] : table[c];
+      String[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+      grown[old.length] = prefix;
+      table[c] = grown;
+    }
+    return table;
   }
 
   public PipelineConfig config() {
@@ -160,6 +182,22 @@ public final class Pipeline implements AutoCloseable {
    */
   public boolean offer(DeferredRecord record) {
     return offerItem(record, closing ? 0 : record.estimatedBytes());
+  }
+
+  /**
+   * Refuses a record before it is captured when the hand-off queue is full and the policy would not wait for room:
+   * an appender asks first, so that under a backlog a call that would be refused costs its caller no capture (Logback's
+   * {@code AsyncAppender} likewise checks its discarding threshold before it prepares an event). A true answer counts
+   * the record as appended and dropped ({@link DropReason#QUEUE_FULL}), as a refused {@link #offer} would; false means
+   * "capture and offer" (that offer may still be refused). Lock-free, no I/O, never throws; always false under
+   * {@link WhenFull#BLOCK} and while closing (the offer then waits, or counts the record as {@code SHUTDOWN}).
+   */
+  public boolean refuseWhenFull() {
+    if (blocking || closing) return false;
+    if (queuedBytes.get() < config.queueMaxBytes() && queue.size() < queue.capacity()) return false;
+    appended.increment();
+    dropped.get(DropReason.QUEUE_FULL).increment();
+    return true;
   }
 
   private boolean offerItem(Object record, int size) {

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -294,6 +295,76 @@ class PipelineTest {
     assertThat(Pipeline.isInternalLogger("org.rocksdb.RocksDB")).isTrue();
     assertThat(Pipeline.isInternalLogger("io.sluice.examples.demo.Shop")).isFalse();
     assertThat(Pipeline.isInternalLogger("com.example.App")).isFalse();
+    assertThat(Pipeline.isInternalLogger("com.github.luben.zstd.Zstd")).isTrue();
+    assertThat(Pipeline.isInternalLogger("io.netty.buffer.PooledByteBufAllocator")).isTrue();
+    assertThat(Pipeline.isInternalLogger("com.github.example.App")).isFalse();
+    assertThat(Pipeline.isInternalLogger("org.example.App")).isFalse();
+    assertThat(Pipeline.isInternalLogger("\u00e9t\u00e9.App")).isFalse();
+    assertThat(Pipeline.isInternalLogger("")).isFalse();
     assertThat(Pipeline.isInternalLogger(null)).isFalse();
+  }
+
+  @Test
+  void refuseWhenFullCountsARefusalOnlyWhileTheQueueIsFull() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).build())) {
+      assertThat(p.refuseWhenFull()).isFalse();
+      // The batcher takes this one and waits inside build(), so nothing else leaves the queue meanwhile.
+      assertThat(p.offer(blockingRecord(release, 0))).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().queued() == 0);
+      int accepted = 0;
+      while (p.offer(Records.numbered(++accepted))) {
+        assertThat(accepted).isLessThanOrEqualTo(16);
+      }
+      accepted--; // the last offer was refused
+      assertThat(accepted).isEqualTo(16);
+      long refusedByOffer = p.stats().dropped(DropReason.QUEUE_FULL);
+      assertThat(refusedByOffer).isEqualTo(1);
+
+      for (int i = 0; i < 5; i++) assertThat(p.refuseWhenFull()).isTrue();
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
+      assertThat(p.stats().appended()).isEqualTo(1 + 17 + 5);
+
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
+      assertThat(p.refuseWhenFull()).isFalse();
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
+      assertThat(p.stats().balanced()).isTrue();
+    }
+  }
+
+  @Test
+  void refuseWhenFullNeverRefusesUnderBlock() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.BLOCK).blockTimeoutMs(1)
+        .build())) {
+      assertThat(p.offer(blockingRecord(release, 0))).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().queued() == 0);
+      for (int i = 1; i <= 16; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
+      assertThat(p.refuseWhenFull()).isFalse();
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isZero();
+      release.countDown();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
+    }
+  }
+
+  /** A record whose build() waits for {@code release} on the batcher thread: the queue stops draining meanwhile. */
+  private static DeferredRecord blockingRecord(CountDownLatch release, long number) {
+    return new DeferredRecord() {
+      @Override
+      public int estimatedBytes() {
+        return 16;
+      }
+
+      @Override
+      public LogRecord build() {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return Records.numbered(number);
+      }
+    };
   }
 }

@@ -1,7 +1,7 @@
 package io.sluice.agent.tail;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -115,10 +115,10 @@ public final class LineSplitter {
   private Line takeLine(long end) {
     int n = len;
     if (!overflowing && n > 0 && buf[n - 1] == '\r') n--;
-    String text = new String(buf, 0, n, StandardCharsets.UTF_8);
     boolean truncated = overflowing;
     if (truncated) truncatedLines++;
-    Line line = new Line(text, lineStart, end, truncated);
+    // The bytes, not a String: the plain path puts them into the record as they are (no decode, no re-encode).
+    Line line = Line.ofUtf8(Arrays.copyOf(buf, n), lineStart, end, truncated);
     len = 0;
     overflowing = false;
     lineStart = end;

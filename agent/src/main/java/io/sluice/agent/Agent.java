@@ -70,6 +70,11 @@ public final class Agent implements AutoCloseable {
   private final ZstdCompressCtx zstd;
   /** The tailing thread's zstd output buffer, grown to the bound of the largest batch; the payload is copied out. */
   private byte[] zstdOut = new byte[0];
+  /**
+   * The tailing thread's encoded-batch buffer, grown to the largest batch (about {@code batch.maxBytes} plus one
+   * record): a fresh batch-sized array per batch was the agent's top allocation, often straight into the old gen.
+   */
+  private byte[] encodeBuf = new byte[0];
   private final Hello hello;
   private final Batcher batcher;
   private final Tailer tailer;
@@ -339,17 +344,19 @@ public final class Agent implements AutoCloseable {
       if (!checkpoints.isEmpty()) spool.putCheckpoints(checkpoints);
       return;
     }
-    byte[] encoded = encoder.encode(records, recordsSize);
-    byte[] compressed = compress(encoded);
-    pending = new PendingBatch(count, encoded.length, compressed, checkpoints);
+    int size = encoder.batchSize(recordsSize);
+    if (encodeBuf.length < size) encodeBuf = new byte[size];
+    int encoded = encoder.encode(records, recordsSize, encodeBuf);
+    byte[] compressed = compress(encodeBuf, encoded);
+    pending = new PendingBatch(count, encoded, compressed, checkpoints);
     retryPending();
   }
 
-  /** zstd of {@code encoded} into the reused output buffer (not a fresh bound-sized array per batch), then copied. */
-  private byte[] compress(byte[] encoded) {
-    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(encoded.length));
+  /** zstd of {@code encoded[0, length)} into the reused output buffer (not a fresh array per batch), then copied. */
+  private byte[] compress(byte[] encoded, int length) {
+    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(length));
     if (zstdOut.length < bound) zstdOut = new byte[bound];
-    int n = zstd.compressByteArray(zstdOut, 0, zstdOut.length, encoded, 0, encoded.length);
+    int n = zstd.compressByteArray(zstdOut, 0, zstdOut.length, encoded, 0, length);
     return Arrays.copyOf(zstdOut, n);
   }
 

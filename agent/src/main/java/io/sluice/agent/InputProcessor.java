@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -37,7 +36,7 @@ final class InputProcessor implements LineHandler {
   private final Parser parser;
   private final ContainerDecoder decoder;
   private final Map<String, MultilineAggregator> multiline = new HashMap<>(4);
-  private final BiConsumer<TailedFile, LogRecord> sink;
+  private final Sink sink;
   private final LongSupplier wallClockNanos;
   /**
    * The path and input attributes, with their strings held as UTF-8 bytes: protobuf writes a String field by
@@ -45,13 +44,32 @@ final class InputProcessor implements LineHandler {
    */
   private final List<KeyValue> fixed;
   private final AgentStats stats;
+  /** {@link #fixed} as encoded LogRecord fields, for {@link Sink#plain}. */
+  private final byte[] fixedFields;
   /** No container envelope and no multiline: a line is an event, handed to the parser as the bytes read. */
   private final boolean direct;
+  /** {@link #direct} with the plain parser: a line goes to {@link Sink#plain} as its bytes, with no record built. */
+  private final boolean plain;
   private Path sourcePath;
   private ByteString sourceFile;
+  private byte[] sourceFileBytes;
   private long now;
 
-  InputProcessor(InputConfig input, TailedFile file, int maxLineBytes, BiConsumer<TailedFile, LogRecord> sink,
+  /** Where a file's records go: the agent's batch, or the dry run's printer. */
+  interface Sink {
+    void record(TailedFile file, LogRecord record);
+
+    /**
+     * A plain-text record from its parts, as {@link BatchBuffer#addPlain} takes them (its time and observed time
+     * {@code timeNanos}; {@code severityNumber} 0 and an empty {@code severityText} when no level word was found).
+     */
+    void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+        byte[] attributeFields, byte[] sourceFile, long offset, long length, boolean truncated);
+  }
+
+  private static final byte[] NO_BYTES = new byte[0];
+
+  InputProcessor(InputConfig input, TailedFile file, int maxLineBytes, Sink sink,
       LongSupplier wallClockNanos, AgentStats stats) {
     this.input = input;
     this.file = file;
@@ -68,6 +86,8 @@ final class InputProcessor implements LineHandler {
     file.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
     input.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
     this.fixed = List.copyOf(attrs);
+    this.fixedFields = BatchBuffer.attributeFields(fixed);
+    this.plain = direct && parser instanceof PlainParser;
   }
 
   private static KeyValue kv(String key, String value) {
@@ -88,7 +108,16 @@ final class InputProcessor implements LineHandler {
   public void onLine(Line line, long nowNanos) {
     now = nowNanos;
     if (line.truncated()) stats.linesTruncated.increment();
-    if (direct) {
+    if (plain) {
+      byte[] utf8 = line.utf8();
+      int level = PlainParser.level(utf8);
+      if (line.truncated()) stats.recordsTruncated.increment();
+      file.recordEmitted(line.end());
+      sourceFile();
+      sink.plain(file, wallClockNanos.getAsLong(), level < 0 ? 0 : PlainParser.severityNumber(level).getNumber(),
+          level < 0 ? NO_BYTES : PlainParser.severityText(level), PlainParser.body(utf8), fixedFields,
+          sourceFileBytes, line.start(), line.end() - line.start(), line.truncated());
+    } else if (direct) {
       LogRecord.Builder r = LogRecord.newBuilder();
       long observed = wallClockNanos.getAsLong();
       r.setObservedTimeUnixNano(observed);
@@ -128,7 +157,7 @@ final class InputProcessor implements LineHandler {
     if (stream != null) r.addAttributes(kv("log.iostream", stream));
     r.setSource(SourceInfo.newBuilder().setFileBytes(sourceFile()).setOffset(start).setLength(end - start));
     file.recordEmitted(end);
-    sink.accept(file, r.build());
+    sink.record(file, r.build());
   }
 
   /** The file's current path as UTF-8, encoded again only when a rotation renamed the file. */
@@ -137,6 +166,7 @@ final class InputProcessor implements LineHandler {
     if (p != sourcePath) {
       sourcePath = p;
       sourceFile = ByteString.copyFromUtf8(p.toString());
+      sourceFileBytes = sourceFile.toByteArray();
     }
     return sourceFile;
   }

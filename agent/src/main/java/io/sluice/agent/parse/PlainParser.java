@@ -1,6 +1,7 @@
 package io.sluice.agent.parse;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Internal;
 import com.google.protobuf.UnsafeByteOperations;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.LogRecord;
@@ -32,7 +33,11 @@ public final class PlainParser implements Parser {
   @Override
   public void parse(String text, LogRecord.Builder record) {
     record.setBody(Values.of(text));
-    severity(text, record);
+    int k = level(text);
+    if (k >= 0) {
+      record.setSeverityTextBytes(LEVEL_TEXT[k]);
+      record.setSeverityNumber(SEVERITIES[k]);
+    }
   }
 
   /**
@@ -42,19 +47,28 @@ public final class PlainParser implements Parser {
    */
   @Override
   public void parse(byte[] utf8, LogRecord.Builder record) {
-    String text = null;
-    try {
-      // The setter validates the bytes (one pass, 8 ASCII bytes at a time) and refuses invalid UTF-8.
-      record.setBody(AnyValue.newBuilder().setStringValueBytes(UnsafeByteOperations.unsafeWrap(utf8)));
-    } catch (IllegalArgumentException invalidUtf8) {
-      text = new String(utf8, StandardCharsets.UTF_8);
-      record.setBody(Values.of(text));
+    record.setBody(AnyValue.newBuilder().setStringValueBytes(UnsafeByteOperations.unsafeWrap(body(utf8))));
+    int k = level(utf8);
+    if (k >= 0) {
+      record.setSeverityTextBytes(LEVEL_TEXT[k]);
+      record.setSeverityNumber(SEVERITIES[k]);
     }
+  }
+
+  /** The body's UTF-8: {@code utf8} itself when it is valid UTF-8, else its decoded text (U+FFFD) encoded again. */
+  public static byte[] body(byte[] utf8) {
+    return Internal.isValidUtf8(utf8) ? utf8 : new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The index of the level word {@link #parse(String, LogRecord.Builder)} finds in the text of these bytes, or -1;
+   * see {@link #severityNumber(int)} and {@link #severityText(int)}.
+   */
+  public static int level(byte[] utf8) {
     int limit = Math.min(utf8.length, SCAN_CHARS);
     for (int i = 0; i < limit; i++) {
       if (utf8[i] < 0) { // not ASCII: the first SCAN_CHARS characters are not the first SCAN_CHARS bytes
-        severity(text != null ? text : new String(utf8, StandardCharsets.UTF_8), record);
-        return;
+        return level(new String(utf8, StandardCharsets.UTF_8));
       }
     }
     // ASCII: byte i is char i, and the scan below is the String scan's, byte for byte.
@@ -69,14 +83,20 @@ public final class PlainParser implements Parser {
       }
       if (upper && j > i && j - i <= MAX_WORD) {
         int k = level(utf8, i, j - i);
-        if (k >= 0) {
-          record.setSeverityTextBytes(LEVEL_TEXT[k]);
-          record.setSeverityNumber(SEVERITIES[k]);
-          return;
-        }
+        if (k >= 0) return k;
       }
       i = j;
     }
+    return -1;
+  }
+
+  public static SeverityNumber severityNumber(int level) {
+    return SEVERITIES[level];
+  }
+
+  /** The level word as UTF-8 (ASCII): not to be modified. */
+  public static byte[] severityText(int level) {
+    return LEVEL_BYTES[level];
   }
 
   private static int level(byte[] b, int from, int len) {
@@ -90,7 +110,7 @@ public final class PlainParser implements Parser {
     return -1;
   }
 
-  private static void severity(String text, LogRecord.Builder record) {
+  private static int level(String text) {
     int limit = Math.min(text.length(), SCAN_CHARS);
     // One bulk copy, then plain array reads and ASCII tests: charAt and Character.isLetter per char were about half
     // of the tailing thread's samples (JFR, C1-compiled). Same words as Character.isLetter/isUpperCase delimit.
@@ -108,15 +128,12 @@ public final class PlainParser implements Parser {
       // Compared in place: no substring or upper-casing per word (this runs for every line).
       if (upper && j > i && j - i <= MAX_WORD) {
         for (int k = 0; k < LEVELS.length; k++) {
-          if (LEVELS[k].length() == j - i && text.regionMatches(i, LEVELS[k], 0, j - i)) {
-            record.setSeverityTextBytes(LEVEL_TEXT[k]);
-            record.setSeverityNumber(SEVERITIES[k]);
-            return;
-          }
+          if (LEVELS[k].length() == j - i && text.regionMatches(i, LEVELS[k], 0, j - i)) return k;
         }
       }
       i = j;
     }
+    return -1;
   }
 
   private static boolean isAsciiLetter(byte b) {

@@ -11,8 +11,7 @@ import java.util.List;
 /**
  * Encodes a {@link LogBatch} straight from its parts, without building the intermediate message: the resource once,
  * then each record as field 2. The bytes are exactly {@code LogBatch.newBuilder()...build().toByteArray()}.
- * Thread-safe: holds only the resource (read-only); a buffer passed to {@link #encode(List, long, byte[])} is the
- * caller's.
+ * Not thread-safe (reuses nothing, but holds the precomputed resource bytes: safe to share read-only).
  */
 public final class BatchEncoder {
   private final List<KeyValue> resource;
@@ -37,20 +36,7 @@ public final class BatchEncoder {
 
   public byte[] encode(List<LogRecord> records, long recordsSize) {
     byte[] out = new byte[batchSize(recordsSize)];
-    encode(records, recordsSize, out);
-    return out;
-  }
-
-  /**
-   * Encodes into the start of {@code out}, which must hold at least {@link #batchSize} bytes, and returns the
-   * encoded length: for a caller that reuses one buffer per thread instead of a fresh batch-sized array per batch.
-   */
-  public int encode(List<LogRecord> records, long recordsSize, byte[] out) {
-    int size = batchSize(recordsSize);
-    if (out.length < size) {
-      throw new IllegalArgumentException("buffer of " + out.length + " bytes for a batch of " + size);
-    }
-    CodedOutputStream cos = CodedOutputStream.newInstance(out, 0, size);
+    CodedOutputStream cos = CodedOutputStream.newInstance(out);
     try {
       for (KeyValue kv : resource) cos.writeMessage(LogBatch.RESOURCE_FIELD_NUMBER, kv);
       for (LogRecord r : records) cos.writeMessage(LogBatch.RECORDS_FIELD_NUMBER, r);
@@ -58,6 +44,6 @@ public final class BatchEncoder {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return size;
+    return out;
   }
 }

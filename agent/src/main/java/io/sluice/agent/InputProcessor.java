@@ -110,13 +110,13 @@ final class InputProcessor implements LineHandler {
     if (line.truncated()) stats.linesTruncated.increment();
     if (plain) {
       byte[] utf8 = line.utf8();
-      int level = PlainParser.level(utf8);
+      int level = PlainParser.level(utf8, line.ascii());
       if (line.truncated()) stats.recordsTruncated.increment();
       file.recordEmitted(line.end());
       sourceFile();
       sink.plain(file, wallClockNanos.getAsLong(), level < 0 ? 0 : PlainParser.severityNumber(level).getNumber(),
-          level < 0 ? NO_BYTES : PlainParser.severityText(level), PlainParser.body(utf8), fixedFields,
-          sourceFileBytes, line.start(), line.end() - line.start(), line.truncated());
+          level < 0 ? NO_BYTES : PlainParser.severityText(level), line.ascii() ? utf8 : PlainParser.body(utf8),
+          fixedFields, sourceFileBytes, line.start(), line.end() - line.start(), line.truncated());
     } else if (direct) {
       LogRecord.Builder r = LogRecord.newBuilder();
       long observed = wallClockNanos.getAsLong();

@@ -65,8 +65,13 @@ public final class PlainParser implements Parser {
    * see {@link #severityNumber(int)} and {@link #severityText(int)}.
    */
   public static int level(byte[] utf8) {
+    return level(utf8, false);
+  }
+
+  /** {@link #level(byte[])} of bytes known to be ASCII when {@code ascii} (no check for other bytes then). */
+  public static int level(byte[] utf8, boolean ascii) {
     int limit = Math.min(utf8.length, SCAN_CHARS);
-    for (int i = 0; i < limit; i++) {
+    for (int i = 0; i < limit && !ascii; i++) {
       if (utf8[i] < 0) { // not ASCII: the first SCAN_CHARS characters are not the first SCAN_CHARS bytes
         return level(new String(utf8, StandardCharsets.UTF_8));
       }

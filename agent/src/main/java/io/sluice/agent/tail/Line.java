@@ -19,22 +19,32 @@ public final class Line {
   private final long start;
   private final long end;
   private final boolean truncated;
+  private final boolean ascii;
 
   public Line(String text, long start, long end, boolean truncated) {
-    this(null, Objects.requireNonNull(text), start, end, truncated);
+    this(null, Objects.requireNonNull(text), start, end, truncated, false);
   }
 
-  private Line(byte[] utf8, String text, long start, long end, boolean truncated) {
+  private Line(byte[] utf8, String text, long start, long end, boolean truncated, boolean ascii) {
     this.utf8 = utf8;
     this.text = text;
     this.start = start;
     this.end = end;
     this.truncated = truncated;
+    this.ascii = ascii;
   }
 
-  /** A line of these bytes (owned by the line from now on: not copied). */
-  public static Line ofUtf8(byte[] utf8, long start, long end, boolean truncated) {
-    return new Line(Objects.requireNonNull(utf8), null, start, end, truncated);
+  /**
+   * A line of these bytes (owned by the line from now on: not copied); {@code ascii} when the splitter saw no byte
+   * with the high bit set (so they are valid UTF-8 without a check).
+   */
+  public static Line ofUtf8(byte[] utf8, long start, long end, boolean truncated, boolean ascii) {
+    return new Line(Objects.requireNonNull(utf8), null, start, end, truncated, ascii);
+  }
+
+  /** Known to be all ASCII (false when unknown). */
+  public boolean ascii() {
+    return ascii;
   }
 
   public String text() {

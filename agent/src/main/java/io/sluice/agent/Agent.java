@@ -8,11 +8,11 @@ import io.sluice.agent.tail.Discovery;
 import io.sluice.agent.tail.LineHandler;
 import io.sluice.agent.tail.TailedFile;
 import io.sluice.agent.tail.Tailer;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.proto.v1.Hello;
+import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;
-import io.sluice.sdk.batch.Batcher;
-import io.sluice.sdk.codec.BatchEncoder;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.ShipWorker;
 import io.sluice.sdk.pipeline.SluiceThreads;
@@ -23,6 +23,7 @@ import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.WhenFull;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -62,7 +63,6 @@ public final class Agent implements AutoCloseable {
   private final ShipWorker shipWorker;
   private final ShipWorker.Counters delivery = new ShipWorker.Counters();
   private final AgentStats stats = new AgentStats();
-  private final BatchEncoder encoder;
   /**
    * The tailing thread's zstd context, kept across batches: a fresh context per batch (ZstdCodec.compress) allocates
    * and clears its tables (about 1 MiB at level 3) for every batch.
@@ -71,7 +71,8 @@ public final class Agent implements AutoCloseable {
   /** The tailing thread's zstd output buffer, grown to the bound of the largest batch; the payload is copied out. */
   private byte[] zstdOut = new byte[0];
   private final Hello hello;
-  private final Batcher batcher;
+  /** The batch being read, already encoded (the tailing thread's one reused array). */
+  private final BatchBuffer batch;
   private final Tailer tailer;
   private final List<Map.Entry<InputConfig, Discovery>> discoveries = new ArrayList<>();
   private final Thread thread;
@@ -102,11 +103,10 @@ public final class Agent implements AutoCloseable {
     this.config = config;
     this.pipeline = config.pipeline();
     this.spool = spool;
-    this.encoder = new BatchEncoder(pipeline.resource());
     this.zstd = new ZstdCompressCtx().setLevel(pipeline.zstdLevel());
     this.hello = pipeline.hello(spool.clientId(), spool.epoch());
-    this.batcher = new Batcher(new BatchPolicy(pipeline.batchMaxRecords(), pipeline.batchMaxBytes(),
-        pipeline.linger().toNanos()));
+    this.batch = new BatchBuffer(pipeline.resource(), new BatchPolicy(pipeline.batchMaxRecords(),
+        pipeline.batchMaxBytes(), pipeline.linger().toNanos()));
     for (InputConfig in : config.inputs()) {
       discoveries.add(Map.entry(in, new Discovery(in.include(), in.exclude())));
     }
@@ -166,14 +166,14 @@ public final class Agent implements AutoCloseable {
           filesChanged = false;
           fileSnapshot = List.copyOf(tailer.files());
         }
-        if (pending == null && batcher.ready(now)) cut();
-        if (batcher.isEmpty() && pending == null && !deletes.isEmpty()) {
+        if (pending == null && batch.ready(now)) cut();
+        if (batch.isEmpty() && pending == null && !deletes.isEmpty()) {
           spool.putCheckpoints(new LinkedHashMap<>(deletes));
           deletes.clear();
         }
         if (more && pending == null) continue;
         long wait = config.pollInterval().toNanos();
-        wait = Math.min(wait, batcher.nanosUntilDue(now));
+        wait = Math.min(wait, batch.nanosUntilDue(now));
         long deadline = tailer.nextDeadline();
         if (deadline != Long.MAX_VALUE) wait = Math.min(wait, Math.max(0, deadline - now));
         if (pending != null) wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(20));
@@ -275,7 +275,7 @@ public final class Agent implements AutoCloseable {
       stats.filesOpened.increment();
       filesChanged = true;
       deletes.remove(Checkpoint.KEY_PREFIX + file.id().key()); // an inode reused after a release: keep the new one
-      return new InputProcessor(inputFor(file.path()), file, config.tailer().maxLineBytes(), Agent.this::accept,
+      return new InputProcessor(inputFor(file.path()), file, config.tailer().maxLineBytes(), new BatchSink(),
           () -> System.currentTimeMillis() * 1_000_000L, stats);
     }
 
@@ -283,7 +283,7 @@ public final class Agent implements AutoCloseable {
     public void afterLine(TailedFile file, long nowNanos) {
       stats.linesRead.increment();
       lastReadProgressNanos = nowNanos;
-      if (pending == null && batcher.ready(nowNanos)) cut();
+      if (pending == null && batch.ready(nowNanos)) cut();
     }
 
     @Override
@@ -310,12 +310,31 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** A record from a file: into the batch. The batch may pass its byte bound by this one record (bounded by it). */
-  private void accept(TailedFile file, LogRecord record) {
-    int size = BatchEncoder.sizeInBatch(record);
-    batcher.add(record, size, System.nanoTime());
-    inBatch.add(file);
-    stats.records.increment();
+  /** Records from a file: into the batch. The batch may pass its byte bound by one record (bounded by it). */
+  private final class BatchSink implements InputProcessor.Sink {
+    @Override
+    public void record(TailedFile file, LogRecord record) {
+      batch.add(record, firstAt());
+      added(file);
+    }
+
+    @Override
+    public void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+        byte[] attributeFields, byte[] sourceFile, long offset, long length, boolean truncated) {
+      batch.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, attributeFields, sourceFile, offset, length,
+          truncated, firstAt());
+      added(file);
+    }
+
+    /** The clock is read for a batch's first record only (its linger starts there). */
+    private long firstAt() {
+      return batch.isEmpty() ? System.nanoTime() : 0;
+    }
+
+    private void added(TailedFile file) {
+      inBatch.add(file);
+      stats.records.increment();
+    }
   }
 
   /**
@@ -332,24 +351,23 @@ public final class Agent implements AutoCloseable {
     checkpoints.putAll(deletes); // after the puts: a file released in this batch ends with its checkpoint deleted
     inBatch.clear();
     deletes.clear();
-    int count = batcher.recordCount();
-    long recordsSize = batcher.bytes();
-    List<LogRecord> records = batcher.drain();
+    int count = batch.recordCount();
     if (count == 0) {
       if (!checkpoints.isEmpty()) spool.putCheckpoints(checkpoints);
       return;
     }
-    byte[] encoded = encoder.encode(records, recordsSize);
-    byte[] compressed = compress(encoded);
-    pending = new PendingBatch(count, encoded.length, compressed, checkpoints);
+    int encoded = batch.length();
+    byte[] compressed = compress(batch.array(), encoded);
+    batch.clear();
+    pending = new PendingBatch(count, encoded, compressed, checkpoints);
     retryPending();
   }
 
-  /** zstd of {@code encoded} into the reused output buffer (not a fresh bound-sized array per batch), then copied. */
-  private byte[] compress(byte[] encoded) {
-    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(encoded.length));
+  /** zstd of {@code encoded[0, length)} into the reused output buffer (not a fresh array per batch), then copied. */
+  private byte[] compress(byte[] encoded, int length) {
+    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(length));
     if (zstdOut.length < bound) zstdOut = new byte[bound];
-    int n = zstd.compressByteArray(zstdOut, 0, zstdOut.length, encoded, 0, encoded.length);
+    int n = zstd.compressByteArray(zstdOut, 0, zstdOut.length, encoded, 0, length);
     return Arrays.copyOf(zstdOut, n);
   }
 
@@ -469,8 +487,28 @@ public final class Agent implements AutoCloseable {
             break;
           }
         }
-        return new InputProcessor(in, file, config.tailer().maxLineBytes(), (f, r) -> {
-          if (printed[0]++ < maxRecords) out.println(DryRunFormat.format(r));
+        return new InputProcessor(in, file, config.tailer().maxLineBytes(), new InputProcessor.Sink() {
+          private final BatchBuffer one = new BatchBuffer(List.of(), new BatchPolicy(1, Integer.MAX_VALUE, 0));
+
+          @Override
+          public void record(TailedFile f, LogRecord r) {
+            if (printed[0]++ < maxRecords) out.println(DryRunFormat.format(r));
+          }
+
+          @Override
+          public void plain(TailedFile f, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+              byte[] attributeFields, byte[] sourceFile, long offset, long length, boolean truncated) {
+            // the record as the agent would spool it, decoded again
+            one.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, attributeFields, sourceFile, offset,
+                length, truncated, 0);
+            try {
+              record(f, LogBatch.parseFrom(ByteBuffer.wrap(one.array(), 0, one.length())).getRecords(0));
+            } catch (InvalidProtocolBufferException e) {
+              throw new IllegalStateException("a plain record that does not decode", e);
+            } finally {
+              one.clear();
+            }
+          }
         }, () -> System.currentTimeMillis() * 1_000_000L, stats);
       }
 

@@ -1,7 +1,10 @@
 package io.sluice.agent;
 
+import com.google.protobuf.ByteString;
 import io.sluice.agent.multiline.Event;
 import io.sluice.agent.multiline.MultilineAggregator;
+import io.sluice.agent.multiline.MultilineMode;
+import io.sluice.agent.parse.ContainerFormat;
 import io.sluice.agent.parse.ContainerDecoder;
 import io.sluice.agent.parse.JsonParser;
 import io.sluice.agent.parse.LogfmtParser;
@@ -11,15 +14,15 @@ import io.sluice.agent.parse.RegexParser;
 import io.sluice.agent.tail.Line;
 import io.sluice.agent.tail.LineHandler;
 import io.sluice.agent.tail.TailedFile;
+import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SourceInfo;
-import io.sluice.sdk.record.Values;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -33,13 +36,40 @@ final class InputProcessor implements LineHandler {
   private final Parser parser;
   private final ContainerDecoder decoder;
   private final Map<String, MultilineAggregator> multiline = new HashMap<>(4);
-  private final BiConsumer<TailedFile, LogRecord> sink;
+  private final Sink sink;
   private final LongSupplier wallClockNanos;
+  /**
+   * The path and input attributes, with their strings held as UTF-8 bytes: protobuf writes a String field by
+   * encoding it again for every record, a ByteString by copying it.
+   */
   private final List<KeyValue> fixed;
   private final AgentStats stats;
+  /** {@link #fixed} as encoded LogRecord fields, for {@link Sink#plain}. */
+  private final byte[] fixedFields;
+  /** No container envelope and no multiline: a line is an event, handed to the parser as the bytes read. */
+  private final boolean direct;
+  /** {@link #direct} with the plain parser: a line goes to {@link Sink#plain} as its bytes, with no record built. */
+  private final boolean plain;
+  private Path sourcePath;
+  private ByteString sourceFile;
+  private byte[] sourceFileBytes;
   private long now;
 
-  InputProcessor(InputConfig input, TailedFile file, int maxLineBytes, BiConsumer<TailedFile, LogRecord> sink,
+  /** Where a file's records go: the agent's batch, or the dry run's printer. */
+  interface Sink {
+    void record(TailedFile file, LogRecord record);
+
+    /**
+     * A plain-text record from its parts, as {@link BatchBuffer#addPlain} takes them (its time and observed time
+     * {@code timeNanos}; {@code severityNumber} 0 and an empty {@code severityText} when no level word was found).
+     */
+    void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+        byte[] attributeFields, byte[] sourceFile, long offset, long length, boolean truncated);
+  }
+
+  private static final byte[] NO_BYTES = new byte[0];
+
+  InputProcessor(InputConfig input, TailedFile file, int maxLineBytes, Sink sink,
       LongSupplier wallClockNanos, AgentStats stats) {
     this.input = input;
     this.file = file;
@@ -49,12 +79,20 @@ final class InputProcessor implements LineHandler {
     this.parser = parser(input);
     this.decoder = new ContainerDecoder(input.container(), Math.max(maxLineBytes, input.multiline().maxBytes()),
         this::joined);
+    this.direct = input.container() == ContainerFormat.NONE && input.multiline().mode() == MultilineMode.NONE;
     List<KeyValue> attrs = new ArrayList<>();
-    attrs.add(Values.kv("log.file.path", file.path().toString()));
-    attrs.add(Values.kv("log.input", input.name()));
-    file.attributes().forEach((k, v) -> attrs.add(Values.kv(k, v)));
-    input.attributes().forEach((k, v) -> attrs.add(Values.kv(k, v)));
+    attrs.add(kv("log.file.path", file.path().toString()));
+    attrs.add(kv("log.input", input.name()));
+    file.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
+    input.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
     this.fixed = List.copyOf(attrs);
+    this.fixedFields = BatchBuffer.attributeFields(fixed);
+    this.plain = direct && parser instanceof PlainParser;
+  }
+
+  private static KeyValue kv(String key, String value) {
+    return KeyValue.newBuilder().setKeyBytes(ByteString.copyFromUtf8(key))
+        .setValue(AnyValue.newBuilder().setStringValueBytes(ByteString.copyFromUtf8(value))).build();
   }
 
   static Parser parser(InputConfig input) {
@@ -70,7 +108,24 @@ final class InputProcessor implements LineHandler {
   public void onLine(Line line, long nowNanos) {
     now = nowNanos;
     if (line.truncated()) stats.linesTruncated.increment();
-    decoder.onLine(line);
+    if (plain) {
+      byte[] utf8 = line.utf8();
+      int level = PlainParser.level(utf8, line.ascii());
+      if (line.truncated()) stats.recordsTruncated.increment();
+      file.recordEmitted(line.end());
+      sourceFile();
+      sink.plain(file, wallClockNanos.getAsLong(), level < 0 ? 0 : PlainParser.severityNumber(level).getNumber(),
+          level < 0 ? NO_BYTES : PlainParser.severityText(level), line.ascii() ? utf8 : PlainParser.body(utf8),
+          fixedFields, sourceFileBytes, line.start(), line.end() - line.start(), line.truncated());
+    } else if (direct) {
+      LogRecord.Builder r = LogRecord.newBuilder();
+      long observed = wallClockNanos.getAsLong();
+      r.setObservedTimeUnixNano(observed);
+      parser.parse(line.utf8(), r);
+      emit(r, observed, line.start(), line.end(), line.truncated(), null, 0);
+    } else {
+      decoder.onLine(line);
+    }
   }
 
   private void joined(Event e) {
@@ -88,17 +143,32 @@ final class InputProcessor implements LineHandler {
     long observed = wallClockNanos.getAsLong();
     r.setObservedTimeUnixNano(observed);
     parser.parse(e.text(), r);
-    if (r.getTimeUnixNano() == 0) r.setTimeUnixNano(e.timeUnixNano() != 0 ? e.timeUnixNano() : observed);
-    if (e.truncated()) {
+    emit(r, observed, e.start(), e.end(), e.truncated(), e.stream(), e.timeUnixNano());
+  }
+
+  private void emit(LogRecord.Builder r, long observed, long start, long end, boolean truncated, String stream,
+      long timeUnixNano) {
+    if (r.getTimeUnixNano() == 0) r.setTimeUnixNano(timeUnixNano != 0 ? timeUnixNano : observed);
+    if (truncated) {
       r.setTruncated(true);
       stats.recordsTruncated.increment();
     }
     r.addAllAttributes(fixed);
-    if (e.stream() != null) r.addAttributes(Values.kv("log.iostream", e.stream()));
-    r.setSource(SourceInfo.newBuilder().setFile(file.path().toString()).setOffset(e.start())
-        .setLength(e.end() - e.start()));
-    file.recordEmitted(e.end());
-    sink.accept(file, r.build());
+    if (stream != null) r.addAttributes(kv("log.iostream", stream));
+    r.setSource(SourceInfo.newBuilder().setFileBytes(sourceFile()).setOffset(start).setLength(end - start));
+    file.recordEmitted(end);
+    sink.record(file, r.build());
+  }
+
+  /** The file's current path as UTF-8, encoded again only when a rotation renamed the file. */
+  private ByteString sourceFile() {
+    Path p = file.path();
+    if (p != sourcePath) {
+      sourcePath = p;
+      sourceFile = ByteString.copyFromUtf8(p.toString());
+      sourceFileBytes = sourceFile.toByteArray();
+    }
+    return sourceFile;
   }
 
   @Override

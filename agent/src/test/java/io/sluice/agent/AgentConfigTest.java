@@ -59,6 +59,16 @@ class AgentConfigTest {
   }
 
   @Test
+  void agentBatchDefaultsAndTheirOverrides() {
+    AgentConfig d = AgentConfig.parse("inputs: [{include: [/x/*.log]}]");
+    assertThat(d.pipeline().zstdLevel()).isEqualTo(1);
+    assertThat(d.pipeline().batchMaxRecords()).isEqualTo(8192);
+    AgentConfig o = AgentConfig.parse("inputs: [{include: [/x/*.log]}]\nbatch: {zstdLevel: 3, maxRecords: 2048}");
+    assertThat(o.pipeline().zstdLevel()).isEqualTo(3);
+    assertThat(o.pipeline().batchMaxRecords()).isEqualTo(2048);
+  }
+
+  @Test
   void errorsNameTheKeyAndTheFix() {
     assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [/x/*.log]}]\ntail: {maxLineByte: 1k}"))
         .isInstanceOf(AgentConfigException.class)

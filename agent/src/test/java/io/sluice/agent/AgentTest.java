@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.sdk.testkit.TestCollector;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,6 +181,44 @@ class AgentTest {
     assertThat(bodies(collector)).containsExactly("2024-05-01 INFO one",
         "2024-05-01 ERROR failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)"
             + "\nCaused by: java.io.IOException: disk\n\t... 2 more");
+  }
+
+  @Test
+  void plainLinesArriveAsTheirBytesWithInvalidUtf8ReplacedAsBefore() throws Exception {
+    Path f = logs.resolve("app.log");
+    byte[] file = concat("ascii INFO line\n".getBytes(StandardCharsets.UTF_8),
+        "Grüße WARN ünïcödé\r\n".getBytes(StandardCharsets.UTF_8),
+        new byte[] {'b', 'a', 'd', ' ', (byte) 0xFF, (byte) 0xC3, ' ', 'E', 'R', 'R', 'O', 'R', '\n'},
+        "\n".getBytes(StandardCharsets.UTF_8),
+        ("x".repeat(30) + "é".repeat(10) + "\n").getBytes(StandardCharsets.UTF_8)); // cut inside an 'é'
+    Files.write(f, file);
+    AgentConfig cfg = Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log")).maxLineBytes(31)
+        .build();
+    try (Agent agent = Agent.start(cfg)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 5);
+    }
+    var records = collector.received().stream().map(r -> r.record()).toList();
+    assertThat(records).extracting(r -> r.getBody().getStringValue()).containsExactly("ascii INFO line",
+        "Grüße WARN ünïcödé", "bad \uFFFD\uFFFD ERROR", "", "x".repeat(30) + "\uFFFD");
+    assertThat(records).extracting(r -> r.getSeverityText()).containsExactly("INFO", "WARN", "ERROR", "", "");
+    assertThat(records.get(2).getBody().getStringValueBytes().toByteArray())
+        .isEqualTo("bad \uFFFD\uFFFD ERROR".getBytes(StandardCharsets.UTF_8));
+    assertThat(records).extracting(r -> r.getTruncated()).containsExactly(false, false, false, false, true);
+    long offset = 0;
+    for (var r : records) { // offsets and lengths cover the file exactly
+      assertThat(r.getSource().getOffset()).isEqualTo(offset);
+      assertThat(r.getSource().getFile()).isEqualTo(f.toString());
+      assertThat(r.getAttributesList()).extracting(kv -> kv.getKey()).contains("log.file.path", "log.input");
+      assertThat(r.getTimeUnixNano()).isEqualTo(r.getObservedTimeUnixNano()).isPositive();
+      offset += r.getSource().getLength();
+    }
+    assertThat(offset).isEqualTo(file.length);
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] p : parts) out.writeBytes(p);
+    return out.toByteArray();
   }
 
   @Test

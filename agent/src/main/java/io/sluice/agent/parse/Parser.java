@@ -1,6 +1,7 @@
 package io.sluice.agent.parse;
 
 import io.sluice.proto.v1.LogRecord;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Turns the text of one event into record fields: body, severity, time, attributes. Never throws and never drops:
@@ -9,4 +10,12 @@ import io.sluice.proto.v1.LogRecord;
  */
 public interface Parser {
   void parse(String text, LogRecord.Builder record);
+
+  /**
+   * The same as {@link #parse(String, LogRecord.Builder)} on the text of these bytes (invalid UTF-8 replaced by
+   * U+FFFD). A parser that can use the bytes as they are overrides it; {@code utf8} must not be modified.
+   */
+  default void parse(byte[] utf8, LogRecord.Builder record) {
+    parse(new String(utf8, StandardCharsets.UTF_8), record);
+  }
 }

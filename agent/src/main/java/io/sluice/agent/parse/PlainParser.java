@@ -1,9 +1,14 @@
 package io.sluice.agent.parse;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Internal;
+import com.google.protobuf.UnsafeByteOperations;
+import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Severities;
 import io.sluice.sdk.record.Values;
+import java.nio.charset.StandardCharsets;
 
 /** The text is the body; the first level word (INFO, WARN, ERROR, ...) among the first few tokens sets severity. */
 public final class PlainParser implements Parser {
@@ -12,15 +17,105 @@ public final class PlainParser implements Parser {
   private static final String[] LEVELS = {"TRACE", "FINEST", "FINER", "DEBUG", "FINE", "CONFIG", "INFO", "WARN",
       "WARNING", "ERROR", "SEVERE", "FATAL"};
   private static final SeverityNumber[] SEVERITIES = new SeverityNumber[LEVELS.length];
+  /** The level names as UTF-8 (ASCII), compared in place against the line's bytes and set without re-encoding. */
+  private static final byte[][] LEVEL_BYTES = new byte[LEVELS.length][];
+  private static final ByteString[] LEVEL_TEXT = new ByteString[LEVELS.length];
   private static final int MAX_WORD = 7;
 
   static {
-    for (int k = 0; k < LEVELS.length; k++) SEVERITIES[k] = Severities.byName(LEVELS[k]);
+    for (int k = 0; k < LEVELS.length; k++) {
+      SEVERITIES[k] = Severities.byName(LEVELS[k]);
+      LEVEL_BYTES[k] = LEVELS[k].getBytes(StandardCharsets.US_ASCII);
+      LEVEL_TEXT[k] = ByteString.copyFromUtf8(LEVELS[k]);
+    }
   }
 
   @Override
   public void parse(String text, LogRecord.Builder record) {
     record.setBody(Values.of(text));
+    int k = level(text);
+    if (k >= 0) {
+      record.setSeverityTextBytes(LEVEL_TEXT[k]);
+      record.setSeverityNumber(SEVERITIES[k]);
+    }
+  }
+
+  /**
+   * The line's bytes become the body as they are when they are valid UTF-8 (no decode to a String and no re-encode
+   * by protobuf: that pair was the agent's top allocator and a large share of its CPU); otherwise the body is their
+   * decoded text, invalid bytes replaced by U+FFFD exactly as {@link #parse(String, LogRecord.Builder)} gets them.
+   */
+  @Override
+  public void parse(byte[] utf8, LogRecord.Builder record) {
+    record.setBody(AnyValue.newBuilder().setStringValueBytes(UnsafeByteOperations.unsafeWrap(body(utf8))));
+    int k = level(utf8);
+    if (k >= 0) {
+      record.setSeverityTextBytes(LEVEL_TEXT[k]);
+      record.setSeverityNumber(SEVERITIES[k]);
+    }
+  }
+
+  /** The body's UTF-8: {@code utf8} itself when it is valid UTF-8, else its decoded text (U+FFFD) encoded again. */
+  public static byte[] body(byte[] utf8) {
+    return Internal.isValidUtf8(utf8) ? utf8 : new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The index of the level word {@link #parse(String, LogRecord.Builder)} finds in the text of these bytes, or -1;
+   * see {@link #severityNumber(int)} and {@link #severityText(int)}.
+   */
+  public static int level(byte[] utf8) {
+    return level(utf8, false);
+  }
+
+  /** {@link #level(byte[])} of bytes known to be ASCII when {@code ascii} (no check for other bytes then). */
+  public static int level(byte[] utf8, boolean ascii) {
+    int limit = Math.min(utf8.length, SCAN_CHARS);
+    for (int i = 0; i < limit && !ascii; i++) {
+      if (utf8[i] < 0) { // not ASCII: the first SCAN_CHARS characters are not the first SCAN_CHARS bytes
+        return level(new String(utf8, StandardCharsets.UTF_8));
+      }
+    }
+    // ASCII: byte i is char i, and the scan below is the String scan's, byte for byte.
+    int i = 0;
+    while (i < limit) {
+      while (i < limit && !isAsciiLetter(utf8[i])) i++;
+      int j = i;
+      boolean upper = true;
+      while (j < limit && isAsciiLetter(utf8[j])) {
+        upper &= utf8[j] >= 'A' && utf8[j] <= 'Z';
+        j++;
+      }
+      if (upper && j > i && j - i <= MAX_WORD) {
+        int k = level(utf8, i, j - i);
+        if (k >= 0) return k;
+      }
+      i = j;
+    }
+    return -1;
+  }
+
+  public static SeverityNumber severityNumber(int level) {
+    return SEVERITIES[level];
+  }
+
+  /** The level word as UTF-8 (ASCII): not to be modified. */
+  public static byte[] severityText(int level) {
+    return LEVEL_BYTES[level];
+  }
+
+  private static int level(byte[] b, int from, int len) {
+    for (int k = 0; k < LEVELS.length; k++) {
+      byte[] w = LEVEL_BYTES[k];
+      if (w.length != len) continue;
+      int m = 0;
+      while (m < len && b[from + m] == w[m]) m++;
+      if (m == len) return k;
+    }
+    return -1;
+  }
+
+  private static int level(String text) {
     int limit = Math.min(text.length(), SCAN_CHARS);
     // One bulk copy, then plain array reads and ASCII tests: charAt and Character.isLetter per char were about half
     // of the tailing thread's samples (JFR, C1-compiled). Same words as Character.isLetter/isUpperCase delimit.
@@ -38,15 +133,16 @@ public final class PlainParser implements Parser {
       // Compared in place: no substring or upper-casing per word (this runs for every line).
       if (upper && j > i && j - i <= MAX_WORD) {
         for (int k = 0; k < LEVELS.length; k++) {
-          if (LEVELS[k].length() == j - i && text.regionMatches(i, LEVELS[k], 0, j - i)) {
-            record.setSeverityText(LEVELS[k]);
-            record.setSeverityNumber(SEVERITIES[k]);
-            return;
-          }
+          if (LEVELS[k].length() == j - i && text.regionMatches(i, LEVELS[k], 0, j - i)) return k;
         }
       }
       i = j;
     }
+    return -1;
+  }
+
+  private static boolean isAsciiLetter(byte b) {
+    return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
   }
 
   private static boolean isLetter(char ch) {

@@ -1,7 +1,10 @@
 package io.sluice.agent.tail;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
@@ -20,6 +23,8 @@ public final class LineSplitter {
   /** Offset of the next byte expected from {@link #feed}. */
   private long position;
   private boolean overflowing;
+  /** The bytes of the line being assembled, ORed (past the limit too): no high bit means ASCII. */
+  private long bytesOr;
   private long truncatedLines;
   private long truncatedBytes;
 
@@ -34,6 +39,7 @@ public final class LineSplitter {
   public void reset(long offset) {
     len = 0;
     overflowing = false;
+    bytesOr = 0;
     lineStart = offset;
     position = offset;
   }
@@ -57,24 +63,7 @@ public final class LineSplitter {
     while (chunk.hasRemaining()) {
       int p = chunk.position();
       int lim = chunk.limit();
-      int nl = -1;
-      if (chunk.hasArray()) {
-        byte[] a = chunk.array();
-        int base = chunk.arrayOffset();
-        for (int i = p; i < lim; i++) {
-          if (a[base + i] == '\n') {
-            nl = i;
-            break;
-          }
-        }
-      } else {
-        for (int i = p; i < lim; i++) {
-          if (chunk.get(i) == '\n') {
-            nl = i;
-            break;
-          }
-        }
-      }
+      int nl = chunk.hasArray() ? scan(chunk.array(), chunk.arrayOffset(), p, lim) : scan(chunk, p, lim);
       int take = (nl < 0 ? lim : nl) - p;
       append(chunk, p, take);
       position += take;
@@ -86,6 +75,52 @@ public final class LineSplitter {
       chunk.position(nl + 1);
       out.accept(takeLine(position));
     }
+  }
+
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LOW7 = 0x7F7F7F7F7F7F7F7FL;
+  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+  private static final long HIGH = 0x8080808080808080L;
+
+  /**
+   * The index of the first {@code \n} in {@code a[base + from, base + to)} (relative to {@code base}), or -1; ORs
+   * the bytes before it into {@link #bytesOr}, so a line is known to be ASCII (valid UTF-8) without another pass.
+   * Eight bytes at a time: the newline test is exact per byte (no carries between bytes), the first hit is the
+   * lowest set byte of the little-endian word.
+   */
+  private int scan(byte[] a, int base, int from, int to) {
+    int i = from;
+    long or = 0;
+    for (; i + 8 <= to; i += 8) {
+      long w = (long) LONGS.get(a, base + i);
+      long x = w ^ NEWLINES;
+      long hit = ~(((x & LOW7) + LOW7) | x | LOW7); // 0x80 in each byte of w that is '\n'
+      if (hit != 0) {
+        int k = Long.numberOfTrailingZeros(hit) >>> 3;
+        bytesOr |= or | (k == 0 ? 0 : w & (-1L >>> (64 - 8 * k))); // the k bytes before it
+        return i + k;
+      }
+      or |= w;
+    }
+    for (; i < to; i++) {
+      byte b = a[base + i];
+      if (b == '\n') {
+        bytesOr |= or;
+        return i;
+      }
+      or |= b;
+    }
+    bytesOr |= or;
+    return -1;
+  }
+
+  private int scan(ByteBuffer chunk, int from, int to) {
+    for (int i = from; i < to; i++) {
+      byte b = chunk.get(i);
+      if (b == '\n') return i;
+      bytesOr |= b;
+    }
+    return -1;
   }
 
   /** Delivers the held incomplete line, if any, as ending at {@link #position()}. */
@@ -115,12 +150,13 @@ public final class LineSplitter {
   private Line takeLine(long end) {
     int n = len;
     if (!overflowing && n > 0 && buf[n - 1] == '\r') n--;
-    String text = new String(buf, 0, n, StandardCharsets.UTF_8);
     boolean truncated = overflowing;
     if (truncated) truncatedLines++;
-    Line line = new Line(text, lineStart, end, truncated);
+    // The bytes, not a String: the plain path puts them into the record as they are (no decode, no re-encode).
+    Line line = Line.ofUtf8(Arrays.copyOf(buf, n), lineStart, end, truncated, (bytesOr & HIGH) == 0);
     len = 0;
     overflowing = false;
+    bytesOr = 0;
     lineStart = end;
     if (buf.length > 64 * 1024) buf = new byte[4096]; // give back memory after a rare long line
     return line;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,36 @@ class ParsersTest {
       assertThat(parse(new PlainParser(), notALevel).getSeverityNumber()).as(notALevel)
           .isEqualTo(SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED);
     }
+  }
+
+  @Test
+  void plainFromBytesIsThePlainRecordOfTheDecodedText() {
+    byte[][] lines = {
+        "2024-05-01 12:00:00 WARN disk almost full".getBytes(StandardCharsets.UTF_8),
+        "ÉINFO x INFO".getBytes(StandardCharsets.UTF_8), // non-ASCII before the level: the String scan decides
+        "Grüße INFO".getBytes(StandardCharsets.UTF_8),
+        ("x".repeat(79) + "é INFO").getBytes(StandardCharsets.UTF_8), // 80 chars but 81 bytes before the space
+        "no level here".getBytes(StandardCharsets.UTF_8),
+        new byte[0],
+        {'E', 'R', 'R', 'O', 'R', ' ', (byte) 0xC3, ' ', (byte) 0xFF, (byte) 0xFE, 'x'}, // invalid UTF-8
+        {'I', 'N', 'F', 'O', ' ', (byte) 0xE2, (byte) 0x82}, // a 3-byte sequence cut by the line-length limit
+        {(byte) 0xED, (byte) 0xA0, (byte) 0x80, ' ', 'W', 'A', 'R', 'N'}, // an encoded surrogate is not UTF-8
+    };
+    for (byte[] utf8 : lines) {
+      String text = new String(utf8, StandardCharsets.UTF_8);
+      LogRecord.Builder fromBytes = LogRecord.newBuilder();
+      new PlainParser().parse(utf8, fromBytes);
+      LogRecord r = fromBytes.build();
+      assertThat(r).as(text).isEqualTo(parse(new PlainParser(), text));
+      // the same bytes on the wire, U+FFFD (EF BF BD) where the input was not UTF-8
+      assertThat(r.getBody().getStringValueBytes().toByteArray()).as(text)
+          .isEqualTo(text.getBytes(StandardCharsets.UTF_8));
+    }
+    LogRecord.Builder invalid = LogRecord.newBuilder();
+    new PlainParser().parse(new byte[] {'a', (byte) 0xFF, 'b'}, invalid);
+    assertThat(invalid.getBody().getStringValue()).isEqualTo("a\uFFFDb");
+    assertThat(invalid.getBody().getStringValueBytes().toByteArray())
+        .containsExactly('a', 0xEF, 0xBF, 0xBD, 'b');
   }
 
   @Test

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class LineSplitterTest {
@@ -48,5 +50,46 @@ class LineSplitterTest {
     s.reset(0);
     feed(s, "whole\n");
     assertThat(out).containsExactly(new Line("whole", 0, 6, false));
+  }
+
+  @Test
+  void findsEveryNewlineAndKnowsAsciiLinesInAnyChunking() {
+    // Lines of 0..40 bytes (some with bytes >= 0x80, '\v' and 0x0B next to the newline, '\r'), cut into chunks of
+    // 1..50 bytes: the lines, their offsets and the ASCII flag must be what a byte-by-byte split gives.
+    Random random = new Random(42);
+    ByteArrayOutputStream file = new ByteArrayOutputStream();
+    List<byte[]> expected = new ArrayList<>();
+    byte[] alphabet = {'a', 'Z', ' ', 0x0B, 0x09, '\r', 0x7F, (byte) 0x80, (byte) 0xC3, (byte) 0xA9, (byte) 0xFF, 0x00};
+    for (int n = 0; n < 2000; n++) {
+      byte[] line = new byte[random.nextInt(41)];
+      boolean ascii = random.nextInt(3) > 0;
+      for (int i = 0; i < line.length; i++) {
+        line[i] = alphabet[random.nextInt(ascii ? 7 : alphabet.length)];
+        if (line[i] == '\r') line[i] = 'r'; // a trailing CR is cut: kept out of this test
+      }
+      expected.add(line);
+      file.writeBytes(line);
+      file.write('\n');
+    }
+    byte[] all = file.toByteArray();
+    LineSplitter s = new LineSplitter(64, 0);
+    for (int at = 0; at < all.length; ) {
+      int n = Math.min(all.length - at, 1 + random.nextInt(50));
+      s.feed(ByteBuffer.wrap(all, at, n).slice(), out::add);
+      at += n;
+    }
+    assertThat(out).hasSize(expected.size());
+    long offset = 0;
+    for (int i = 0; i < expected.size(); i++) {
+      byte[] e = expected.get(i);
+      Line l = out.get(i);
+      assertThat(l.utf8()).as("line %d", i).isEqualTo(e);
+      assertThat(l.start()).isEqualTo(offset);
+      assertThat(l.end()).isEqualTo(offset + e.length + 1);
+      boolean ascii = true;
+      for (byte b : e) ascii &= b >= 0;
+      assertThat(l.ascii()).as("line %d", i).isEqualTo(ascii);
+      offset += e.length + 1;
+    }
   }
 }

@@ -102,7 +102,7 @@ public class DecodeProduceBench {
   /** A broker in this JVM and the collector's publisher with the producer compression under test. */
   @State(Scope.Benchmark)
   public static class Broker {
-    @Param({"zstd", "lz4"})
+    @Param({"zstd", "lz4", "none"})
     public String compression;
 
     EmbeddedKafka kafka;
@@ -111,6 +111,7 @@ public class DecodeProduceBench {
     final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
     long published;
     long processCpu0;
+    Map<Long, Long> threadCpu0;
 
     @Setup(Level.Trial)
     public void start() {
@@ -127,6 +128,7 @@ public class DecodeProduceBench {
       p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
       publisher = new KafkaPublisher(p, "logs");
       processCpu0 = processCpuNanos();
+      threadCpu0 = threadCpus();
     }
 
     @TearDown(Level.Trial)
@@ -139,6 +141,7 @@ public class DecodeProduceBench {
       System.out.printf("%n  compression=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
           + "whole process (decode + producer + broker) %,.0f ns%n", compression, published,
           publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published);
+      System.out.printf("  CPU per record by thread group: %s%n", threadGroups(threadCpu0, published));
       publisher.close(Duration.ofSeconds(30));
       kafka.close();
       BenchSupport.deleteTree(dir);
@@ -149,7 +152,17 @@ public class DecodeProduceBench {
   @OperationsPerInvocation(RECORDS)
   public byte[][] decodeSplice(Input in) throws BatchRejectedException {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
-    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.batch().getResourceList());
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
+    return RecordEnricher.spliceValues(decoded, resource);
+  }
+
+  /** The ingest path before the scan, for comparison in the same run: zstd, {@code LogBatch.parseFrom}, splice. */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public byte[][] decodeParseSplice(Input in) throws Exception {
+    byte[] raw = Zstd.decompress(in.batch.getPayload().toByteArray(), (int) in.batch.getUncompressedSize());
+    DecodedBatch decoded = DecodedBatch.of(raw, LogBatch.parseFrom(raw));
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     return RecordEnricher.spliceValues(decoded, resource);
   }
 
@@ -170,7 +183,7 @@ public class DecodeProduceBench {
   @OperationsPerInvocation(RECORDS)
   public void decodeSpliceProduce(Input in, Broker broker) throws Exception {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
-    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.batch().getResourceList());
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     byte[][] values = RecordEnricher.spliceValues(decoded, resource);
     PublishBatch batch = PublishBatch.ofValues("bench", 1, "", ++in.sequence,
         RecordEnricher.partitionKey(resource, "bench"), Arrays.asList(values), decoded.bytes().length, List.of(),
@@ -185,6 +198,35 @@ public class DecodeProduceBench {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /**
+   * CPU per record of each group of threads, by name with digits dropped (the broker's handler pools, the JMH worker
+   * that decodes, the producer's I/O thread, ...), largest first: where the process figure goes.
+   */
+  private static String threadGroups(Map<Long, Long> before, long records) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> byGroup = new java.util.TreeMap<>();
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null) {
+        long cpu = threads.getThreadCpuTime(t.getThreadId()) - before.getOrDefault(t.getThreadId(), 0L);
+        if (cpu > 0) {
+          byGroup.merge(t.getThreadName().replaceAll("[0-9]+", "N"), cpu, Long::sum);
+        }
+      }
+    }
+    return byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
+        .map(e -> String.format("%s %,.0f ns", e.getKey(), e.getValue() / (double) records))
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  private static Map<Long, Long> threadCpus() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      out.put(id, threads.getThreadCpuTime(id));
+    }
+    return out;
   }
 
   private static long threadCpuNanos(String name) {

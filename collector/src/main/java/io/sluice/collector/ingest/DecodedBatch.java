@@ -3,11 +3,13 @@ package io.sluice.collector.ingest;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,8 +32,7 @@ public final class DecodedBatch {
   private static final int RECORDS_TAG =
       LogBatch.RECORDS_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED; // WireFormat.makeTag is not public
   private static final int RESOURCE_TAG = LogBatch.RESOURCE_FIELD_NUMBER << 3 | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  private static final byte[] RESOURCE_PREFIX = RecordEnricher.RESOURCE_PREFIX.getBytes(
-      java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] RESOURCE_PREFIX = RecordEnricher.RESOURCE_PREFIX.getBytes(StandardCharsets.UTF_8);
 
   private final byte[] bytes;
   private final List<KeyValue> resource;
@@ -90,7 +91,7 @@ public final class DecodedBatch {
           break; // an end-group tag at the top level; parseFrom accepted the bytes, so nothing follows
         }
       }
-    } catch (java.io.IOException | ArrayIndexOutOfBoundsException e) {
+    } catch (IOException | ArrayIndexOutOfBoundsException e) {
       throw new IllegalStateException("bytes that parsed as a LogBatch could not be walked", e);
     }
     if (r.n != n) {
@@ -205,12 +206,12 @@ public final class DecodedBatch {
     void add(int offset, int length, int severity, int traceIdSize, int spanIdSize, String[] keys) {
       if (n == offsets.length) {
         int c = n * 2;
-        offsets = java.util.Arrays.copyOf(offsets, c);
-        lengths = java.util.Arrays.copyOf(lengths, c);
-        severities = java.util.Arrays.copyOf(severities, c);
-        traceIdSizes = java.util.Arrays.copyOf(traceIdSizes, c);
-        spanIdSizes = java.util.Arrays.copyOf(spanIdSizes, c);
-        resourceKeys = java.util.Arrays.copyOf(resourceKeys, c);
+        offsets = Arrays.copyOf(offsets, c);
+        lengths = Arrays.copyOf(lengths, c);
+        severities = Arrays.copyOf(severities, c);
+        traceIdSizes = Arrays.copyOf(traceIdSizes, c);
+        spanIdSizes = Arrays.copyOf(spanIdSizes, c);
+        resourceKeys = Arrays.copyOf(resourceKeys, c);
       }
       offsets[n] = offset;
       lengths[n] = length;
@@ -224,7 +225,7 @@ public final class DecodedBatch {
 
   /**
    * The walk. Tags are compared whole (field number and wire type), as protobuf's generated parsers do: a known
-   * field with another wire type is an unknown field, skipped. Any {@link java.io.IOException} from
+   * field with another wire type is an unknown field, skipped. Any {@link IOException} from
    * {@link CodedInputStream}, and {@link Unsure}, end the scan with null, and the caller lets protobuf decide.
    */
   private static final class Scanner {
@@ -331,13 +332,13 @@ public final class DecodedBatch {
           resource.add(KeyValue.parser().parseFrom(bytes, r[0], r[1]));
         }
         return new DecodedBatch(bytes, List.copyOf(resource), records, null);
-      } catch (java.io.IOException | Unsure | RuntimeException e) {
+      } catch (IOException | Unsure | RuntimeException e) {
         return null; // RuntimeException: e.g. an index past the array, which protobuf reports as truncation
       }
     }
 
     /** One LogRecord (field 2 of LogBatch, at depth 1): its range and the fields the collector reads. */
-    private void record(Records records) throws java.io.IOException, Unsure {
+    private void record(Records records) throws IOException, Unsure {
       int len = in.readRawVarint32();
       int start = in.getTotalBytesRead();
       int limit = in.pushLimit(len);
@@ -367,7 +368,7 @@ public final class DecodedBatch {
     }
 
     /** One attribute (a KeyValue at depth 2): its key if that starts with {@code resource.}, else null. */
-    private String attribute() throws java.io.IOException, Unsure {
+    private String attribute() throws IOException, Unsure {
       int len = in.readRawVarint32();
       int limit = in.pushLimit(len);
       int keyOffset = 0;
@@ -387,22 +388,22 @@ public final class DecodedBatch {
       }
       in.popLimit(limit);
       if (keyLength < RESOURCE_PREFIX.length
-          || !java.util.Arrays.equals(bytes, keyOffset, keyOffset + RESOURCE_PREFIX.length,
+          || !Arrays.equals(bytes, keyOffset, keyOffset + RESOURCE_PREFIX.length,
               RESOURCE_PREFIX, 0, RESOURCE_PREFIX.length)) {
         return null;
       }
-      return new String(bytes, keyOffset, keyLength, java.nio.charset.StandardCharsets.UTF_8);
+      return new String(bytes, keyOffset, keyLength, StandardCharsets.UTF_8);
     }
 
     /** The fields of a message of {@code type} at {@code depth}, up to the current limit. */
-    private void fields(Type type, int depth) throws java.io.IOException, Unsure {
+    private void fields(Type type, int depth) throws IOException, Unsure {
       int tag;
       while ((tag = in.readTag()) != 0) {
         field(type, tag, depth);
       }
     }
 
-    private void field(Type type, int tag, int depth) throws java.io.IOException, Unsure {
+    private void field(Type type, int tag, int depth) throws IOException, Unsure {
       byte kind = tag < type.kinds.length ? type.kinds[tag] : UNKNOWN;
       switch (kind) {
         case STRING -> {
@@ -417,7 +418,7 @@ public final class DecodedBatch {
       }
     }
 
-    private void message(Type type, int depth) throws java.io.IOException, Unsure {
+    private void message(Type type, int depth) throws IOException, Unsure {
       if (depth > MAX_DEPTH) {
         throw Unsure.INSTANCE;
       }
@@ -427,14 +428,14 @@ public final class DecodedBatch {
     }
 
     /** An unknown field, skipped as protobuf keeps it among unknown fields; groups and bad wire types: Unsure. */
-    private void unknown(int tag) throws java.io.IOException, Unsure {
+    private void unknown(int tag) throws IOException, Unsure {
       switch (WireFormat.getTagWireType(tag)) {
         case VARINT, FIXED64, LEN, FIXED32 -> in.skipField(tag);
         default -> throw Unsure.INSTANCE;
       }
     }
 
-    private int skipBytes() throws java.io.IOException {
+    private int skipBytes() throws IOException {
       int len = in.readRawVarint32();
       in.skipRawBytes(len);
       return len;
@@ -450,7 +451,7 @@ public final class DecodedBatch {
       if (keys == null) {
         return new String[] {key};
       }
-      String[] out = java.util.Arrays.copyOf(keys, keys.length + 1);
+      String[] out = Arrays.copyOf(keys, keys.length + 1);
       out[keys.length] = key;
       return out;
     }

@@ -24,6 +24,7 @@ import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -360,7 +361,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         if (invalid != null) {
           if (reasons == null) {
             reasons = new String[n];
-            java.util.Arrays.fill(reasons, "");
+            Arrays.fill(reasons, "");
           }
           topics[i] = router.deadLetterTopic();
           reasons[i] = invalid;

@@ -51,8 +51,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * zstd level 3 as sdk-core sends it, four resource attributes): time per record.
  *
  * <ul>
- *   <li>{@code decodeSplice}: what the ingest path does today — bounded zstd decode, {@code LogBatch} parse, the
- *       records' byte ranges, and each Kafka value spliced from the record's own bytes plus the resource attributes.
+ *   <li>{@code decodeSplice}: what the ingest path does today — bounded zstd decode, a scan of the LogBatch bytes
+ *       that checks every field as protobuf would but builds no record objects ({@code DecodedBatch.scan}), and each
+ *       Kafka value spliced from the record's own bytes plus the resource attributes.
+ *   <li>{@code decodeParseSplice}: the same with {@code LogBatch.parseFrom} in place of the scan (the path before
+ *       it), for comparison in the same run.
  *   <li>{@code decodeRebuild}: the path before splicing, for comparison in the same run — parse, rebuild each record
  *       with the resource attributes ({@code toBuilder()/build()}), and {@code toByteArray()} it again.
  *   <li>{@code decodeSpliceProduce}: {@code decodeSplice}, then {@link KafkaPublisher} to a real KRaft broker in this
@@ -60,8 +63,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       linger 5 ms, 1 MiB batches) and the {@code compression} parameter, keeping up to four batches in flight
  *       as a stream does; an operation ends when Kafka acknowledged the oldest batch. The difference to
  *       {@code decodeSplice} is the producer's and the broker's cost per record (the broker shares the cores).
- *       At the end of each trial it prints the CPU time per record of the publishing thread and of the whole
- *       process: unlike the wall-clock score, CPU time hardly depends on what else runs on the machine.
+ *       At the end of each trial it prints the CPU time per record of the publishing thread, of the whole process,
+ *       and of each group of threads (producer, broker, the decoding JMH worker). CPU time depends less than the
+ *       wall-clock score on what else runs on the machine, but still moves by +-30 % on a loaded 2-core machine.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)

@@ -69,6 +69,9 @@ class IngestServiceIT {
         assertThat(idx(r)).isEqualTo(idx);
         assertThat(text(r, KafkaHeaders.TENANT)).isEqualTo("acme");
         assertThat(text(r, KafkaHeaders.SCHEMA)).isEqualTo("1");
+        assertThat(java.util.Arrays.stream(r.headers().toArray()).map(h -> h.key()))
+            .containsExactly(KafkaHeaders.SOURCE, KafkaHeaders.EPOCH, KafkaHeaders.SEQ, KafkaHeaders.IDX,
+                KafkaHeaders.TENANT, KafkaHeaders.SCHEMA);
         assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(first ? "checkout/h1" : "checkout/h2");
 
         LogRecord sent = (first ? b1 : b2).getRecords(idx);

@@ -51,8 +51,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * zstd level 3 as sdk-core sends it, four resource attributes): time per record.
  *
  * <ul>
- *   <li>{@code decodeSplice}: what the ingest path does today — bounded zstd decode, {@code LogBatch} parse, the
- *       records' byte ranges, and each Kafka value spliced from the record's own bytes plus the resource attributes.
+ *   <li>{@code decodeSplice}: what the ingest path does today — bounded zstd decode, a scan of the LogBatch bytes
+ *       that checks every field as protobuf would but builds no record objects ({@code DecodedBatch.scan}), and each
+ *       Kafka value spliced from the record's own bytes plus the resource attributes.
+ *   <li>{@code decodeParseSplice}: the same with {@code LogBatch.parseFrom} in place of the scan (the path before
+ *       it), for comparison in the same run.
  *   <li>{@code decodeRebuild}: the path before splicing, for comparison in the same run — parse, rebuild each record
  *       with the resource attributes ({@code toBuilder()/build()}), and {@code toByteArray()} it again.
  *   <li>{@code decodeSpliceProduce}: {@code decodeSplice}, then {@link KafkaPublisher} to a real KRaft broker in this
@@ -60,8 +63,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       linger 5 ms, 1 MiB batches) and the {@code compression} parameter, keeping up to four batches in flight
  *       as a stream does; an operation ends when Kafka acknowledged the oldest batch. The difference to
  *       {@code decodeSplice} is the producer's and the broker's cost per record (the broker shares the cores).
- *       At the end of each trial it prints the CPU time per record of the publishing thread and of the whole
- *       process: unlike the wall-clock score, CPU time hardly depends on what else runs on the machine.
+ *       At the end of each trial it prints the CPU time per record of the publishing thread, of the whole process,
+ *       and of each group of threads (producer, broker, the decoding JMH worker). CPU time depends less than the
+ *       wall-clock score on what else runs on the machine, but still moves by +-30 % on a loaded 2-core machine.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -102,7 +106,7 @@ public class DecodeProduceBench {
   /** A broker in this JVM and the collector's publisher with the producer compression under test. */
   @State(Scope.Benchmark)
   public static class Broker {
-    @Param({"zstd", "lz4"})
+    @Param({"zstd", "lz4", "none"})
     public String compression;
 
     EmbeddedKafka kafka;
@@ -111,6 +115,7 @@ public class DecodeProduceBench {
     final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
     long published;
     long processCpu0;
+    Map<Long, Long> threadCpu0;
 
     @Setup(Level.Trial)
     public void start() {
@@ -127,6 +132,7 @@ public class DecodeProduceBench {
       p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
       publisher = new KafkaPublisher(p, "logs");
       processCpu0 = processCpuNanos();
+      threadCpu0 = threadCpus();
     }
 
     @TearDown(Level.Trial)
@@ -139,6 +145,7 @@ public class DecodeProduceBench {
       System.out.printf("%n  compression=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
           + "whole process (decode + producer + broker) %,.0f ns%n", compression, published,
           publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published);
+      System.out.printf("  CPU per record by thread group: %s%n", threadGroups(threadCpu0, published));
       publisher.close(Duration.ofSeconds(30));
       kafka.close();
       BenchSupport.deleteTree(dir);
@@ -149,7 +156,17 @@ public class DecodeProduceBench {
   @OperationsPerInvocation(RECORDS)
   public byte[][] decodeSplice(Input in) throws BatchRejectedException {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
-    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.batch().getResourceList());
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
+    return RecordEnricher.spliceValues(decoded, resource);
+  }
+
+  /** The ingest path before the scan, for comparison in the same run: zstd, {@code LogBatch.parseFrom}, splice. */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public byte[][] decodeParseSplice(Input in) throws Exception {
+    byte[] raw = Zstd.decompress(in.batch.getPayload().toByteArray(), (int) in.batch.getUncompressedSize());
+    DecodedBatch decoded = DecodedBatch.of(raw, LogBatch.parseFrom(raw));
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     return RecordEnricher.spliceValues(decoded, resource);
   }
 
@@ -170,7 +187,7 @@ public class DecodeProduceBench {
   @OperationsPerInvocation(RECORDS)
   public void decodeSpliceProduce(Input in, Broker broker) throws Exception {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
-    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.batch().getResourceList());
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     byte[][] values = RecordEnricher.spliceValues(decoded, resource);
     PublishBatch batch = PublishBatch.ofValues("bench", 1, "", ++in.sequence,
         RecordEnricher.partitionKey(resource, "bench"), Arrays.asList(values), decoded.bytes().length, List.of(),
@@ -185,6 +202,35 @@ public class DecodeProduceBench {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
+  }
+
+  /**
+   * CPU per record of each group of threads, by name with digits dropped (the broker's handler pools, the JMH worker
+   * that decodes, the producer's I/O thread, ...), largest first: where the process figure goes.
+   */
+  private static String threadGroups(Map<Long, Long> before, long records) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> byGroup = new java.util.TreeMap<>();
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null) {
+        long cpu = threads.getThreadCpuTime(t.getThreadId()) - before.getOrDefault(t.getThreadId(), 0L);
+        if (cpu > 0) {
+          byGroup.merge(t.getThreadName().replaceAll("[0-9]+", "N"), cpu, Long::sum);
+        }
+      }
+    }
+    return byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
+        .map(e -> String.format("%s %,.0f ns", e.getKey(), e.getValue() / (double) records))
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  private static Map<Long, Long> threadCpus() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<Long, Long> out = new java.util.HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      out.put(id, threads.getThreadCpuTime(id));
+    }
+    return out;
   }
 
   private static long threadCpuNanos(String name) {

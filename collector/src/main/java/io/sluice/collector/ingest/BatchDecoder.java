@@ -38,12 +38,20 @@ public final class BatchDecoder {
   }
 
   /**
-   * Like {@link #decode}, and also keeps the decoded bytes and each record's range in them, so that records can be
-   * published without encoding them again.
+   * Like {@link #decode}, without building the records: the decoded bytes, each record's range in them and the few
+   * fields the collector reads (see {@link DecodedBatch#scan}), so that records are published as they were sent.
+   * Accepts and rejects exactly what {@link #decode} does, with the same reasons and messages.
    */
   public DecodedBatch decodeWithRanges(Batch batch) throws BatchRejectedException {
     byte[] decoded = decompress(batch);
-    return DecodedBatch.of(decoded, parse(batch, decoded));
+    DecodedBatch scanned;
+    try {
+      scanned = DecodedBatch.scan(decoded, batch.getRecordCount());
+    } catch (InvalidProtocolBufferException e) {
+      throw unparsable(e);
+    }
+    checkCount(batch, scanned.size());
+    return scanned;
   }
 
   private byte[] decompress(Batch batch) throws BatchRejectedException {
@@ -79,13 +87,21 @@ public final class BatchDecoder {
     try {
       logBatch = LogBatch.parseFrom(decoded);
     } catch (InvalidProtocolBufferException e) {
-      throw new BatchRejectedException(NackReason.UNPARSABLE, "payload is not a LogBatch: " + e.getMessage());
+      throw unparsable(e);
     }
-    if (logBatch.getRecordsCount() != batch.getRecordCount()) {
-      throw new BatchRejectedException(NackReason.COUNT_MISMATCH, "record_count is " + batch.getRecordCount()
-          + " but the LogBatch holds " + logBatch.getRecordsCount() + " records");
-    }
+    checkCount(batch, logBatch.getRecordsCount());
     return logBatch;
+  }
+
+  private static BatchRejectedException unparsable(InvalidProtocolBufferException e) {
+    return new BatchRejectedException(NackReason.UNPARSABLE, "payload is not a LogBatch: " + e.getMessage());
+  }
+
+  private static void checkCount(Batch batch, int records) throws BatchRejectedException {
+    if (records != batch.getRecordCount()) {
+      throw new BatchRejectedException(NackReason.COUNT_MISMATCH, "record_count is " + batch.getRecordCount()
+          + " but the LogBatch holds " + records + " records");
+    }
   }
 
   private byte[] unzstd(byte[] src) throws BatchRejectedException {

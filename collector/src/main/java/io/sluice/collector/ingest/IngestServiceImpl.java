@@ -20,12 +20,11 @@ import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.GoAway;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
-import io.sluice.proto.v1.LogBatch;
-import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -343,46 +342,54 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         pump();
         return;
       }
-      LogBatch logBatch = decoded.batch();
       long bytes = Math.max(1, decoded.bytes().length);
       metrics.batchDecoded(bytes);
-      Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), logBatch.getResourceList());
-      // the published values are the records' own bytes plus the resource attributes (no re-encoding)
-      byte[][] spliced = RecordEnricher.spliceValues(decoded, resource);
-      List<LogRecord> records = logBatch.getRecordsList();
+      Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), decoded.resource());
+      // the published values are the records' own bytes plus the resource attributes (no parsing, no re-encoding)
+      byte[][] values = RecordEnricher.spliceValues(decoded, resource);
+      int n = decoded.size();
       Router router = policy.get().router();
       String service = resource.containsKey("service.name") && resource.get("service.name").hasStringValue()
           ? resource.get("service.name").getStringValue() : "";
-      List<String> topics = new ArrayList<>(records.size());
-      List<String> reasons = new ArrayList<>(records.size());
-      List<byte[]> values = new ArrayList<>(records.size());
-      int deadLettered = 0;
-      for (int i = 0; i < records.size(); i++) {
-        LogRecord r = records.get(i);
+      String[] topics = new String[n];
+      String[] reasons = null;
+      String allowedTopic = null; // the last topic found allowed: a batch mostly goes to one topic
+      for (int i = 0; i < n; i++) {
         // enrichment only adds resource.* attributes: routing and validity read nothing else of it, but the size
-        String invalid = router.invalidReason(r, spliced[i].length);
+        String invalid = router.invalidReason(decoded.traceIdSize(i), decoded.spanIdSize(i),
+            decoded.severityNumber(i), values[i].length);
         if (invalid != null) {
-          deadLettered++;
-          topics.add(router.deadLetterTopic());
-          reasons.add(invalid);
-          values.add(router.deadLetterValue(RecordEnricher.enrich(r, resource)).toByteArray());
+          if (reasons == null) {
+            reasons = new String[n];
+            Arrays.fill(reasons, "");
+          }
+          topics[i] = router.deadLetterTopic();
+          reasons[i] = invalid;
+          values[i] = router.deadLetterValue(RecordEnricher.enrich(decoded.record(i), resource)).toByteArray();
           continue;
         }
-        String topic = router.route(tenant, service, r);
-        if (!router.allowed(tenant, topic)) {
-          IngestSpans.nacked(span, NackReason.FORBIDDEN_TOPIC.name(), "forbidden topic " + topic);
-          reject(h, seq, NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic " + topic
-              + " (tenants." + tenant + ".topics)", 0);
-          return;
+        String svc = service.isEmpty() && router.readsService() ? decoded.stringAttribute(i, "service.name") : service;
+        String topic = router.route(tenant, svc, decoded.severityNumber(i));
+        if (!topic.equals(allowedTopic)) {
+          if (!router.allowed(tenant, topic)) {
+            IngestSpans.nacked(span, NackReason.FORBIDDEN_TOPIC.name(), "forbidden topic " + topic);
+            reject(h, seq, NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic " + topic
+                + " (tenants." + tenant + ".topics)", 0);
+            return;
+          }
+          allowedTopic = topic;
         }
-        topics.add(topic);
-        reasons.add("");
-        values.add(spliced[i]);
+        topics[i] = topic;
       }
-      PublishBatch publish = PublishBatch.ofValues(h.getClientId(), h.getEpoch(), tenant, seq,
-          RecordEnricher.partitionKey(resource, h.getClientId()), values, bytes, topics,
-          deadLettered == 0 ? List.of() : reasons);
-      metrics.tenantUsage(tenant, records.size(), bytes);
+      int deadLettered = 0;
+      if (reasons != null) {
+        for (String r : reasons) {
+          deadLettered += r.isEmpty() ? 0 : 1;
+        }
+      }
+      PublishBatch publish = PublishBatch.ofArrays(h.getClientId(), h.getEpoch(), tenant, seq,
+          RecordEnricher.partitionKey(resource, h.getClientId()), values, bytes, topics, reasons);
+      metrics.tenantUsage(tenant, n, bytes);
       if (deadLettered > 0) {
         metrics.recordsDeadLettered(deadLettered);
       }

@@ -82,7 +82,7 @@ public final class RecordEnricher {
     Suffix suffix = new Suffix(resource);
     byte[] src = decoded.bytes();
     for (int i = 0; i < n; i++) {
-      byte[] tail = suffix.forRecord(decoded.batch().getRecords(i));
+      byte[] tail = suffix.forRecord(decoded.resourceAttributeKeys(i));
       int len = decoded.length(i);
       byte[] v = new byte[len + tail.length];
       System.arraycopy(src, decoded.offset(i), v, 0, len);
@@ -112,18 +112,17 @@ public final class RecordEnricher {
       all = concat(entries, null, total);
     }
 
-    /** The entries {@code r} lacks; the shared full suffix unless it has an attribute named {@code resource.*}. */
-    byte[] forRecord(LogRecord r) {
-      if (keys.length == 0) {
+    /**
+     * The entries a record lacks, given the names of its attributes that start with {@code resource.} (null if
+     * none): the shared full suffix unless one of them is a resource key.
+     */
+    byte[] forRecord(String[] resourceKeys) {
+      if (keys.length == 0 || resourceKeys == null) {
         return all;
       }
       boolean[] present = null;
       int presentBytes = 0;
-      for (int a = 0, na = r.getAttributesCount(); a < na; a++) {
-        String key = r.getAttributes(a).getKey();
-        if (!key.startsWith(RESOURCE_PREFIX)) {
-          continue;
-        }
+      for (String key : resourceKeys) {
         for (int k = 0; k < keys.length; k++) {
           if (key.equals(keys[k])) {
             if (present == null) {

@@ -2,6 +2,7 @@ package io.sluice.collector.publish;
 
 import io.sluice.proto.v1.LogRecord;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
@@ -50,6 +51,19 @@ public final class PublishBatch {
     this(source, epoch, tenant, sequence, partitionKey, encode(records), decodedBytes, topics, reasons, true);
   }
 
+  /**
+   * Like {@link #ofValues}, taking the arrays over without copying them (the caller must not write to them
+   * afterwards): the ingest path's per-batch columns.
+   *
+   * @param topics the topic of each record
+   * @param reasons for each record, why it was dead-lettered ("" for good ones), or null when none was
+   */
+  public static PublishBatch ofArrays(String source, long epoch, String tenant, long sequence, String partitionKey,
+      byte[][] values, long decodedBytes, String[] topics, String[] reasons) {
+    return new PublishBatch(source, epoch, tenant, sequence, partitionKey, Arrays.asList(values), decodedBytes,
+        Arrays.asList(topics), reasons == null ? List.of() : Arrays.asList(reasons), false);
+  }
+
   /** A batch for the publisher's default topic, nothing dead-lettered. */
   public PublishBatch(String source, long epoch, String tenant, long sequence, String partitionKey,
       List<LogRecord> records, long decodedBytes) {
@@ -58,7 +72,7 @@ public final class PublishBatch {
   }
 
   private PublishBatch(String source, long epoch, String tenant, long sequence, String partitionKey,
-      List<byte[]> values, long decodedBytes, List<String> topics, List<String> reasons, boolean unused) {
+      List<byte[]> values, long decodedBytes, List<String> topics, List<String> reasons, boolean copyLists) {
     this.source = Objects.requireNonNull(source, "source");
     this.epoch = epoch;
     this.tenant = Objects.requireNonNull(tenant, "tenant");
@@ -66,8 +80,8 @@ public final class PublishBatch {
     this.partitionKey = Objects.requireNonNull(partitionKey, "partitionKey");
     this.values = values;
     this.decodedBytes = decodedBytes;
-    this.topics = List.copyOf(topics);
-    this.reasons = List.copyOf(reasons);
+    this.topics = copyLists ? List.copyOf(topics) : Collections.unmodifiableList(topics);
+    this.reasons = copyLists ? List.copyOf(reasons) : Collections.unmodifiableList(reasons);
     if (!this.topics.isEmpty() && this.topics.size() != values.size()
         || !this.reasons.isEmpty() && this.reasons.size() != values.size()) {
       throw new IllegalArgumentException("topics and reasons must be empty or one per record");

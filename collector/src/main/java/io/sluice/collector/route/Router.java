@@ -24,11 +24,15 @@ public final class Router {
   private final String deadLetterTopic;
   private final int maxRecordBytes;
   private final Map<String, List<Pattern>> allowed = new HashMap<>();
+  private final boolean readsService;
 
   public Router(CollectorConfig config) {
+    boolean service = false;
     for (RouteRule r : config.routes()) {
       rules.add(new Rule(glob(r.tenant()), glob(r.service()), r.minSeverity(), r.topic()));
+      service |= r.service() != null || r.topic() != null && r.topic().contains("{service}");
     }
+    this.readsService = service;
     this.defaultTopic = config.topic();
     this.deadLetterTopic = config.deadLetterTopic();
     this.maxRecordBytes = config.maxRecordBytes();
@@ -45,16 +49,28 @@ public final class Router {
 
   /** The topic of {@code record}; {@code service} is the resource's service.name ("" if none). */
   public String route(String tenant, String service, LogRecord record) {
-    String svc = service;
-    if (svc.isEmpty()) {
-      svc = attribute(record, "service.name");
-    }
-    int severity = record.getSeverityNumberValue();
+    String svc = service.isEmpty() ? attribute(record, "service.name") : service;
+    return route(tenant, svc, record.getSeverityNumberValue());
+  }
+
+  /**
+   * True if some rule matches or names the service: only then does {@link #route(String, String, int)} need a
+   * record's own {@code service.name} attribute when the resource has none.
+   */
+  public boolean readsService() {
+    return readsService;
+  }
+
+  /**
+   * The topic of a record with {@code severityNumber}; {@code service} is the resource's service.name, or when that
+   * is empty the record's own {@code service.name} attribute (needed only if {@link #readsService()}).
+   */
+  public String route(String tenant, String service, int severityNumber) {
     for (Rule r : rules) {
       if ((r.tenant == null || r.tenant.matcher(tenant).matches())
-          && (r.service == null || r.service.matcher(svc).matches())
-          && severity >= r.minSeverity) {
-        return r.topic.replace("{tenant}", sanitize(tenant)).replace("{service}", sanitize(svc));
+          && (r.service == null || r.service.matcher(service).matches())
+          && severityNumber >= r.minSeverity) {
+        return r.topic.replace("{tenant}", sanitize(tenant)).replace("{service}", sanitize(service));
       }
     }
     return defaultTopic;
@@ -76,16 +92,20 @@ public final class Router {
    * collector publishes spliced bytes, see {@code RecordEnricher.spliceValues}, and does not encode the record).
    */
   public String invalidReason(LogRecord record, int valueBytes) {
-    int trace = record.getTraceId().size();
-    if (trace != 0 && trace != 16) {
-      return "INVALID_TRACE_ID: trace_id has " + trace + " bytes, not 16";
+    return invalidReason(record.getTraceId().size(), record.getSpanId().size(), record.getSeverityNumberValue(),
+        valueBytes);
+  }
+
+  /** Like {@link #invalidReason(LogRecord, int)} from the only fields it reads (the ingest path scans them). */
+  public String invalidReason(int traceIdSize, int spanIdSize, int severityNumber, int valueBytes) {
+    if (traceIdSize != 0 && traceIdSize != 16) {
+      return "INVALID_TRACE_ID: trace_id has " + traceIdSize + " bytes, not 16";
     }
-    int span = record.getSpanId().size();
-    if (span != 0 && span != 8) {
-      return "INVALID_SPAN_ID: span_id has " + span + " bytes, not 8";
+    if (spanIdSize != 0 && spanIdSize != 8) {
+      return "INVALID_SPAN_ID: span_id has " + spanIdSize + " bytes, not 8";
     }
-    if (record.getSeverityNumberValue() < 0 || record.getSeverityNumberValue() > 24) {
-      return "INVALID_SEVERITY: severity_number " + record.getSeverityNumberValue() + " is not 0..24";
+    if (severityNumber < 0 || severityNumber > 24) {
+      return "INVALID_SEVERITY: severity_number " + severityNumber + " is not 0..24";
     }
     if (valueBytes > maxRecordBytes) {
       return "RECORD_TOO_LARGE: " + valueBytes + " bytes > limits.maxRecordBytes " + maxRecordBytes;

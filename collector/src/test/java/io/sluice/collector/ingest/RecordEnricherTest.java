@@ -33,9 +33,12 @@ class RecordEnricherTest {
             .toList(),
         batch.getResourceList());
     byte[] bytes = batch.toByteArray();
-    DecodedBatch decoded = DecodedBatch.of(bytes, LogBatch.parseFrom(bytes));
+    DecodedBatch decoded = DecodedBatch.scan(bytes, batch.getRecordsCount());
 
     byte[][] values = RecordEnricher.spliceValues(decoded, resource);
+    // the same bytes as when the columns come from the parsed records
+    assertThat(values).isDeepEqualTo(
+        RecordEnricher.spliceValues(DecodedBatch.of(bytes, LogBatch.parseFrom(bytes)), resource));
     List<LogRecord> expected = RecordEnricher.enrich(batch, resource);
 
     assertThat(values.length).isEqualTo(expected.size());

@@ -87,6 +87,9 @@ class RoutingIT {
       assertThat(bodies(dead)).containsExactly("bad trace");
       assertThat(new String(dead.get(0).headers().lastHeader(KafkaHeaders.REASON).value(), StandardCharsets.UTF_8))
           .startsWith("INVALID_TRACE_ID");
+      assertThat(java.util.Arrays.stream(dead.get(0).headers().toArray()).map(h -> h.key()))
+          .containsExactly(KafkaHeaders.SOURCE, KafkaHeaders.EPOCH, KafkaHeaders.SEQ, KafkaHeaders.IDX,
+              KafkaHeaders.TENANT, KafkaHeaders.SCHEMA, KafkaHeaders.REASON);
 
       // reload: a new tenant, and a catch-all route to a new topic; the old key keeps working, no restart
       Files.writeString(file, yaml.replace("tenants:\n", "tenants:\n  globex: {apiKeys: [\"sha256:"

@@ -122,9 +122,10 @@ public final class ShipWorker {
             pump(now);
           }
         }
-        long park = stream == null
-            ? Math.max(1, Math.min(SHIP_PARK_NANOS, nextAttemptAt - System.nanoTime()))
-            : SHIP_PARK_NANOS;
+        // Without a stream, wake for the next connection attempt if it is sooner; once it is due (and nothing was
+        // spooled, so none was made) the usual interval: a new batch wakes this thread anyway.
+        long untilAttempt = nextAttemptAt - System.nanoTime();
+        long park = stream == null && untilAttempt > 0 ? Math.min(SHIP_PARK_NANOS, untilAttempt) : SHIP_PARK_NANOS;
         if (events.isEmpty()) LockSupport.parkNanos(park);
       }
     } catch (RuntimeException e) {

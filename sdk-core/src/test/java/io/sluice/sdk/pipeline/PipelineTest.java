@@ -348,6 +348,26 @@ class PipelineTest {
     }
   }
 
+  @Test
+  void anIdlePipelineWithoutAStreamParksItsShipper() {
+    collector.stop();
+    try (Pipeline p = Pipeline.start(config().build())) {
+      java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+      Thread shipper = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("sluice-shipper") && t.isAlive())
+          .reduce((a, b) -> a.getId() > b.getId() ? a : b).orElseThrow();
+      long before = threads.getThreadCpuTime(shipper.getId());
+      long wallBefore = System.nanoTime();
+      await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> true);
+      long cpu = threads.getThreadCpuTime(shipper.getId()) - before;
+      long wall = System.nanoTime() - wallBefore;
+      // Nothing to send and no stream: the shipper wakes every 50 ms. A spin (it parked 1 ns once the next connection
+      // attempt was due) took most of a core.
+      assertThat(cpu).as("shipper CPU ns over %d ms", wall / 1_000_000).isLessThan(wall / 10);
+      assertThat(p.stats().appended()).isZero();
+    }
+  }
+
   /** A record whose build() waits for {@code release} on the batcher thread: the queue stops draining meanwhile. */
   private static DeferredRecord blockingRecord(CountDownLatch release, long number) {
     return new DeferredRecord() {

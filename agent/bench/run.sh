@@ -8,7 +8,7 @@
 # Options (PeerBench): --mib N --files N --peers agent,rsyslog,flume --runs throughput,rate --rate-mib 10
 #   --rate-seconds 30 --jfr (profile the agent in the throughput run) --progress (agent metrics every 2 s)
 #   --agent-jvm "..." --agent-env "K=V ..." --agent-classpath-prefix DIR (classes in front of the agent jar)
-#   --collector-producer "k: v, ..." --flume-jvm "..." --work DIR (default agent/target/bench)
+#   --collector-producer "k: v, ..." --collector-jvm "..." --flume-jvm "..." --work DIR (default agent/target/bench)
 # Needs: Debian rsyslog + rsyslog-kafka (apt-get install -y --no-install-recommends rsyslog rsyslog-kafka; the
 # system service is never started: the runner starts its own rsyslogd -n -f <conf>), Maven Central for Flume.
 set -euo pipefail

@@ -274,8 +274,11 @@ public final class PeerBench {
         "  producer: {" + opt("collector-producer", COLLECTOR_PRODUCER) + "}",
         "auth: {anonymous: true}",
         ""));
-    List<String> collector = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-        "io.sluice.collector.CollectorMain", "--config", collectorYaml.toString()));
+    List<String> collector = new ArrayList<>();
+    collector.add(java());
+    collector.addAll(List.of(opt("collector-jvm", COLLECTOR_JVM).trim().split("\\s+")));
+    collector.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.sluice.collector.CollectorMain",
+        "--config", collectorYaml.toString()));
     Process c = new ProcessBuilder(collector).redirectErrorStream(true)
         .redirectOutput(dir.resolve("collector-out.txt").toFile()).start();
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -321,6 +324,9 @@ public final class PeerBench {
     Process a = pb.start();
     return new Started(a, c, t0, jfrFile);
   }
+
+  /** The collector's JVM options (override with --collector-jvm "..."). */
+  static final String COLLECTOR_JVM = "-Xmx512m";
 
   /** Kafka producer properties of the collector over its defaults (override with --collector-producer "k: v, ..."). */
   static final String COLLECTOR_PRODUCER = "compression.type: lz4, linger.ms: 20, batch.size: 1048576";
@@ -468,7 +474,8 @@ public final class PeerBench {
         + "(Kafka 4.4, in the runner's JVM), topics of 3 partitions; each peer alone, one after the other.");
     row("Agent JVM: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM) + "`; rsyslog imfile persistStateInterval="
         + RSYSLOG_PERSIST_STATE_INTERVAL + ", omkafka lz4, acks=-1; Flume " + opt("flume-jvm", "-Xmx512m")
-        + ", file channel, KafkaSink acks=all lz4 linger 20 ms; collector (separate JVM, -Xmx512m) producer {"
+        + ", file channel, KafkaSink acks=all lz4 linger 20 ms; collector (separate JVM, "
+        + opt("collector-jvm", COLLECTOR_JVM) + ") producer {"
         + opt("collector-producer", COLLECTOR_PRODUCER) + "}, acks=all, idempotent.");
     row("");
   }

@@ -9,6 +9,9 @@
 #   --rate-seconds 30 --jfr (profile the agent in the throughput run) --progress (agent metrics every 2 s)
 #   --agent-jvm "..." --agent-env "K=V ..." --agent-classpath-prefix DIR (classes in front of the agent jar)
 #   --collector-producer "k: v, ..." --collector-jvm "..." --flume-jvm "..." --work DIR (default agent/target/bench)
+#   --broker-warmup-mib N (produced to the broker before the first peer; default 256, 0 = none)
+#   --collector-warmup-mib N (throughput run: a first agent ships N MiB through the collector, then the measured
+#   agent starts; the warm-up's CPU and records are subtracted; default 0 = a cold collector)
 # Needs: Debian rsyslog + rsyslog-kafka (apt-get install -y --no-install-recommends rsyslog rsyslog-kafka; the
 # system service is never started: the runner starts its own rsyslogd -n -f <conf>), Maven Central for Flume.
 set -euo pipefail

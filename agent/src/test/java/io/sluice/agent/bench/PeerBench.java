@@ -85,6 +85,7 @@ public final class PeerBench {
     log("work dir %s; starting the KRaft broker", work);
     kafka = EmbeddedKafka.builder().baseDir(Files.createDirectories(work.resolve("kafka"))).start();
     try {
+      warmBroker(Integer.parseInt(opt("broker-warmup-mib", "256")));
       header(mib, nFiles);
       if (runs.contains("throughput")) {
         Path data = Files.createDirectories(work.resolve("data"));
@@ -110,6 +111,38 @@ public final class PeerBench {
     System.out.println(report);
   }
 
+  /**
+   * Produces {@code mib} MiB of the same lines with the peers' producer settings (lz4, 20 ms linger, 1 MiB batches,
+   * acks=all, idempotent) to a topic of its own before any peer runs, so that every peer meets a broker whose
+   * produce path is already compiled: the first peer (the agent) used to pay the broker's JIT warm-up in its run.
+   */
+  private void warmBroker(int mib) throws Exception {
+    if (mib <= 0) return;
+    String topic = "bench-broker-warmup";
+    kafka.createTopic(topic, 3, 1);
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", kafka.bootstrapServers());
+    props.put("acks", "all");
+    props.put("enable.idempotence", "true");
+    props.put("compression.type", "lz4");
+    props.put("linger.ms", "20");
+    props.put("batch.size", "1048576");
+    long t0 = System.nanoTime();
+    long bytes = 0;
+    LogLines gen = new LogLines(3);
+    try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props,
+        new org.apache.kafka.common.serialization.ByteArraySerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      while (bytes < mib * (1L << 20)) {
+        byte[] line = gen.next();
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, line));
+        bytes += line.length;
+      }
+      producer.flush();
+    }
+    log("broker warmed with %d MiB in %.1f s", mib, (System.nanoTime() - t0) / 1e9);
+  }
+
   // ---------------------------------------------------------------- runs
 
   private void throughput(String peer, Path data, long lines, long bytes) throws Exception {
@@ -118,6 +151,7 @@ public final class PeerBench {
     Path dir = Files.createDirectories(work.resolve("tp-" + peer));
     Started s = start(peer, data, topic, dir, opts.containsKey("jfr") && peer.equals("agent"));
     long t0 = s.clockStart;
+    lines += s.recordsBefore;
     long deadline = t0 + TimeUnit.MINUTES.toNanos(Integer.parseInt(opt("timeout-min", "15")));
     long count = 0;
     ProcStats main = null;
@@ -142,9 +176,10 @@ public final class PeerBench {
     stop(s);
     if (count < lines) log("%s: TIMED OUT with %d of %d lines at Kafka", peer, count, lines);
     double gib = bytes / (double) (1L << 30);
-    row(String.format(Locale.ROOT, "| throughput | %s | %.1f | %.1f | %d | %.1f | %s |%s", peer,
+    String label = s.recordsBefore > 0 ? peer + " (collector warmed)" : peer;
+    row(String.format(Locale.ROOT, "| throughput | %s | %.1f | %.1f | %d | %.1f | %s |%s", label,
         bytes / (double) (1L << 20) / wall, main.cpuSeconds() / gib, main.peakRssKiB() / 1024, wall,
-        helper == null ? "–" : String.format(Locale.ROOT, "%.1f, %d", helper.cpuSeconds() / gib,
+        helper == null ? "–" : String.format(Locale.ROOT, "%.1f, %d", (helper.cpuSeconds() - s.helperCpuBefore) / gib,
             helper.peakRssKiB() / 1024),
         count < lines ? " (timed out: " + count + " of " + lines + " lines)" : ""));
     if (count > lines) log("%s: %d records for %d lines (%d extra)", peer, count, lines, count - lines);
@@ -225,12 +260,22 @@ public final class PeerBench {
 
   // ---------------------------------------------------------------- peers
 
-  private record Started(Process main, Process helper, long clockStart, Path jfr) {}
+  /**
+   * A started peer; {@code helper} is the agent's collector. {@code helperCpuBefore} and {@code recordsBefore} are
+   * what a collector warm-up left behind (its CPU seconds, its records in the topic), subtracted from the run.
+   */
+  private record Started(Process main, Process helper, long clockStart, Path jfr, double helperCpuBefore,
+      long recordsBefore) {
+    Started(Process main, Process helper, long clockStart, Path jfr) {
+      this(main, helper, clockStart, jfr, 0, 0);
+    }
+  }
 
   private Started start(String peer, Path data, String topic, Path dir, boolean jfr) throws Exception {
     Path out = dir.resolve("out.txt");
     return switch (peer) {
-      case "agent" -> startAgent(data, topic, dir, out, jfr);
+      case "agent" -> startAgent(data, topic, dir, out, jfr, topic.startsWith("bench-tp-")
+          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0);
       case "rsyslog" -> startRsyslog(data, topic, dir, out);
       case "flume" -> startFlume(data, topic, dir, out);
       default -> throw new IllegalArgumentException("unknown peer " + peer + "; use agent, rsyslog, flume");
@@ -261,7 +306,14 @@ public final class PeerBench {
     }
   }
 
-  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr) throws Exception {
+  /**
+   * The collector, then the agent. With {@code warmupMib} > 0 (throughput runs, {@code --collector-warmup-mib}) a
+   * first agent process ships that many MiB of other lines through the same collector and is stopped before the
+   * measured agent starts: the collector is then as warm as a long-running collector tier is; its warm-up CPU and
+   * records are subtracted from the run.
+   */
+  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr, int warmupMib)
+      throws Exception {
     int port = freePort();
     // The producer tuned like the peers' (lz4, 20 ms linger, large batches): the default 16 KiB batch.size caps one
     // partition (one agent's records share a key) at a few MiB/s.
@@ -288,6 +340,31 @@ public final class PeerBench {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
+    double helperCpuBefore = 0;
+    long recordsBefore = 0;
+    if (warmupMib > 0) {
+      Path warmDir = Files.createDirectories(dir.resolve("warmup"));
+      Path warmData = Files.createDirectories(warmDir.resolve("data"));
+      long warmLines = generate(warmData, 1, warmupMib * (1L << 20))[0];
+      Process w = agentProcess(port, warmData, warmDir, warmDir.resolve("out.txt"), null);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (topicCount(topic) < warmLines && System.nanoTime() < deadline && w.isAlive()) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+      stop(new Started(w, null, 0, null));
+      recordsBefore = topicCount(topic);
+      if (recordsBefore < warmLines) throw new IllegalStateException("collector warm-up did not finish");
+      helperCpuBefore = ProcStats.of(c.pid()).cpuSeconds();
+      log("collector warmed with %d MiB (%d records, %.1f CPU s)", warmupMib, recordsBefore, helperCpuBefore);
+    }
+    Path jfrFile = jfr ? dir.resolve("agent.jfr") : null;
+    long t0 = System.nanoTime();
+    Process a = agentProcess(port, data, dir, out, jfrFile);
+    return new Started(a, c, t0, jfrFile, helperCpuBefore, recordsBefore);
+  }
+
+  /** An agent process tailing {@code data}/*.log into the collector at {@code port}, its spool under {@code dir}. */
+  private Process agentProcess(int port, Path data, Path dir, Path out, Path jfrFile) throws IOException {
     Path config = dir.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
         "serviceName: bench",
@@ -302,9 +379,7 @@ public final class PeerBench {
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     for (String o : opt("agent-jvm", AGENT_JVM).split(" ")) if (!o.isBlank()) cmd.add(o);
-    Path jfrFile = null;
-    if (jfr) {
-      jfrFile = dir.resolve("agent.jfr");
+    if (jfrFile != null) {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
     String jar = repo.resolve("agent/target/sluice-agent.jar").toString();
@@ -316,13 +391,11 @@ public final class PeerBench {
     }
     cmd.addAll(List.of("--config", config.toString()));
     log("agent: %s", String.join(" ", cmd));
-    long t0 = System.nanoTime();
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
     for (String kv : opt("agent-env", AGENT_ENV).split(" ")) {
       if (kv.contains("=")) pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     }
-    Process a = pb.start();
-    return new Started(a, c, t0, jfrFile);
+    return pb.start();
   }
 
   /** The collector's JVM options (override with --collector-jvm "..."). */
@@ -471,7 +544,8 @@ public final class PeerBench {
     row("Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), shared with other builds; "
         + "Linux " + System.getProperty("os.version") + "; Java " + System.getProperty("java.version") + ".");
     row("Data: " + mib + " MiB of access-log lines (170–260 B) in " + nFiles + " files; one KRaft broker "
-        + "(Kafka 4.4, in the runner's JVM), topics of 3 partitions; each peer alone, one after the other.");
+        + "(Kafka 4.4, in the runner's JVM, warmed with " + opt("broker-warmup-mib", "256") + " MiB of the same lines "
+        + "before the first peer), topics of 3 partitions; each peer alone, one after the other.");
     row("Agent JVM: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM) + "`; rsyslog imfile persistStateInterval="
         + RSYSLOG_PERSIST_STATE_INTERVAL + ", omkafka lz4, acks=-1; Flume " + opt("flume-jvm", "-Xmx512m")
         + ", file channel, KafkaSink acks=all lz4 linger 20 ms; collector (separate JVM, "

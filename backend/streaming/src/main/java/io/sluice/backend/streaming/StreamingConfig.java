@@ -11,12 +11,17 @@ import java.util.List;
  * @param topics the collector's topics to read
  * @param groupId Kafka consumer group (offsets are committed when Beam finalizes a checkpoint, for monitoring)
  * @param dedupTtl how long a record identity is remembered (processing time); a resend later than this counts twice
- * @param allowedLateness how long after a minute's end records still update its aggregate (later ones are dropped
- *     and counted by Beam as dropped-due-to-lateness)
+ * @param allowedLateness how long after an error-rate window's end its records still re-evaluate the alert (later
+ *     ones are left out of alerts only, counted by Beam as dropped-due-to-lateness; aggregates do not use windows)
  * @param watermarkDelay how far behind the newest Kafka timestamp the watermark stays (records that much out of order
  *     are still on time)
  * @param maxBatch items per sink write, and the bound of each writer's buffer
  * @param ruleReload how often workers re-read the alert rules
+ * @param totalsFlush how long a changed per-minute total waits before it is written (one write per key per flush)
+ * @param totalsTtl how long a per-minute total is remembered after its last write (processing time); a record for
+ *     that minute arriving later restarts the total from zero, which replaces the stored row: the lateness bound of
+ *     exact aggregates. Memory: one small state cell per tenant/service/severity/minute and fingerprint/minute
+ *     written within the TTL
  */
 public record StreamingConfig(
     String bootstrapServers,
@@ -26,7 +31,9 @@ public record StreamingConfig(
     Duration allowedLateness,
     Duration watermarkDelay,
     int maxBatch,
-    Duration ruleReload)
+    Duration ruleReload,
+    Duration totalsFlush,
+    Duration totalsTtl)
     implements Serializable {
 
   public static Builder builder() {
@@ -51,6 +58,8 @@ public record StreamingConfig(
     private Duration watermarkDelay = Duration.ofSeconds(5);
     private int maxBatch = 500;
     private Duration ruleReload = Duration.ofMinutes(1);
+    private Duration totalsFlush = Duration.ofSeconds(1);
+    private Duration totalsTtl = Duration.ofHours(24);
 
     private Builder() {}
 
@@ -94,6 +103,16 @@ public record StreamingConfig(
       return this;
     }
 
+    public Builder totalsFlush(Duration v) {
+      this.totalsFlush = v;
+      return this;
+    }
+
+    public Builder totalsTtl(Duration v) {
+      this.totalsTtl = v;
+      return this;
+    }
+
     /** @throws IllegalArgumentException naming the setting (as its CLI option) and what to do */
     public StreamingConfig build() {
       requirePositive(dedupTtl, "--dedup-ttl", "e.g. PT1H, longer than a shipper holds an unacknowledged batch");
@@ -101,8 +120,15 @@ public record StreamingConfig(
       requireNotNegative(watermarkDelay, "--watermark-delay", "e.g. PT5S");
       require(maxBatch >= 1 && maxBatch <= 100_000, "--max-batch " + maxBatch + " is out of range [1, 100000]");
       requirePositive(ruleReload, "--rule-reload", "e.g. PT1M");
+      requirePositive(totalsFlush, "--totals-flush", "e.g. PT1S");
+      requirePositive(totalsTtl, "--totals-ttl", "e.g. PT24H, longer than the latest a backlog may arrive");
+      require(totalsTtl.compareTo(totalsFlush) > 0, "--totals-ttl " + totalsTtl + " must be longer than --totals-flush "
+          + totalsFlush);
+      require(totalsTtl.compareTo(dedupTtl) >= 0, "--totals-ttl " + totalsTtl + " is shorter than --dedup-ttl " + dedupTtl
+          + ": a total must outlive the identities it de-duplicates (raise --totals-ttl)");
       return new StreamingConfig(
-          bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload);
+          bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload,
+          totalsFlush, totalsTtl);
     }
 
     private static void requirePositive(Duration d, String key, String example) {

@@ -47,8 +47,14 @@ public final class StreamingJobOptions {
   @Option(names = "--dedup-ttl", defaultValue = "PT1H", description = "how long record identities are remembered, ISO-8601 (default: ${DEFAULT-VALUE})")
   Duration dedupTtl;
 
-  @Option(names = "--allowed-lateness", defaultValue = "PT10M", description = "late records still update their minute within this (default: ${DEFAULT-VALUE})")
+  @Option(names = "--allowed-lateness", defaultValue = "PT10M", description = "late records still re-evaluate error-rate alerts within this after the window (default: ${DEFAULT-VALUE}; aggregates count every record, see --totals-ttl)")
   Duration allowedLateness;
+
+  @Option(names = "--totals-flush", defaultValue = "PT1S", description = "a changed per-minute total is written after this (default: ${DEFAULT-VALUE})")
+  Duration totalsFlush;
+
+  @Option(names = "--totals-ttl", defaultValue = "PT24H", description = "a per-minute total is remembered this long after its last write; a record for that minute arriving later restarts it (default: ${DEFAULT-VALUE})")
+  Duration totalsTtl;
 
   @Option(names = "--watermark-delay", defaultValue = "PT5S", description = "watermark lag behind Kafka timestamps (default: ${DEFAULT-VALUE})")
   Duration watermarkDelay;
@@ -67,6 +73,8 @@ public final class StreamingJobOptions {
             .allowedLateness(allowedLateness)
             .watermarkDelay(watermarkDelay)
             .maxBatch(maxBatch)
+            .totalsFlush(totalsFlush)
+            .totalsTtl(totalsTtl)
             .build();
     config.requireKafka();
     return config;

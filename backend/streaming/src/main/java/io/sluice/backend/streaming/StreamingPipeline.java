@@ -28,10 +28,9 @@ import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.AfterPane;
+import org.apache.beam.sdk.transforms.windowing.AfterProcessingTime;
 import org.apache.beam.sdk.transforms.windowing.AfterWatermark;
-import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Repeatedly;
 import org.apache.beam.sdk.transforms.windowing.SlidingWindows;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -50,13 +49,17 @@ import org.joda.time.Duration;
  *
  * <pre>
  * Kafka ─▶ decode (undecodable counted, skipped) ─▶ de-duplicate by record identity ─┬▶ event sinks (batched)
- *   ├▶ 1-min event-time windows per tenant/service/severity ─▶ aggregate sink (full value per pane: upsert)
- *   ├▶ 1-min windows per tenant/service/fingerprint ─▶ fingerprint sink ─▶ first per fingerprint ─▶ new-error alerts
+ *   ├▶ running totals per tenant/service/severity/minute ─▶ aggregate sink (full value, upsert)
+ *   ├▶ running totals per tenant/service/fingerprint/minute ─▶ fingerprint sink ─▶ first per fingerprint ─▶ alerts
  *   └▶ sliding windows per rule window length, per tenant/service ─▶ error-rate alerts ─▶ alert sink
  * </pre>
  *
- * Minute windows fire when the watermark passes their end and again for every late record within the allowed
- * lateness, each time with the window's accumulated (full) value, so a sink that upserts stays exact.
+ * Aggregates and fingerprints are keyed by their minute in the global window ({@link RunningTotalFn}), not
+ * event-time windows: they never depend on the watermark, so a record counts in its own minute however late it
+ * arrives (within {@code totalsTtl} of its minute's last change), and each emission is the key's full value, so a
+ * sink that upserts stays exact and a replay rewrites the same rows. Error-rate alerts need a complete window to be
+ * judged, so they keep event-time sliding windows: they fire when the watermark passes the window's end and again
+ * (accumulated) for records up to {@code allowedLateness} late.
  */
 public final class StreamingPipeline {
   private static final Duration MINUTE = Duration.standardMinutes(1);
@@ -118,26 +121,16 @@ public final class StreamingPipeline {
       i++;
     }
 
-    Duration lateness = Duration.millis(config.allowedLateness().toMillis());
-    PCollection<LogEvent> minutes =
-        events.apply(
-            "MinuteWindows",
-            Window.<LogEvent>into(FixedWindows.of(MINUTE))
-                .triggering(AfterWatermark.pastEndOfWindow().withLateFirings(AfterPane.elementCountAtLeast(1)))
-                .withAllowedLateness(lateness)
-                .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
-                .accumulatingFiredPanes());
-
     sinks.aggregates().ifPresent(
         factory ->
-            aggregates(minutes)
+            aggregates(events, config)
                 .apply("WriteAggregates", ParDo.of(new WriteToSinkFn<>("aggregates", factory, config.maxBatch()))));
 
     boolean alerting = sinks.rules().isPresent() && sinks.alerts().isPresent();
     if (sinks.fingerprints().isEmpty() && !alerting) {
       return;
     }
-    PCollection<ErrorFingerprint> fingerprints = fingerprints(minutes);
+    PCollection<ErrorFingerprint> fingerprints = fingerprints(events, config);
     sinks.fingerprints().ifPresent(
         factory ->
             fingerprints.apply(
@@ -167,33 +160,64 @@ public final class StreamingPipeline {
             ParDo.of(new WriteToSinkFn<>("alerts", sinks.alerts().get(), config.maxBatch())));
   }
 
-  private static PCollection<MinuteAggregate> aggregates(PCollection<LogEvent> minutes) {
-    return minutes
+  /**
+   * Per tenant/service/severity/minute: the running (count, bytes) of the distinct records, emitted as the full value
+   * whenever it changed (see {@link RunningTotalFn}), whatever the records' lateness.
+   */
+  private static PCollection<MinuteAggregate> aggregates(PCollection<LogEvent> events, StreamingConfig config) {
+    return events
         .apply(
-            "KeyByServiceSeverity",
+            "KeyByServiceSeverityMinute",
             MapElements.into(
                     TypeDescriptors.kvs(
                         TypeDescriptors.strings(),
                         TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
-                .via(e -> KV.of(Keys.join(e.tenant(), e.service(), e.severity().name()), KV.of(1L, (long) e.sizeBytes()))))
+                .via(
+                    e ->
+                        KV.of(
+                            Keys.join(e.tenant(), e.service(), e.severity().name(), Long.toString(e.minuteStartMillis())),
+                            KV.of(1L, (long) e.sizeBytes()))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-        .apply("CountAndBytes", Combine.perKey(new SumPairs()))
+        .apply(
+            "MinuteTotals",
+            ParDo.of(
+                new RunningTotalFn<>(
+                    "aggregates", new SumPairs(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of()),
+                    millis(config.totalsFlush()), millis(config.totalsTtl()),
+                    key -> Long.parseLong(Keys.split(key)[3]))))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply("ToAggregate", ParDo.of(new ToAggregateFn()))
         .setCoder(SerializableCoder.of(MinuteAggregate.class));
   }
 
-  private static PCollection<ErrorFingerprint> fingerprints(PCollection<LogEvent> minutes) {
-    return minutes
+  /** Per tenant/service/fingerprint/minute: the running occurrences and the earliest example, as for aggregates. */
+  private static PCollection<ErrorFingerprint> fingerprints(PCollection<LogEvent> events, StreamingConfig config) {
+    return events
         .apply("WithFingerprint", Filter.by(e -> !e.fingerprint().isEmpty()))
         .apply(
             "KeyByFingerprintMinute",
             MapElements.into(
                     TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
-                .via(e -> KV.of(Keys.join(e.tenant(), e.service(), e.fingerprint()), ErrorFingerprint.of(e))))
+                .via(
+                    e ->
+                        KV.of(
+                            Keys.join(e.tenant(), e.service(), e.fingerprint(), Long.toString(e.minuteStartMillis())),
+                            ErrorFingerprint.of(e))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
-        .apply("MergeFingerprints", Combine.perKey(new MergeFingerprints()))
+        .apply(
+            "FingerprintTotals",
+            ParDo.of(
+                new RunningTotalFn<>(
+                    "fingerprints", new MergeFingerprints(), SerializableCoder.of(ErrorFingerprint.class),
+                    millis(config.totalsFlush()), millis(config.totalsTtl()),
+                    key -> Long.parseLong(Keys.split(key)[3]))))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
         .apply("FingerprintValues", ParDo.of(new NonEmptyValuesFn<ErrorFingerprint>()))
         .setCoder(SerializableCoder.of(ErrorFingerprint.class));
+  }
+
+  private static Duration millis(java.time.Duration d) {
+    return Duration.millis(d.toMillis());
   }
 
   private static PCollection<Alert> errorRates(
@@ -202,7 +226,16 @@ public final class StreamingPipeline {
     Duration period = size.isShorterThan(MINUTE) ? size : MINUTE;
     String name = "ErrorRate" + seconds + "s";
     return events
-        .apply(name + "Windows", Window.into(SlidingWindows.of(size).every(period)))
+        .apply(
+            name + "Windows",
+            Window.<LogEvent>into(SlidingWindows.of(size).every(period))
+                .triggering(
+                    AfterWatermark.pastEndOfWindow()
+                        .withLateFirings(
+                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(millis(config.totalsFlush()))))
+                .withAllowedLateness(millis(config.allowedLateness()))
+                .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
+                .accumulatingFiredPanes())
         .apply(
             name + "Key",
             MapElements.into(
@@ -282,17 +315,17 @@ public final class StreamingPipeline {
     }
   }
 
+  /** (tenant␟service␟severity␟minute, (count, bytes)) → {@link MinuteAggregate}. */
   static final class ToAggregateFn extends DoFn<KV<String, KV<Long, Long>>, MinuteAggregate> {
     @ProcessElement
-    public void process(
-        @Element KV<String, KV<Long, Long>> e, IntervalWindow window, OutputReceiver<MinuteAggregate> out) {
+    public void process(@Element KV<String, KV<Long, Long>> e, OutputReceiver<MinuteAggregate> out) {
       if (e.getValue() == null || e.getValue().getKey() == 0) {
         return;
       }
       String[] k = Keys.split(e.getKey());
       out.output(
           new MinuteAggregate(
-              k[0], k[1], io.sluice.backend.common.Severity.valueOf(k[2]), window.start().getMillis(),
+              k[0], k[1], io.sluice.backend.common.Severity.valueOf(k[2]), Long.parseLong(k[3]),
               e.getValue().getKey(), e.getValue().getValue()));
     }
   }

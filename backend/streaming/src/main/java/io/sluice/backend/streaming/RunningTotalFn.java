@@ -1,0 +1,180 @@
+package io.sluice.backend.streaming;
+
+import org.apache.beam.sdk.coders.BooleanCoder;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * The running total of each key (a tenant/service/severity/<b>minute</b>, or a fingerprint's minute), emitted as its
+ * full value whenever it changed, so a sink that upserts stays exact however late a record arrives: a record hours
+ * behind newer data lands in its own minute, and that minute's row is rewritten with the corrected total.
+ *
+ * <p>Why not event-time windows: a window is dropped once the watermark passes its end plus the allowed lateness, so
+ * a spool replayed after a long outage vanished from the figures; and a watermark is a guess (on a bounded run the
+ * job's figures depended on when it ran, see backend/README.md). Here the input stays in the global window and the
+ * minute is part of the key: nothing depends on the watermark or the wall clock except when state is forgotten.
+ *
+ * <p>Timing: a changed total is emitted {@code flushDelay} (processing time) after its first change since the last
+ * emission, so a burst costs one write per key per delay, not one per record; and once more when the input ends (a
+ * bounded run). A total is forgotten {@code ttl} after it was last emitted; a record for that key arriving later
+ * starts a new total from zero, which would replace the stored row. That is the bound of "exact" for lateness:
+ * counted in {@code sluice.streaming/totals_restarted_after_ttl} when such a record's minute is older than the TTL
+ * (see {@link #restartedAfterTtl}).
+ *
+ * <p>Memory: one state cell (the value, a flag) and up to three timers per live key; keys live for {@code ttl} after
+ * their last change. Not thread-safe (a runner calls it per key, one thread at a time); never blocks.
+ *
+ * @param <V> the value summed per key, merged by {@code merge}
+ */
+final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
+  static final String RESTARTED = "totals_restarted_after_ttl";
+
+  private final String name;
+  private final Combine.BinaryCombineFn<V> merge;
+  private final Duration flushDelay;
+  private final Duration ttl;
+  private final MinuteOf<V> minuteOf;
+  private final Counter restarted;
+  private final Counter emitted;
+
+  @StateId("total")
+  private final StateSpec<ValueState<V>> totalSpec;
+
+  @StateId("pending")
+  private final StateSpec<ValueState<Boolean>> pendingSpec = StateSpecs.value(BooleanCoder.of());
+
+  @TimerId("flush")
+  private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+  @TimerId("expire")
+  private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+  @TimerId("end")
+  private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+  /** Where a key's minute starts (epoch millis), to recognise a total restarted after its TTL. */
+  @FunctionalInterface
+  interface MinuteOf<V> extends java.io.Serializable {
+    long minuteStartMillis(String key);
+  }
+
+  /**
+   * @param name metric prefix: {@code sluice.streaming/<name>_emitted} counts emitted totals
+   * @param flushDelay how long a changed total waits before it is emitted (processing time), positive
+   * @param ttl how long a total is remembered after its last emission (processing time), longer than flushDelay
+   */
+  RunningTotalFn(
+      String name, Combine.BinaryCombineFn<V> merge, Coder<V> coder, Duration flushDelay, Duration ttl,
+      MinuteOf<V> minuteOf) {
+    if (!flushDelay.isLongerThan(Duration.ZERO) || !ttl.isLongerThan(flushDelay)) {
+      throw new IllegalArgumentException(
+          "flush delay " + flushDelay + " must be positive and shorter than the TTL " + ttl);
+    }
+    this.name = name;
+    this.merge = merge;
+    this.flushDelay = flushDelay;
+    this.ttl = ttl;
+    this.minuteOf = minuteOf;
+    this.totalSpec = StateSpecs.value(coder);
+    this.restarted = Metrics.counter(DecodeFn.NAMESPACE, name + "_" + RESTARTED);
+    this.emitted = Metrics.counter(DecodeFn.NAMESPACE, name + "_emitted");
+  }
+
+  @ProcessElement
+  public void process(
+      @Element KV<String, V> element,
+      @Timestamp Instant timestamp,
+      @StateId("total") ValueState<V> total,
+      @StateId("pending") ValueState<Boolean> pending,
+      @TimerId("flush") Timer flush,
+      @TimerId("end") Timer end) {
+    V current = total.read();
+    if (current == null) {
+      if (restartedAfterTtl(minuteOf.minuteStartMillis(element.getKey()), System.currentTimeMillis(), ttl)) {
+        restarted.inc();
+      }
+      total.write(element.getValue());
+      // the end of a bounded input: emit what is pending before the job finishes
+      end.set(GlobalWindow.INSTANCE.maxTimestamp());
+    } else {
+      total.write(merge.apply(current, element.getValue()));
+    }
+    if (pending.read() == null) {
+      pending.write(true);
+      // the hold at this record's time keeps a bounded run from finishing before the total is emitted
+      flush.withOutputTimestamp(timestamp).offset(flushDelay).setRelative();
+    }
+  }
+
+  @OnTimer("flush")
+  public void onFlush(
+      @Key String key,
+      @StateId("total") ValueState<V> total,
+      @StateId("pending") ValueState<Boolean> pending,
+      @TimerId("expire") Timer expire,
+      OutputReceiver<KV<String, V>> out) {
+    emitIfPending(key, total, pending, out);
+    expire.withNoOutputTimestamp().offset(ttl).setRelative();
+  }
+
+  @OnTimer("end")
+  public void onEnd(
+      @Key String key,
+      @StateId("total") ValueState<V> total,
+      @StateId("pending") ValueState<Boolean> pending,
+      OutputReceiver<KV<String, V>> out) {
+    emitIfPending(key, total, pending, out);
+  }
+
+  @OnTimer("expire")
+  public void onExpire(
+      @StateId("total") ValueState<V> total,
+      @StateId("pending") ValueState<Boolean> pending,
+      @TimerId("end") Timer end) {
+    if (pending.read() != null) {
+      return; // changed since the last emission: its flush timer emits it and sets a new expiry
+    }
+    total.clear();
+    end.clear();
+  }
+
+  private void emitIfPending(
+      String key, ValueState<V> total, ValueState<Boolean> pending, OutputReceiver<KV<String, V>> out) {
+    if (pending.read() == null) {
+      return;
+    }
+    pending.clear();
+    V value = total.read();
+    if (value != null) {
+      emitted.inc();
+      out.output(KV.of(key, value));
+    }
+  }
+
+  /**
+   * Whether a total that starts now may have replaced an earlier one that was forgotten: its minute ended more than
+   * the TTL ago. (It may also be the minute's first record ever, arriving that late; both are counted.)
+   */
+  static boolean restartedAfterTtl(long minuteStartMillis, long nowMillis, Duration ttl) {
+    return minuteStartMillis + 60_000L + ttl.getMillis() < nowMillis;
+  }
+
+  @Override
+  public String toString() {
+    return "RunningTotalFn[" + name + "]";
+  }
+}

@@ -95,10 +95,22 @@ public final class TestKafka implements AutoCloseable {
   }
 
   /**
-   * Sends the records in order (acks=all) with their headers, keys and timestamps, as the collector would, to the
-   * partition Kafka's default partitioner picks for the key; returns when every one is acknowledged.
+   * Sends the records in order (acks=all) with their headers and keys, as the collector would, to the partition
+   * Kafka's default partitioner picks for the key; returns when every one is acknowledged. Like the collector, the
+   * Kafka timestamp is the send time, not the record's event time: records dated days ago would otherwise be deleted
+   * by the broker's retention (7 days) while a test runs, and records dated ahead refused
+   * ({@code message.timestamp.after.max.ms}). {@link #produceAt} sends chosen timestamps.
    */
   public void produce(List<RawRecord> records) throws Exception {
+    send(records, true);
+  }
+
+  /** As {@link #produce}, with each record's {@link RawRecord#timestampMs()} as its Kafka timestamp. */
+  public void produceAt(List<RawRecord> records) throws Exception {
+    send(records, false);
+  }
+
+  private void send(List<RawRecord> records, boolean sendTimes) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -106,7 +118,8 @@ public final class TestKafka implements AutoCloseable {
     try (KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (RawRecord r : records) {
-        ProducerRecord<byte[], byte[]> pr = new ProducerRecord<>(r.topic(), null, r.timestampMs(), r.key(), r.value());
+        ProducerRecord<byte[], byte[]> pr =
+            new ProducerRecord<>(r.topic(), null, sendTimes ? null : r.timestampMs(), r.key(), r.value());
         r.headers().forEach((k, v) -> pr.headers().add(k, v));
         producer.send(pr);
       }

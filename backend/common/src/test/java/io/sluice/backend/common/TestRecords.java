@@ -48,6 +48,16 @@ public final class TestRecords {
    */
   public static Generated generate(
       long seed, int distinct, int batchSize, long startMillis, long spanMillis, int resentBatches, String topic) {
+    return generate(seed, distinct, batchSize, startMillis, spanMillis, resentBatches, topic, 1);
+  }
+
+  /**
+   * As above, from shippers in spool epoch {@code epoch}: record identities of different epochs never collide, so
+   * several generated sets can share one topic.
+   */
+  public static Generated generate(
+      long seed, int distinct, int batchSize, long startMillis, long spanMillis, int resentBatches, String topic,
+      long epoch) {
     Random random = new Random(seed);
     List<List<RawRecord>> batches = new ArrayList<>();
     Map<String, long[]> seqBySource = new LinkedHashMap<>();
@@ -71,7 +81,7 @@ public final class TestRecords {
       LogRecord record = record(random, service, timeMs, i);
       Map<String, byte[]> headers = new LinkedHashMap<>();
       headers.put(Headers.SOURCE, Headers.utf8(source + "-" + tenant));
-      headers.put(Headers.EPOCH, Headers.int64(1));
+      headers.put(Headers.EPOCH, Headers.int64(epoch));
       headers.put(Headers.SEQ, Headers.int64(seq));
       headers.put(Headers.IDX, Headers.int32(current.size()));
       headers.put(Headers.TENANT, Headers.utf8(tenant));

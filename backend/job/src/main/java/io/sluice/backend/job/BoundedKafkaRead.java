@@ -8,7 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import io.sluice.backend.streaming.JobAccounting;
 import org.apache.beam.sdk.coders.SerializableCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -88,11 +91,14 @@ final class BoundedKafkaRead extends PTransform<PBegin, PCollection<RawRecord>> 
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // a range whose first offsets were deleted (retention) fails the read instead of skipping to the end
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
   }
 
   static final class ReadRangeFn extends DoFn<Range, RawRecord> {
     private final String bootstrapServers;
+    private final Counter read = Metrics.counter("sluice.streaming", JobAccounting.BOUNDED_READ);
 
     ReadRangeFn(String bootstrapServers) {
       this.bootstrapServers = bootstrapServers;
@@ -103,6 +109,11 @@ final class BoundedKafkaRead extends PTransform<PBegin, PCollection<RawRecord>> 
       TopicPartition tp = new TopicPartition(range.topic(), range.partition());
       try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
         consumer.assign(List.of(tp));
+        long first = consumer.beginningOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp);
+        if (first > range.from()) {
+          throw new IllegalStateException(tp + ": offsets [" + range.from() + ", " + first + ") were deleted (retention"
+              + " or a topic reset) after the job listed them; " + (first - range.from()) + " records were not read");
+        }
         consumer.seek(tp, range.from());
         long idleSince = System.nanoTime();
         // position, not the last offset seen: transaction markers and compacted gaps take offsets too
@@ -118,6 +129,7 @@ final class BoundedKafkaRead extends PTransform<PBegin, PCollection<RawRecord>> 
               headers.put(h.key(), h.value()); // last value per name wins, as RawRecord documents
             }
             out.output(new RawRecord(r.topic(), r.key(), headers, r.value(), r.timestamp()));
+            read.inc();
           }
           if (any) {
             idleSince = System.nanoTime();

@@ -8,6 +8,7 @@ import io.sluice.backend.common.RawRecord;
 import io.sluice.backend.search.LogDocuments;
 import io.sluice.backend.search.OpenSearchConnection;
 import io.sluice.backend.search.OpenSearchSinkFactory;
+import io.sluice.backend.streaming.JobAccounting;
 import io.sluice.backend.streaming.RawRecordCoder;
 import io.sluice.backend.streaming.StreamingConfig;
 import io.sluice.backend.streaming.StreamingJobMain;
@@ -98,6 +99,8 @@ public final class JobMain implements Callable<Integer> {
 
   @CommandLine.Unmatched List<String> beamArgs = new ArrayList<>();
 
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
@@ -119,7 +122,7 @@ public final class JobMain implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    StreamingConfig config = streaming.config();
+    StreamingConfig config = streaming.config(bounded);
     StreamingSinks sinks = sinks(config);
     List<String> args = new ArrayList<>(beamArgs);
     if (bounded && args.stream().noneMatch(a -> a.startsWith("--checkpointingInterval"))) {
@@ -137,7 +140,24 @@ public final class JobMain implements Callable<Integer> {
     }
     PipelineResult result = pipeline.run();
     PipelineResult.State state = result.waitUntilFinish();
-    return state == PipelineResult.State.DONE ? 0 : 1;
+    if (state != PipelineResult.State.DONE) {
+      spec.commandLine().getErr().println("sluice-job: the job ended " + state);
+      return 1;
+    }
+    if (!bounded) {
+      return 0;
+    }
+    // a bounded run has an end, so its books must balance: every record read is decoded or counted undecodable,
+    // every distinct record reached every output; otherwise it fails instead of reporting success over a part
+    JobAccounting books = JobAccounting.of(result.metrics().allMetrics());
+    spec.commandLine().getOut().println("sluice-job: " + books);
+    List<String> problems = books.problems();
+    if (!problems.isEmpty()) {
+      spec.commandLine().getErr().println(
+          "sluice-job: the run did not process everything it read: " + String.join("; ", problems));
+      return 1;
+    }
+    return 0;
   }
 
   /** Every output the options ask for; throws {@link IllegalArgumentException} naming the option and the fix. */

@@ -17,8 +17,9 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import io.sluice.backend.common.RawRecord;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,24 +41,37 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(MiniDfs.class)
 class JobCrossCheckIT {
   private static final String TOPIC = "sluice.logs";
-  private static final LocalDate DAY = LocalDate.parse("2026-11-23");
-  private static final long START = Instant.parse("2026-11-23T10:00:00Z").toEpochMilli();
+  // far from any clock this test runs by, on both sides: the job's figures must not depend on when it runs
+  private static final LocalDate PAST = LocalDate.parse("2003-03-14");
+  private static final LocalDate FUTURE = LocalDate.parse("2097-08-09");
+  private static final List<LocalDate> DAYS = List.of(PAST, FUTURE);
   private static final int DISTINCT = Integer.getInteger("sluice.it.records", 20_000);
   private static final String KEYSPACE = "sluice_job";
 
-  private static TestRecords.Generated generated;
+  private static List<RawRecord> records;
   private static CassandraSettings cassandra;
   private static int jobExit;
   private static String jobErr;
-  private static DailyReportJob.Result report;
+  private static String jobOut;
+  private static Map<LocalDate, DailyReportJob.Result> reports = new TreeMap<>();
 
   @BeforeAll
   static void runTheJobThenTheReport() throws Exception {
-    generated = TestRecords.generate(41, DISTINCT, 100, START, 30 * 60_000L, DISTINCT / 500, TOPIC);
-    assertThat(generated.records()).as("the input carries duplicates").hasSizeGreaterThan(DISTINCT);
+    // half the records 23 years ago, half 71 years ahead, from shippers of different spool epochs; sent as the
+    // collector sends them (Kafka timestamp = send time), the past half first
+    records = new ArrayList<>();
+    long epoch = 1;
+    for (LocalDate day : DAYS) {
+      long start = day.atTime(10, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
+      records.addAll(
+          TestRecords.generate(41 + epoch, DISTINCT / 2, 100, start, 30 * 60_000L, DISTINCT / 1000, TOPIC, epoch)
+              .records());
+      epoch++;
+    }
+    assertThat(records).as("the input carries duplicates").hasSizeGreaterThan(DISTINCT);
     TestKafka kafka = TestKafka.shared();
     kafka.createTopic(TOPIC, 2);
-    kafka.produce(generated.records());
+    kafka.produce(records);
     EmbeddedCassandra node = EmbeddedCassandra.get();
     cassandra = new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, KEYSPACE);
 
@@ -70,32 +84,47 @@ class JobCrossCheckIT {
         "--flinkMaster=[local]", "--parallelism=2", "--maxBundleSize=5000"));
     MiniDfs.CLIENT.forEach((k, v) -> args.add("--archive-hadoop=" + k + "=" + v));
     StringWriter err = new StringWriter();
+    StringWriter out = new StringWriter();
     long t0 = System.nanoTime();
-    jobExit = JobMain.commandLine().setErr(new PrintWriter(err, true)).execute(args.toArray(String[]::new));
+    jobExit = JobMain.commandLine().setErr(new PrintWriter(err, true)).setOut(new PrintWriter(out, true))
+        .execute(args.toArray(String[]::new));
     double seconds = (System.nanoTime() - t0) / 1e9;
     jobErr = err.toString();
+    jobOut = out.toString();
     System.out.printf(
         "job (Cassandra + Parquet on HDFS) on Flink [local] p=2, bounded: %d Kafka records (%d distinct) in %.1f s"
             + " = %.0f records/s%n",
-        generated.records().size(), DISTINCT, seconds, generated.records().size() / seconds);
+        records.size(), DISTINCT, seconds, records.size() / seconds);
+    System.out.println(jobOut);
+    if (jobExit != 0) {
+      return; // the tests report the job's error; there is no archive to report on
+    }
 
     long t1 = System.nanoTime();
-    report = DailyReportJob.run(MiniDfs.jobConf(), new Path(archive), DAY, new Path(MiniDfs.uri() + "/reports/x"), 5);
-    System.out.printf("MapReduce daily report over the job's archive in %.1f s%n", (System.nanoTime() - t1) / 1e9);
+    for (LocalDate day : DAYS) {
+      reports.put(day, DailyReportJob.run(
+          MiniDfs.jobConf(), new Path(archive), day, new Path(MiniDfs.uri() + "/reports/" + day), 5));
+    }
+    System.out.printf("MapReduce daily reports over the job's archive in %.1f s%n", (System.nanoTime() - t1) / 1e9);
   }
 
   @Test
   void mapReduceCountsEqualCassandrasStreamingAggregatesEqualTheTruth() throws Exception {
     assertThat(jobExit).as(jobErr).isZero();
-    Map<String, Long> truth = Truth.countsByServiceAndSeverity(generated.records());
+    Map<String, Long> truth = Truth.countsByServiceAndSeverity(records);
 
     Map<String, Long> mapReduce = new TreeMap<>();
-    List<String> lines = readLines(report.counts());
-    assertThat(lines.get(0)).isEqualTo("date,tenant,service,severity,count");
-    for (String line : lines.subList(1, lines.size())) {
-      String[] f = line.split(",");
-      assertThat(f[0]).isEqualTo(DAY.toString());
-      mapReduce.put(f[1] + "/" + f[2] + "/" + f[3], Long.parseLong(f[4]));
+    long events = 0;
+    for (LocalDate day : DAYS) {
+      DailyReportJob.Result report = reports.get(day);
+      List<String> lines = readLines(report.counts());
+      assertThat(lines.get(0)).isEqualTo("date,tenant,service,severity,count");
+      for (String line : lines.subList(1, lines.size())) {
+        String[] f = line.split(",");
+        assertThat(f[0]).isEqualTo(day.toString());
+        mapReduce.merge(f[1] + "/" + f[2] + "/" + f[3], Long.parseLong(f[4]), Long::sum);
+      }
+      events += report.events();
     }
 
     Map<String, Long> streaming = new TreeMap<>();
@@ -105,13 +134,13 @@ class JobCrossCheckIT {
     assertThat(truth.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(DISTINCT);
     assertThat(mapReduce).isEqualTo(truth);
     assertThat(streaming).isEqualTo(truth);
-    assertThat(report.events()).isEqualTo(DISTINCT);
+    assertThat(events).isEqualTo(DISTINCT);
   }
 
   @Test
   void cassandrasMinuteCountsEqualTheTruthPerMinute() {
     assertThat(jobExit).as(jobErr).isZero();
-    assertThat(cassandraMinuteCounts()).isEqualTo(Truth.minuteCounts(generated.records()));
+    assertThat(cassandraMinuteCounts()).isEqualTo(Truth.minuteCounts(records));
   }
 
   /** Cassandra's minute_counts rows as (tenant, service, severity, minute) → records. */

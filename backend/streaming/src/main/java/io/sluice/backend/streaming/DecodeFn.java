@@ -17,12 +17,18 @@ import org.joda.time.Instant;
 final class DecodeFn extends DoFn<RawRecord, LogEvent> {
   static final String NAMESPACE = "sluice.streaming";
   static final String DECODED = "decoded";
+  /** Records whose Kafka timestamp (the collector's send time) is more than a minute after their event time. */
+  static final String LATE = "late_records";
+  static final long LATE_AFTER_MS = 60_000L;
 
   @ProcessElement
   public void process(@Element RawRecord record, OutputReceiver<LogEvent> out) {
     try {
       LogEvent event = LogEvents.decode(record);
       Metrics.counter(NAMESPACE, DECODED).inc();
+      if (record.timestampMs() - event.timeMillis() > LATE_AFTER_MS) {
+        Metrics.counter(NAMESPACE, LATE).inc();
+      }
       out.outputWithTimestamp(event, new Instant(event.timeMillis()));
     } catch (UndecodableRecordException e) {
       Metrics.counter(NAMESPACE, undecodableCounter(e.reason())).inc();

@@ -30,32 +30,40 @@ import org.joda.time.Instant;
  *
  * <p>Timing: a changed total is emitted {@code flushDelay} (processing time) after its first change since the last
  * emission, so a burst costs one write per key per delay, not one per record; and once more when the input ends (a
- * bounded run). A total is forgotten {@code ttl} after it was last emitted; a record for that key arriving later
- * starts a new total from zero, which would replace the stored row. That is the bound of "exact" for lateness:
- * counted in {@code sluice.streaming/totals_restarted_after_ttl} when such a record's minute is older than the TTL
- * (see {@link #restartedAfterTtl}).
+ * bounded run, where {@code flushDelay} is null and the end is the only emission). A total is forgotten {@code ttl}
+ * after it was last emitted ({@code <name>_expired} counts them); a record for that key arriving later starts a new
+ * total from zero, whose write replaces the stored row. That is the lateness bound of "exact": a record must arrive
+ * within {@code ttl} of the last change of its minute.
  *
- * <p>Memory: one state cell (the value, a flag) and up to three timers per live key; keys live for {@code ttl} after
- * their last change. Not thread-safe (a runner calls it per key, one thread at a time); never blocks.
+ * <p>Metrics ({@code sluice.streaming}): {@code <name>_input} records taken, {@code <name>_emitted} totals emitted,
+ * {@code <name>_corrected} emissions of a total emitted before (a late record corrected a written row),
+ * {@code <name>_expired} totals forgotten.
+ *
+ * <p>Memory: per live key, the value, two flags and up to three timers; a key lives for {@code ttl} after its last
+ * change. Not thread-safe (a runner calls it per key, one thread at a time); never blocks.
  *
  * @param <V> the value summed per key, merged by {@code merge}
  */
 final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
-  static final String RESTARTED = "totals_restarted_after_ttl";
+  static final String INPUT = "input";
 
   private final String name;
   private final Combine.BinaryCombineFn<V> merge;
   private final Duration flushDelay;
   private final Duration ttl;
-  private final MinuteOf<V> minuteOf;
-  private final Counter restarted;
+  private final Counter corrected;
+  private final Counter expired;
   private final Counter emitted;
+  private final Counter input;
 
   @StateId("total")
   private final StateSpec<ValueState<V>> totalSpec;
 
   @StateId("pending")
   private final StateSpec<ValueState<Boolean>> pendingSpec = StateSpecs.value(BooleanCoder.of());
+
+  @StateId("emitted")
+  private final StateSpec<ValueState<Boolean>> emittedSpec = StateSpecs.value(BooleanCoder.of());
 
   @TimerId("flush")
   private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
@@ -66,21 +74,16 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
   @TimerId("end")
   private final TimerSpec endSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-  /** Where a key's minute starts (epoch millis), to recognise a total restarted after its TTL. */
-  @FunctionalInterface
-  interface MinuteOf<V> extends java.io.Serializable {
-    long minuteStartMillis(String key);
-  }
-
   /**
    * @param name metric prefix: {@code sluice.streaming/<name>_emitted} counts emitted totals
-   * @param flushDelay how long a changed total waits before it is emitted (processing time), positive
-   * @param ttl how long a total is remembered after its last emission (processing time), longer than flushDelay
+   * @param flushDelay how long a changed total waits before it is emitted (processing time), positive; or null for
+   *     a bounded input: every total is emitted once, when the input ends, and nothing is forgotten
+   * @param ttl how long a total is remembered after its last emission (processing time), longer than flushDelay;
+   *     ignored when flushDelay is null
    */
   RunningTotalFn(
-      String name, Combine.BinaryCombineFn<V> merge, Coder<V> coder, Duration flushDelay, Duration ttl,
-      MinuteOf<V> minuteOf) {
-    if (!flushDelay.isLongerThan(Duration.ZERO) || !ttl.isLongerThan(flushDelay)) {
+      String name, Combine.BinaryCombineFn<V> merge, Coder<V> coder, Duration flushDelay, Duration ttl) {
+    if (flushDelay != null && (!flushDelay.isLongerThan(Duration.ZERO) || !ttl.isLongerThan(flushDelay))) {
       throw new IllegalArgumentException(
           "flush delay " + flushDelay + " must be positive and shorter than the TTL " + ttl);
     }
@@ -88,10 +91,11 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
     this.merge = merge;
     this.flushDelay = flushDelay;
     this.ttl = ttl;
-    this.minuteOf = minuteOf;
     this.totalSpec = StateSpecs.value(coder);
-    this.restarted = Metrics.counter(DecodeFn.NAMESPACE, name + "_" + RESTARTED);
+    this.corrected = Metrics.counter(DecodeFn.NAMESPACE, name + "_corrected");
+    this.expired = Metrics.counter(DecodeFn.NAMESPACE, name + "_expired");
     this.emitted = Metrics.counter(DecodeFn.NAMESPACE, name + "_emitted");
+    this.input = Metrics.counter(DecodeFn.NAMESPACE, name + "_" + INPUT);
   }
 
   @ProcessElement
@@ -102,11 +106,9 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
       @StateId("pending") ValueState<Boolean> pending,
       @TimerId("flush") Timer flush,
       @TimerId("end") Timer end) {
+    input.inc();
     V current = total.read();
     if (current == null) {
-      if (restartedAfterTtl(minuteOf.minuteStartMillis(element.getKey()), System.currentTimeMillis(), ttl)) {
-        restarted.inc();
-      }
       total.write(element.getValue());
       // the end of a bounded input: emit what is pending before the job finishes
       end.set(GlobalWindow.INSTANCE.maxTimestamp());
@@ -115,6 +117,9 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
     }
     if (pending.read() == null) {
       pending.write(true);
+      if (flushDelay == null) {
+        return; // bounded input: emitted by the end timer only
+      }
       // the hold at this record's time keeps a bounded run from finishing before the total is emitted
       flush.withOutputTimestamp(timestamp).offset(flushDelay).setRelative();
     }
@@ -125,9 +130,10 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
       @Key String key,
       @StateId("total") ValueState<V> total,
       @StateId("pending") ValueState<Boolean> pending,
+      @StateId("emitted") ValueState<Boolean> emitted,
       @TimerId("expire") Timer expire,
       OutputReceiver<KV<String, V>> out) {
-    emitIfPending(key, total, pending, out);
+    emitIfPending(key, total, pending, emitted, out);
     expire.withNoOutputTimestamp().offset(ttl).setRelative();
   }
 
@@ -136,24 +142,29 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
       @Key String key,
       @StateId("total") ValueState<V> total,
       @StateId("pending") ValueState<Boolean> pending,
+      @StateId("emitted") ValueState<Boolean> emitted,
       OutputReceiver<KV<String, V>> out) {
-    emitIfPending(key, total, pending, out);
+    emitIfPending(key, total, pending, emitted, out);
   }
 
   @OnTimer("expire")
   public void onExpire(
       @StateId("total") ValueState<V> total,
       @StateId("pending") ValueState<Boolean> pending,
+      @StateId("emitted") ValueState<Boolean> emitted,
       @TimerId("end") Timer end) {
     if (pending.read() != null) {
       return; // changed since the last emission: its flush timer emits it and sets a new expiry
     }
+    expired.inc();
     total.clear();
+    emitted.clear();
     end.clear();
   }
 
   private void emitIfPending(
-      String key, ValueState<V> total, ValueState<Boolean> pending, OutputReceiver<KV<String, V>> out) {
+      String key, ValueState<V> total, ValueState<Boolean> pending, ValueState<Boolean> emittedBefore,
+      OutputReceiver<KV<String, V>> out) {
     if (pending.read() == null) {
       return;
     }
@@ -161,16 +172,13 @@ final class RunningTotalFn<V> extends DoFn<KV<String, V>, KV<String, V>> {
     V value = total.read();
     if (value != null) {
       emitted.inc();
+      if (emittedBefore.read() != null) {
+        corrected.inc();
+      } else {
+        emittedBefore.write(true);
+      }
       out.output(KV.of(key, value));
     }
-  }
-
-  /**
-   * Whether a total that starts now may have replaced an earlier one that was forgotten: its minute ended more than
-   * the TTL ago. (It may also be the minute's first record ever, arriving that late; both are counted.)
-   */
-  static boolean restartedAfterTtl(long minuteStartMillis, long nowMillis, Duration ttl) {
-    return minuteStartMillis + 60_000L + ttl.getMillis() < nowMillis;
   }
 
   @Override

@@ -22,6 +22,8 @@ import java.util.List;
  *     that minute arriving later restarts the total from zero, which replaces the stored row: the lateness bound of
  *     exact aggregates. Memory: one small state cell per tenant/service/severity/minute and fingerprint/minute
  *     written within the TTL
+ * @param boundedInput the input ends (a {@code --bounded} run, a test's {@code Create}): per-minute totals and error
+ *     rates are emitted once, when the input ends, so they never depend on the watermark or on processing time
  */
 public record StreamingConfig(
     String bootstrapServers,
@@ -33,7 +35,8 @@ public record StreamingConfig(
     int maxBatch,
     Duration ruleReload,
     Duration totalsFlush,
-    Duration totalsTtl)
+    Duration totalsTtl,
+    boolean boundedInput)
     implements Serializable {
 
   public static Builder builder() {
@@ -60,6 +63,7 @@ public record StreamingConfig(
     private Duration ruleReload = Duration.ofMinutes(1);
     private Duration totalsFlush = Duration.ofSeconds(1);
     private Duration totalsTtl = Duration.ofHours(24);
+    private boolean boundedInput;
 
     private Builder() {}
 
@@ -108,6 +112,11 @@ public record StreamingConfig(
       return this;
     }
 
+    public Builder boundedInput(boolean v) {
+      this.boundedInput = v;
+      return this;
+    }
+
     public Builder totalsTtl(Duration v) {
       this.totalsTtl = v;
       return this;
@@ -128,7 +137,7 @@ public record StreamingConfig(
           + ": a total must outlive the identities it de-duplicates (raise --totals-ttl)");
       return new StreamingConfig(
           bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload,
-          totalsFlush, totalsTtl);
+          totalsFlush, totalsTtl, boundedInput);
     }
 
     private static void requirePositive(Duration d, String key, String example) {

@@ -62,8 +62,17 @@ public final class StreamingJobOptions {
   @Option(names = "--max-batch", defaultValue = "500", description = "items per sink write (default: ${DEFAULT-VALUE})")
   int maxBatch;
 
-  /** The validated job settings; throws {@link IllegalArgumentException} naming the option and the fix. */
+  /** The validated job settings for an unbounded run; see {@link #config(boolean)}. */
   public StreamingConfig config() {
+    return config(false);
+  }
+
+  /**
+   * The validated job settings; throws {@link IllegalArgumentException} naming the option and the fix.
+   *
+   * @param boundedInput whether the input ends (a {@code --bounded} run)
+   */
+  public StreamingConfig config(boolean boundedInput) {
     StreamingConfig config =
         StreamingConfig.builder()
             .bootstrapServers(bootstrapServers)
@@ -75,6 +84,7 @@ public final class StreamingJobOptions {
             .maxBatch(maxBatch)
             .totalsFlush(totalsFlush)
             .totalsTtl(totalsTtl)
+            .boundedInput(boundedInput)
             .build();
     config.requireKafka();
     return config;

@@ -183,8 +183,7 @@ public final class StreamingPipeline {
             ParDo.of(
                 new RunningTotalFn<>(
                     "aggregates", new SumPairs(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of()),
-                    millis(config.totalsFlush()), millis(config.totalsTtl()),
-                    key -> Long.parseLong(Keys.split(key)[3]))))
+                    flushDelay(config), millis(config.totalsTtl()))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply("ToAggregate", ParDo.of(new ToAggregateFn()))
         .setCoder(SerializableCoder.of(MinuteAggregate.class));
@@ -209,42 +208,88 @@ public final class StreamingPipeline {
             ParDo.of(
                 new RunningTotalFn<>(
                     "fingerprints", new MergeFingerprints(), SerializableCoder.of(ErrorFingerprint.class),
-                    millis(config.totalsFlush()), millis(config.totalsTtl()),
-                    key -> Long.parseLong(Keys.split(key)[3]))))
+                    flushDelay(config), millis(config.totalsTtl()))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
         .apply("FingerprintValues", ParDo.of(new NonEmptyValuesFn<ErrorFingerprint>()))
         .setCoder(SerializableCoder.of(ErrorFingerprint.class));
+  }
+
+  /** The totals' flush delay, or null (emitted once at the end) for a bounded input. */
+  private static Duration flushDelay(StreamingConfig config) {
+    return config.boundedInput() ? null : millis(config.totalsFlush());
   }
 
   private static Duration millis(java.time.Duration d) {
     return Duration.millis(d.toMillis());
   }
 
+  /**
+   * Error rates per tenant/service over sliding windows of {@code seconds} every minute (or every {@code seconds} if
+   * shorter). Streaming: event-time windows judged when the watermark passes their end, re-judged (accumulated) for
+   * records up to {@code allowedLateness} late. Bounded input: running totals keyed by window end, judged once when
+   * the input ends (complete by construction, whatever the watermark did).
+   */
   private static PCollection<Alert> errorRates(
       PCollection<LogEvent> events, long seconds, StreamingSinks sinks, StreamingConfig config) {
     Duration size = Duration.standardSeconds(seconds);
     Duration period = size.isShorterThan(MINUTE) ? size : MINUTE;
     String name = "ErrorRate" + seconds + "s";
-    return events
-        .apply(
-            name + "Windows",
-            Window.<LogEvent>into(SlidingWindows.of(size).every(period))
-                .triggering(
-                    AfterWatermark.pastEndOfWindow()
-                        .withLateFirings(
-                            AfterProcessingTime.pastFirstElementInPane().plusDelayOf(millis(config.totalsFlush()))))
-                .withAllowedLateness(millis(config.allowedLateness()))
-                .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
-                .accumulatingFiredPanes())
-        .apply(
-            name + "Key",
-            MapElements.into(
-                    TypeDescriptors.kvs(
-                        TypeDescriptors.strings(),
-                        TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
-                .via(e -> KV.of(Keys.join(e.tenant(), e.service()), KV.of(e.severity().isError() ? 1L : 0L, 1L))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
-        .apply(name + "Count", Combine.perKey(new SumPairs()))
+    KvCoder<String, KV<Long, Long>> coder =
+        KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of()));
+    PCollection<KV<String, KV<Long, Long>>> counts;
+    if (config.boundedInput()) {
+      long sizeMs = size.getMillis();
+      long periodMs = period.getMillis();
+      counts =
+          events
+              .apply(
+                  name + "KeyByWindowEnd",
+                  ParDo.of(
+                      new DoFn<LogEvent, KV<String, KV<Long, Long>>>() {
+                        @ProcessElement
+                        public void process(@Element LogEvent e, OutputReceiver<KV<String, KV<Long, Long>>> out) {
+                          KV<Long, Long> one = KV.of(e.severity().isError() ? 1L : 0L, 1L);
+                          // the sliding windows [start, start + size) holding this event, as SlidingWindows assigns
+                          long t = e.timeMillis();
+                          long lastStart = t - Math.floorMod(t, periodMs);
+                          for (long start = lastStart; start > t - sizeMs; start -= periodMs) {
+                            out.output(KV.of(Keys.join(e.tenant(), e.service(), Long.toString(start + sizeMs)), one));
+                          }
+                        }
+                      }))
+              .setCoder(coder)
+              .apply(
+                  name + "Totals",
+                  ParDo.of(
+                      new RunningTotalFn<>(
+                          "error_rate_" + seconds + "s", new SumPairs(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of()),
+                          null, millis(config.totalsTtl()))))
+              .setCoder(coder);
+    } else {
+      counts =
+          events
+              .apply(
+                  name + "Windows",
+                  Window.<LogEvent>into(SlidingWindows.of(size).every(period))
+                      .triggering(
+                          AfterWatermark.pastEndOfWindow()
+                              .withLateFirings(
+                                  AfterProcessingTime.pastFirstElementInPane()
+                                      .plusDelayOf(millis(config.totalsFlush()))))
+                      .withAllowedLateness(millis(config.allowedLateness()))
+                      .withOnTimeBehavior(Window.OnTimeBehavior.FIRE_IF_NON_EMPTY)
+                      .accumulatingFiredPanes())
+              .apply(
+                  name + "Key",
+                  MapElements.into(
+                          TypeDescriptors.kvs(
+                              TypeDescriptors.strings(),
+                              TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                      .via(e -> KV.of(Keys.join(e.tenant(), e.service()), KV.of(e.severity().isError() ? 1L : 0L, 1L))))
+              .setCoder(coder)
+              .apply(name + "Count", Combine.perKey(new SumPairs()));
+    }
+    return counts
         .apply(name + "Evaluate", ParDo.of(new ErrorRateFn(sinks.rules().get(), config.ruleReload(), seconds)))
         .setCoder(SerializableCoder.of(Alert.class))
         .apply(name + "Global", everyElementGlobally());

@@ -48,6 +48,11 @@ public final class JobAccounting {
     return new JobAccounting(counters, late);
   }
 
+  /** Books from counters already summed (tests). */
+  static JobAccounting of(Map<String, Long> counters, long droppedLate) {
+    return new JobAccounting(new TreeMap<>(counters), droppedLate);
+  }
+
   /** The counter's value, 0 if the run never incremented it. */
   public long counter(String name) {
     return counters.getOrDefault(name, 0L);

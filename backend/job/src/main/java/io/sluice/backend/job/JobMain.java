@@ -151,7 +151,7 @@ public final class JobMain implements Callable<Integer> {
     // every distinct record reached every output; otherwise it fails instead of reporting success over a part
     JobAccounting books = JobAccounting.of(result.metrics().allMetrics());
     spec.commandLine().getOut().println("sluice-job: " + books);
-    List<String> problems = books.problems();
+    List<String> problems = books.problems(sinks);
     if (!problems.isEmpty()) {
       spec.commandLine().getErr().println(
           "sluice-job: the run did not process everything it read: " + String.join("; ", problems));

@@ -12,11 +12,12 @@ import org.apache.beam.sdk.metrics.MetricResult;
  * (namespace {@code sluice.streaming}), and the identities that must hold when every record read was processed. A
  * bounded run that breaks one exits non-zero instead of reporting success over a partial output.
  *
- * <p>Identities (each checked only when its counters exist, i.e. when that part of the graph ran):
+ * <p>Identities (each checked for the outputs the graph has):
  *
  * <ul>
  *   <li>{@code read} (records the bounded read took from Kafka) = {@code decoded} + every {@code undecodable_*};
- *   <li>each {@code written_events_<i>} = {@code decoded} − {@code duplicates_dropped} (every distinct record once);
+ *   <li>each event output's {@code written_events_<i>} = {@code decoded} − {@code duplicates_dropped} (every
+ *       distinct record once);
  *   <li>{@code aggregates_input} and {@code fingerprints_input} see every distinct record (fingerprints: those with
  *       an error shape, so at most that many);
  *   <li>{@code written_aggregates} = {@code aggregates_emitted}, {@code written_fingerprints} =
@@ -68,8 +69,19 @@ public final class JobAccounting {
     return counter(DecodeFn.DECODED) - counter(DedupFn.DUPLICATES);
   }
 
-  /** The identities this run breaks, each as a sentence naming the counters; empty when the books balance. */
-  public List<String> problems() {
+  /** {@link #problems(int, boolean, boolean)} for the outputs {@code sinks} configures. */
+  public List<String> problems(StreamingSinks sinks) {
+    return problems(sinks.events().size(), sinks.aggregates().isPresent(), sinks.fingerprints().isPresent());
+  }
+
+  /**
+   * The identities this run breaks, each as a sentence naming the counters; empty when the books balance.
+   *
+   * @param eventSinks how many event outputs the graph has (their counters are {@code written_events_<i>})
+   * @param aggregateSink whether per-minute aggregates are written
+   * @param fingerprintSink whether fingerprint totals are written (they may also be computed for alerts only)
+   */
+  public List<String> problems(int eventSinks, boolean aggregateSink, boolean fingerprintSink) {
     List<String> problems = new ArrayList<>();
     long undecodable =
         counters.entrySet().stream()
@@ -81,14 +93,14 @@ public final class JobAccounting {
           + " and found " + undecodable + " undecodable");
     }
     long distinct = distinct();
-    counters.forEach(
-        (name, value) -> {
-          if (name.startsWith("written_events_") && value != distinct) {
-            problems.add(name + " is " + value + " but " + distinct + " distinct records were decoded");
-          }
-        });
+    for (int i = 0; i < eventSinks; i++) {
+      String name = "written_events_" + i;
+      if (counter(name) != distinct) {
+        problems.add(name + " is " + counter(name) + " but " + distinct + " distinct records were decoded");
+      }
+    }
     String aggregatesInput = "aggregates_" + RunningTotalFn.INPUT;
-    if (counters.containsKey(aggregatesInput) && counter(aggregatesInput) != distinct) {
+    if (aggregateSink && counter(aggregatesInput) != distinct) {
       problems.add("the per-minute totals took " + counter(aggregatesInput) + " records of " + distinct + " distinct");
     }
     String fingerprintsInput = "fingerprints_" + RunningTotalFn.INPUT;
@@ -97,7 +109,8 @@ public final class JobAccounting {
           + distinct + " distinct");
     }
     for (String kind : List.of("aggregates", "fingerprints")) {
-      if (counters.containsKey(kind + "_emitted") && counter("written_" + kind) != counter(kind + "_emitted")) {
+      boolean written = kind.equals("aggregates") ? aggregateSink : fingerprintSink;
+      if (written && counter("written_" + kind) != counter(kind + "_emitted")) {
         problems.add("written_" + kind + " is " + counter("written_" + kind) + " but " + counter(kind + "_emitted")
             + " totals were emitted");
       }

@@ -27,7 +27,7 @@ class JobAccountingTest {
   @Test
   void balancedBooksHaveNoProblems() {
     JobAccounting books = JobAccounting.of(balanced(), 0);
-    assertThat(books.problems()).isEmpty();
+    assertThat(books.problems(2, true, true)).isEmpty();
     assertThat(books.distinct()).isEqualTo(1_000);
   }
 
@@ -38,7 +38,7 @@ class JobAccountingTest {
     c.put("written_events_1", 640L); // an output missed records
     c.put("aggregates_input", 999L); // the totals missed one
     c.put("written_aggregates", 39L); // an emitted total not written
-    assertThat(JobAccounting.of(c, 7).problems())
+    assertThat(JobAccounting.of(c, 7).problems(2, true, true))
         .hasSize(5)
         .anySatisfy(p -> assertThat(p).contains("read 1300 records but decoded 1190 and found 10 undecodable"))
         .anySatisfy(p -> assertThat(p).contains("written_events_1 is 640 but 1000 distinct"))
@@ -48,10 +48,16 @@ class JobAccountingTest {
   }
 
   @Test
-  void partsOfTheGraphThatDidNotRunAreNotChecked() {
+  void onlyTheOutputsTheGraphHasAreChecked() {
     Map<String, Long> c = new HashMap<>();
     c.put("decoded", 10L);
     c.put("written_events_0", 10L);
-    assertThat(JobAccounting.of(c, 0).problems()).isEmpty();
+    c.put("fingerprints_input", 3L);
+    c.put("fingerprints_emitted", 2L); // computed for alerts, not written anywhere
+    assertThat(JobAccounting.of(c, 0).problems(1, false, false)).isEmpty();
+    assertThat(JobAccounting.of(c, 0).problems(2, false, false))
+        .containsExactly("written_events_1 is 0 but 10 distinct records were decoded");
+    assertThat(JobAccounting.of(c, 0).problems(1, false, true))
+        .containsExactly("written_fingerprints is 0 but 2 totals were emitted");
   }
 }

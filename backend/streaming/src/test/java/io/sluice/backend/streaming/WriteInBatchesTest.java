@@ -40,13 +40,13 @@ class WriteInBatchesTest {
   @BeforeAll
   static void generate() {
     // 40 minutes from 10:40: two hours × three services = six partitions
-    events = Truth.distinctEvents(TestRecords.generate(5, 1_500, 50, START, 40 * 60_000L, 10, "sluice.logs").records());
+    events = Truth.distinctEvents(TestRecords.generate(5, 900, 30, START, 40 * 60_000L, 6, "sluice.logs").records());
     largestEvent = events.stream().mapToInt(LogEvent::sizeBytes).max().orElseThrow();
   }
 
   @Test
   void batchesCloseBySizeAndTheLastOfEachPartitionAtTheEndOfInput() {
-    long batchBytes = 20_000;
+    long batchBytes = 12_000;
     List<Batch> batches = run(Create.of(events).withCoder(SerializableCoder.of(LogEvent.class)),
         new EventBatching(HOUR_AND_SERVICE, batchBytes, NEVER, 1, false));
 
@@ -66,7 +66,7 @@ class WriteInBatchesTest {
 
   @Test
   void shardsSpreadAPartitionOverKeysThatEachFillTheirOwnBatches() {
-    long batchBytes = 20_000;
+    long batchBytes = 12_000;
     List<Batch> batches = run(Create.of(events).withCoder(SerializableCoder.of(LogEvent.class)),
         new EventBatching(HOUR_AND_SERVICE, batchBytes, NEVER, 3, false));
 

@@ -3,11 +3,13 @@ package io.sluice.backend.job;
 import io.sluice.backend.alerts.JdbcAlertRuleSource;
 import io.sluice.backend.alerts.KafkaAlertSinkFactory;
 import io.sluice.backend.archive.ArchiveConfig;
+import io.sluice.backend.archive.ArchivePartition;
 import io.sluice.backend.archive.ParquetArchive;
 import io.sluice.backend.common.RawRecord;
 import io.sluice.backend.search.LogDocuments;
 import io.sluice.backend.search.OpenSearchConnection;
 import io.sluice.backend.search.OpenSearchSinkFactory;
+import io.sluice.backend.streaming.EventBatching;
 import io.sluice.backend.streaming.JobAccounting;
 import io.sluice.backend.streaming.RawRecordCoder;
 import io.sluice.backend.streaming.StreamingConfig;
@@ -16,9 +18,11 @@ import io.sluice.backend.streaming.StreamingJobOptions;
 import io.sluice.backend.streaming.StreamingPipeline;
 import io.sluice.backend.streaming.StreamingSinks;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
@@ -73,6 +77,33 @@ public final class JobMain implements Callable<Integer> {
 
   @Option(names = "--archive-max-rows", defaultValue = "" + ArchiveConfig.DEFAULT_MAX_ROWS_PER_FILE, description = "rows per Parquet file at most (default: ${DEFAULT-VALUE})")
   int archiveMaxRows;
+
+  @Option(
+      names = "--archive-file-bytes",
+      defaultValue = "8MiB",
+      converter = ByteSizeConverter.class,
+      description = {
+        "Parquet file size to aim at: events wait in Beam state per date/hour/service until about this much",
+        "Parquet would be written (see --archive-parquet-ratio), or --archive-max-delay; bytes, or with KiB/MiB/GiB",
+        "(default: ${DEFAULT-VALUE}; at most half of the 128 MiB a file rolls at)"
+      })
+  long archiveFileBytes;
+
+  @Option(
+      names = "--archive-parquet-ratio",
+      defaultValue = "0.1",
+      description = {
+        "Parquet bytes expected per Kafka record byte: a batch holds --archive-file-bytes / this many record bytes",
+        "(default: ${DEFAULT-VALUE}; collector-like records measured 0.13 with SNAPPY in 8 MiB files, so files closed",
+        "by size come out ~1.3x the target; lower it if the archive's files are smaller than --archive-file-bytes)"
+      })
+  double archiveParquetRatio;
+
+  @Option(names = "--archive-max-delay", defaultValue = "PT5M", description = "the longest an event waits for its archive batch to fill, ISO-8601 (default: ${DEFAULT-VALUE}); such a file is smaller")
+  Duration archiveMaxDelay;
+
+  @Option(names = "--archive-shards", defaultValue = "1", description = "batching keys per date/hour/service, so one busy service is written by several workers (default: ${DEFAULT-VALUE}); each fills its own files")
+  int archiveShards;
 
   @Option(names = "--alerts-topic", description = "Kafka topic for fired alerts, e.g. " + KafkaAlertSinkFactory.DEFAULT_TOPIC + " (needs --rules-url)")
   String alertsTopic;
@@ -160,6 +191,30 @@ public final class JobMain implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * The archive's batching: one batch per archive partition (and shard) of about {@code --archive-file-bytes} of
+   * Parquet, so each becomes one file. Unbounded runs write through a stable-input step (checkpointed batches, so a
+   * replay rewrites the same files); a bounded run has no checkpoints to restart from.
+   */
+  EventBatching archiveBatching(ArchiveConfig archiveConfig) {
+    if (archiveFileBytes < 1 || archiveFileBytes > archiveConfig.maxFileBytes() / 2) {
+      throw new IllegalArgumentException("--archive-file-bytes " + archiveFileBytes + " must be between 1 and "
+          + archiveConfig.maxFileBytes() / 2 + " (half the file size the archive rolls at), e.g. 8MiB");
+    }
+    if (!(archiveParquetRatio > 0 && archiveParquetRatio <= 10)) {
+      throw new IllegalArgumentException("--archive-parquet-ratio " + archiveParquetRatio
+          + " must be in (0, 10]: Parquet bytes per Kafka record byte, e.g. 0.1");
+    }
+    if (archiveMaxDelay == null || archiveMaxDelay.isNegative() || archiveMaxDelay.isZero()) {
+      throw new IllegalArgumentException("--archive-max-delay must be a positive ISO-8601 duration, e.g. PT5M");
+    }
+    if (archiveShards < 1 || archiveShards > 1024) {
+      throw new IllegalArgumentException("--archive-shards " + archiveShards + " must be between 1 and 1024");
+    }
+    long batchBytes = Math.round(archiveFileBytes / archiveParquetRatio);
+    return new EventBatching(e -> ArchivePartition.of(e).path(), batchBytes, archiveMaxDelay, archiveShards, !bounded);
+  }
+
   /** Every output the options ask for; throws {@link IllegalArgumentException} naming the option and the fix. */
   StreamingSinks sinks(StreamingConfig config) {
     if ((alertsTopic == null) != (rulesUrl == null)) {
@@ -191,7 +246,7 @@ public final class JobMain implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--archive: " + e.getMessage(), e);
       }
-      sinks.addEvents(ParquetArchive.sinkFactory(archiveConfig));
+      sinks.addBatchedEvents(ParquetArchive.sinkFactory(archiveConfig), archiveBatching(archiveConfig));
     }
     if (alertsTopic != null) {
       String kafka = alertsBootstrapServers != null ? alertsBootstrapServers : config.bootstrapServers();
@@ -205,5 +260,27 @@ public final class JobMain implements Callable<Integer> {
     // last: it connects to Cassandra to apply the schema, after every cheaper check passed
     streaming.attachCassandra(sinks);
     return sinks.build();
+  }
+
+  /** {@code 8388608}, {@code 512KiB}, {@code 8MiB}, {@code 1GiB} (case-insensitive) → bytes. */
+  static final class ByteSizeConverter implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      long unit = 1;
+      for (String[] suffix : new String[][] {{"kib", "10"}, {"mib", "20"}, {"gib", "30"}, {"b", "0"}}) {
+        if (v.endsWith(suffix[0])) {
+          unit = 1L << Integer.parseInt(suffix[1]);
+          v = v.substring(0, v.length() - suffix[0].length()).trim();
+          break;
+        }
+      }
+      try {
+        return Math.multiplyExact(Long.parseLong(v), unit);
+      } catch (NumberFormatException | ArithmeticException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a byte size: write a whole number of bytes or one with KiB, MiB or GiB, e.g. 8MiB");
+      }
+    }
   }
 }

@@ -80,8 +80,8 @@ class JobCrossCheckIT {
         "--bootstrap-servers=" + kafka.bootstrapServers(), "--topics=" + TOPIC, "--bounded",
         "--cassandra=" + node.contactPoint(), "--cassandra-keyspace=" + KEYSPACE,
         "--archive=" + archive,
-        // Beam options: Flink's local cluster; bigger bundles than the default 1000 make fewer, larger Parquet files
-        "--flinkMaster=[local]", "--parallelism=2", "--maxBundleSize=5000"));
+        // Beam options: Flink's local cluster (the archive batches by partition itself: no bundle-size workaround)
+        "--flinkMaster=[local]", "--parallelism=2"));
     MiniDfs.CLIENT.forEach((k, v) -> args.add("--archive-hadoop=" + k + "=" + v));
     StringWriter err = new StringWriter();
     StringWriter out = new StringWriter();
@@ -99,6 +99,18 @@ class JobCrossCheckIT {
     if (jobExit != 0) {
       return; // the tests report the job's error; there is no archive to report on
     }
+
+    FileSystem fs = new Path(archive).getFileSystem(MiniDfs.jobConf());
+    var files = fs.listFiles(new Path(archive), true);
+    List<String> parquet = new ArrayList<>();
+    while (files.hasNext()) {
+      var f = files.next();
+      if (f.getPath().getName().endsWith(".parquet")) {
+        parquet.add(f.getPath().getParent().toUri().getPath().replace(new Path(archive).toUri().getPath() + "/", "")
+            + " " + f.getLen());
+      }
+    }
+    System.out.printf("archive: %d Parquet files (partition, bytes): %s%n", parquet.size(), parquet);
 
     long t1 = System.nanoTime();
     for (LocalDate day : DAYS) {

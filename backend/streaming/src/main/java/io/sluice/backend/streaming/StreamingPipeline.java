@@ -120,6 +120,10 @@ public final class StreamingPipeline {
       events.apply("WriteEvents" + i, ParDo.of(new WriteToSinkFn<>("events_" + i, factory, config.maxBatch())));
       i++;
     }
+    for (StreamingSinks.BatchedEvents batched : sinks.batchedEvents()) {
+      events.apply("WriteEventBatches" + i, new WriteInBatches("events_" + i, batched.factory(), batched.batching()));
+      i++;
+    }
 
     sinks.aggregates().ifPresent(
         factory ->

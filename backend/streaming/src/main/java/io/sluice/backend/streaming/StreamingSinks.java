@@ -22,6 +22,10 @@ public final class StreamingSinks implements Serializable {
   private final SinkFactory<Alert> alerts;
   private final AlertRuleSource rules;
   private final List<SinkFactory<LogEvent>> events;
+  private final List<BatchedEvents> batchedEvents;
+
+  /** An event sink fed in large batches, one write per batch (see {@link EventBatching}). */
+  public record BatchedEvents(SinkFactory<LogEvent> factory, EventBatching batching) implements Serializable {}
 
   private StreamingSinks(Builder b) {
     this.aggregates = b.aggregates;
@@ -29,6 +33,7 @@ public final class StreamingSinks implements Serializable {
     this.alerts = b.alerts;
     this.rules = b.rules;
     this.events = List.copyOf(b.events);
+    this.batchedEvents = List.copyOf(b.batchedEvents);
   }
 
   public static Builder builder() {
@@ -56,12 +61,17 @@ public final class StreamingSinks implements Serializable {
     return events;
   }
 
+  public List<BatchedEvents> batchedEvents() {
+    return batchedEvents;
+  }
+
   public static final class Builder {
     private SinkFactory<MinuteAggregate> aggregates;
     private SinkFactory<ErrorFingerprint> fingerprints;
     private SinkFactory<Alert> alerts;
     private AlertRuleSource rules;
     private final List<SinkFactory<LogEvent>> events = new ArrayList<>();
+    private final List<BatchedEvents> batchedEvents = new ArrayList<>();
 
     private Builder() {}
 
@@ -91,6 +101,15 @@ public final class StreamingSinks implements Serializable {
     /** Adds a sink for the de-duplicated events (search index, archive, ...); any number. */
     public Builder addEvents(SinkFactory<LogEvent> factory) {
       events.add(factory);
+      return this;
+    }
+
+    /**
+     * Adds a sink for the de-duplicated events that gets one write per batch of {@code batching}'s size or age
+     * instead of one per bundle: for sinks that make a file per write (the Parquet archive); any number.
+     */
+    public Builder addBatchedEvents(SinkFactory<LogEvent> factory, EventBatching batching) {
+      batchedEvents.add(new BatchedEvents(factory, batching));
       return this;
     }
 

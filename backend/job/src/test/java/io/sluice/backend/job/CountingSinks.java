@@ -23,12 +23,18 @@ final class CountingSinks {
 
   private CountingSinks() {}
 
-  /** The same outputs as {@code sinks}, each counted under its name (events_0, events_1, ..., aggregates, fingerprints). */
+  /**
+   * The same outputs as {@code sinks}, each counted under its name (events_0, events_1, ... for plain then batched
+   * event outputs, as the pipeline numbers them; aggregates, fingerprints).
+   */
   static StreamingSinks wrap(StreamingSinks sinks) {
     StreamingSinks.Builder b = StreamingSinks.builder();
     int i = 0;
     for (SinkFactory<LogEvent> events : sinks.events()) {
       b.addEvents(new Counted<>("events_" + i++, events, Kind.EVENT));
+    }
+    for (StreamingSinks.BatchedEvents batched : sinks.batchedEvents()) {
+      b.addBatchedEvents(new Counted<>("events_" + i++, batched.factory(), Kind.EVENT), batched.batching());
     }
     sinks.aggregates().ifPresent(f -> b.aggregates(new Counted<>("aggregates", f, Kind.AGGREGATE)));
     sinks.fingerprints().ifPresent(f -> b.fingerprints(new Counted<>("fingerprints", f, Kind.FINGERPRINT)));

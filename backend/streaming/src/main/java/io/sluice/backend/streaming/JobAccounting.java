@@ -71,13 +71,15 @@ public final class JobAccounting {
 
   /** {@link #problems(int, boolean, boolean)} for the outputs {@code sinks} configures. */
   public List<String> problems(StreamingSinks sinks) {
-    return problems(sinks.events().size(), sinks.aggregates().isPresent(), sinks.fingerprints().isPresent());
+    return problems(
+        sinks.events().size() + sinks.batchedEvents().size(), sinks.aggregates().isPresent(),
+        sinks.fingerprints().isPresent());
   }
 
   /**
    * The identities this run breaks, each as a sentence naming the counters; empty when the books balance.
    *
-   * @param eventSinks how many event outputs the graph has (their counters are {@code written_events_<i>})
+   * @param eventSinks how many event outputs the graph has, batched or not (counters {@code written_events_<i>})
    * @param aggregateSink whether per-minute aggregates are written
    * @param fingerprintSink whether fingerprint totals are written (they may also be computed for alerts only)
    */

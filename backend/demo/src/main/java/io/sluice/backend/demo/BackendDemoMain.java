@@ -75,7 +75,7 @@ public final class BackendDemoMain implements Callable<Integer> {
     EmbeddedCassandra node = EmbeddedCassandra.get();
     String keyspace = "sluice_demo";
     out.println("  Cassandra at " + node.contactPoint() + "; running the job: Kafka " + bootstrapServers + " " + topics
-        + " -> decode -> de-duplicate -> 1-min windows -> Cassandra " + keyspace + ".minute_counts");
+        + " -> decode -> de-duplicate -> per-minute totals -> Cassandra " + keyspace + ".minute_counts");
     out.flush();
     long t0 = System.nanoTime();
     int exit = JobMain.commandLine().setErr(spec.commandLine().getErr()).execute(

@@ -1,14 +1,19 @@
 package io.sluice.examples;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import io.sluice.examples.EndToEnd.App;
 import io.sluice.sdk.pipeline.PipelineStats;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
+import org.slf4j.event.KeyValuePair;
 
 /**
  * A child JVM for {@link BackendSeamIT}: an app logging through the Logback appender (tenant {@value #TENANT},
@@ -21,8 +26,10 @@ import org.slf4j.Logger;
  *   <li>{@code exit}: closes the appender and exits 0.
  * </ul>
  *
- * Severity by record number: 9 of every 10th is ERROR with an exception, 6–8 WARN, the rest INFO. Every record
- * carries its number as the key-value {@code seq}. Arguments: endpoint, spoolDir.
+ * Severity by record number: 9 of every 10th is ERROR with an exception, 6–8 WARN, the rest INFO; 5 is a late INFO
+ * record, its event time 1–3 minutes before it is logged (as a buffer flushed late would carry), so the records'
+ * own minutes differ from their arrival. Every record carries its number as the key-value {@code seq}. Arguments:
+ * endpoint, spoolDir.
  */
 public final class SeamApp {
   static final String TENANT = "acme";
@@ -70,6 +77,13 @@ public final class SeamApp {
         case 9 -> logger.atError().addKeyValue("seq", i)
             .setCause(new IllegalStateException("payment provider " + i % 3 + " declined"))
             .log("order {} failed", i);
+        case 5 -> {
+          LoggingEvent late = new LoggingEvent(Logger.class.getName(), logger, Level.INFO, "order {} replayed late",
+              null, new Object[] {i});
+          late.setInstant(Instant.now().minus(1 + i % 3, ChronoUnit.MINUTES));
+          late.addKeyValuePair(new KeyValuePair("seq", i));
+          logger.callAppenders(late);
+        }
         case 6, 7, 8 -> logger.atWarn().addKeyValue("seq", i).log("order {} slow: {} ms", i, 200 + i % 300);
         default -> logger.atInfo().addKeyValue("seq", i).log("order {} placed, {} items", i, 1 + i % 7);
       }

@@ -95,6 +95,8 @@ public final class EndToEnd {
         case "spoolMaxBytes" -> appender.setSpoolMaxBytes(v);
         case "closeTimeoutMs" -> appender.setCloseTimeoutMs(v);
         case "whenFull" -> appender.setWhenFull(v);
+        case "tenant" -> appender.setTenant(v);
+        case "serviceName" -> appender.setServiceName(v);
         default -> throw new IllegalArgumentException(k);
       }
     });

@@ -5,9 +5,16 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.sluice.backend.job.JobMain;
 import io.sluice.backend.streaming.EmbeddedCassandra;
 import io.sluice.backend.streaming.cassandra.CassandraSettings;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,7 +28,8 @@ import picocli.CommandLine.Spec;
  * {@code ./sluice demo --backend}'s second half: starts a Cassandra node in this JVM, runs the streaming job
  * ({@link JobMain} {@code --bounded}: up to the end offsets seen at start) on Flink [local] over the given topics into
  * it, then prints the per-minute aggregates it wrote per service and severity and their total. With
- * {@code --expect N} the total must equal N (the demo's delivered distinct count). Exit: 0 done (and equal), 1 the
+ * {@code --expect N} the total must equal N (the demo's delivered distinct count); {@code --rows-csv FILE} also writes
+ * the rows for a test to compare key by key. Exit: 0 done (and equal), 1 the
  * job failed or the total differs, 2 usage error.
  */
 @Command(
@@ -44,6 +52,10 @@ public final class BackendDemoMain implements Callable<Integer> {
   @Option(names = "--expect", description = "the distinct record count the aggregates must add up to")
   Long expect;
 
+  @Option(names = "--rows-csv", paramLabel = "FILE",
+      description = "also write the rows to FILE as CSV: minute (epoch ms, UTC),tenant,service,severity,records")
+  Path rowsCsv;
+
   @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE})")
   int parallelism;
 
@@ -63,7 +75,7 @@ public final class BackendDemoMain implements Callable<Integer> {
     EmbeddedCassandra node = EmbeddedCassandra.get();
     String keyspace = "sluice_demo";
     out.println("  Cassandra at " + node.contactPoint() + "; running the job: Kafka " + bootstrapServers + " " + topics
-        + " -> decode -> de-duplicate -> 1-min windows -> Cassandra " + keyspace + ".minute_counts");
+        + " -> decode -> de-duplicate -> per-minute totals -> Cassandra " + keyspace + ".minute_counts");
     out.flush();
     long t0 = System.nanoTime();
     int exit = JobMain.commandLine().setErr(spec.commandLine().getErr()).execute(
@@ -80,11 +92,16 @@ public final class BackendDemoMain implements Callable<Integer> {
     CassandraSettings cassandra =
         new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, keyspace);
     Map<String, Long> rows = new TreeMap<>();
+    List<String> csv = new ArrayList<>();
+    csv.add("minute,tenant,service,severity,records");
     try (CqlSession session = cassandra.connect()) {
       for (Row r : session.execute("SELECT tenant, service, minute, severity, records FROM " + keyspace
           + ".minute_counts")) {
+        Instant minute = r.getInstant("minute");
+        csv.add(minute.toEpochMilli() + "," + csvField(r.getString("tenant")) + "," + csvField(r.getString("service"))
+            + "," + csvField(r.getString("severity")) + "," + r.getLong("records"));
         rows.merge(
-            String.format("  %-16s %-12s %-20s %-6s", MINUTE.format(r.getInstant("minute")), r.getString("tenant"),
+            String.format("  %-16s %-12s %-20s %-6s", MINUTE.format(minute), r.getString("tenant"),
                 r.getString("service"), r.getString("severity")),
             r.getLong("records"), Long::sum);
       }
@@ -92,6 +109,13 @@ public final class BackendDemoMain implements Callable<Integer> {
     out.printf("  %-16s %-12s %-20s %-6s %12s%n", "minute (UTC)", "tenant", "service", "severity", "records");
     rows.forEach((k, v) -> out.printf("%s %,12d%n", k, v));
     total = rows.values().stream().mapToLong(Long::longValue).sum();
+    if (rowsCsv != null) {
+      try {
+        Files.write(rowsCsv, csv, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not write --rows-csv " + rowsCsv, e);
+      }
+    }
     out.printf("  %-57s %,12d%n", "total (Cassandra's per-minute aggregates)", total);
     if (expect != null) {
       boolean equal = expect == total;
@@ -99,5 +123,13 @@ public final class BackendDemoMain implements Callable<Integer> {
       return equal ? 0 : 1;
     }
     return 0;
+  }
+
+  /** RFC 4180: quoted when it holds a comma, a quote or a line break. */
+  private static String csvField(String s) {
+    if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+      return s;
+    }
+    return '"' + s.replace("\"", "\"\"") + '"';
   }
 }

@@ -2,12 +2,19 @@ package io.sluice.backend.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.backend.common.Severity;
 import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.common.Truth;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +32,7 @@ class BackendDemoIT {
   private static BackendDemoMain main;
   private static int exit;
   private static String printed;
+  private static Path csv;
 
   @BeforeAll
   static void runTheBackendDemoOnce() throws Exception {
@@ -34,10 +42,12 @@ class BackendDemoIT {
         7, 3_000, 50, Instant.parse("2026-11-24T04:00:00Z").toEpochMilli(), 3 * 60_000L, 10, TOPIC);
     distinct = Truth.distinctEvents(generated.records()).size();
     kafka.produce(generated.records());
+    csv = Files.createTempFile("backend-demo-rows", ".csv");
     main = new BackendDemoMain();
     StringWriter out = new StringWriter();
     exit = new CommandLine(main).setOut(new PrintWriter(out, true)).execute(
-        "--bootstrap-servers=" + kafka.bootstrapServers(), "--topics=" + TOPIC, "--expect=" + distinct);
+        "--bootstrap-servers=" + kafka.bootstrapServers(), "--topics=" + TOPIC, "--expect=" + distinct,
+        "--rows-csv=" + csv);
     printed = out.toString();
     System.out.println(printed);
   }
@@ -47,6 +57,18 @@ class BackendDemoIT {
     if (kafka != null) {
       kafka.close();
     }
+  }
+
+  @Test
+  void writesTheRowsAsCsvThatEqualTheTruthKeyByKey() throws Exception {
+    List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+    assertThat(lines.get(0)).isEqualTo("minute,tenant,service,severity,records");
+    Map<Truth.Key, Long> rows = new HashMap<>();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",", -1); // the generated tenants and services hold no commas
+      rows.put(new Truth.Key(f[1], f[2], Severity.valueOf(f[3]), Long.parseLong(f[0])), Long.parseLong(f[4]));
+    }
+    assertThat(rows).isEqualTo(Truth.minuteCounts(generated.records()));
   }
 
   @Test

@@ -23,10 +23,10 @@ import org.joda.time.Instant;
  * full value whenever it changed, so a sink that upserts stays exact however late a record arrives: a record hours
  * behind newer data lands in its own minute, and that minute's row is rewritten with the corrected total.
  *
- * <p>Why not event-time windows: a window is dropped once the watermark passes its end plus the allowed lateness, so
- * a spool replayed after a long outage vanished from the figures; and a watermark is a guess (on a bounded run the
- * job's figures depended on when it ran, see backend/README.md). Here the input stays in the global window and the
- * minute is part of the key: nothing depends on the watermark or the wall clock except when state is forgotten.
+ * <p>Why not event-time windows: a window is dropped once the watermark (which follows Kafka time) passes its end
+ * plus the allowed lateness, so a spool replayed after a long outage vanished from the figures. Here the input stays
+ * in the global window and the minute is part of the key: nothing depends on the watermark, and processing time only
+ * decides when a total is written and when it is forgotten.
  *
  * <p>Timing: a changed total is emitted {@code flushDelay} (processing time) after its first change since the last
  * emission, so a burst costs one write per key per delay, not one per record; and once more when the input ends (a

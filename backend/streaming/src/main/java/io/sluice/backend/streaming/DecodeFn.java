@@ -4,6 +4,7 @@ import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.LogEvents;
 import io.sluice.backend.common.RawRecord;
 import io.sluice.backend.common.UndecodableRecordException;
+import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.joda.time.Duration;
@@ -21,13 +22,17 @@ final class DecodeFn extends DoFn<RawRecord, LogEvent> {
   static final String LATE = "late_records";
   static final long LATE_AFTER_MS = 60_000L;
 
+  // looked up once: Metrics.counter builds a MetricName per call
+  private final Counter decoded = Metrics.counter(NAMESPACE, DECODED);
+  private final Counter late = Metrics.counter(NAMESPACE, LATE);
+
   @ProcessElement
   public void process(@Element RawRecord record, OutputReceiver<LogEvent> out) {
     try {
       LogEvent event = LogEvents.decode(record);
-      Metrics.counter(NAMESPACE, DECODED).inc();
+      decoded.inc();
       if (record.timestampMs() - event.timeMillis() > LATE_AFTER_MS) {
-        Metrics.counter(NAMESPACE, LATE).inc();
+        late.inc();
       }
       out.outputWithTimestamp(event, new Instant(event.timeMillis()));
     } catch (UndecodableRecordException e) {

@@ -103,7 +103,7 @@ public final class StreamingPipeline {
   /** The job from decoded input on: what unit tests drive with in-memory records and sinks. */
   public static void expand(PCollection<RawRecord> raw, StreamingConfig config, StreamingSinks sinks) {
     PCollection<LogEvent> decoded =
-        raw.apply("Decode", ParDo.of(new DecodeFn())).setCoder(SerializableCoder.of(LogEvent.class));
+        raw.apply("Decode", ParDo.of(new DecodeFn())).setCoder(LogEventCoder.of());
     PCollection<LogEvent> events =
         decoded
             .apply(
@@ -111,9 +111,9 @@ public final class StreamingPipeline {
                 MapElements.into(
                         TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(LogEvent.class)))
                     .via(e -> KV.of(e.identity().key(), e)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(LogEvent.class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), LogEventCoder.of()))
             .apply("Dedup", ParDo.of(new DedupFn(Duration.millis(config.dedupTtl().toMillis()))))
-            .setCoder(SerializableCoder.of(LogEvent.class));
+            .setCoder(LogEventCoder.of());
 
     int i = 0;
     for (SinkFactory<LogEvent> factory : sinks.events()) {
@@ -151,7 +151,7 @@ public final class StreamingPipeline {
                 MapElements.into(
                         TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
                     .via(f -> KV.of(Keys.join(f.tenant(), f.service(), f.fingerprint()), f)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), ErrorFingerprintCoder.of()))
             .apply("NewFingerprints", ParDo.of(new NewFingerprintFn(sinks.rules().get(), config.ruleReload())))
             .setCoder(SerializableCoder.of(Alert.class)));
     for (long seconds : errorRateWindows(sinks)) {
@@ -206,16 +206,16 @@ public final class StreamingPipeline {
                         KV.of(
                             Keys.join(e.tenant(), e.service(), e.fingerprint(), Long.toString(e.minuteStartMillis())),
                             ErrorFingerprint.of(e))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ErrorFingerprintCoder.of()))
         .apply(
             "FingerprintTotals",
             ParDo.of(
                 new RunningTotalFn<>(
-                    "fingerprints", new MergeFingerprints(), SerializableCoder.of(ErrorFingerprint.class),
+                    "fingerprints", new MergeFingerprints(), ErrorFingerprintCoder.of(),
                     flushDelay(config), millis(config.totalsTtl()))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(ErrorFingerprint.class)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), ErrorFingerprintCoder.of()))
         .apply("FingerprintValues", ParDo.of(new NonEmptyValuesFn<ErrorFingerprint>()))
-        .setCoder(SerializableCoder.of(ErrorFingerprint.class));
+        .setCoder(ErrorFingerprintCoder.of());
   }
 
   /** The totals' flush delay, or null (emitted once at the end) for a bounded input. */

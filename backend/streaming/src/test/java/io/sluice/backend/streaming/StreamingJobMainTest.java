@@ -64,4 +64,11 @@ class StreamingJobMainTest {
     var explicit = StreamingJobMain.beamOptions(List.of("--checkpointingInterval=500"));
     assertThat(explicit.as(flink).getCheckpointingInterval()).isEqualTo(500L);
   }
+
+  @Test
+  void flinkSkipsTheDeepCopyBetweenChainedOperatorsUnlessTold() {
+    var flink = org.apache.beam.runners.flink.FlinkPipelineOptions.class;
+    assertThat(StreamingJobMain.beamOptions(List.of()).as(flink).getFasterCopy()).isTrue();
+    assertThat(StreamingJobMain.beamOptions(List.of("--fasterCopy=false")).as(flink).getFasterCopy()).isFalse();
+  }
 }

@@ -30,5 +30,5 @@ argline=$(sed -n '/<it.argLine>/,/<\/it.argLine>/p' backend/job/pom.xml | sed -e
   | sed -e 's/-Xmx[^ ]*//')
 echo "# $(date -u +%FT%TZ) load: $(cat /proc/loadavg)" >&2
 # shellcheck disable=SC2086
-exec java -Xmx6g -XX:+UseParallelGC -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener $argline "${jvm[@]}" -cp "$(cat $cp_file)" \
+exec java -Xmx6g -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener $argline "${jvm[@]}" -cp "$(cat $cp_file)" \
   io.sluice.backend.job.bench.JobThroughputBench "${args[@]}"

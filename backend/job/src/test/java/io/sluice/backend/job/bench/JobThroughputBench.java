@@ -45,6 +45,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * java [Cassandra's add-opens, see the pom's it.argLine] -Xmx6g -cp "$(cat target/bench-cp.txt)" \
  *   io.sluice.backend.job.bench.JobThroughputBench --distinct=2000000 --configs=cassandra,cassandra+archive
  * </pre>
+ *
+ * {@code --configs}: comma-separated runs over the same topic, each {@code output[+output...][/beamOption=value...]}
+ * with outputs {@code cassandra} (aggregates and fingerprints, a keyspace per run) and {@code archive} (Parquet on
+ * file://); {@code --beam:option=value} adds a Beam option to every run.
  */
 public final class JobThroughputBench {
   private static final String TOPIC = "sluice.logs";
@@ -100,7 +104,11 @@ public final class JobThroughputBench {
         List<String> args = new ArrayList<>(List.of(
             "--bootstrap-servers=" + kafka.bootstrapServers(), "--topics=" + TOPIC, "--bounded",
             "--flinkMaster=[local]", "--parallelism=" + parallelism, "--flinkConfDir=" + conf));
-        for (String output : config.split("\\+")) {
+        String[] outputsAndOptions = config.split("/");
+        for (int i = 1; i < outputsAndOptions.length; i++) {
+          args.add("--" + outputsAndOptions[i]); // per-configuration Beam option, e.g. cassandra/fasterCopy=false
+        }
+        for (String output : outputsAndOptions[0].split("\\+")) {
           switch (output) {
             case "cassandra" -> {
               args.add("--cassandra=" + node.contactPoint());
@@ -122,6 +130,9 @@ public final class JobThroughputBench {
       System.out.printf("load average at end: %s%n", loadAverage());
     } finally {
       kafka.close();
+      try (var paths = Files.walk(work)) { // the archives and Flink's conf
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
     System.exit(0); // Cassandra's threads are not daemons
   }
@@ -171,7 +182,7 @@ public final class JobThroughputBench {
     return sum;
   }
 
-  record Sample(long nanos, long read, long aggregated, long cpuNanos) {}
+  record Sample(long nanos, long read, long aggregated, long cpuNanos, long gcMillis) {}
 
   private static Result runJob(List<String> args, long total, long sampleMs) throws Exception {
     ProbeReporter.reset();
@@ -185,7 +196,7 @@ public final class JobThroughputBench {
       while (!done.get()) {
         long now = System.nanoTime();
         long read = through();
-        Sample s = new Sample(now, read, ProbeReporter.sum("aggregates_input"), processCpuNanos());
+        Sample s = new Sample(now, read, ProbeReporter.sum("aggregates_input"), processCpuNanos(), gcMillis());
         synchronized (samples) {
           samples.add(s);
         }
@@ -219,7 +230,7 @@ public final class JobThroughputBench {
     long cpu1 = processCpuNanos();
     done.set(true);
     sampler.join();
-    samples.add(new Sample(t1, through(), ProbeReporter.sum("aggregates_input"), cpu1));
+    samples.add(new Sample(t1, through(), ProbeReporter.sum("aggregates_input"), cpu1, gcMillis()));
     if (exit != 0) {
       throw new IllegalStateException("the job exited " + exit + ": " + err + out);
     }
@@ -275,10 +286,10 @@ public final class JobThroughputBench {
           "RESULT config=%s records=%d distinct=%d wall_s=%.1f startup_to_first_output_s=%.1f steady_window_s=%.1f"
               + " steady_records_per_s=%.0f steady_aggregated_per_s=%.0f steady_cpu_s=%.1f cpu_cores=%.2f"
               + " cpu_s_per_million=%.1f tail_after_90pct_s=%.1f whole_run_per_s=%.0f whole_run_cpu_s=%.1f"
-              + " cassandra_total=%d exact=%s load_before=\"%s\" load_after=\"%s\"",
+              + " gc_s=%.1f cassandra_total=%d exact=%s load_before=\"%s\" load_after=\"%s\"",
           config, total, distinct, wall, (first.nanos() - t0) / 1e9, steadyS, rate, aggRate, cpuS, cpuS / steadyS,
           cpuS / steadyRead * 1e6, (t1 - s90.nanos()) / 1e9, total / wall, (cpu1 - cpu0) / 1e9,
-          inCassandra, inCassandra < 0 || inCassandra == distinct, loadBefore, loadAfter));
+          (s90.gcMillis() - s10.gcMillis()) / 1e3, inCassandra, inCassandra < 0 || inCassandra == distinct, loadBefore, loadAfter));
       if (snaps[0] != null && snaps[1] != null) {
         Map<String, Long> delta = new HashMap<>();
         snaps[1].forEach((k, v) -> delta.put(k, v - snaps[0].getOrDefault(k, 0L)));
@@ -290,6 +301,11 @@ public final class JobThroughputBench {
       }
       return b.toString();
     }
+  }
+
+  /** Collection time of every collector so far (wall time of pauses and, for concurrent collectors, cycles). */
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
   }
 
   private static long processCpuNanos() {

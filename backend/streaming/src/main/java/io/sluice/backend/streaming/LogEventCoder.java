@@ -24,7 +24,9 @@ import org.apache.beam.sdk.util.VarInt;
  * not be null, as {@link LogEvent} documents. Stateless and thread-safe.
  *
  * <p>The encoding is not Java serialization's: state or savepoints holding elements written by the former coder
- * cannot be read with this one (none of the job's state holds a {@code LogEvent}; see {@link ErrorFingerprintCoder}).
+ * cannot be read with this one. The archive's batches ({@link WriteInBatches}) hold {@code LogEvent}s in state, and
+ * the fingerprint totals hold {@code ErrorFingerprint}s ({@link ErrorFingerprintCoder}): start a job of this version
+ * from fresh state, not from a savepoint of an earlier one.
  */
 public final class LogEventCoder extends CustomCoder<LogEvent> {
   private static final LogEventCoder INSTANCE = new LogEventCoder();

@@ -6,7 +6,6 @@ import io.sluice.backend.common.SinkFactory;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
@@ -54,7 +53,7 @@ final class WriteInBatches extends PTransform<PCollection<LogEvent>, PCollection
                 "KeyByPartition",
                 MapElements.into(TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(LogEvent.class)))
                     .via(e -> KV.of(b.keyOf(e), e)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), SerializableCoder.of(LogEvent.class)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), LogEventCoder.of()))
             .apply(
                 "GroupIntoBatches",
                 GroupIntoBatches.<String, LogEvent>ofByteSize(b.batchBytes(), e -> (long) e.sizeBytes())

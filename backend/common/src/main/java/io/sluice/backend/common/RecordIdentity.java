@@ -16,4 +16,12 @@ public record RecordIdentity(String source, long epoch, long seq, int idx) imple
   public String key() {
     return source + "/" + epoch + "/" + seq + "/" + idx;
   }
+
+  /**
+   * The shipper batch this record came in, {@code source/epoch/seq}: {@link #key()} without the index. A resend
+   * repeats a whole batch, so de-duplication keys on this and keeps the indexes seen per batch.
+   */
+  public String batchKey() {
+    return source + "/" + epoch + "/" + seq;
+  }
 }

@@ -107,10 +107,10 @@ public final class StreamingPipeline {
     PCollection<LogEvent> events =
         decoded
             .apply(
-                "KeyByIdentity",
+                "KeyByBatch",
                 MapElements.into(
                         TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(LogEvent.class)))
-                    .via(e -> KV.of(e.identity().key(), e)))
+                    .via(e -> KV.of(e.identity().batchKey(), e)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), LogEventCoder.of()))
             .apply("Dedup", ParDo.of(new DedupFn(Duration.millis(config.dedupTtl().toMillis()))))
             .setCoder(LogEventCoder.of());

@@ -8,49 +8,28 @@ import com.datastax.oss.driver.api.core.cql.Row;
 import io.sluice.backend.archive.DuckDb;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.RawRecord;
-import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.common.Truth;
 import io.sluice.backend.streaming.EmbeddedCassandra;
-import io.sluice.backend.streaming.StreamingConfig;
-import io.sluice.backend.streaming.StreamingJobMain;
-import io.sluice.backend.streaming.StreamingPipeline;
-import io.sluice.backend.streaming.StreamingSinks;
 import io.sluice.backend.streaming.cassandra.CassandraSettings;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.client.deployment.StandaloneClusterId;
-import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.CoreOptions;
-import org.apache.flink.configuration.RestOptions;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsSnapshot;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
-import org.apache.flink.runtime.client.JobStatusMessage;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
-import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIf;
 
 /**
  * Issue 13's recovery check: the production streaming job (unbounded KafkaIO read, {@code JobMain}'s Cassandra and
@@ -60,23 +39,22 @@ import org.junit.jupiter.api.Test;
  * bytes, its fingerprint minutes and first-seen times, and the archive (read by DuckDB) must equal the truth
  * exactly, while the sinks' own write counts show that the replay rewrote outputs: idempotence, not luck.
  *
- * <p>OpenSearch is not covered here: it cannot share a JVM with Cassandra (see the pom), and its {@code _id} is
- * the record identity.
+ * <p>OpenSearch is covered by {@link JobRecoveryOpenSearchIT} (the same scenario, through {@link RecoveryHarness}):
+ * it cannot share a JVM with Cassandra (see the pom).
  */
+@DisabledIf(
+    value = "io.sluice.backend.job.RecoveryHarness#openSearchJvm",
+    disabledReason = "the search-alerts JVM has no Cassandra (see RecoveryHarness.cassandraJvm)")
 class JobRecoveryIT {
   private static final String TOPIC = "sluice.logs.recovery";
   private static final String KEYSPACE = "sluice_recovery";
-  private static final String GROUP = "sluice-recovery-it";
   private static final long START = Instant.parse("2003-03-14T10:00:00Z").toEpochMilli();
   private static final long SPAN = 20 * 60_000L;
   private static final int PER_PHASE = Integer.getInteger("sluice.it.records", 1_000);
-  private static final Duration PATIENCE = Duration.ofSeconds(150);
+  private static final Duration PATIENCE = RecoveryHarness.PATIENCE;
 
-  private static MiniCluster flink;
-  private static RestClusterClient<StandaloneClusterId> client;
-  private static TestKafka kafka;
+  private static RecoveryHarness h;
   private static CassandraSettings cassandra;
-  private static Path work;
   private static URI archive;
 
   private static final List<RawRecord> all = new ArrayList<>();
@@ -90,37 +68,16 @@ class JobRecoveryIT {
   private static int attempts;
 
   private static void startEngines() throws Exception {
-    work = Files.createDirectories(Path.of("target", "recovery-" + ProcessHandle.current().pid()).toAbsolutePath());
-    archive = work.resolve("archive").toUri();
-    kafka = TestKafka.shared();
-    kafka.createTopic(TOPIC, 2);
+    h = RecoveryHarness.start("recovery", TOPIC);
+    archive = h.work.resolve("archive").toUri();
     cassandra =
         new CassandraSettings(List.of(EmbeddedCassandra.get().contactPoint()), EmbeddedCassandra.DATACENTER, KEYSPACE);
-
-    Configuration conf = new Configuration();
-    conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-    conf.set(RestOptions.BIND_PORT, "0");
-    // the job stages no jars (see submit): its classes come from this JVM's class path, as the test's sink counts do
-    conf.set(CoreOptions.CLASSLOADER_RESOLVE_ORDER, "parent-first");
-    conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, work.resolve("savepoints").toUri().toString());
-    flink = new MiniCluster(
-        new MiniClusterConfiguration.Builder()
-            .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(2).build());
-    flink.start();
-    URI rest = flink.getRestAddress().get();
-    Configuration clientConf = new Configuration();
-    clientConf.set(RestOptions.ADDRESS, rest.getHost());
-    clientConf.set(RestOptions.PORT, rest.getPort());
-    client = new RestClusterClient<>(clientConf, StandaloneClusterId.getInstance());
   }
 
   @AfterAll
   static void stopEngines() throws Exception {
-    if (client != null) {
-      client.close();
-    }
-    if (flink != null) {
-      flink.close();
+    if (h != null) {
+      h.close();
     }
   }
 
@@ -145,8 +102,7 @@ class JobRecoveryIT {
 
     // 2. stop with a savepoint (through REST, as an operator would); phase 2 arrives while the job is down, with
     // phase 1's first six batches resent; resubmit from the savepoint
-    savepoint = client.stopWithSavepoint(first, false, null, SavepointFormatType.CANONICAL).get();
-    await().atMost(PATIENCE).until(() -> client.getJobStatus(first).get() == JobStatus.FINISHED);
+    savepoint = h.stopWithSavepoint(first);
     produce(concat(two.records(), one.records().subList(0, 300)));
     job = submit(savepoint);
     restoredFromSavepoint = executionGraph(job).getCheckpointStatsSnapshot().getLatestRestoredCheckpoint();
@@ -157,16 +113,14 @@ class JobRecoveryIT {
     // 3. a checkpoint of the resumed job completes; records flow; once the job has written some of them, its only
     // TaskManager dies; a new one is started and Flink restarts the job from its last checkpoint, replaying what
     // was written since
-    long completed = completedCheckpoints(job);
-    await().atMost(PATIENCE).until(() -> completedCheckpoints(job) > completed);
+    h.awaitNextCheckpoint(job);
     List<RawRecord> threeFirst = three.records().subList(0, PER_PHASE / 2);
     produce(threeFirst);
     List<String> threeIds = distinct(threeFirst).stream().map(e -> e.identity().key()).toList();
     await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50))
         .until(() -> threeIds.stream().filter(CountingSinks.writes("events_0")::containsKey).count() >= 100);
     CheckpointStatsSnapshot beforeFailure = executionGraph(job).getCheckpointStatsSnapshot();
-    flink.terminateTaskManager(0).get();
-    flink.startTaskManager();
+    h.loseTaskManager();
     produce(concat(three.records().subList(PER_PHASE / 2, three.records().size()), two.records().subList(0, 200)));
     awaitExact("phase 3, after the TaskManager failure");
     AccessExecutionGraph graph = executionGraph(job);
@@ -183,7 +137,7 @@ class JobRecoveryIT {
         restoredAfterFailure == null ? null : restoredAfterFailure.getCheckpointId(), attempts,
         CountingSinks.total("events_0"), CountingSinks.total("aggregates"), CountingSinks.total("fingerprints"));
     archive(); // read before the job is cancelled, as it stands after the recovery
-    client.cancel(job).get();
+    h.client.cancel(job).get();
   }
 
   @Test
@@ -240,74 +194,28 @@ class JobRecoveryIT {
     System.out.printf("job recovery: the archive holds %d rows for %d distinct records%n", rows, distinct(all).size());
   }
 
-  /** Submits the unbounded job as JobMain builds it, to the MiniCluster's REST endpoint; returns once it runs. */
+  /** Submits the unbounded job with Cassandra and the archive as outputs (see RecoveryHarness#submit). */
   private static JobID submit(String savepoint) throws Exception {
-    URI rest = flink.getRestAddress().get();
-    List<String> args = new ArrayList<>(List.of(
-        "--bootstrap-servers=" + kafka.bootstrapServers(), "--topics=" + TOPIC, "--group-id=" + GROUP,
+    return h.submit(List.of(
         "--cassandra=" + EmbeddedCassandra.get().contactPoint(), "--cassandra-keyspace=" + KEYSPACE,
-        "--archive=" + archive, "--archive-max-delay=PT1S",
-        "--flinkMaster=" + rest.getHost() + ":" + rest.getPort(), "--parallelism=2", "--streaming=true",
-        "--checkpointingInterval=1000", "--numberOfExecutionRetries=5", "--executionRetryDelay=500",
-        "--attachedMode=false"));
-    if (savepoint != null) {
-      args.add("--savepointPath=" + savepoint);
-    }
-    picocli.CommandLine cl = JobMain.commandLine();
-    cl.parseArgs(args.toArray(String[]::new));
-    JobMain job = cl.getCommand();
-    StreamingConfig config = job.streaming.config(false);
-    StreamingSinks sinks = CountingSinks.wrap(job.sinks(config));
-    PipelineOptions options = StreamingJobMain.beamOptions(job.beamArgs);
-    // nothing to upload: the cluster runs in this JVM and loads the job's classes parent-first
-    options.as(FlinkPipelineOptions.class).setFilesToStage(List.of());
-    Collection<JobID> before = jobIds();
-    Pipeline pipeline = Pipeline.create(options);
-    StreamingPipeline.build(pipeline, config, sinks);
-    pipeline.run();
-    JobID[] id = new JobID[1];
-    await().atMost(PATIENCE).until(() -> {
-      for (JobStatusMessage m : flink.listJobs().get()) {
-        if (!before.contains(m.getJobId()) && m.getJobState() == JobStatus.RUNNING) {
-          id[0] = m.getJobId();
-          return true;
-        }
-      }
-      return false;
-    });
-    return id[0];
-  }
-
-  private static Collection<JobID> jobIds() throws Exception {
-    return flink.listJobs().get().stream().map(JobStatusMessage::getJobId).toList();
+        "--archive=" + archive, "--archive-max-delay=PT1S"), savepoint);
   }
 
   private static AccessExecutionGraph executionGraph(JobID job) throws Exception {
-    return flink.getExecutionGraph(job).get();
+    return h.executionGraph(job);
   }
 
-  private static long completedCheckpoints(JobID job) throws Exception {
-    return executionGraph(job).getCheckpointStatsSnapshot().getCounts().getNumberOfCompletedCheckpoints();
-  }
-
-  /** The highest attempt number of any task of the job: 0 until a failure restarted it. */
   private static int maxAttempt(AccessExecutionGraph graph) {
-    int max = 0;
-    for (AccessExecutionVertex v : graph.getAllExecutionVertices()) {
-      max = Math.max(max, v.getCurrentExecutionAttempt().getAttemptNumber());
-    }
-    return max;
+    return RecoveryHarness.maxAttempt(graph);
   }
 
   private static void produce(List<RawRecord> records) throws Exception {
-    kafka.produce(records);
+    h.produce(records);
     all.addAll(records);
   }
 
   private static List<RawRecord> concat(List<RawRecord> a, List<RawRecord> b) {
-    List<RawRecord> out = new ArrayList<>(a);
-    out.addAll(b);
-    return out;
+    return RecoveryHarness.concat(a, b);
   }
 
   private static List<LogEvent> distinct(List<RawRecord> records) {

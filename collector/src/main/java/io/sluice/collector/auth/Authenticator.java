@@ -25,7 +25,8 @@ import javax.net.ssl.SSLSession;
  * Decides who a stream belongs to from its Hello and its TLS session, in this order: {@code Hello.credentials}
  * (a {@code Bearer <JWT>} or bare JWT when OIDC is configured, else an API key compared by SHA-256 digest), then
  * the client certificate (CN and SANs mapped through {@code tenants.*.mtlsSubjects}), then anonymous access if
- * allowed. A Hello naming a tenant other than the proven one is PERMISSION_DENIED. Immutable; a config reload builds
+ * allowed. A Hello naming a tenant other than the proven one is PERMISSION_DENIED, and so is a valid token whose
+ * tenant is not under {@code tenants} unless {@code auth.allowUnknownTenants} is true. Immutable; a config reload builds
  * a new one. Thread-safe; does no I/O except a JWKS URL's first fetch.
  */
 public final class Authenticator {
@@ -33,6 +34,8 @@ public final class Authenticator {
   private final Map<String, String> tenantBySubject = new HashMap<>();
   private final JwtVerifier jwt;
   private final boolean anonymous;
+  private final java.util.Set<String> knownTenants;
+  private final boolean allowUnknownTenants;
 
   public Authenticator(CollectorConfig config, JwtVerifier jwt) {
     for (TenantConfig t : config.tenants().values()) {
@@ -41,6 +44,8 @@ public final class Authenticator {
     }
     this.jwt = jwt;
     this.anonymous = config.anonymous();
+    this.knownTenants = java.util.Set.copyOf(config.tenants().keySet());
+    this.allowUnknownTenants = config.allowUnknownTenants();
   }
 
   /** Lowercase hex SHA-256 of an API key, as written in {@code tenants.*.apiKeys} after {@code sha256:}. */
@@ -68,7 +73,15 @@ public final class Authenticator {
       boolean bearer = cred.regionMatches(true, 0, "Bearer ", 0, 7);
       String token = bearer ? cred.substring(7).trim() : cred;
       if (jwt != null && (bearer || JwtVerifier.looksLikeJwt(token))) {
-        return new Principal(jwt.verify(token), "oidc");
+        String tenant = jwt.verify(token);
+        if (!allowUnknownTenants && !knownTenants.contains(tenant)) {
+          // a token proves who issued it, not that this collector serves that tenant: unknown ones would get the
+          // default limits and routes of nobody's choosing
+          throw new AuthException(Status.PERMISSION_DENIED, "oidc", "the token's tenant \"" + tenant
+              + "\" is not configured on this collector; add it under tenants (tenants." + tenant
+              + ": {}), or set auth.allowUnknownTenants: true");
+        }
+        return new Principal(tenant, "oidc");
       }
       if (bearer) {
         throw new AuthException(Status.UNAUTHENTICATED, "oidc",

@@ -60,6 +60,11 @@ public final class CollectorConfig {
   private final Duration reloadInterval;
   private final String zookeeperConnect;
   private final String zookeeperPath;
+  private final int maxResourceBytes;
+  private final long maxEnrichedBatchBytes;
+  private final int resendWindow;
+  private final int resendSources;
+  private final boolean allowUnknownTenants;
 
   private CollectorConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -97,6 +102,11 @@ public final class CollectorConfig {
     this.reloadInterval = b.reloadInterval;
     this.zookeeperConnect = b.zookeeperConnect;
     this.zookeeperPath = b.zookeeperPath;
+    this.maxResourceBytes = b.maxResourceBytes;
+    this.maxEnrichedBatchBytes = b.maxEnrichedBatchBytes;
+    this.resendWindow = b.resendWindow;
+    this.resendSources = b.resendSources;
+    this.allowUnknownTenants = b.allowUnknownTenants;
   }
 
   public static Builder builder() {
@@ -141,6 +151,11 @@ public final class CollectorConfig {
     b.reloadInterval = reloadInterval;
     b.zookeeperConnect = zookeeperConnect;
     b.zookeeperPath = zookeeperPath;
+    b.maxResourceBytes = maxResourceBytes;
+    b.maxEnrichedBatchBytes = maxEnrichedBatchBytes;
+    b.resendWindow = resendWindow;
+    b.resendSources = resendSources;
+    b.allowUnknownTenants = allowUnknownTenants;
     return b;
   }
 
@@ -285,6 +300,36 @@ public final class CollectorConfig {
   /** The ZooKeeper node (absolute path) holding the dynamic configuration as YAML (key {@code zookeeper.path}). */
   public String zookeeperPath() { return zookeeperPath; }
 
+  /**
+   * Largest encoded resource (Hello's overlaid by the batch's, as the {@code resource.*} attributes copied into every
+   * record) a batch may carry (key {@code limits.maxResourceBytes}, default 65536). A larger one is nacked
+   * RESOURCE_TOO_LARGE (not retryable) before anything is copied.
+   */
+  public int maxResourceBytes() { return maxResourceBytes; }
+
+  /**
+   * Largest number of bytes one batch or request may produce for Kafka once each record carries its copy of the
+   * resource (key {@code limits.maxEnrichedBatchBytes}, default 64 MiB). Checked by arithmetic before any copy; a
+   * larger batch is nacked ENRICHED_TOO_LARGE (not retryable). These produced bytes are what the in-flight budgets
+   * and the tenant's bytes/s limit are charged.
+   */
+  public long maxEnrichedBatchBytes() { return maxEnrichedBatchBytes; }
+
+  /**
+   * Published sequences remembered per source and epoch to acknowledge a resent batch without publishing it again
+   * (key {@code limits.resendWindow}, default 4096; 0 turns suppression off). Older sequences are published again.
+   */
+  public int resendWindow() { return resendWindow; }
+
+  /** Sources (tenant, client_id, epoch) whose windows are kept, least recently used evicted (key {@code limits.resendSources}, default 10000). */
+  public int resendSources() { return resendSources; }
+
+  /**
+   * Whether a valid bearer token naming a tenant that is not under {@code tenants} is let in with the default limits
+   * (key {@code auth.allowUnknownTenants}, default false: such a stream or request is refused PERMISSION_DENIED).
+   */
+  public boolean allowUnknownTenants() { return allowUnknownTenants; }
+
   /** host:port as it would be written in collector.yaml. */
   public String listen() {
     return (listenHost.contains(":") ? "[" + listenHost + "]" : listenHost) + ":" + listenPort;
@@ -335,8 +380,43 @@ public final class CollectorConfig {
     private Duration reloadInterval = Duration.ofSeconds(2);
     private String zookeeperConnect;
     private String zookeeperPath;
+    private int maxResourceBytes = 64 << 10;
+    private long maxEnrichedBatchBytes = 64L << 20;
+    private int resendWindow = 4096;
+    private int resendSources = 10_000;
+    private boolean allowUnknownTenants;
 
     private Builder() {}
+
+    /** See {@link CollectorConfig#maxResourceBytes()}. */
+    public Builder maxResourceBytes(long n) {
+      this.maxResourceBytes = (int) bounded("limits.maxResourceBytes", n, 0, Integer.MAX_VALUE, "65536");
+      return this;
+    }
+
+    /** See {@link CollectorConfig#maxEnrichedBatchBytes()}. */
+    public Builder maxEnrichedBatchBytes(long n) {
+      this.maxEnrichedBatchBytes = bounded("limits.maxEnrichedBatchBytes", n, 1024, Long.MAX_VALUE / 2, "67108864");
+      return this;
+    }
+
+    /** See {@link CollectorConfig#resendWindow()}. */
+    public Builder resendWindow(long n) {
+      this.resendWindow = (int) bounded("limits.resendWindow", n, 0, 1 << 20, "4096");
+      return this;
+    }
+
+    /** See {@link CollectorConfig#resendSources()}. */
+    public Builder resendSources(long n) {
+      this.resendSources = (int) bounded("limits.resendSources", n, 1, 10_000_000, "10000");
+      return this;
+    }
+
+    /** See {@link CollectorConfig#allowUnknownTenants()}. */
+    public Builder allowUnknownTenants(boolean allow) {
+      this.allowUnknownTenants = allow;
+      return this;
+    }
 
     /** {@code host:port} of the HTTP listener (/livez, /readyz, /metrics); null or "off" for none. */
     public Builder httpListen(String hostPort) {

@@ -46,11 +46,12 @@ public final class CollectorConfigYaml {
       "createTopic", "producer", "deadLetterTopic");
   private static final Set<String> LIMITS = Set.of("maxFrameBytes", "maxDecompressedBytes", "maxInFlightBytes",
       "maxInFlightBytesPerStream", "retryAfterMs", "maxRecordsPerBatch", "maxStreamsPerConnection",
-      "maxRecordBytes", "tenantDefault");
+      "maxRecordBytes", "tenantDefault", "maxResourceBytes", "maxEnrichedBatchBytes", "resendWindow",
+      "resendSources");
   private static final Set<String> RATE = Set.of("recordsPerSecond", "bytesPerSecond", "burstSeconds");
   private static final Set<String> HTTP = Set.of("listen", "tls");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "clientCaFile", "requireClientCert");
-  private static final Set<String> AUTH = Set.of("anonymous", "oidc");
+  private static final Set<String> AUTH = Set.of("anonymous", "oidc", "allowUnknownTenants");
   private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
   private static final Set<String> TENANT = Set.of("apiKeys", "mtlsSubjects", "topics", "limits");
   private static final Set<String> ROUTE = Set.of("tenant", "service", "minSeverity", "topic");
@@ -169,6 +170,18 @@ public final class CollectorConfigYaml {
       if (limits.has("maxRecordBytes")) {
         builder.maxRecordBytes(number("limits.maxRecordBytes", limits.get("maxRecordBytes")));
       }
+      if (limits.has("maxResourceBytes")) {
+        builder.maxResourceBytes(number("limits.maxResourceBytes", limits.get("maxResourceBytes")));
+      }
+      if (limits.has("maxEnrichedBatchBytes")) {
+        builder.maxEnrichedBatchBytes(number("limits.maxEnrichedBatchBytes", limits.get("maxEnrichedBatchBytes")));
+      }
+      if (limits.has("resendWindow")) {
+        builder.resendWindow(number("limits.resendWindow", limits.get("resendWindow")));
+      }
+      if (limits.has("resendSources")) {
+        builder.resendSources(number("limits.resendSources", limits.get("resendSources")));
+      }
       if (limits.has("tenantDefault")) {
         builder.tenantDefaultLimit(rate("limits.tenantDefault", limits.get("tenantDefault")));
       }
@@ -209,6 +222,9 @@ public final class CollectorConfigYaml {
       requireObject("auth", auth);
       checkKeys("auth.", auth, AUTH);
       if (auth.has("anonymous")) builder.anonymous(bool("auth.anonymous", auth.get("anonymous")));
+      if (auth.has("allowUnknownTenants")) {
+        builder.allowUnknownTenants(bool("auth.allowUnknownTenants", auth.get("allowUnknownTenants")));
+      }
       JsonNode oidc = auth.get("oidc");
       if (oidc != null) {
         requireObject("auth.oidc", oidc);

@@ -185,7 +185,7 @@ class AuthenticationTest {
     idp.start();
     String issuer = "http://127.0.0.1:" + idp.getAddress().getPort() + "/realms/r";
     ManualPublisher publisher = new ManualPublisher();
-    CollectorConfig config = base().oidc(new OidcConfig(null,
+    CollectorConfig config = base().tenant(acme(List.of(), List.of())).oidc(new OidcConfig(null,
         URI.create(issuer + "/protocol/openid-connect/certs"), issuer, "sluice", "tenant")).build();
     try (Collector c = Collector.start(config, publisher); IngestClient client = new IngestClient(c.port())) {
       String good = token(signing, issuer, "sluice", "acme", 300);
@@ -203,6 +203,12 @@ class AuthenticationTest {
       Status audience = client.open().send(hello("", "Bearer " + token(signing, issuer, "other", "acme", 300)))
           .awaitClose();
       assertThat(audience.getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+
+      // a well-signed token naming a tenant this collector does not configure is refused (auth.allowUnknownTenants)
+      Status unknown = client.open().send(hello("", "Bearer " + token(signing, issuer, "sluice", "stranger", 300)))
+          .awaitClose();
+      assertThat(unknown.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+      assertThat(unknown.getDescription()).contains("\"stranger\" is not configured").contains("allowUnknownTenants");
     } finally {
       idp.stop(0);
     }

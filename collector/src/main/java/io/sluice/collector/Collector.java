@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.sluice.collector.auth.TlsSessions;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
+import io.sluice.collector.ingest.Admission;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
@@ -139,13 +140,15 @@ public final class Collector implements AutoCloseable {
     }
     InFlightBudget budget = new InFlightBudget(config.maxInFlightBytes());
     IngestSpans spans = new IngestSpans(config.openTelemetry());
-    IngestServiceImpl ingest = new IngestServiceImpl(publisher,
+    Admission admission = new Admission(publisher, budget, metrics, policy::get, limiter,
+        config.maxRecordsPerBatch(), config.maxResourceBytes(), config.maxEnrichedBatchBytes(),
+        config.resendWindow(), config.resendSources());
+    IngestServiceImpl ingest = new IngestServiceImpl(admission,
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
-        budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(),
-        metrics, policy::get, limiter, config.maxRecordsPerBatch(), spans);
+        budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(), metrics, policy::get, spans);
     metrics.openStreamsGauge(ingest::openStreams);
-    RequestIngest requests = new RequestIngest(publisher, budget, metrics, policy::get, limiter,
-        config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
+    RequestIngest requests = new RequestIngest(admission, budget, metrics, policy::get,
+        java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
     HealthStatusManager health = new HealthStatusManager();
     String serviceName = IngestServiceGrpc.SERVICE_NAME;
     KafkaHealth kafkaHealth = null;
@@ -172,8 +175,8 @@ public final class Collector implements AutoCloseable {
               new InetSocketAddress(config.listenHost(), config.listenPort()))
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
-          .addService(ServerInterceptors.intercept(ingest, new TlsSessions()))
-          .addService(ServerInterceptors.intercept(new OtlpGrpcService(requests), new TlsSessions(),
+          .addService(ServerInterceptors.intercept(ingest.safeDefinition(), new TlsSessions()))
+          .addService(ServerInterceptors.intercept(new OtlpGrpcService(requests).safeDefinition(), new TlsSessions(),
               OtlpGrpcService.headers()))
           .addService(health.getHealthService());
       if (!config.maxConnectionAge().isZero()) {
@@ -289,6 +292,11 @@ public final class Collector implements AutoCloseable {
 
   public CollectorMetrics.Snapshot metrics() {
     return metrics.snapshot();
+  }
+
+  /** The live counters (those not in {@link CollectorMetrics.Snapshot} included). */
+  public CollectorMetrics collectorMetrics() {
+    return metrics;
   }
 
   /** Blocks until the server has terminated (after {@link #close()}). */

@@ -39,6 +39,12 @@ public final class CollectorMetrics {
   private final Map<String, TenantUsage> tenants = new ConcurrentHashMap<>();
   private final AtomicLong configReloads = new AtomicLong();
   private final AtomicLong configReloadFailures = new AtomicLong();
+  private final AtomicLong resendsSuppressed = new AtomicLong();
+  private final AtomicLong undecodableFrames = new AtomicLong();
+  private final AtomicLong unreadAckPauses = new AtomicLong();
+  private final AtomicLong streamsNotReadingAcks = new AtomicLong();
+  private final AtomicLong unreadFrames = new AtomicLong();
+  private final AtomicLong producedBytes = new AtomicLong();
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Histogram kafkaLatency;
   private volatile LongSupplier openStreams = () -> 0;
@@ -89,6 +95,20 @@ public final class CollectorMetrics {
     CounterWithCallback.builder().name("sluice_collector_tenant_throttled_batches")
         .help("Batches nacked RATE_LIMITED per tenant").labelNames("tenant")
         .callback(cb -> tenants.forEach((t, u) -> cb.call(u.throttled.get(), t))).register(registry);
+    counter("sluice_collector_resends_suppressed", "Resent batches acknowledged without publishing again (already "
+        + "published by this collector: same tenant, source, epoch, sequence)", resendsSuppressed);
+    counter("sluice_collector_undecodable_frames", "Frames or requests that were not valid protobuf (answered "
+        + "INVALID_ARGUMENT)", undecodableFrames);
+    counter("sluice_collector_unread_ack_pauses", "Times a stream stopped reading frames because its client was "
+        + "not reading the acks already sent", unreadAckPauses);
+    counter("sluice_collector_produced_bytes", "Bytes produced for Kafka by accepted batches (each record with "
+        + "its copy of the resource)", producedBytes);
+    GaugeWithCallback.builder().name("sluice_collector_streams_not_reading_acks")
+        .help("Streams paused now because their client does not read its acks").callback(
+            cb -> cb.call(streamsNotReadingAcks.get())).register(registry);
+    GaugeWithCallback.builder().name("sluice_collector_unread_frames")
+        .help("Acks and nacks written to streams whose client is not reading them (queued in the transport)")
+        .callback(cb -> cb.call(unreadFrames.get())).register(registry);
     kafkaLatency = Histogram.builder().name("sluice_collector_kafka_publish_seconds")
         .help("Time from handing a batch to the producer until Kafka acknowledged all of its records")
         .classicOnly()
@@ -178,6 +198,54 @@ public final class CollectorMetrics {
 
   public void inFlightChanged(long delta) {
     inFlightBytes.addAndGet(delta);
+  }
+
+  public void resendSuppressed() {
+    resendsSuppressed.incrementAndGet();
+  }
+
+  public void undecodableFrame() {
+    undecodableFrames.incrementAndGet();
+  }
+
+  /** A stream stopped ({@code +1}) or resumed ({@code -1}) reading because its client does not read acks. */
+  public void notReadingAcks(int delta) {
+    if (delta > 0) {
+      unreadAckPauses.incrementAndGet();
+    }
+    streamsNotReadingAcks.addAndGet(delta);
+  }
+
+  public void unreadFramesChanged(long delta) {
+    unreadFrames.addAndGet(delta);
+  }
+
+  public void bytesProduced(long bytes) {
+    producedBytes.addAndGet(bytes);
+  }
+
+  public long resendsSuppressed() {
+    return resendsSuppressed.get();
+  }
+
+  public long undecodableFrames() {
+    return undecodableFrames.get();
+  }
+
+  public long unreadAckPauses() {
+    return unreadAckPauses.get();
+  }
+
+  public long streamsNotReadingAcks() {
+    return streamsNotReadingAcks.get();
+  }
+
+  public long unreadFrames() {
+    return unreadFrames.get();
+  }
+
+  public long producedBytes() {
+    return producedBytes.get();
   }
 
   public Snapshot snapshot() {

@@ -23,6 +23,16 @@ public enum NackReason {
   /** The batch would go to a topic its tenant may not write (tenants.*.topics). Not retryable. */
   FORBIDDEN_TOPIC(false),
   /**
+   * The resource (Hello's overlaid by the batch's), copied into every record, is larger than
+   * limits.maxResourceBytes. Not retryable.
+   */
+  RESOURCE_TOO_LARGE(false),
+  /**
+   * The bytes the batch would produce for Kafka, each record with its copy of the resource, exceed
+   * limits.maxEnrichedBatchBytes. Not retryable.
+   */
+  ENRICHED_TOO_LARGE(false),
+  /**
    * The tenant is over its records/s or bytes/s limit (RESOURCE_EXHAUSTED semantics). Retryable after the Nack's
    * retry_after_ms, the time its token bucket needs to refill for this batch.
    */

@@ -60,7 +60,8 @@ public final class BatchDecoder {
       throw new BatchRejectedException(NackReason.FRAME_TOO_LARGE,
           "payload is " + payload.size() + " bytes; the limit is " + maxFrameBytes + " (limits.maxFrameBytes)");
     }
-    if (batch.getUncompressedSize() > maxDecompressedBytes) {
+    // uint64 on the wire: compared unsigned, so 2^64-1 (-1 as a Java long) is too large, not small
+    if (Long.compareUnsigned(batch.getUncompressedSize(), maxDecompressedBytes) > 0) {
       throw new BatchRejectedException(NackReason.DECOMPRESSED_TOO_LARGE, "uncompressed_size "
           + Long.toUnsignedString(batch.getUncompressedSize()) + " exceeds the limit " + maxDecompressedBytes
           + " (limits.maxDecompressedBytes)");
@@ -77,7 +78,7 @@ public final class BatchDecoder {
     }
     if (batch.getUncompressedSize() != 0 && batch.getUncompressedSize() != decoded.length) {
       throw new BatchRejectedException(NackReason.UNPARSABLE, "decoded payload is " + decoded.length
-          + " bytes but uncompressed_size says " + batch.getUncompressedSize());
+          + " bytes but uncompressed_size says " + Long.toUnsignedString(batch.getUncompressedSize()));
     }
     return decoded;
   }
@@ -99,7 +100,8 @@ public final class BatchDecoder {
 
   private static void checkCount(Batch batch, int records) throws BatchRejectedException {
     if (records != batch.getRecordCount()) {
-      throw new BatchRejectedException(NackReason.COUNT_MISMATCH, "record_count is " + batch.getRecordCount()
+      throw new BatchRejectedException(NackReason.COUNT_MISMATCH, "record_count is "
+          + Integer.toUnsignedString(batch.getRecordCount())
           + " but the LogBatch holds " + records + " records");
     }
   }

@@ -60,16 +60,15 @@ import org.slf4j.LoggerFactory;
 public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
 
-  private final Publisher publisher;
+  private final Admission admission;
   private final BatchDecoder decoder;
   private final InFlightBudget budget;
   private final long maxInFlightBytesPerStream;
   private final int retryAfterMs;
   private final CollectorMetrics metrics;
   private final Supplier<Policy> policy;
-  private final TenantLimiter limiter;
-  private final int maxRecordsPerBatch;
   private final IngestSpans spans;
+  private final RateLimitedLog undecodableLog = new RateLimitedLog(log, 10_000_000_000L, System::nanoTime);
   private final Set<StreamHandler> streams = ConcurrentHashMap.newKeySet();
   private final ReentrantLock idleLock = new ReentrantLock();
   private final Condition idle = idleLock.newCondition();
@@ -77,30 +76,35 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
   private volatile boolean draining;
 
   /**
-   * @param publisher where accepted batches go
+   * @param admission the checks, limits, routing and publishing every accepted batch passes
    * @param decoder bounds on frame and decoded sizes
-   * @param budget collector-wide bound on decoded bytes awaiting Kafka
-   * @param maxInFlightBytesPerStream decoded bytes awaiting Kafka above which one stream stops reading
+   * @param budget collector-wide bound on bytes awaiting Kafka (the streams park on it)
+   * @param maxInFlightBytesPerStream bytes awaiting Kafka above which one stream stops reading
    * @param retryAfterMs hint in retryable Nacks
    * @param metrics counters to update
    * @param policy the current authentication and routing (read per Hello and per batch; reloads swap it)
-   * @param limiter per-tenant rate limits
-   * @param maxRecordsPerBatch larger declared record counts are nacked TOO_MANY_RECORDS
    * @param spans where the span of each batch goes
    */
-  public IngestServiceImpl(Publisher publisher, BatchDecoder decoder, InFlightBudget budget,
+  public IngestServiceImpl(Admission admission, BatchDecoder decoder, InFlightBudget budget,
       long maxInFlightBytesPerStream, int retryAfterMs, CollectorMetrics metrics, Supplier<Policy> policy,
-      TenantLimiter limiter, int maxRecordsPerBatch, IngestSpans spans) {
+      IngestSpans spans) {
+    this.admission = admission;
     this.spans = spans;
     this.policy = policy;
-    this.limiter = limiter;
-    this.maxRecordsPerBatch = maxRecordsPerBatch;
-    this.publisher = publisher;
     this.decoder = decoder;
     this.budget = budget;
     this.maxInFlightBytesPerStream = maxInFlightBytesPerStream;
     this.retryAfterMs = retryAfterMs;
     this.metrics = metrics;
+  }
+
+  /**
+   * The service with a request marshaller that never throws: a frame that is not a ClientFrame (garbage, nesting
+   * past protobuf's recursion limit) reaches the stream as a marked frame and ends it with INVALID_ARGUMENT and one
+   * rate-limited log line, instead of gRPC's UNKNOWN and a SEVERE stack trace per frame.
+   */
+  public io.grpc.ServerServiceDefinition safeDefinition() {
+    return SafeMarshaller.rebind(bindService(), ClientFrame.getDefaultInstance());
   }
 
   @Override
@@ -109,6 +113,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     call.disableAutoRequest();
     StreamHandler handler = new StreamHandler(call, TlsSessions.current());
     call.setOnCancelHandler(handler::cancelled);
+    call.setOnReadyHandler(handler::onReady);
     streams.add(handler);
     metrics.streamOpened();
     handler.pump();
@@ -198,6 +203,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     private boolean closed; // no more frames will be read or written: error, cancel, completion or GoAway
     private boolean clientHalfClosed;
     private final Set<Long> unsettled = new TreeSet<>();
+    // the client does not read what we send: no more frames are read until it does (gRPC's onReady)
+    private boolean notReadingAcks;
+    private long unreadFrames;
     // Once a batch is throttled, the client will tear the stream down on that Nack and resend from there: later
     // batches are nacked too, without taking tokens, and the Nacks wait until every earlier batch is acked, so no
     // accepted batch's Ack is lost to the teardown (which would waste the tenant's tokens on resends).
@@ -218,6 +226,15 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         if (streamBytes >= maxInFlightBytesPerStream) {
           return; // woken by this stream's own next completion
         }
+        if (!call.isReady()) {
+          // acks and nacks are queued beyond the transport's window: the client does not read them. Taking more
+          // frames would only queue more; woken by onReady once it reads.
+          if (!notReadingAcks) {
+            notReadingAcks = true;
+            metrics.notReadingAcks(1);
+          }
+          return;
+        }
         if (!budget.hasRoom()) {
           budget.park(wake);
           if (!budget.hasRoom()) {
@@ -227,6 +244,21 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         requestOutstanding = true;
       }
       call.request(1);
+    }
+
+    /** The client read enough of what we sent: resume reading frames. */
+    void onReady() {
+      long unread;
+      synchronized (this) {
+        if (notReadingAcks) {
+          notReadingAcks = false;
+          metrics.notReadingAcks(-1);
+        }
+        unread = unreadFrames;
+        unreadFrames = 0;
+      }
+      metrics.unreadFramesChanged(-unread);
+      pump();
     }
 
     @Override
@@ -240,6 +272,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         h = hello;
         p = principal;
+      }
+      String undecodable = SafeMarshaller.undecodable(frame);
+      if (undecodable != null) {
+        metrics.undecodableFrame();
+        undecodableLog.warn("closing a stream that sent a frame that is not a sluice.v1.ClientFrame: " + undecodable);
+        fail(Status.INVALID_ARGUMENT.withDescription("the frame is not a sluice.v1.ClientFrame: " + undecodable),
+            false);
+        return;
       }
       switch (frame.getFrameCase()) {
         case HELLO -> onHello(h, frame.getHello());
@@ -267,6 +307,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         fail("Hello.protocol_version " + h.getProtocolVersion() + " is not supported; this collector speaks 1");
         return;
       }
+      try {
+        admission.checkResource(RecordEnricher.mergeResource(h.getResourceList(), List.of()));
+      } catch (Rejected e) {
+        fail("Hello.resource: " + e.detail());
+        return;
+      }
       Principal p;
       try {
         p = policy.get().authenticator().authenticate(h, tls);
@@ -291,41 +337,38 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       long seq = batch.getSequence();
       String tenant = principal.tenant();
       metrics.batchReceived(batch.getPayload().size());
-      io.opentelemetry.api.trace.Span span = spans.batch("sluice", tenant, h.getClientId(), seq,
-          batch.getRecordCount());
-      if (batch.getRecordCount() > maxRecordsPerBatch) {
-        IngestSpans.nacked(span, NackReason.TOO_MANY_RECORDS.name(), "too many records");
-        reject(h, seq, NackReason.TOO_MANY_RECORDS, batch.getRecordCount() + " records > limits.maxRecordsPerBatch "
-            + maxRecordsPerBatch + "; send smaller batches", 0);
+      long declaredRecords = Integer.toUnsignedLong(batch.getRecordCount()); // uint32 on the wire
+      io.opentelemetry.api.trace.Span span = spans.batch("sluice", tenant, h.getClientId(), seq, declaredRecords);
+      try {
+        // a declared number may refuse a batch (it is the client's own claim), never charge one
+        admission.checkRecordCount(declaredRecords, "batches");
+      } catch (Rejected e) {
+        IngestSpans.nacked(span, e.reason().name(), e.detail());
+        reject(h, seq, e);
         return;
       }
-      // before decoding, on the declared sizes: a throttled flood costs no decompression (lies are caught below)
+      if (admission.alreadyPublished(tenant, h.getClientId(), h.getEpoch(), seq)) {
+        // a resend of a batch this collector published: acknowledge it, publish nothing
+        metrics.resendSuppressed();
+        span.setAttribute("sluice.resend_suppressed", true);
+        span.end();
+        send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(seq)).build());
+        pump();
+        return;
+      }
       long waitMs;
       synchronized (this) {
         waitMs = throttledRetryAfterMs;
       }
       if (waitMs == 0) {
-        waitMs = limiter.tryAcquire(tenant, batch.getRecordCount(),
-            Math.max(batch.getUncompressedSize(), batch.getPayload().size()));
+        // before decoding: a throttled flood costs no decompression; nothing is taken, nothing declared is read
+        waitMs = admission.throttledFor(tenant);
+        if (waitMs > 0) {
+          metrics.tenantThrottled(tenant);
+        }
       }
       if (waitMs > 0) {
-        IngestSpans.nacked(span, NackReason.RATE_LIMITED.name(), "tenant over its rate limit");
-        metrics.tenantThrottled(tenant);
-        metrics.batchNacked(NackReason.RATE_LIMITED);
-        ServerFrame nack = nack(seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
-            + "\" is over its rate limit; retry after " + waitMs + " ms", waitMs);
-        boolean now;
-        synchronized (this) {
-          throttledRetryAfterMs = waitMs;
-          now = unsettled.isEmpty();
-          if (!now) {
-            heldNacks.add(nack);
-          }
-        }
-        if (now) {
-          send(nack);
-        }
-        pump();
+        throttled(span, tenant, seq, waitMs);
         return;
       }
       DecodedBatch decoded;
@@ -336,103 +379,71 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
       } catch (BatchRejectedException e) {
         IngestSpans.end(decode, e);
         IngestSpans.nacked(span, e.reason().name(), e.getMessage());
-        metrics.batchNacked(e.reason());
-        log.debug("nack {} seq {} from {}: {}", e.reason(), seq, h.getClientId(), e.getMessage());
-        send(nack(seq, e.reason(), e.getMessage()));
-        pump();
+        reject(h, seq, new Rejected(e.reason(), e.getMessage(), retryAfterMs));
         return;
       }
-      long bytes = Math.max(1, decoded.bytes().length);
-      metrics.batchDecoded(bytes);
       Map<String, AnyValue> resource = RecordEnricher.mergeResource(h.getResourceList(), decoded.resource());
-      // the published values are the records' own bytes plus the resource attributes (no parsing, no re-encoding)
-      byte[][] values = RecordEnricher.spliceValues(decoded, resource);
-      int n = decoded.size();
-      Router router = policy.get().router();
-      String service = resource.containsKey("service.name") && resource.get("service.name").hasStringValue()
-          ? resource.get("service.name").getStringValue() : "";
-      String[] topics = new String[n];
-      String[] reasons = null;
-      String allowedTopic = null; // the last topic found allowed: a batch mostly goes to one topic
-      for (int i = 0; i < n; i++) {
-        // enrichment only adds resource.* attributes: routing and validity read nothing else of it, but the size
-        String invalid = router.invalidReason(decoded.traceIdSize(i), decoded.spanIdSize(i),
-            decoded.severityNumber(i), values[i].length);
-        if (invalid != null) {
-          if (reasons == null) {
-            reasons = new String[n];
-            Arrays.fill(reasons, "");
-          }
-          topics[i] = router.deadLetterTopic();
-          reasons[i] = invalid;
-          values[i] = router.deadLetterValue(RecordEnricher.enrich(decoded.record(i), resource)).toByteArray();
-          continue;
+      Admission.Admitted admitted;
+      try {
+        admitted = admission.admit(tenant,
+            List.of(new Admission.Candidate(h.getClientId(), h.getEpoch(), seq, resource, decoded)), true);
+      } catch (Rejected e) {
+        IngestSpans.nacked(span, e.reason().name(), e.detail());
+        if (e.reason() == NackReason.RATE_LIMITED) {
+          throttled(span, tenant, seq, e.retryAfterMs());
+        } else {
+          reject(h, seq, e);
         }
-        String svc = service.isEmpty() && router.readsService() ? decoded.stringAttribute(i, "service.name") : service;
-        String topic = router.route(tenant, svc, decoded.severityNumber(i));
-        if (!topic.equals(allowedTopic)) {
-          if (!router.allowed(tenant, topic)) {
-            IngestSpans.nacked(span, NackReason.FORBIDDEN_TOPIC.name(), "forbidden topic " + topic);
-            reject(h, seq, NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic " + topic
-                + " (tenants." + tenant + ".topics)", 0);
-            return;
-          }
-          allowedTopic = topic;
-        }
-        topics[i] = topic;
+        return;
       }
-      int deadLettered = 0;
-      if (reasons != null) {
-        for (String r : reasons) {
-          deadLettered += r.isEmpty() ? 0 : 1;
-        }
-      }
-      PublishBatch publish = PublishBatch.ofArrays(h.getClientId(), h.getEpoch(), tenant, seq,
-          RecordEnricher.partitionKey(resource, h.getClientId()), values, bytes, topics, reasons);
-      metrics.tenantUsage(tenant, n, bytes);
-      if (deadLettered > 0) {
-        metrics.recordsDeadLettered(deadLettered);
-      }
+      long cost = admitted.cost();
+      int records = admitted.records();
       synchronized (this) {
-        streamBytes += bytes;
+        streamBytes += cost;
         unsettled.add(seq);
       }
-      budget.acquire(bytes);
-      metrics.inFlightChanged(bytes);
       batchStarted();
-      long started = System.nanoTime();
-      io.opentelemetry.api.trace.Span publishing = spans.child(span, "sluice.publish");
-      try {
-        publisher.publish(publish).whenComplete((ok, error) -> {
-          if (error == null) {
-            metrics.kafkaLatency(System.nanoTime() - started);
-          }
-          IngestSpans.end(publishing, error);
-          IngestSpans.end(span, error);
-          settled(publish, error);
-        });
-      } catch (RuntimeException e) {
-        IngestSpans.end(publishing, e);
-        IngestSpans.end(span, e);
-        settled(publish, e);
+      admission.publish(admitted, span, spans).whenComplete((ok, error) -> {
+        IngestSpans.end(span, error);
+        settled(seq, h.getClientId(), cost, records, error);
+      });
+      pump();
+    }
+
+    /** Nacks RATE_LIMITED; once throttled, the Nack waits until every earlier batch of the stream is settled. */
+    private void throttled(io.opentelemetry.api.trace.Span span, String tenant, long seq, long waitMs) {
+      IngestSpans.nacked(span, NackReason.RATE_LIMITED.name(), "tenant over its rate limit");
+      metrics.batchNacked(NackReason.RATE_LIMITED);
+      ServerFrame nack = nack(seq, NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
+          + "\" is over its rate limit; retry after " + waitMs + " ms", waitMs);
+      boolean now;
+      synchronized (this) {
+        throttledRetryAfterMs = waitMs;
+        now = unsettled.isEmpty();
+        if (!now) {
+          heldNacks.add(nack);
+        }
+      }
+      if (now) {
+        send(nack);
       }
       pump();
     }
 
-    private void settled(PublishBatch batch, Throwable error) {
+    private void settled(long seq, String source, long cost, int records, Throwable error) {
       boolean mine;
       synchronized (this) {
-        streamBytes -= batch.decodedBytes();
-        mine = unsettled.remove(batch.sequence());
+        streamBytes -= cost;
+        mine = unsettled.remove(seq);
       }
       if (mine) { // else goAway() already nacked it
         if (error == null) {
-          metrics.batchAcked(batch.size());
-          send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(batch.sequence())).build());
+          metrics.batchAcked(records);
+          send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(seq)).build());
         } else {
           metrics.batchNacked(NackReason.KAFKA_FAILED);
-          log.warn("Kafka did not acknowledge batch {} of {}: {}", batch.sequence(), batch.source(), error.toString());
-          send(nack(batch.sequence(), NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
+          log.warn("Kafka did not acknowledge batch {} of {}: {}", seq, source, error.toString());
+          send(nack(seq, NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
         }
       }
       List<ServerFrame> release = List.of();
@@ -443,17 +454,15 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
       }
       release.forEach(this::send);
-      metrics.inFlightChanged(-batch.decodedBytes());
       batchFinished();
-      budget.release(batch.decodedBytes());
       completeIfDone();
       pump();
     }
 
-    private void reject(Hello h, long seq, NackReason reason, String text, long retryAfter) {
-      metrics.batchNacked(reason);
-      log.debug("nack {} seq {} from {}: {}", reason, seq, h.getClientId(), text);
-      send(nack(seq, reason, text, retryAfter));
+    private void reject(Hello h, long seq, Rejected e) {
+      metrics.batchNacked(e.reason());
+      log.debug("nack {} seq {} from {}: {}", e.reason(), seq, h.getClientId(), e.detail());
+      send(nack(seq, e.reason(), e.detail(), e.retryAfterMs()));
       pump();
     }
 
@@ -479,6 +488,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         try {
           call.onNext(frame);
+          if (!call.isReady()) {
+            synchronized (this) {
+              unreadFrames++;
+            }
+            metrics.unreadFramesChanged(1);
+          }
         } catch (RuntimeException e) {
           log.debug("could not send to a closing stream: {}", e.toString());
         }
@@ -491,8 +506,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     }
 
     private void fail(Status status) {
+      fail(status, true);
+    }
+
+    private void fail(Status status, boolean logIt) {
       metrics.streamRejected();
-      log.info("closing a stream: {} {}", status.getCode(), status.getDescription());
+      if (logIt) {
+        log.info("closing a stream: {} {}", status.getCode(), status.getDescription());
+      }
       synchronized (out) {
         synchronized (this) {
           if (closed) {
@@ -507,6 +528,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
       }
       streams.remove(this);
+      forgetUnread();
     }
 
     @Override
@@ -519,6 +541,23 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         closed = true;
       }
       streams.remove(this);
+      forgetUnread();
+    }
+
+    /** A closed stream's queued frames are gone with it: take them out of the gauges. */
+    private void forgetUnread() {
+      long unread;
+      boolean paused;
+      synchronized (this) {
+        unread = unreadFrames;
+        unreadFrames = 0;
+        paused = notReadingAcks;
+        notReadingAcks = false;
+      }
+      metrics.unreadFramesChanged(-unread);
+      if (paused) {
+        metrics.notReadingAcks(-1);
+      }
     }
 
     @Override
@@ -545,6 +584,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
       }
       streams.remove(this);
+      forgetUnread();
     }
 
     void goAway(String reason) {
@@ -572,6 +612,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
       }
       streams.remove(this);
+      forgetUnread();
     }
   }
 

@@ -77,9 +77,13 @@ public final class RecordEnricher {
    * {@code resource.*} attributes it lacks. Each value parses to what {@link #enrich} returns for that record.
    */
   public static byte[][] spliceValues(DecodedBatch decoded, Map<String, AnyValue> resource) {
+    return spliceValues(decoded, new Suffix(resource));
+  }
+
+  /** Like {@link #spliceValues(DecodedBatch, Map)} with the resource already encoded. */
+  static byte[][] spliceValues(DecodedBatch decoded, Suffix suffix) {
     int n = decoded.size();
     byte[][] out = new byte[n][];
-    Suffix suffix = new Suffix(resource);
     byte[] src = decoded.bytes();
     for (int i = 0; i < n; i++) {
       byte[] tail = suffix.forRecord(decoded.resourceAttributeKeys(i));
@@ -92,8 +96,11 @@ public final class RecordEnricher {
     return out;
   }
 
-  /** The resource as encoded {@code attributes} entries (field 6 of LogRecord), built once per batch. */
-  private static final class Suffix {
+  /**
+   * The resource as encoded {@code attributes} entries (field 6 of LogRecord), built once per batch. Its size is that
+   * of the resource (one copy); {@link #lengthFor} says what one record's copy costs without building it.
+   */
+  static final class Suffix {
     private final String[] keys;
     private final byte[][] entries;
     private final byte[] all;
@@ -110,6 +117,34 @@ public final class RecordEnricher {
         i++;
       }
       all = concat(entries, null, total);
+    }
+
+    /** Bytes of the whole encoded resource: what a record without any {@code resource.*} attribute gets. */
+    int size() {
+      return all.length;
+    }
+
+    /** The length of {@link #forRecord}{@code (resourceKeys)}, computed without building it. */
+    int lengthFor(String[] resourceKeys) {
+      if (keys.length == 0 || resourceKeys == null) {
+        return all.length;
+      }
+      boolean[] present = null;
+      int presentBytes = 0;
+      for (String key : resourceKeys) {
+        for (int k = 0; k < keys.length; k++) {
+          if (key.equals(keys[k])) {
+            if (present == null) {
+              present = new boolean[keys.length];
+            }
+            if (!present[k]) {
+              present[k] = true;
+              presentBytes += entries[k].length;
+            }
+          }
+        }
+      }
+      return all.length - presentBytes;
     }
 
     /**

@@ -5,10 +5,6 @@ import io.sluice.collector.NackReason;
 import io.sluice.collector.Policy;
 import io.sluice.collector.auth.AuthException;
 import io.sluice.collector.auth.Principal;
-import io.sluice.collector.limit.TenantLimiter;
-import io.sluice.collector.publish.PublishBatch;
-import io.sluice.collector.publish.Publisher;
-import io.sluice.collector.route.Router;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogBatch;
@@ -31,35 +27,36 @@ import javax.net.ssl.SSLSession;
  * collector (one per resource of a request), {@code sluice.idx} = the index in that resource's records. Unique per
  * record; a client's retry of a failed request is a new sequence, so such duplicates cannot be removed downstream.
  *
- * <p>Bounded: a request is refused (retryable) while the collector's in-flight budget is used up, and counts
- * against it until Kafka answers; its size was bounded by the transport before decoding. Thread-safe, never blocks.
+ * <p>Every check, limit, routing, dead-lettering and publishing is {@link Admission}'s, the same as a stream's: a
+ * request's records are encoded once into a LogBatch per resource and go through the same scan and enrichment, so
+ * a request costs what it will produce. Bounded: a request is refused (retryable) while the collector's in-flight
+ * budget is used up, and counts against it until Kafka answers; its size was bounded by the transport before
+ * decoding. Thread-safe, never blocks.
  */
 public final class RequestIngest {
-  private final Publisher publisher;
+  private final Admission admission;
   private final InFlightBudget budget;
   private final CollectorMetrics metrics;
   private final Supplier<Policy> policy;
-  private final TenantLimiter limiter;
-  private final int maxRecordsPerBatch;
   private final String instance;
   private final long epoch;
   private final AtomicLong sequence = new AtomicLong();
   private final IngestSpans spans;
   private volatile boolean draining;
+  private final RateLimitedLog undecodableLog = new RateLimitedLog(org.slf4j.LoggerFactory.getLogger(
+      RequestIngest.class), 10_000_000_000L, System::nanoTime);
 
   /**
    * @param instance this collector's id in {@code sluice.source} (unique per running collector)
    * @param epoch this collector's start time in ms, the {@code sluice.epoch} of request records
    */
-  public RequestIngest(Publisher publisher, InFlightBudget budget, CollectorMetrics metrics, Supplier<Policy> policy,
-      TenantLimiter limiter, int maxRecordsPerBatch, String instance, long epoch, IngestSpans spans) {
+  public RequestIngest(Admission admission, InFlightBudget budget, CollectorMetrics metrics, Supplier<Policy> policy,
+      String instance, long epoch, IngestSpans spans) {
+    this.admission = admission;
     this.spans = spans;
-    this.publisher = publisher;
     this.budget = budget;
     this.metrics = metrics;
     this.policy = policy;
-    this.limiter = limiter;
-    this.maxRecordsPerBatch = maxRecordsPerBatch;
     this.instance = instance;
     this.epoch = epoch;
   }
@@ -67,25 +64,10 @@ public final class RequestIngest {
   /** Records of one resource: its attributes (merged into each record as {@code resource.*}) and the records. */
   public record Part(Map<String, AnyValue> resource, List<LogRecord> records) {}
 
-  /** Why a request was refused, and whether (and when) to try again. */
-  public static final class Rejected extends Exception {
-    private final NackReason reason;
-    private final long retryAfterMs;
-
-    public Rejected(NackReason reason, String message, long retryAfterMs) {
-      super(reason.name() + ": " + message);
-      this.reason = reason;
-      this.retryAfterMs = retryAfterMs;
-    }
-
-    public NackReason reason() {
-      return reason;
-    }
-
-    /** Milliseconds to wait before retrying (retryable reasons), else 0. */
-    public long retryAfterMs() {
-      return retryAfterMs;
-    }
+  /** Counts a request that was not valid protobuf and logs it, at most one line per 10 s. */
+  public void undecodable(String what) {
+    metrics.undecodableFrame();
+    undecodableLog.warn(what);
   }
 
   /** Stops accepting requests (graceful shutdown): later ones are refused with a retryable SHUTTING_DOWN. */
@@ -113,16 +95,16 @@ public final class RequestIngest {
    *
    * @param protocol names the source ({@code otlp}, {@code http})
    * @return completes after Kafka acknowledged every record; fails with Kafka's error otherwise
-   * @throws Rejected before anything was published: too many records, over the tenant's rate limit, a forbidden
-   *     topic, a full in-flight budget or shutting down
+   * @throws Rejected before anything was published: too many records, a too large resource or enriched request,
+   *     over the tenant's rate limit, a forbidden topic, a full in-flight budget or shutting down
    */
   public CompletableFuture<Void> publish(Principal principal, String protocol, List<Part> parts) throws Rejected {
     io.opentelemetry.api.trace.Span span = spans.batch(protocol, principal.tenant(), protocol + ":" + instance,
         sequence.get() + 1, parts.stream().mapToLong(p -> p.records().size()).sum());
     try {
-      CompletableFuture<Void> done = publishTraced(principal, protocol, parts, span);
-      return done.whenComplete((ok, error) -> IngestSpans.end(span, error));
+      return publishTraced(principal, protocol, parts, span).whenComplete((ok, error) -> IngestSpans.end(span, error));
     } catch (Rejected e) {
+      metrics.batchNacked(e.reason());
       IngestSpans.nacked(span, e.reason().name(), e.getMessage());
       throw e;
     } catch (RuntimeException e) {
@@ -133,100 +115,47 @@ public final class RequestIngest {
 
   private CompletableFuture<Void> publishTraced(Principal principal, String protocol, List<Part> parts,
       io.opentelemetry.api.trace.Span span) throws Rejected {
-    String tenant = principal.tenant();
-    int count = 0;
-    long bytes = 0;
+    long count = 0;
+    long wire = 0;
     for (Part p : parts) {
       count += p.records().size();
       for (LogRecord r : p.records()) {
-        bytes += r.getSerializedSize();
+        wire += r.getSerializedSize();
       }
     }
-    bytes = Math.max(1, bytes);
-    metrics.batchReceived(bytes);
+    metrics.batchReceived(Math.max(1, wire));
     if (draining) {
-      throw reject(new Rejected(NackReason.SHUTTING_DOWN, "the collector is shutting down; retry", 1000));
+      throw new Rejected(NackReason.SHUTTING_DOWN, "the collector is shutting down; retry", 1000);
     }
-    if (count > maxRecordsPerBatch) {
-      throw reject(new Rejected(NackReason.TOO_MANY_RECORDS, count + " records > limits.maxRecordsPerBatch "
-          + maxRecordsPerBatch + "; send smaller requests", 0));
-    }
+    admission.checkRecordCount(count, "requests");
     if (!budget.hasRoom()) {
-      throw reject(new Rejected(NackReason.KAFKA_FAILED, "the collector has limits.maxInFlightBytes waiting for "
-          + "Kafka; retry", 1000));
+      throw new Rejected(NackReason.KAFKA_FAILED, "the collector has limits.maxInFlightBytes waiting for Kafka; "
+          + "retry", 1000);
     }
-    long waitMs = limiter.tryAcquire(tenant, count, bytes);
-    if (waitMs > 0) {
-      metrics.tenantThrottled(tenant);
-      throw reject(new Rejected(NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + tenant
-          + "\" is over its rate limit; retry after " + waitMs + " ms", waitMs));
+    long throttled = admission.throttledFor(principal.tenant());
+    if (throttled > 0) {
+      metrics.tenantThrottled(principal.tenant());
+      throw new Rejected(NackReason.RATE_LIMITED, "RESOURCE_EXHAUSTED: tenant \"" + principal.tenant()
+          + "\" is over its rate limit; retry after " + throttled + " ms", throttled);
     }
-    metrics.batchDecoded(bytes);
-    Router router = policy.get().router();
     String source = protocol + ":" + instance;
-    List<PublishBatch> batches = new ArrayList<>(parts.size());
-    int deadLettered = 0;
+    List<Admission.Candidate> candidates = new ArrayList<>(parts.size());
     for (Part part : parts) {
-      if (part.records().isEmpty()) {
-        continue;
-      }
-      List<LogRecord> records = RecordEnricher.enrich(
-          LogBatch.newBuilder().addAllRecords(part.records()).build(), part.resource());
-      AnyValue svc = part.resource().get("service.name");
-      String service = svc != null && svc.hasStringValue() ? svc.getStringValue() : "";
-      List<String> topics = new ArrayList<>(records.size());
-      List<String> reasons = new ArrayList<>(records.size());
-      List<LogRecord> values = new ArrayList<>(records.size());
-      int dead = 0;
-      long partBytes = 0;
-      for (LogRecord r : records) {
-        partBytes += r.getSerializedSize();
-        String invalid = router.invalidReason(r);
-        if (invalid != null) {
-          dead++;
-          topics.add(router.deadLetterTopic());
-          reasons.add(invalid);
-          values.add(router.deadLetterValue(r));
-          continue;
-        }
-        String topic = router.route(tenant, service, r);
-        if (!router.allowed(tenant, topic)) {
-          throw reject(new Rejected(NackReason.FORBIDDEN_TOPIC, "tenant \"" + tenant + "\" may not write to topic "
-              + topic + " (tenants." + tenant + ".topics)", 0));
-        }
-        topics.add(topic);
-        reasons.add("");
-        values.add(r);
-      }
-      deadLettered += dead;
-      batches.add(new PublishBatch(source, epoch, tenant, sequence.incrementAndGet(),
-          RecordEnricher.partitionKey(part.resource(), source), values, Math.max(1, partBytes), topics,
-          dead == 0 ? List.of() : reasons));
-    }
-    metrics.tenantUsage(tenant, count, bytes);
-    if (deadLettered > 0) {
-      metrics.recordsDeadLettered(deadLettered);
-    }
-    long inFlight = bytes;
-    budget.acquire(inFlight);
-    metrics.inFlightChanged(inFlight);
-    long started = System.nanoTime();
-    io.opentelemetry.api.trace.Span publishing = spans.child(span, "sluice.publish");
-    List<CompletableFuture<Void>> acks = new ArrayList<>(batches.size());
-    for (PublishBatch b : batches) {
+      // one encoding of the request's records, then the stream's scan and enrichment (the same bytes as a client's
+      // LogBatch of these records would be)
+      byte[] bytes = LogBatch.newBuilder().addAllRecords(part.records()).build().toByteArray();
+      DecodedBatch decoded;
       try {
-        acks.add(publisher.publish(b));
-      } catch (RuntimeException e) {
-        acks.add(CompletableFuture.failedFuture(e));
+        decoded = DecodedBatch.scan(bytes, part.records().size());
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException("records encoded here did not scan", e);
       }
+      candidates.add(new Admission.Candidate(source, epoch, 0, part.resource(), decoded));
     }
-    int records = count;
-    return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0])).whenComplete((ok, error) -> {
-      IngestSpans.end(publishing, error);
-      metrics.inFlightChanged(-inFlight);
-      budget.release(inFlight);
+    Admission.Admitted admitted = admission.admit(principal.tenant(), withSequences(candidates), false);
+    int records = admitted.records();
+    return admission.publish(admitted, span, spans).whenComplete((ok, error) -> {
       if (error == null) {
-        metrics.kafkaLatency(System.nanoTime() - started);
         metrics.batchAcked(records);
       } else {
         metrics.batchNacked(NackReason.KAFKA_FAILED);
@@ -234,8 +163,13 @@ public final class RequestIngest {
     });
   }
 
-  private Rejected reject(Rejected r) {
-    metrics.batchNacked(r.reason());
-    return r;
+  /** Numbers the non-empty parts from this collector's counter (an empty resource publishes nothing). */
+  private List<Admission.Candidate> withSequences(List<Admission.Candidate> candidates) {
+    List<Admission.Candidate> out = new ArrayList<>(candidates.size());
+    for (Admission.Candidate c : candidates) {
+      long seq = c.decoded().size() == 0 ? 0 : sequence.incrementAndGet();
+      out.add(new Admission.Candidate(c.source(), c.epoch(), seq, c.resource(), c.decoded()));
+    }
+    return out;
   }
 }

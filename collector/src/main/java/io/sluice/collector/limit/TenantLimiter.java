@@ -49,11 +49,51 @@ public final class TenantLimiter {
   }
 
   /**
-   * Takes a batch's records and bytes from {@code tenant}'s buckets if both have room.
+   * Milliseconds until {@code tenant}'s buckets hold at least one record's and one byte's worth of tokens (0 if they
+   * do now). Takes nothing: lets the collector refuse a throttled tenant's batch before decoding it, without trusting
+   * any number the batch declares.
+   */
+  public long peekWait(String tenant) {
+    RateLimit limit = limitOf(tenant);
+    if (limit.unlimited()) {
+      return 0;
+    }
+    Buckets b = buckets.get(buckets.size() >= MAX_TENANTS && !buckets.containsKey(tenant) ? OVERFLOW : tenant);
+    if (b == null) {
+      return 0;
+    }
+    long now = nanoTime.getAsLong();
+    synchronized (b) {
+      long wait = 0;
+      if (b.records != null) {
+        wait = Math.max(wait, b.records.waitNanos(1, now));
+      }
+      if (b.bytes != null) {
+        wait = Math.max(wait, b.bytes.waitNanos(1, now));
+      }
+      return toMillis(wait);
+    }
+  }
+
+  /** Nanoseconds to whole milliseconds, rounded up, at least 1 when positive, without overflowing. */
+  static long toMillis(long waitNanos) {
+    if (waitNanos <= 0) {
+      return 0;
+    }
+    return Math.max(1, waitNanos / 1_000_000 + (waitNanos % 1_000_000 == 0 ? 0 : 1));
+  }
+
+  /**
+   * Takes a batch's records and bytes from {@code tenant}'s buckets if both have room. Callers pass verified
+   * numbers (what was decoded and will be produced), never what a client declared.
    *
    * @return 0 if accepted, else the milliseconds (at least 1) to wait before it would be accepted
+   * @throws IllegalArgumentException for negative counts
    */
   public long tryAcquire(String tenant, int records, long bytes) {
+    if (records < 0 || bytes < 0) {
+      throw new IllegalArgumentException("negative records " + records + " or bytes " + bytes);
+    }
     RateLimit limit = limitOf(tenant);
     if (limit.unlimited()) {
       return 0;
@@ -70,7 +110,7 @@ public final class TenantLimiter {
         wait = Math.max(wait, b.bytes.waitNanos(bytes, now));
       }
       if (wait > 0) {
-        return Math.max(1, (wait + 999_999) / 1_000_000);
+        return toMillis(wait);
       }
       if (b.records != null) {
         b.records.take(records);

@@ -26,7 +26,8 @@ final class TokenBucket {
     if (tokens >= need) {
       return 0;
     }
-    return (long) Math.ceil((need - tokens) / ratePerNano);
+    double nanos = Math.ceil((need - tokens) / ratePerNano);
+    return nanos >= Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(1, (long) nanos); // saturating, never 0 or negative
   }
 
   synchronized void take(double n) {

@@ -45,4 +45,25 @@ class TenantLimiterTest {
     assertThat(l.tryAcquire("a", 1000, 0)).isZero();
     assertThat(l.tryAcquire("a", 1, 0)).isPositive(); // the debt is repaid first
   }
+
+  @Test
+  void aHugeChargeNeverWrapsTheWaitIntoAOneMillisecondRetry() {
+    // issue 14, finding 4: 2^62 bytes charged overflowed (wait + 999_999) and answered retry_after_ms = 1
+    TenantLimiter l = limiter(new RateLimit(0, 20_000, 1), RateLimit.UNLIMITED);
+    assertThat(l.tryAcquire("a", 1, 1L << 62)).isZero(); // passes on a full bucket, as a debt
+    long wait = l.tryAcquire("a", 1, 1);
+    assertThat(wait).isGreaterThan(java.util.concurrent.TimeUnit.DAYS.toMillis(1));
+    assertThat(l.peekWait("a")).isEqualTo(wait);
+    assertThat(TenantLimiter.toMillis(Long.MAX_VALUE)).isPositive();
+  }
+
+  @Test
+  void peekTakesNothingAndNegativeChargesAreRefused() {
+    TenantLimiter l = limiter(new RateLimit(100, 0, 1), RateLimit.UNLIMITED);
+    assertThat(l.peekWait("a")).isZero();
+    assertThat(l.tryAcquire("a", 100, 0)).isZero();
+    assertThat(l.peekWait("a")).isEqualTo(10); // one record at 100/s
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> l.tryAcquire("a", -1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

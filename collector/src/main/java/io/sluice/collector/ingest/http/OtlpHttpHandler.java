@@ -88,7 +88,7 @@ public final class OtlpHttpHandler implements HttpHandler {
           error(ex, json, 503, "Kafka did not acknowledge: " + error, 1000);
         }
       });
-    } catch (RequestIngest.Rejected e) {
+    } catch (io.sluice.collector.ingest.Rejected e) {
       int status = switch (e.reason()) {
         case RATE_LIMITED -> 429;
         case FORBIDDEN_TOPIC -> 403;

@@ -96,7 +96,7 @@ public final class SluiceHttpHandler implements HttpHandler {
           error(ex, 503, "Kafka did not acknowledge: " + failure + "; send the request again", null, 1000);
         }
       });
-    } catch (RequestIngest.Rejected e) {
+    } catch (io.sluice.collector.ingest.Rejected e) {
       int status = switch (e.reason()) {
         case RATE_LIMITED -> 429;
         case FORBIDDEN_TOPIC -> 403;

@@ -58,8 +58,21 @@ public final class OtlpGrpcService extends LogsServiceGrpc.LogsServiceImplBase {
     };
   }
 
+  /** With a request marshaller that never throws: undecodable requests get INVALID_ARGUMENT, not UNKNOWN. */
+  public io.grpc.ServerServiceDefinition safeDefinition() {
+    return io.sluice.collector.ingest.SafeMarshaller.rebind(bindService(),
+        ExportLogsServiceRequest.getDefaultInstance());
+  }
+
   @Override
   public void export(ExportLogsServiceRequest request, StreamObserver<ExportLogsServiceResponse> response) {
+    String undecodable = io.sluice.collector.ingest.SafeMarshaller.undecodable(request);
+    if (undecodable != null) {
+      ingest.undecodable("an OTLP/gRPC request is not an ExportLogsServiceRequest: " + undecodable);
+      response.onError(Status.INVALID_ARGUMENT.withDescription("the request is not an ExportLogsServiceRequest: "
+          + undecodable).asRuntimeException());
+      return;
+    }
     Metadata md = HEADERS.get();
     String credentials = "";
     String tenant = "";
@@ -86,7 +99,7 @@ public final class OtlpGrpcService extends LogsServiceGrpc.LogsServiceImplBase {
           response.onError(retry(Code.UNAVAILABLE, "Kafka did not acknowledge: " + error, 1000));
         }
       });
-    } catch (RequestIngest.Rejected e) {
+    } catch (io.sluice.collector.ingest.Rejected e) {
       response.onError(switch (e.reason()) {
         case RATE_LIMITED -> retry(Code.RESOURCE_EXHAUSTED, e.getMessage(), e.retryAfterMs());
         case FORBIDDEN_TOPIC -> Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException();

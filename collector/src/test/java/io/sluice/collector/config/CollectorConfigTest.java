@@ -54,6 +54,32 @@ class CollectorConfigTest {
   }
 
   @Test
+  void readsTheAdmissionKeysAndTheirDefaults() throws Exception {
+    Path f = write("""
+        kafka: { bootstrap: k:9092 }
+        limits:
+          maxResourceBytes: 4096
+          maxEnrichedBatchBytes: 1048576
+          resendWindow: 128
+          resendSources: 50
+        auth:
+          anonymous: true
+          allowUnknownTenants: true
+        """);
+    CollectorConfig c = CollectorConfigYaml.load(f, CollectorConfig.builder()).build();
+    assertThat(c.maxResourceBytes()).isEqualTo(4096);
+    assertThat(c.maxEnrichedBatchBytes()).isEqualTo(1048576);
+    assertThat(c.resendWindow()).isEqualTo(128);
+    assertThat(c.resendSources()).isEqualTo(50);
+    assertThat(c.allowUnknownTenants()).isTrue();
+    CollectorConfig d = CollectorConfig.builder().kafkaBootstrap("k:9092").build();
+    assertThat(d.maxResourceBytes()).isEqualTo(65536);
+    assertThat(d.maxEnrichedBatchBytes()).isEqualTo(64L << 20);
+    assertThat(d.resendWindow()).isEqualTo(4096);
+    assertThat(d.allowUnknownTenants()).isFalse();
+  }
+
+  @Test
   void badListenNamesFileKeyAndExample() throws Exception {
     Path f = write("listen: abc\nkafka: { bootstrap: k:9092 }\n");
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))

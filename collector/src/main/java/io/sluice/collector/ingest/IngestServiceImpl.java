@@ -9,9 +9,6 @@ import io.sluice.collector.Policy;
 import io.sluice.collector.auth.AuthException;
 import io.sluice.collector.auth.Principal;
 import io.sluice.collector.auth.TlsSessions;
-import io.sluice.collector.limit.TenantLimiter;
-import io.sluice.collector.route.Router;
-import io.sluice.collector.publish.PublishBatch;
 import io.sluice.collector.publish.Publisher;
 import io.sluice.proto.v1.Ack;
 import io.sluice.proto.v1.AnyValue;
@@ -24,7 +21,6 @@ import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,23 +35,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code IngestService.Stream} endpoint: Hello, then batches; each batch is decoded with hard bounds, published,
- * and acknowledged only after the {@link Publisher} reports that Kafka acknowledged every record of it.
+ * The {@code IngestService.Stream} endpoint: Hello, then batches; each batch is decoded with hard bounds, passed
+ * through {@link Admission} (the same checks, limits, routing and publishing as every other ingest path), and
+ * acknowledged only after the {@link Publisher} reports that Kafka acknowledged every record of it.
  *
  * <p>Flow control is manual: a stream asks gRPC for one frame at a time, and asks for the next only while its own
- * decoded bytes in flight are below {@code maxInFlightBytesPerStream} and the collector's are below the shared
- * {@link InFlightBudget}; otherwise it waits for a publish to complete. A slow Kafka therefore stops reads, HTTP/2
- * windows fill, and the client's {@code isReady()} turns false. Memory per stream: at most the per-stream bound plus
- * one frame.
+ * bytes in flight (each batch at its admission cost) are below {@code maxInFlightBytesPerStream}, the collector's
+ * are below the shared {@link InFlightBudget}, and its transport is ready ({@code isReady()}: the client reads the
+ * acks already sent); otherwise it waits for a publish to complete or for gRPC's onReady. A slow Kafka, or a client
+ * that does not read its acks, therefore stops reads, HTTP/2 windows fill, and the client's {@code isReady()} turns
+ * false. Memory per stream: at most the per-stream bound plus one frame, plus the acks queued before the transport
+ * stopped being ready.
  *
  * <p>Hello is authenticated ({@link io.sluice.collector.auth.Authenticator}); failures end the stream with
- * UNAUTHENTICATED or PERMISSION_DENIED. Each batch is checked against its tenant's rate limit before it is decoded
- * (a retryable RATE_LIMITED Nack with the wait as retry_after_ms), then its records are routed; permanently invalid
- * records go to the dead-letter topic with a reason header.
+ * UNAUTHENTICATED or PERMISSION_DENIED, and a Hello resource over {@code limits.maxResourceBytes} with
+ * INVALID_ARGUMENT. A throttled tenant's batch is refused before it is decoded (a retryable RATE_LIMITED Nack with the
+ * wait as retry_after_ms, from a peek that takes nothing); a resend of a batch this collector already published is
+ * acknowledged without publishing ({@link ResendWindow}); declared counts and sizes may refuse a batch but are never
+ * charged.
  *
  * <p>Errors: a permanently bad batch gets a non-retryable Nack and the stream goes on; a broken protocol (no Hello
- * first, a second Hello, an empty frame) ends the stream with INVALID_ARGUMENT. Never throws into gRPC, never blocks
- * a gRPC thread. Thread-safe.
+ * first, a second Hello, an empty frame, a frame that is not protobuf) ends the stream with INVALID_ARGUMENT. Never
+ * throws into gRPC, never blocks a gRPC thread. Thread-safe.
  */
 public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase {
   private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
@@ -206,6 +207,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     // the client does not read what we send: no more frames are read until it does (gRPC's onReady)
     private boolean notReadingAcks;
     private long unreadFrames;
+    private boolean sentAny; // before the first frame we send, not being ready is the transport starting up
     // Once a batch is throttled, the client will tear the stream down on that Nack and resend from there: later
     // batches are nacked too, without taking tokens, and the Nacks wait until every earlier batch is acked, so no
     // accepted batch's Ack is lost to the teardown (which would waste the tenant's tokens on resends).
@@ -229,7 +231,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         if (!call.isReady()) {
           // acks and nacks are queued beyond the transport's window: the client does not read them. Taking more
           // frames would only queue more; woken by onReady once it reads.
-          if (!notReadingAcks) {
+          if (!notReadingAcks && sentAny) {
             notReadingAcks = true;
             metrics.notReadingAcks(1);
           }
@@ -488,6 +490,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         try {
           call.onNext(frame);
+          synchronized (this) {
+            sentAny = true;
+          }
           if (!call.isReady()) {
             synchronized (this) {
               unreadFrames++;

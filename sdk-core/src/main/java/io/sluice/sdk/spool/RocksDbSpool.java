@@ -25,6 +25,20 @@ import org.rocksdb.WriteOptions;
  * the batch and the next sequence in one {@link WriteBatch}, so sequence numbers never repeat within an epoch, even
  * after every batch was acknowledged and the process restarted. An in-memory index of (sequence → size, records)
  * answers ordering and accounting without touching the disk. Thread-safe (see {@link Spool}).
+ *
+ * <p>Failure modes (each documented in sdk-core's README):
+ * <ul>
+ *   <li><b>Disk full / write error.</b> The failed write stores nothing and throws a {@link SpoolException}
+ *       ({@link SpoolException#noSpace()} for ENOSPC). RocksDB refuses every write after such an error, even once
+ *       space is free, so the spool then reopens RocksDB, at most every {@link #RECOVERY_INTERVAL_NANOS}, on the next
+ *       append or remove; until that succeeds it serves reads from a read-only handle (already spooled batches keep
+ *       shipping) and removes only from its in-memory index. After a successful reopen it deletes from disk every
+ *       batch its index no longer holds (acknowledged or evicted meanwhile).
+ *   <li><b>Corrupt directory at open.</b> When RocksDB reports corruption (or a file stands where the directory
+ *       should be) the directory is renamed to {@code <dir>.corrupt-<UTC time>}, kept for inspection, and a fresh
+ *       spool (new epoch) starts in its place; {@link #quarantine()} says so. Any other open failure (a second process
+ *       holding the lock, permissions, no space) throws, naming the directory and the remedy.
+ * </ul>
  */
 public final class RocksDbSpool implements Spool {
   static {
@@ -57,7 +71,8 @@ public final class RocksDbSpool implements Spool {
   private final org.rocksdb.LRUCache blockCache;
   private final WriteOptions writeOptions;
   private final org.rocksdb.ReadOptions readOptions;
-  private final RocksDB db;
+  /** Between failed writes and a successful reopen a read-only handle; null only if even that failed. */
+  private volatile RocksDB db;
   private final String clientId;
   private final long epoch;
   private final ConcurrentSkipListMap<Long, Meta> index = new ConcurrentSkipListMap<>();
@@ -68,6 +83,19 @@ public final class RocksDbSpool implements Spool {
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long nextSequence;
   private volatile boolean closed;
+  /** The last write failure, null while writes succeed. */
+  private volatile SpoolException writeFailure;
+  /** Guarded by appendLock. */
+  private long nextRecoveryAt;
+  private final Quarantine quarantine;
+
+  /**
+   * Minimum time between two attempts to reopen RocksDB after a failed write: each attempt closes and reopens the
+   * database (replaying its write-ahead log), so a spool on a full disk does not do it for every batch.
+   */
+  static final long RECOVERY_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
+  private record Loaded(String clientId, long epoch, long nextSequence) {}
 
   /**
    * Opens or creates the spool in {@code dir}.
@@ -75,17 +103,18 @@ public final class RocksDbSpool implements Spool {
    * @param maxBytes cap on the payload bytes held; at the cap {@link WhenFull} decides
    * @param fsync whether each append is fsynced
    * @param clientIdIfNew the client id to store when the spool is created (null: a random UUID)
-   * @throws SpoolException when the directory cannot be created or RocksDB cannot open it (e.g. locked by another
-   *     process)
+   * @throws SpoolException when the directory cannot be created or RocksDB cannot open it for a reason other than
+   *     corruption (locked by another process, permissions, no space); a corrupt directory is moved aside instead
+   *     ({@link #quarantine()})
    */
   public RocksDbSpool(Path dir, long maxBytes, FsyncPolicy fsync, String clientIdIfNew) {
     this.dir = dir;
     this.maxBytes = maxBytes;
-    try {
-      Files.createDirectories(dir);
-    } catch (Exception e) {
-      throw new SpoolException("cannot create spool directory " + dir + "; check spoolDir and its permissions", e);
+    Quarantine moved = null;
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      moved = quarantine(dir, dir + " exists but is not a directory");
     }
+    createDirectory(dir);
     // Memory is bounded here, not by RocksDB's defaults (a 64 MiB memtable, an unbounded table cache): a spool is a
     // short-lived queue of already compressed batches, written once, read once, deleted.
     this.blockCache = new org.rocksdb.LRUCache(BLOCK_CACHE_BYTES);
@@ -102,54 +131,210 @@ public final class RocksDbSpool implements Spool {
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
     this.writeOptions = new WriteOptions().setSync(fsync == FsyncPolicy.EVERY_BATCH);
     this.readOptions = new org.rocksdb.ReadOptions().setFillCache(false);
+    Loaded loaded;
     try {
-      this.db = RocksDB.open(options, dir.toString());
-    } catch (RocksDBException e) {
-      options.close();
-      writeOptions.close();
-      readOptions.close();
-      blockCache.close();
-      throw new SpoolException("cannot open spool " + dir + " (is another process using it? give each process its own spoolDir)", e);
+      try {
+        loaded = openAndLoad(clientIdIfNew);
+      } catch (RocksDBException e) {
+        if (!isCorruption(e) || moved != null) throw e;
+        moved = quarantine(dir, e.getMessage());
+        createDirectory(dir);
+        loaded = openAndLoad(clientIdIfNew);
+      }
+    } catch (RocksDBException | SpoolException e) {
+      closeHandles();
+      if (e instanceof SpoolException se) throw se;
+      throw new SpoolException(openFailure((RocksDBException) e), e, isNoSpace((RocksDBException) e));
     }
+    this.clientId = loaded.clientId();
+    this.epoch = loaded.epoch();
+    this.nextSequence = loaded.nextSequence();
+    this.quarantine = moved;
+  }
+
+  private static void createDirectory(Path dir) {
     try {
-      byte[] client = db.get(META_CLIENT);
-      byte[] epochBytes = db.get(META_EPOCH);
-      if (client == null || epochBytes == null) {
-        String id = clientIdIfNew != null ? clientIdIfNew : UUID.randomUUID().toString();
-        long newEpoch = new SecureRandom().nextLong() & Long.MAX_VALUE;
-        try (WriteBatch wb = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
-          wb.put(META_CLIENT, id.getBytes(StandardCharsets.UTF_8));
-          wb.put(META_EPOCH, ByteBuffer.allocate(8).putLong(newEpoch).array());
-          wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(1).array());
-          db.write(sync, wb);
-        }
-        this.clientId = id;
-        this.epoch = newEpoch;
-      } else {
-        this.clientId = new String(client, StandardCharsets.UTF_8);
-        this.epoch = ByteBuffer.wrap(epochBytes).getLong();
-      }
-      byte[] next = db.get(META_NEXT);
-      long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
-      try (RocksIterator it = db.newIterator()) {
-        for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
-          byte[] key = it.key();
-          if (key.length != 9 || key[0] != BATCH) break;
-          long s = ByteBuffer.wrap(key, 1, 8).getLong();
-          byte[] value = it.value();
-          ByteBuffer v = ByteBuffer.wrap(value);
-          Meta m = new Meta(v.getInt(), v.getLong(), value.length - HEADER);
-          index.put(s, m);
-          bytes.addAndGet(m.payloadBytes());
-          records.addAndGet(m.recordCount());
-          seq = Math.max(seq, s + 1);
-        }
-      }
-      this.nextSequence = seq;
-    } catch (RocksDBException e) {
-      close();
-      throw new SpoolException("cannot read spool " + dir, e);
+      Files.createDirectories(dir);
+    } catch (Exception e) {
+      throw new SpoolException("cannot create spool directory " + dir + "; check spoolDir and its permissions", e);
     }
+  }
+
+  /** Opens RocksDB into {@link #db} and fills the index; on failure nothing stays open or indexed. */
+  private Loaded openAndLoad(String clientIdIfNew) throws RocksDBException {
+    db = RocksDB.open(options, dir.toString());
+    try {
+      return load(clientIdIfNew);
+    } catch (RocksDBException | RuntimeException e) {
+      db.close();
+      db = null;
+      index.clear();
+      bytes.set(0);
+      records.set(0);
+      throw e;
+    }
+  }
+
+  private Loaded load(String clientIdIfNew) throws RocksDBException {
+    String id;
+    long newEpoch;
+    byte[] client = db.get(META_CLIENT);
+    byte[] epochBytes = db.get(META_EPOCH);
+    if (client == null || epochBytes == null) {
+      id = clientIdIfNew != null ? clientIdIfNew : UUID.randomUUID().toString();
+      newEpoch = new SecureRandom().nextLong() & Long.MAX_VALUE;
+      try (WriteBatch wb = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+        wb.put(META_CLIENT, id.getBytes(StandardCharsets.UTF_8));
+        wb.put(META_EPOCH, ByteBuffer.allocate(8).putLong(newEpoch).array());
+        wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(1).array());
+        db.write(sync, wb);
+      }
+    } else {
+      id = new String(client, StandardCharsets.UTF_8);
+      newEpoch = ByteBuffer.wrap(epochBytes).getLong();
+    }
+    byte[] next = db.get(META_NEXT);
+    long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length != 9 || key[0] != BATCH) break;
+        long s = ByteBuffer.wrap(key, 1, 8).getLong();
+        byte[] value = it.value();
+        ByteBuffer v = ByteBuffer.wrap(value);
+        Meta m = new Meta(v.getInt(), v.getLong(), value.length - HEADER);
+        index.put(s, m);
+        bytes.addAndGet(m.payloadBytes());
+        records.addAndGet(m.recordCount());
+        seq = Math.max(seq, s + 1);
+      }
+      it.status(); // a corrupt block ends the scan with an error, not silently
+    }
+    return new Loaded(id, newEpoch, seq);
+  }
+
+  /** Renames a corrupt spool directory (or a file in its place) to {@code <dir>.corrupt-<UTC time>}. */
+  private static Quarantine quarantine(Path dir, String reason) {
+    String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+    Path target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp);
+    for (int i = 1; Files.exists(target); i++) target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp + "-" + i);
+    try {
+      Files.move(dir, target);
+    } catch (Exception e) {
+      throw new SpoolException("spool " + dir + " is corrupt (" + reason + ") and could not be moved aside to " + target
+          + ": " + e + "; move or delete it by hand", e);
+    }
+    return new Quarantine(target, reason);
+  }
+
+  private String openFailure(RocksDBException e) {
+    String msg = String.valueOf(e.getMessage());
+    if (msg.contains("lock")) {
+      return "cannot open spool " + dir + ": another process holds it (" + msg + "); give each process its own spoolDir";
+    }
+    if (isNoSpace(e)) {
+      return "cannot open spool " + dir + ": no space left on the device (" + msg + "); free space there or point"
+          + " spoolDir at a larger filesystem";
+    }
+    return "cannot open spool " + dir + ": " + msg + "; check spoolDir, its permissions and free space";
+  }
+
+  static boolean isCorruption(RocksDBException e) {
+    return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Corruption;
+  }
+
+  static boolean isNoSpace(RocksDBException e) {
+    return (e.getStatus() != null && e.getStatus().getSubCode() == org.rocksdb.Status.SubCode.NoSpace)
+        || String.valueOf(e.getMessage()).contains("No space left on device");
+  }
+
+  /** Records a failed write (the spool is no longer {@link #writable()}) and returns the exception to throw. */
+  private SpoolException writeFailed(String what, RocksDBException e) {
+    boolean noSpace = isNoSpace(e);
+    SpoolException failure = new SpoolException("cannot " + what + " spool " + dir + ": "
+        + (noSpace ? "no space left on the device (" + e.getMessage() + "); spooled batches keep shipping, new"
+            + " ones are refused until space frees" : e.getMessage()), e, noSpace);
+    writeFailure = failure;
+    return failure;
+  }
+
+  /**
+   * After a failed write, reopens RocksDB (at most every {@link #RECOVERY_INTERVAL_NANOS}): the only way out of
+   * RocksDB's background-error state. On success deletes from disk the batches the index dropped meanwhile and
+   * returns true. On failure keeps a read-only handle so that spooled batches can still be shipped.
+   */
+  private boolean recover() {
+    synchronized (appendLock) {
+      if (writeFailure == null) return true;
+      long now = System.nanoTime();
+      if (now - nextRecoveryAt < 0) return false;
+      nextRecoveryAt = now + RECOVERY_INTERVAL_NANOS;
+      lifecycle.writeLock().lock();
+      try {
+        if (closed) return false;
+        if (db != null) db.close();
+        db = null;
+        RocksDB fresh = null;
+        try {
+          fresh = RocksDB.open(options, dir.toString());
+          reconcile(fresh);
+          db = fresh;
+          writeFailure = null;
+          return true;
+        } catch (RocksDBException e) {
+          if (fresh != null) fresh.close();
+          writeFailed("reopen", e);
+          try {
+            db = RocksDB.openReadOnly(options, dir.toString());
+          } catch (RocksDBException readOnly) {
+            db = null; // reads answer null until a later attempt succeeds
+          }
+          return false;
+        }
+      } finally {
+        lifecycle.writeLock().unlock();
+      }
+    }
+  }
+
+  /** Deletes every batch on disk that the index no longer holds, and stores the next sequence. */
+  private void reconcile(RocksDB fresh) throws RocksDBException {
+    try (WriteBatch wb = new WriteBatch(); RocksIterator it = fresh.newIterator(readOptions)) {
+      for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length != 9 || key[0] != BATCH) break;
+        if (!index.containsKey(ByteBuffer.wrap(key, 1, 8).getLong())) wb.delete(key);
+      }
+      it.status();
+      wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
+      fresh.write(writeOptions, wb);
+    }
+  }
+
+  /** Throws the last write failure again unless a reopen succeeds now. */
+  private void ensureWritable() {
+    SpoolException failure = writeFailure;
+    if (failure == null || recover()) return;
+    failure = writeFailure;
+    throw new SpoolException(failure.getMessage(), failure.getCause(), failure.noSpace());
+  }
+
+  private void closeHandles() {
+    writeOptions.close();
+    readOptions.close();
+    options.close();
+    blockCache.close();
+  }
+
+  @Override
+  public java.util.Optional<Quarantine> quarantine() {
+    return java.util.Optional.ofNullable(quarantine);
+  }
+
+  @Override
+  public boolean writable() {
+    return writeFailure == null;
   }
 
   private static byte[] key(long sequence) {
@@ -179,32 +364,45 @@ public final class RocksDbSpool implements Spool {
   public Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull,
       Map<String, byte[]> checkpoints) {
     synchronized (appendLock) {
-      List<SpoolEntry> evicted = List.of();
+      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
+      ensureWritable();
+      // DROP_OLDEST's victims are deleted in the same WriteBatch as the new batch is written: a failed write evicts
+      // nothing, so nothing leaves the spool uncounted.
+      List<Long> victims = List.of();
       if (!hasRoomFor(payload.length)) {
         if (whenFull != WhenFull.DROP_OLDEST || payload.length > maxBytes) return new Append(-1, List.of());
-        evicted = new ArrayList<>();
-        while (!hasRoomFor(payload.length)) {
-          Map.Entry<Long, Meta> oldest = index.firstEntry();
-          if (oldest == null) break;
-          SpoolEntry gone = remove(oldest.getKey());
-          if (gone != null) evicted.add(gone);
+        victims = new ArrayList<>();
+        long freed = 0;
+        for (Map.Entry<Long, Meta> e : index.entrySet()) {
+          if (bytes.get() - freed + payload.length <= maxBytes) break;
+          victims.add(e.getKey());
+          freed += e.getValue().payloadBytes();
         }
       }
-      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
       long seq = nextSequence;
       byte[] value = ByteBuffer.allocate(HEADER + payload.length).putInt(recordCount).putLong(uncompressedSize)
           .put(payload).array();
       lifecycle.readLock().lock();
       try (WriteBatch wb = new WriteBatch()) {
         if (closed) throw new SpoolException("spool " + dir + " is closed", null);
+        for (long victim : victims) wb.delete(key(victim));
         wb.put(key(seq), value);
         wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq + 1).array());
         addCheckpoints(wb, checkpoints);
         db.write(writeOptions, wb);
       } catch (RocksDBException e) {
-        throw new SpoolException("cannot write to spool " + dir + ": " + e.getMessage(), e);
+        throw writeFailed("write to", e);
       } finally {
         lifecycle.readLock().unlock();
+      }
+      List<SpoolEntry> evicted = victims.isEmpty() ? List.of() : new ArrayList<>(victims.size());
+      for (long victim : victims) {
+        // The shipper may have removed it meanwhile (acknowledged): then it was not evicted.
+        Meta m = index.remove(victim);
+        if (m == null) continue;
+        bytes.addAndGet(-m.payloadBytes());
+        records.addAndGet(-m.recordCount());
+        evicted.add(new SpoolEntry(victim, m.recordCount(), m.uncompressedSize(), null));
       }
       nextSequence = seq + 1;
       index.put(seq, new Meta(recordCount, uncompressedSize, payload.length));
@@ -233,13 +431,14 @@ public final class RocksDbSpool implements Spool {
 
   @Override
   public void putCheckpoints(Map<String, byte[]> checkpoints) {
+    ensureWritable();
     lifecycle.readLock().lock();
     try (WriteBatch wb = new WriteBatch()) {
       if (closed) throw new SpoolException("spool " + dir + " is closed", null);
       addCheckpoints(wb, checkpoints);
       db.write(writeOptions, wb);
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot write checkpoints to spool " + dir + ": " + e.getMessage(), e);
+      throw writeFailed("write checkpoints to", e);
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -249,8 +448,12 @@ public final class RocksDbSpool implements Spool {
   public Map<String, byte[]> checkpoints() {
     Map<String, byte[]> out = new java.util.LinkedHashMap<>();
     lifecycle.readLock().lock();
-    try (RocksIterator it = db.newIterator()) {
-      if (closed) return out;
+    RocksDB handle = db;
+    if (closed || handle == null) {
+      lifecycle.readLock().unlock();
+      return out;
+    }
+    try (RocksIterator it = handle.newIterator()) {
       for (it.seek(CHECKPOINT_PREFIX); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length < 2 || key[0] != 'c' || key[1] != ':') break;
@@ -267,8 +470,9 @@ public final class RocksDbSpool implements Spool {
     if (!index.containsKey(sequence)) return null;
     lifecycle.readLock().lock();
     try {
-      if (closed) return null;
-      byte[] value = db.get(readOptions, key(sequence));
+      RocksDB handle = db;
+      if (closed || handle == null) return null;
+      byte[] value = handle.get(readOptions, key(sequence));
       if (value == null) return null;
       ByteBuffer v = ByteBuffer.wrap(value);
       int count = v.getInt();
@@ -295,12 +499,14 @@ public final class RocksDbSpool implements Spool {
     if (m == null) return null;
     bytes.addAndGet(-m.payloadBytes());
     records.addAndGet(-m.recordCount());
+    if (writeFailure != null) recover();
     lifecycle.readLock().lock();
     try {
-      // After close the delete is skipped: the batch comes back at the next start, a duplicate, never a loss.
-      if (!closed) db.delete(writeOptions, key(sequence));
+      // After close, or while writes fail, the delete is skipped: a reopen after the failure deletes it
+      // (reconcile), else it comes back at the next start, a duplicate, never a loss.
+      if (!closed && writeFailure == null) db.delete(writeOptions, key(sequence));
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot delete from spool " + dir + ": " + e.getMessage(), e);
+      writeFailed("delete from", e);
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -328,16 +534,16 @@ public final class RocksDbSpool implements Spool {
     try {
       if (closed) return;
       closed = true;
-      try {
-        db.syncWal();
-      } catch (RocksDBException | RuntimeException ignored) {
-        // best effort: the WAL is already written
+      if (db != null) {
+        try {
+          db.syncWal();
+        } catch (RocksDBException | RuntimeException ignored) {
+          // best effort: the WAL is already written
+        }
+        db.close();
+        db = null;
       }
-      db.close();
-      writeOptions.close();
-      readOptions.close();
-      options.close();
-      blockCache.close();
+      closeHandles();
     } finally {
       lifecycle.writeLock().unlock();
     }

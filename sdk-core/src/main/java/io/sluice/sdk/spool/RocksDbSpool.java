@@ -225,7 +225,13 @@ public final class RocksDbSpool implements Spool {
       throw new SpoolException("spool " + dir + " is corrupt (" + reason + ") and could not be moved aside to " + target
           + ": " + e + "; move or delete it by hand", e);
     }
-    return new Quarantine(target, reason);
+    long size = 0;
+    try (java.util.stream.Stream<Path> files = Files.walk(target)) {
+      size = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    } catch (Exception e) {
+      // the size is for the report only
+    }
+    return new Quarantine(target, reason, size);
   }
 
   private String openFailure(RocksDBException e) {

@@ -28,8 +28,9 @@ public interface Spool extends AutoCloseable {
    *
    * @param movedTo where the corrupt directory (or the file that stood in its place) now is
    * @param reason RocksDB's error
+   * @param bytes the size of the files moved aside
    */
-  record Quarantine(java.nio.file.Path movedTo, String reason) {}
+  record Quarantine(java.nio.file.Path movedTo, String reason, long bytes) {}
 
   /** The corrupt directory this spool replaced when it was opened, if it did. */
   default java.util.Optional<Quarantine> quarantine() {

@@ -49,6 +49,8 @@ public final class RocksDbSpool implements Spool {
   private static final byte[] META_CLIENT = "m:client".getBytes(StandardCharsets.UTF_8);
   private static final byte[] META_EPOCH = "m:epoch".getBytes(StandardCharsets.UTF_8);
   private static final byte[] META_NEXT = "m:next".getBytes(StandardCharsets.UTF_8);
+  /** Every batch below this sequence is deleted, whether or not a tombstone says so (see {@link #low}). */
+  private static final byte[] META_LOW = "m:low".getBytes(StandardCharsets.UTF_8);
   private static final int HEADER = 12;
 
   private record Meta(int recordCount, long uncompressedSize, int payloadBytes) {}
@@ -67,6 +69,14 @@ public final class RocksDbSpool implements Spool {
    */
   static final long BLOCK_CACHE_BYTES = 2L << 20;
 
+  /**
+   * Size of the SST files compactions write. Small, so that the files holding only deleted batches (below the oldest
+   * batch still spooled) can be dropped whole ({@link #reclaim}) instead of waiting for a compaction to rewrite them.
+   */
+  static final long TARGET_FILE_BYTES = 4L << 20;
+  /** Deleted payload bytes since the last {@link #reclaim}; reclaimed every {@link #TARGET_FILE_BYTES}. */
+  private final AtomicLong deletedSinceReclaim = new AtomicLong();
+
   private final Options options;
   private final org.rocksdb.LRUCache blockCache;
   private final WriteOptions writeOptions;
@@ -82,6 +92,14 @@ public final class RocksDbSpool implements Spool {
   /** Read side: any use of {@code db}; write side: close. RocksDB must not be touched after close. */
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long nextSequence;
+  /**
+   * Guarded by appendLock: the oldest sequence that may still be spooled, stored as {@code m:low} with every write
+   * that advances it. Batches evicted by {@link WhenFull#DROP_OLDEST} get no tombstone: they are below it, a start
+   * ignores them, and {@link #reclaim} drops the SST files holding them whole. Tombstones would make every flushed file
+   * span from the oldest key to the newest, so that each compaction rewrote the whole spool: at its cap through an
+   * outage the files on disk grew to about 3x the cap (64 MiB cap: 185 MiB; see sdk-core's README).
+   */
+  private long low;
   private volatile boolean closed;
   /** The last write failure, null while writes succeed. */
   private volatile SpoolException writeFailure;
@@ -95,7 +113,7 @@ public final class RocksDbSpool implements Spool {
    */
   static final long RECOVERY_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
 
-  private record Loaded(String clientId, long epoch, long nextSequence) {}
+  private record Loaded(String clientId, long epoch, long nextSequence, long low) {}
 
   /**
    * Opens or creates the spool in {@code dir}.
@@ -127,6 +145,10 @@ public final class RocksDbSpool implements Spool {
             .setCacheIndexAndFilterBlocks(true)) // table readers' index blocks count against the cache too
         .setCompressionType(CompressionType.NO_COMPRESSION) // payloads are zstd already
         .setMaxTotalWalSize(64L << 20)
+        .setTargetFileSizeBase(TARGET_FILE_BYTES)
+        .setLevel0FileNumCompactionTrigger(2)
+        .setLevel0SlowdownWritesTrigger(4)
+        .setLevel0StopWritesTrigger(6)
         .setKeepLogFileNum(2)
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
     this.writeOptions = new WriteOptions().setSync(fsync == FsyncPolicy.EVERY_BATCH);
@@ -149,6 +171,7 @@ public final class RocksDbSpool implements Spool {
     this.clientId = loaded.clientId();
     this.epoch = loaded.epoch();
     this.nextSequence = loaded.nextSequence();
+    this.low = loaded.low();
     this.quarantine = moved;
   }
 
@@ -195,8 +218,10 @@ public final class RocksDbSpool implements Spool {
     }
     byte[] next = db.get(META_NEXT);
     long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
+    byte[] lowBytes = db.get(META_LOW);
+    long lowest = lowBytes == null ? 0 : ByteBuffer.wrap(lowBytes).getLong();
     try (RocksIterator it = db.newIterator()) {
-      for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
+      for (it.seek(key(lowest)); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length != 9 || key[0] != BATCH) break;
         long s = ByteBuffer.wrap(key, 1, 8).getLong();
@@ -210,7 +235,7 @@ public final class RocksDbSpool implements Spool {
       }
       it.status(); // a corrupt block ends the scan with an error, not silently
     }
-    return new Loaded(id, newEpoch, seq);
+    return new Loaded(id, newEpoch, seq, lowest);
   }
 
   /** Renames a corrupt spool directory (or a file in its place) to {@code <dir>.corrupt-<UTC time>}. */
@@ -306,16 +331,19 @@ public final class RocksDbSpool implements Spool {
 
   /** Deletes every batch on disk that the index no longer holds, and stores the next sequence. */
   private void reconcile(RocksDB fresh) throws RocksDBException {
+    long newLow = firstLive();
     try (WriteBatch wb = new WriteBatch(); RocksIterator it = fresh.newIterator(readOptions)) {
-      for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
+      for (it.seek(key(newLow)); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length != 9 || key[0] != BATCH) break;
         if (!index.containsKey(ByteBuffer.wrap(key, 1, 8).getLong())) wb.delete(key);
       }
       it.status();
       wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
+      wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
       fresh.write(writeOptions, wb);
     }
+    low = newLow;
   }
 
   /** Throws the last write failure again unless a reopen succeeds now. */
@@ -375,6 +403,7 @@ public final class RocksDbSpool implements Spool {
       // DROP_OLDEST's victims are deleted in the same WriteBatch as the new batch is written: a failed write evicts
       // nothing, so nothing leaves the spool uncounted.
       List<Long> victims = List.of();
+      long newLow = low;
       if (!hasRoomFor(payload.length)) {
         if (whenFull != WhenFull.DROP_OLDEST || payload.length > maxBytes) return new Append(-1, List.of());
         victims = new ArrayList<>();
@@ -384,6 +413,8 @@ public final class RocksDbSpool implements Spool {
           victims.add(e.getKey());
           freed += e.getValue().payloadBytes();
         }
+        Long next = victims.isEmpty() ? null : index.higherKey(victims.get(victims.size() - 1));
+        if (!victims.isEmpty()) newLow = next != null ? next : nextSequence;
       }
       long seq = nextSequence;
       byte[] value = ByteBuffer.allocate(HEADER + payload.length).putInt(recordCount).putLong(uncompressedSize)
@@ -391,9 +422,9 @@ public final class RocksDbSpool implements Spool {
       lifecycle.readLock().lock();
       try (WriteBatch wb = new WriteBatch()) {
         if (closed) throw new SpoolException("spool " + dir + " is closed", null);
-        for (long victim : victims) wb.delete(key(victim));
         wb.put(key(seq), value);
         wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq + 1).array());
+        if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
         addCheckpoints(wb, checkpoints);
         db.write(writeOptions, wb);
       } catch (RocksDBException e) {
@@ -409,11 +440,14 @@ public final class RocksDbSpool implements Spool {
         bytes.addAndGet(-m.payloadBytes());
         records.addAndGet(-m.recordCount());
         evicted.add(new SpoolEntry(victim, m.recordCount(), m.uncompressedSize(), null));
+        deletedSinceReclaim.addAndGet(m.payloadBytes());
       }
-      nextSequence = seq + 1;
       index.put(seq, new Meta(recordCount, uncompressedSize, payload.length));
       bytes.addAndGet(payload.length);
       records.addAndGet(recordCount);
+      nextSequence = seq + 1;
+      if (newLow > low) low = newLow;
+      maybeReclaim();
       return new Append(seq, evicted);
     }
   }
@@ -501,22 +535,65 @@ public final class RocksDbSpool implements Spool {
 
   @Override
   public SpoolEntry remove(long sequence) {
-    Meta m = index.remove(sequence);
-    if (m == null) return null;
-    bytes.addAndGet(-m.payloadBytes());
-    records.addAndGet(-m.recordCount());
-    if (writeFailure != null) recover();
+    // Under appendLock so that the low mark written here and the one an eviction writes never cross.
+    synchronized (appendLock) {
+      Meta m = index.remove(sequence);
+      if (m == null) return null;
+      bytes.addAndGet(-m.payloadBytes());
+      records.addAndGet(-m.recordCount());
+      deletedSinceReclaim.addAndGet(m.payloadBytes());
+      if (writeFailure != null) recover();
+      long newLow = firstLive();
+      lifecycle.readLock().lock();
+      try (WriteBatch wb = new WriteBatch()) {
+        // After close, or while writes fail, the delete is skipped: a reopen after the failure deletes it
+        // (reconcile), else it comes back at the next start, a duplicate, never a loss.
+        if (!closed && writeFailure == null) {
+          wb.delete(key(sequence));
+          if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
+          db.write(writeOptions, wb);
+          if (newLow > low) low = newLow;
+        }
+      } catch (RocksDBException e) {
+        writeFailed("delete from", e);
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+      maybeReclaim();
+      return new SpoolEntry(sequence, m.recordCount(), m.uncompressedSize(), null);
+    }
+  }
+
+  /** Under appendLock: the oldest sequence still spooled, or the next one when the spool is empty. */
+  private long firstLive() {
+    Map.Entry<Long, Meta> first = index.firstEntry();
+    return first != null ? first.getKey() : nextSequence;
+  }
+
+  /** Under appendLock: {@link #reclaim} once a file's worth of batches was deleted since the last time. */
+  private void maybeReclaim() {
+    if (deletedSinceReclaim.get() < TARGET_FILE_BYTES) return;
+    deletedSinceReclaim.set(0);
+    reclaim();
+  }
+
+  /**
+   * Drops the SST files (below level 0) that hold only batches below the low mark: all of them are deleted, so the
+   * files can go at once, without a compaction rewriting them (RocksDB's {@code DeleteFilesInRange}). This is what
+   * frees the disk from batches evicted by {@link WhenFull#DROP_OLDEST}, which have no tombstone; it keeps the files on
+   * disk near the cap through a long outage.
+   */
+  private void reclaim() {
     lifecycle.readLock().lock();
     try {
-      // After close, or while writes fail, the delete is skipped: a reopen after the failure deletes it
-      // (reconcile), else it comes back at the next start, a duplicate, never a loss.
-      if (!closed && writeFailure == null) db.delete(writeOptions, key(sequence));
+      if (closed || db == null || writeFailure != null) return;
+      db.deleteFilesInRanges(db.getDefaultColumnFamily(), List.of(key(0), key(low)), false);
     } catch (RocksDBException e) {
-      writeFailed("delete from", e);
+      // Tried again after the next file's worth of deletions; until then the files stay (bytes on disk, not data:
+      // a start ignores everything below the low mark).
     } finally {
       lifecycle.readLock().unlock();
     }
-    return new SpoolEntry(sequence, m.recordCount(), m.uncompressedSize(), null);
   }
 
   @Override

@@ -10,7 +10,6 @@ import io.sluice.sdk.testkit.Records;
 import io.sluice.sdk.testkit.SmallFilesystem;
 import io.sluice.sdk.testkit.TestCollector;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -180,19 +179,11 @@ class SpoolFailuresTest {
 
   /** Bytes of the files under the spool directory: batches, write-ahead log, SST files, MANIFEST, RocksDB's LOG. */
   static long footprint(Path spoolDir) {
-    try (Stream<Path> files = Files.walk(spoolDir)) {
-      return files.mapToLong(f -> {
-        try {
-          return Files.isRegularFile(f) ? Files.size(f) : 0;
-        } catch (IOException gone) {
-          return 0; // deleted by a compaction meanwhile
-        }
-      }).sum();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (java.io.UncheckedIOException e) {
-      return footprint(spoolDir); // a directory entry vanished mid-walk (compaction): walk again
-    }
+    // File.length() answers 0 for a file a compaction deleted meanwhile; RocksDB keeps no subdirectories here.
+    java.io.File[] files = spoolDir.toFile().listFiles();
+    long sum = 0;
+    if (files != null) for (java.io.File f : files) sum += f.length();
+    return sum;
   }
 
   /**
@@ -247,13 +238,9 @@ class SpoolFailuresTest {
     } else {
       // The oldest records; a later batch smaller than the room left may still have fitted after a refusal.
       assertThat(arrived.subList(0, 1000)).as("the oldest records").isEqualTo(LongStream.range(0, 1000).boxed().toList());
-      assertThat(arrived.get(arrived.size() - 1)).isLessThan(offered - 1L);
     }
   }
 
-  /**
-   * What RocksDB may hold on disk beyond the spool's cap: the write-ahead log of two 4 MiB memtables, up to four 4 MiB
-   * level-0 files waiting for a compaction to drop the deleted batches, and that compaction's output.
-   */
-  static final long FOOTPRINT_BOUND = 24L << 20;
+  /** The bound on bytes on disk beyond the cap that sdk-core's README states: see {@code RocksDbSpoolTest}. */
+  static final long FOOTPRINT_BOUND = io.sluice.sdk.spool.RocksDbSpoolTest.FOOTPRINT_BOUND;
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-class RocksDbSpoolTest {
+public class RocksDbSpoolTest {
   @TempDir Path dir;
 
   private static byte[] payload(int size, int fill) {
@@ -302,6 +302,56 @@ class RocksDbSpoolTest {
       assertThat(s.batches()).isEqualTo(1);
       assertThat(s.quarantine()).isEmpty();
       assertThat(quarantined()).hasSize(1);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ at the cap through an outage
+
+  /**
+   * What RocksDB may hold on disk beyond the spool's cap, as sdk-core's README states it: the write-ahead log of two
+   * 4 MiB memtables (8 MiB), level-0 files up to the stop trigger (6 x 4 MiB), a compaction's output (at most its
+   * input plus one file, 28 MiB), one partly live 4 MiB file, and MANIFEST/LOG/OPTIONS (under 2 MiB): about 66 MiB,
+   * asserted with a margin.
+   */
+  public static final long FOOTPRINT_BOUND = 80L << 20;
+
+  static long footprint(Path spoolDir) {
+    java.io.File[] files = spoolDir.toFile().listFiles(); // length() is 0 for a file a compaction deleted meanwhile
+    long sum = 0;
+    if (files != null) for (java.io.File f : files) sum += f.length();
+    return sum;
+  }
+
+  /**
+   * A collector outage in miniature at the spool: 8x a 64 MiB cap written under drop-oldest. The files on disk stay
+   * within the cap plus {@link #FOOTPRINT_BOUND}. Before the spool kept a low mark (evicted batches got tombstones),
+   * every compaction rewrote the whole spool and the files grew to about 3x the cap (196 MiB here).
+   */
+  @Test
+  void dropOldestAtItsCapKeepsTheFilesOnDiskNearTheCapAndEvictedBatchesStayGone() {
+    long cap = 64L << 20;
+    Random random = new Random(3);
+    long maxFootprint = 0;
+    List<Long> live = new ArrayList<>();
+    try (RocksDbSpool s = new RocksDbSpool(dir, cap, FsyncPolicy.NEVER, null)) {
+      for (int i = 0; i < 2048; i++) { // 2048 x 256 KiB = 512 MiB
+        assertThat(s.append(1, 1, noise(random, 256 << 10), WhenFull.DROP_OLDEST).accepted()).isTrue();
+        if (i % 16 == 0) maxFootprint = Math.max(maxFootprint, footprint(dir));
+        assertThat(s.bytes()).isLessThanOrEqualTo(cap);
+      }
+      maxFootprint = Math.max(maxFootprint, footprint(dir));
+      for (long q = s.nextAfter(-1); q >= 0; q = s.nextAfter(q)) live.add(q);
+      // An ack of the oldest advances the low mark too.
+      s.remove(live.remove(0));
+    }
+    System.out.printf("spool at its cap: cap %d MiB, 512 MiB written, largest footprint on disk %.1f MiB%n",
+        cap >> 20, maxFootprint / 1048576.0);
+    assertThat(maxFootprint).as("bytes on disk").isLessThanOrEqualTo(cap + FOOTPRINT_BOUND);
+    try (RocksDbSpool s = new RocksDbSpool(dir, cap, FsyncPolicy.NEVER, null)) {
+      List<Long> reopened = new ArrayList<>();
+      for (long q = s.nextAfter(-1); q >= 0; q = s.nextAfter(q)) reopened.add(q);
+      assertThat(reopened).as("evicted and acknowledged batches stay gone").isEqualTo(live);
+      assertThat(s.bytes()).isEqualTo(live.size() * (256L << 10));
     }
   }
 }

@@ -20,6 +20,11 @@ public enum DropReason {
    * once space frees.
    */
   DISK_FULL,
+  /**
+   * A spooled batch could not be read back (RocksDB reported corruption: a damaged block on disk); it was dropped so
+   * that the batches after it keep shipping.
+   */
+  SPOOL_CORRUPT,
   /** A {@link DeferredRecord} threw while the batcher thread built its record (a mapping bug, a hostile value). */
   BUILD_FAILED
 }

@@ -390,6 +390,7 @@ public final class Pipeline implements AutoCloseable {
     Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
     for (Map.Entry<DropReason, LongAdder> e : dropped.entrySet()) drops.put(e.getKey(), e.getValue().sum());
     drops.merge(DropReason.REJECTED, delivery.rejected.sum(), Long::sum);
+    drops.merge(DropReason.SPOOL_CORRUPT, spool.corruptRecords(), Long::sum);
     return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(), batching,
         spool.records(), spool.bytes(), spool.batches(), delivery.batchesSent.sum(),
         delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected, spool.writable(),

@@ -88,6 +88,7 @@ public final class RocksDbSpool implements Spool {
   private final ConcurrentSkipListMap<Long, Meta> index = new ConcurrentSkipListMap<>();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
+  private final AtomicLong corruptRecords = new AtomicLong();
   private final Object appendLock = new Object();
   /** Read side: any use of {@code db}; write side: close. RocksDB must not be touched after close. */
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
@@ -220,7 +221,7 @@ public final class RocksDbSpool implements Spool {
     long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
     byte[] lowBytes = db.get(META_LOW);
     long lowest = lowBytes == null ? 0 : ByteBuffer.wrap(lowBytes).getLong();
-    try (RocksIterator it = db.newIterator()) {
+    try (RocksIterator it = db.newIterator(readOptions)) { // read once: not through the block cache
       for (it.seek(key(lowest)); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length != 9 || key[0] != BATCH) break;
@@ -508,6 +509,7 @@ public final class RocksDbSpool implements Spool {
   @Override
   public SpoolEntry read(long sequence) {
     if (!index.containsKey(sequence)) return null;
+    RocksDBException corrupt = null;
     lifecycle.readLock().lock();
     try {
       RocksDB handle = db;
@@ -521,10 +523,40 @@ public final class RocksDbSpool implements Spool {
       v.get(payload);
       return new SpoolEntry(sequence, count, size, payload);
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot read spool " + dir + ": " + e.getMessage(), e);
+      if (!isCorruption(e)) throw new SpoolException("cannot read spool " + dir + ": " + e.getMessage(), e);
+      corrupt = e;
     } finally {
       lifecycle.readLock().unlock();
     }
+    if (corrupt != null) unreadable(sequence);
+    return null;
+  }
+
+  /**
+   * Drops a batch RocksDB cannot read back (a damaged block: checksum mismatch), counted in {@link #corruptRecords()},
+   * so that the batches after it keep shipping instead of the shipper stopping at it.
+   */
+  private void unreadable(long sequence) {
+    synchronized (appendLock) {
+      Meta m = index.remove(sequence);
+      if (m == null) return;
+      bytes.addAndGet(-m.payloadBytes());
+      records.addAndGet(-m.recordCount());
+      corruptRecords.addAndGet(m.recordCount());
+      lifecycle.readLock().lock();
+      try {
+        if (!closed && db != null && writeFailure == null) db.delete(writeOptions, key(sequence));
+      } catch (RocksDBException e) {
+        // the index no longer holds it; a reopen deletes it (reconcile), a restart finds it corrupt again
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+    }
+  }
+
+  @Override
+  public long corruptRecords() {
+    return corruptRecords.get();
   }
 
   @Override

@@ -45,6 +45,14 @@ public interface Spool extends AutoCloseable {
     return true;
   }
 
+  /**
+   * Records in batches that could not be read back (RocksDB reported corruption: a damaged block) and were dropped
+   * so that the batches after them keep shipping; {@link #read} answered null for them.
+   */
+  default long corruptRecords() {
+    return 0;
+  }
+
   /** Stable id of this spool's client, created with the spool. */
   String clientId();
 

@@ -354,4 +354,47 @@ public class RocksDbSpoolTest {
       assertThat(s.bytes()).isEqualTo(live.size() * (256L << 10));
     }
   }
+
+  // ----------------------------------------------------------------------------- a damaged block found while running
+
+  /**
+   * A block of an SST file is damaged while the spool runs (a bad sector, a stray write): reading a batch in it fails
+   * RocksDB's checksum. The batch is dropped and counted ({@link Spool#corruptRecords()}), {@code read} answers null,
+   * and every other batch still reads back: before, {@code read} threw and the shipper thread stopped for good.
+   */
+  @Test
+  void aBatchThatCannotBeReadBackIsDroppedCountedAndTheOthersStillRead() throws IOException {
+    Random random = new Random(5);
+    Map<Long, byte[]> written = new LinkedHashMap<>();
+    try (RocksDbSpool s = new RocksDbSpool(dir, 1L << 30, FsyncPolicy.NEVER, null)) {
+      for (int i = 0; i < 40; i++) { // 2.5 MiB: one memtable, flushed into one SST file when reopened, no compaction
+        byte[] p = noise(random, 64 << 10);
+        written.put(s.append(3, p.length, p, WhenFull.DROP_NEWEST).sequence(), p);
+      }
+    }
+    try (RocksDbSpool s = new RocksDbSpool(dir, 1L << 30, FsyncPolicy.NEVER, null)) {
+      List<Path> ssts;
+      try (Stream<Path> files = Files.list(dir)) {
+        ssts = files.filter(f -> f.toString().endsWith(".sst")).toList();
+      }
+      assertThat(ssts).hasSize(1);
+      for (Path sst : ssts) {
+        try (FileChannel ch = FileChannel.open(sst, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+          java.nio.ByteBuffer damage = java.nio.ByteBuffer.allocate(4096);
+          new Random(9).nextBytes(damage.array());
+          ch.write(damage, ch.size() / 3);
+        }
+      }
+      int unreadable = 0;
+      for (Map.Entry<Long, byte[]> e : written.entrySet()) {
+        SpoolEntry entry = s.read(e.getKey());
+        if (entry == null) unreadable++;
+        else assertThat(entry.payload()).isEqualTo(e.getValue());
+      }
+      assertThat(unreadable).as("batches in the damaged blocks").isPositive().isLessThan(written.size());
+      assertThat(s.corruptRecords()).isEqualTo(3L * unreadable);
+      assertThat(s.batches()).isEqualTo(written.size() - unreadable);
+      assertThat(s.records()).isEqualTo(3L * (written.size() - unreadable));
+    }
+  }
 }

@@ -12,8 +12,19 @@ public enum DropReason {
   SHUTDOWN,
   /** The collector answered that the batch will never be accepted (non-retryable nack). */
   REJECTED,
-  /** The spool could not write the batch (disk error). */
+  /** The spool could not write the batch (a disk error other than a full device). */
   SPOOL_ERROR,
+  /**
+   * The device holding the spool was full (ENOSPC): the new batch was refused, under every policy ({@code block}
+   * first waits {@code blockTimeoutMs} for space). Batches already spooled keep shipping; the spool accepts again
+   * once space frees.
+   */
+  DISK_FULL,
+  /**
+   * A spooled batch could not be read back (RocksDB reported corruption: a damaged block on disk); it was dropped so
+   * that the batches after it keep shipping.
+   */
+  SPOOL_CORRUPT,
   /** A {@link DeferredRecord} threw while the batcher thread built its record (a mapping bug, a hostile value). */
   BUILD_FAILED
 }

@@ -54,6 +54,19 @@ public final class Pipeline implements AutoCloseable {
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
   private volatile long batching;
   private volatile boolean buildFailureReported;
+  /**
+   * Batcher thread only: a failed spool write was reported and no recovery since; when it was (0: never); records
+   * dropped for failed spool writes since the last recovery report.
+   */
+  private boolean spoolFailureReported;
+  private long spoolFailureReportedAt;
+  private long droppedWhileSpoolFailing;
+  /**
+   * At most one report of failed spool writes per minute: a disk that fills, frees a little and fills again would
+   * otherwise flood the application's own log. The metrics ({@code sluice.sdk.spool.writable}, drops by reason) show
+   * every change.
+   */
+  private static final long SPOOL_FAILURE_REPORT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   private final Thread batcherThread;
   private final ShipWorker shipping;
@@ -74,6 +87,9 @@ public final class Pipeline implements AutoCloseable {
     this.blocking = config.whenFull() == WhenFull.BLOCK;
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
+    spool.quarantine().ifPresent(q -> diagnostics.warn("spool " + config.spoolDir() + " was corrupt (" + q.reason()
+        + "); moved it aside to " + q.movedTo() + " (" + q.bytes() + " bytes, kept for inspection; delete it when"
+        + " done) and started a fresh spool. The batches it held were not shipped.", null));
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
         ? config.openTelemetry() : globalOrNoop(), this::stats);
   }
@@ -317,16 +333,53 @@ public final class Pipeline implements AutoCloseable {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
       }
-      Spool.Append result = spool.append(count, encoded.length, compressed, config.whenFull());
+      Spool.Append result = appendWaitingForDisk(count, encoded.length, compressed);
       if (!result.accepted()) dropped.get(DropReason.SPOOL_FULL).add(count);
       for (SpoolEntry evicted : result.evicted()) dropped.get(DropReason.SPOOL_FULL).add(evicted.recordCount());
-    } catch (RuntimeException e) { // SpoolException (disk) or an encoding failure
+      if (spoolFailureReported) {
+        spoolFailureReported = false;
+        diagnostics.warn("spool " + config.spoolDir() + " accepts batches again; " + droppedWhileSpoolFailing
+            + " records were dropped (DISK_FULL, SPOOL_ERROR) while it could not write", null);
+        droppedWhileSpoolFailing = 0;
+      }
+    } catch (SpoolException e) {
+      DropReason reason = e.noSpace() ? DropReason.DISK_FULL : DropReason.SPOOL_ERROR;
+      dropped.get(reason).add(count);
+      droppedWhileSpoolFailing += count;
+      long now = System.nanoTime();
+      if (!spoolFailureReported
+          && (spoolFailureReportedAt == 0 || now - spoolFailureReportedAt >= SPOOL_FAILURE_REPORT_INTERVAL_NANOS)) {
+        spoolFailureReported = true;
+        spoolFailureReportedAt = now == 0 ? 1 : now;
+        diagnostics.warn(e.getMessage() + "; new batches are dropped and counted as " + reason + " until it can"
+            + " write again (reported at most once a minute)", null);
+      }
+    } catch (RuntimeException e) { // an encoding failure
       dropped.get(DropReason.SPOOL_ERROR).add(count);
       diagnostics.warn("could not spool a batch of " + count + " records", e);
     } finally {
       batching = 0;
     }
     shipping.wake();
+  }
+
+  /**
+   * Appends; when the device is full, {@link WhenFull#BLOCK} retries until {@code blockTimeoutMs} has passed (the
+   * spool reopens at most every {@code RocksDbSpool.RECOVERY_INTERVAL_NANOS}), the other policies give up at once:
+   * evicting old batches would free no disk until RocksDB compacts them.
+   */
+  private Spool.Append appendWaitingForDisk(int count, long uncompressedSize, byte[] compressed) {
+    long deadline = System.nanoTime() + config.blockTimeout().toNanos();
+    while (true) {
+      try {
+        return spool.append(count, uncompressedSize, compressed, config.whenFull());
+      } catch (SpoolException e) {
+        if (!e.noSpace() || config.whenFull() != WhenFull.BLOCK || System.nanoTime() - deadline >= 0 || abandon) {
+          throw e;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+      }
+    }
   }
 
   // ------------------------------------------------------------------------------------- ship (sluice-shipper)
@@ -337,9 +390,11 @@ public final class Pipeline implements AutoCloseable {
     Map<DropReason, Long> drops = new EnumMap<>(DropReason.class);
     for (Map.Entry<DropReason, LongAdder> e : dropped.entrySet()) drops.put(e.getKey(), e.getValue().sum());
     drops.merge(DropReason.REJECTED, delivery.rejected.sum(), Long::sum);
+    drops.merge(DropReason.SPOOL_CORRUPT, spool.corruptRecords(), Long::sum);
     return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(), batching,
         spool.records(), spool.bytes(), spool.batches(), delivery.batchesSent.sum(),
-        delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected);
+        delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected, spool.writable(),
+        spool.quarantine().isPresent() ? 1 : 0);
   }
 
   // ------------------------------------------------------------------------------------------------ lifecycle

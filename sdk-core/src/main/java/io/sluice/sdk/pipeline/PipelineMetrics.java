@@ -38,6 +38,12 @@ final class PipelineMetrics {
     handles.add(meter.upDownCounterBuilder("sluice.sdk.spool.bytes").setUnit("By")
         .setDescription("Compressed bytes in the spool")
         .buildWithCallback(m -> m.record(stats.get().spoolBytes())));
+    handles.add(meter.gaugeBuilder("sluice.sdk.spool.writable").ofLongs().setUnit("1")
+        .setDescription("1 while the spool accepts writes, 0 while it refuses them (disk full, I/O error)")
+        .buildWithCallback(m -> m.record(stats.get().spoolWritable() ? 1 : 0)));
+    handles.add(meter.counterBuilder("sluice.sdk.spool.quarantined").setUnit("{directory}")
+        .setDescription("Corrupt spool directories moved aside at start; their batches were not shipped")
+        .buildWithCallback(m -> m.record(stats.get().spoolQuarantined())));
     handles.add(meter.counterBuilder("sluice.sdk.batches.sent").setUnit("{batch}")
         .setDescription("Batch sends, resends included")
         .buildWithCallback(m -> m.record(stats.get().batchesSent())));

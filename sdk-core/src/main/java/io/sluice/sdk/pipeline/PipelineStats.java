@@ -20,6 +20,10 @@ import java.util.Map;
  * @param batchesAcknowledged batches acknowledged
  * @param reconnects stream (re)connections attempted after the first
  * @param connected whether a stream to a collector is open now
+ * @param spoolWritable false while the spool refuses writes (disk full, an I/O error): new batches are dropped
+ *     ({@link DropReason#DISK_FULL}, {@link DropReason#SPOOL_ERROR}) while spooled ones keep shipping
+ * @param spoolQuarantined corrupt spool directories moved aside when this pipeline started (0 or 1); their batches
+ *     were not shipped
  */
 public record PipelineStats(
     long appended,
@@ -33,7 +37,9 @@ public record PipelineStats(
     long batchesSent,
     long batchesAcknowledged,
     long reconnects,
-    boolean connected) {
+    boolean connected,
+    boolean spoolWritable,
+    long spoolQuarantined) {
 
   public PipelineStats {
     EnumMap<DropReason, Long> copy = new EnumMap<>(DropReason.class);

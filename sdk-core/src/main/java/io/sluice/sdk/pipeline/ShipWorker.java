@@ -62,6 +62,7 @@ public final class ShipWorker {
   private boolean draining;
   private long drainingSince;
   private boolean failingReported;
+  private boolean corruptReported;
 
   public ShipWorker(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory, Hello hello,
       Counters counters) {
@@ -166,7 +167,14 @@ public final class ShipWorker {
       if (next < 0) return;
       lastSent = next;
       SpoolEntry entry = spool.read(next);
-      if (entry == null) continue; // evicted or acknowledged meanwhile
+      if (entry == null) { // evicted or acknowledged meanwhile, or unreadable (dropped, counted by the spool)
+        if (!corruptReported && spool.corruptRecords() > 0) {
+          corruptReported = true;
+          diagnostics.warn("a spooled batch could not be read back (corrupt on disk) and was dropped, counted as"
+              + " SPOOL_CORRUPT; the batches after it keep shipping (reported once)", null);
+        }
+        continue;
+      }
       stream.send(entry);
       inFlight.put(next, now);
       counters.batchesSent.increment();

@@ -25,6 +25,20 @@ import org.rocksdb.WriteOptions;
  * the batch and the next sequence in one {@link WriteBatch}, so sequence numbers never repeat within an epoch, even
  * after every batch was acknowledged and the process restarted. An in-memory index of (sequence → size, records)
  * answers ordering and accounting without touching the disk. Thread-safe (see {@link Spool}).
+ *
+ * <p>Failure modes (each documented in sdk-core's README):
+ * <ul>
+ *   <li><b>Disk full / write error.</b> The failed write stores nothing and throws a {@link SpoolException}
+ *       ({@link SpoolException#noSpace()} for ENOSPC). RocksDB refuses every write after such an error, even once
+ *       space is free, so the spool then reopens RocksDB, at most every {@link #RECOVERY_INTERVAL_NANOS}, on the next
+ *       append or remove; until that succeeds it serves reads from a read-only handle (already spooled batches keep
+ *       shipping) and removes only from its in-memory index. After a successful reopen it deletes from disk every
+ *       batch its index no longer holds (acknowledged or evicted meanwhile).
+ *   <li><b>Corrupt directory at open.</b> When RocksDB reports corruption (or a file stands where the directory
+ *       should be) the directory is renamed to {@code <dir>.corrupt-<UTC time>}, kept for inspection, and a fresh
+ *       spool (new epoch) starts in its place; {@link #quarantine()} says so. Any other open failure (a second process
+ *       holding the lock, permissions, no space) throws, naming the directory and the remedy.
+ * </ul>
  */
 public final class RocksDbSpool implements Spool {
   static {
@@ -35,6 +49,8 @@ public final class RocksDbSpool implements Spool {
   private static final byte[] META_CLIENT = "m:client".getBytes(StandardCharsets.UTF_8);
   private static final byte[] META_EPOCH = "m:epoch".getBytes(StandardCharsets.UTF_8);
   private static final byte[] META_NEXT = "m:next".getBytes(StandardCharsets.UTF_8);
+  /** Every batch below this sequence is deleted, whether or not a tombstone says so (see {@link #low}). */
+  private static final byte[] META_LOW = "m:low".getBytes(StandardCharsets.UTF_8);
   private static final int HEADER = 12;
 
   private record Meta(int recordCount, long uncompressedSize, int payloadBytes) {}
@@ -53,21 +69,52 @@ public final class RocksDbSpool implements Spool {
    */
   static final long BLOCK_CACHE_BYTES = 2L << 20;
 
+  /**
+   * Size of the SST files compactions write. Small, so that the files holding only deleted batches (below the oldest
+   * batch still spooled) can be dropped whole ({@link #reclaim}) instead of waiting for a compaction to rewrite them.
+   */
+  static final long TARGET_FILE_BYTES = 4L << 20;
+  /** Deleted payload bytes since the last {@link #reclaim}; reclaimed every {@link #TARGET_FILE_BYTES}. */
+  private final AtomicLong deletedSinceReclaim = new AtomicLong();
+
   private final Options options;
   private final org.rocksdb.LRUCache blockCache;
   private final WriteOptions writeOptions;
   private final org.rocksdb.ReadOptions readOptions;
-  private final RocksDB db;
+  /** Between failed writes and a successful reopen a read-only handle; null only if even that failed. */
+  private volatile RocksDB db;
   private final String clientId;
   private final long epoch;
   private final ConcurrentSkipListMap<Long, Meta> index = new ConcurrentSkipListMap<>();
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
+  private final AtomicLong corruptRecords = new AtomicLong();
   private final Object appendLock = new Object();
   /** Read side: any use of {@code db}; write side: close. RocksDB must not be touched after close. */
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long nextSequence;
+  /**
+   * Guarded by appendLock: the oldest sequence that may still be spooled, stored as {@code m:low} with every write
+   * that advances it. Batches evicted by {@link WhenFull#DROP_OLDEST} get no tombstone: they are below it, a start
+   * ignores them, and {@link #reclaim} drops the SST files holding them whole. Tombstones would make every flushed file
+   * span from the oldest key to the newest, so that each compaction rewrote the whole spool: at its cap through an
+   * outage the files on disk grew to about 3x the cap (64 MiB cap: 185 MiB; see sdk-core's README).
+   */
+  private long low;
   private volatile boolean closed;
+  /** The last write failure, null while writes succeed. */
+  private volatile SpoolException writeFailure;
+  /** Guarded by appendLock. */
+  private long nextRecoveryAt;
+  private final Quarantine quarantine;
+
+  /**
+   * Minimum time between two attempts to reopen RocksDB after a failed write: each attempt closes and reopens the
+   * database (replaying its write-ahead log), so a spool on a full disk does not do it for every batch.
+   */
+  static final long RECOVERY_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
+  private record Loaded(String clientId, long epoch, long nextSequence, long low) {}
 
   /**
    * Opens or creates the spool in {@code dir}.
@@ -75,17 +122,18 @@ public final class RocksDbSpool implements Spool {
    * @param maxBytes cap on the payload bytes held; at the cap {@link WhenFull} decides
    * @param fsync whether each append is fsynced
    * @param clientIdIfNew the client id to store when the spool is created (null: a random UUID)
-   * @throws SpoolException when the directory cannot be created or RocksDB cannot open it (e.g. locked by another
-   *     process)
+   * @throws SpoolException when the directory cannot be created or RocksDB cannot open it for a reason other than
+   *     corruption (locked by another process, permissions, no space); a corrupt directory is moved aside instead
+   *     ({@link #quarantine()})
    */
   public RocksDbSpool(Path dir, long maxBytes, FsyncPolicy fsync, String clientIdIfNew) {
     this.dir = dir;
     this.maxBytes = maxBytes;
-    try {
-      Files.createDirectories(dir);
-    } catch (Exception e) {
-      throw new SpoolException("cannot create spool directory " + dir + "; check spoolDir and its permissions", e);
+    Quarantine moved = null;
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      moved = quarantine(dir, dir + " exists but is not a directory");
     }
+    createDirectory(dir);
     // Memory is bounded here, not by RocksDB's defaults (a 64 MiB memtable, an unbounded table cache): a spool is a
     // short-lived queue of already compressed batches, written once, read once, deleted.
     this.blockCache = new org.rocksdb.LRUCache(BLOCK_CACHE_BYTES);
@@ -98,58 +146,230 @@ public final class RocksDbSpool implements Spool {
             .setCacheIndexAndFilterBlocks(true)) // table readers' index blocks count against the cache too
         .setCompressionType(CompressionType.NO_COMPRESSION) // payloads are zstd already
         .setMaxTotalWalSize(64L << 20)
+        .setTargetFileSizeBase(TARGET_FILE_BYTES)
+        .setLevel0FileNumCompactionTrigger(2)
+        .setLevel0SlowdownWritesTrigger(4)
+        .setLevel0StopWritesTrigger(6)
         .setKeepLogFileNum(2)
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
     this.writeOptions = new WriteOptions().setSync(fsync == FsyncPolicy.EVERY_BATCH);
     this.readOptions = new org.rocksdb.ReadOptions().setFillCache(false);
+    Loaded loaded;
     try {
-      this.db = RocksDB.open(options, dir.toString());
-    } catch (RocksDBException e) {
-      options.close();
-      writeOptions.close();
-      readOptions.close();
-      blockCache.close();
-      throw new SpoolException("cannot open spool " + dir + " (is another process using it? give each process its own spoolDir)", e);
+      try {
+        loaded = openAndLoad(clientIdIfNew);
+      } catch (RocksDBException e) {
+        if (!isCorruption(e) || moved != null) throw e;
+        moved = quarantine(dir, e.getMessage());
+        createDirectory(dir);
+        loaded = openAndLoad(clientIdIfNew);
+      }
+    } catch (RocksDBException | SpoolException e) {
+      closeHandles();
+      if (e instanceof SpoolException se) throw se;
+      throw new SpoolException(openFailure((RocksDBException) e), e, isNoSpace((RocksDBException) e));
     }
+    this.clientId = loaded.clientId();
+    this.epoch = loaded.epoch();
+    this.nextSequence = loaded.nextSequence();
+    this.low = loaded.low();
+    this.quarantine = moved;
+  }
+
+  private static void createDirectory(Path dir) {
     try {
-      byte[] client = db.get(META_CLIENT);
-      byte[] epochBytes = db.get(META_EPOCH);
-      if (client == null || epochBytes == null) {
-        String id = clientIdIfNew != null ? clientIdIfNew : UUID.randomUUID().toString();
-        long newEpoch = new SecureRandom().nextLong() & Long.MAX_VALUE;
-        try (WriteBatch wb = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
-          wb.put(META_CLIENT, id.getBytes(StandardCharsets.UTF_8));
-          wb.put(META_EPOCH, ByteBuffer.allocate(8).putLong(newEpoch).array());
-          wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(1).array());
-          db.write(sync, wb);
-        }
-        this.clientId = id;
-        this.epoch = newEpoch;
-      } else {
-        this.clientId = new String(client, StandardCharsets.UTF_8);
-        this.epoch = ByteBuffer.wrap(epochBytes).getLong();
-      }
-      byte[] next = db.get(META_NEXT);
-      long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
-      try (RocksIterator it = db.newIterator()) {
-        for (it.seek(new byte[] {BATCH}); it.isValid(); it.next()) {
-          byte[] key = it.key();
-          if (key.length != 9 || key[0] != BATCH) break;
-          long s = ByteBuffer.wrap(key, 1, 8).getLong();
-          byte[] value = it.value();
-          ByteBuffer v = ByteBuffer.wrap(value);
-          Meta m = new Meta(v.getInt(), v.getLong(), value.length - HEADER);
-          index.put(s, m);
-          bytes.addAndGet(m.payloadBytes());
-          records.addAndGet(m.recordCount());
-          seq = Math.max(seq, s + 1);
-        }
-      }
-      this.nextSequence = seq;
-    } catch (RocksDBException e) {
-      close();
-      throw new SpoolException("cannot read spool " + dir, e);
+      Files.createDirectories(dir);
+    } catch (Exception e) {
+      throw new SpoolException("cannot create spool directory " + dir + "; check spoolDir and its permissions", e);
     }
+  }
+
+  /** Opens RocksDB into {@link #db} and fills the index; on failure nothing stays open or indexed. */
+  private Loaded openAndLoad(String clientIdIfNew) throws RocksDBException {
+    db = RocksDB.open(options, dir.toString());
+    try {
+      return load(clientIdIfNew);
+    } catch (RocksDBException | RuntimeException e) {
+      db.close();
+      db = null;
+      index.clear();
+      bytes.set(0);
+      records.set(0);
+      throw e;
+    }
+  }
+
+  private Loaded load(String clientIdIfNew) throws RocksDBException {
+    String id;
+    long newEpoch;
+    byte[] client = db.get(META_CLIENT);
+    byte[] epochBytes = db.get(META_EPOCH);
+    if (client == null || epochBytes == null) {
+      id = clientIdIfNew != null ? clientIdIfNew : UUID.randomUUID().toString();
+      newEpoch = new SecureRandom().nextLong() & Long.MAX_VALUE;
+      try (WriteBatch wb = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+        wb.put(META_CLIENT, id.getBytes(StandardCharsets.UTF_8));
+        wb.put(META_EPOCH, ByteBuffer.allocate(8).putLong(newEpoch).array());
+        wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(1).array());
+        db.write(sync, wb);
+      }
+    } else {
+      id = new String(client, StandardCharsets.UTF_8);
+      newEpoch = ByteBuffer.wrap(epochBytes).getLong();
+    }
+    byte[] next = db.get(META_NEXT);
+    long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
+    byte[] lowBytes = db.get(META_LOW);
+    long lowest = lowBytes == null ? 0 : ByteBuffer.wrap(lowBytes).getLong();
+    try (RocksIterator it = db.newIterator(readOptions)) { // read once: not through the block cache
+      for (it.seek(key(lowest)); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length != 9 || key[0] != BATCH) break;
+        long s = ByteBuffer.wrap(key, 1, 8).getLong();
+        byte[] value = it.value();
+        ByteBuffer v = ByteBuffer.wrap(value);
+        Meta m = new Meta(v.getInt(), v.getLong(), value.length - HEADER);
+        index.put(s, m);
+        bytes.addAndGet(m.payloadBytes());
+        records.addAndGet(m.recordCount());
+        seq = Math.max(seq, s + 1);
+      }
+      it.status(); // a corrupt block ends the scan with an error, not silently
+    }
+    return new Loaded(id, newEpoch, seq, lowest);
+  }
+
+  /** Renames a corrupt spool directory (or a file in its place) to {@code <dir>.corrupt-<UTC time>}. */
+  private static Quarantine quarantine(Path dir, String reason) {
+    String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+        .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
+    Path target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp);
+    for (int i = 1; Files.exists(target); i++) target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp + "-" + i);
+    try {
+      Files.move(dir, target);
+    } catch (Exception e) {
+      throw new SpoolException("spool " + dir + " is corrupt (" + reason + ") and could not be moved aside to " + target
+          + ": " + e + "; move or delete it by hand", e);
+    }
+    long size = 0;
+    try (java.util.stream.Stream<Path> files = Files.walk(target)) {
+      size = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    } catch (Exception e) {
+      // the size is for the report only
+    }
+    return new Quarantine(target, reason, size);
+  }
+
+  private String openFailure(RocksDBException e) {
+    String msg = String.valueOf(e.getMessage());
+    if (msg.contains("lock")) {
+      return "cannot open spool " + dir + ": another process holds it (" + msg + "); give each process its own spoolDir";
+    }
+    if (isNoSpace(e)) {
+      return "cannot open spool " + dir + ": no space left on the device (" + msg + "); free space there or point"
+          + " spoolDir at a larger filesystem";
+    }
+    return "cannot open spool " + dir + ": " + msg + "; check spoolDir, its permissions and free space";
+  }
+
+  static boolean isCorruption(RocksDBException e) {
+    return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Corruption;
+  }
+
+  static boolean isNoSpace(RocksDBException e) {
+    return (e.getStatus() != null && e.getStatus().getSubCode() == org.rocksdb.Status.SubCode.NoSpace)
+        || String.valueOf(e.getMessage()).contains("No space left on device");
+  }
+
+  /** Records a failed write (the spool is no longer {@link #writable()}) and returns the exception to throw. */
+  private SpoolException writeFailed(String what, RocksDBException e) {
+    boolean noSpace = isNoSpace(e);
+    SpoolException failure = new SpoolException("cannot " + what + " spool " + dir + ": "
+        + (noSpace ? "no space left on the device (" + e.getMessage() + "); spooled batches keep shipping, new"
+            + " ones are refused until space frees" : e.getMessage()), e, noSpace);
+    writeFailure = failure;
+    return failure;
+  }
+
+  /**
+   * After a failed write, reopens RocksDB (at most every {@link #RECOVERY_INTERVAL_NANOS}): the only way out of
+   * RocksDB's background-error state. On success deletes from disk the batches the index dropped meanwhile and
+   * returns true. On failure keeps a read-only handle so that spooled batches can still be shipped.
+   */
+  private boolean recover() {
+    synchronized (appendLock) {
+      if (writeFailure == null) return true;
+      long now = System.nanoTime();
+      if (now - nextRecoveryAt < 0) return false;
+      nextRecoveryAt = now + RECOVERY_INTERVAL_NANOS;
+      lifecycle.writeLock().lock();
+      try {
+        if (closed) return false;
+        if (db != null) db.close();
+        db = null;
+        RocksDB fresh = null;
+        try {
+          fresh = RocksDB.open(options, dir.toString());
+          reconcile(fresh);
+          db = fresh;
+          writeFailure = null;
+          return true;
+        } catch (RocksDBException e) {
+          if (fresh != null) fresh.close();
+          writeFailed("reopen", e);
+          try {
+            db = RocksDB.openReadOnly(options, dir.toString());
+          } catch (RocksDBException readOnly) {
+            db = null; // reads answer null until a later attempt succeeds
+          }
+          return false;
+        }
+      } finally {
+        lifecycle.writeLock().unlock();
+      }
+    }
+  }
+
+  /** Deletes every batch on disk that the index no longer holds, and stores the next sequence. */
+  private void reconcile(RocksDB fresh) throws RocksDBException {
+    long newLow = firstLive();
+    try (WriteBatch wb = new WriteBatch(); RocksIterator it = fresh.newIterator(readOptions)) {
+      for (it.seek(key(newLow)); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length != 9 || key[0] != BATCH) break;
+        if (!index.containsKey(ByteBuffer.wrap(key, 1, 8).getLong())) wb.delete(key);
+      }
+      it.status();
+      wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
+      wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
+      fresh.write(writeOptions, wb);
+    }
+    low = newLow;
+  }
+
+  /** Throws the last write failure again unless a reopen succeeds now. */
+  private void ensureWritable() {
+    SpoolException failure = writeFailure;
+    if (failure == null || recover()) return;
+    failure = writeFailure;
+    throw new SpoolException(failure.getMessage(), failure.getCause(), failure.noSpace());
+  }
+
+  private void closeHandles() {
+    writeOptions.close();
+    readOptions.close();
+    options.close();
+    blockCache.close();
+  }
+
+  @Override
+  public java.util.Optional<Quarantine> quarantine() {
+    return java.util.Optional.ofNullable(quarantine);
+  }
+
+  @Override
+  public boolean writable() {
+    return writeFailure == null;
   }
 
   private static byte[] key(long sequence) {
@@ -179,18 +399,24 @@ public final class RocksDbSpool implements Spool {
   public Append append(int recordCount, long uncompressedSize, byte[] payload, WhenFull whenFull,
       Map<String, byte[]> checkpoints) {
     synchronized (appendLock) {
-      List<SpoolEntry> evicted = List.of();
+      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
+      ensureWritable();
+      // DROP_OLDEST's victims are deleted in the same WriteBatch as the new batch is written: a failed write evicts
+      // nothing, so nothing leaves the spool uncounted.
+      List<Long> victims = List.of();
+      long newLow = low;
       if (!hasRoomFor(payload.length)) {
         if (whenFull != WhenFull.DROP_OLDEST || payload.length > maxBytes) return new Append(-1, List.of());
-        evicted = new ArrayList<>();
-        while (!hasRoomFor(payload.length)) {
-          Map.Entry<Long, Meta> oldest = index.firstEntry();
-          if (oldest == null) break;
-          SpoolEntry gone = remove(oldest.getKey());
-          if (gone != null) evicted.add(gone);
+        victims = new ArrayList<>();
+        long freed = 0;
+        for (Map.Entry<Long, Meta> e : index.entrySet()) {
+          if (bytes.get() - freed + payload.length <= maxBytes) break;
+          victims.add(e.getKey());
+          freed += e.getValue().payloadBytes();
         }
+        Long next = victims.isEmpty() ? null : index.higherKey(victims.get(victims.size() - 1));
+        if (!victims.isEmpty()) newLow = next != null ? next : nextSequence;
       }
-      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
       long seq = nextSequence;
       byte[] value = ByteBuffer.allocate(HEADER + payload.length).putInt(recordCount).putLong(uncompressedSize)
           .put(payload).array();
@@ -199,17 +425,30 @@ public final class RocksDbSpool implements Spool {
         if (closed) throw new SpoolException("spool " + dir + " is closed", null);
         wb.put(key(seq), value);
         wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq + 1).array());
+        if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
         addCheckpoints(wb, checkpoints);
         db.write(writeOptions, wb);
       } catch (RocksDBException e) {
-        throw new SpoolException("cannot write to spool " + dir + ": " + e.getMessage(), e);
+        throw writeFailed("write to", e);
       } finally {
         lifecycle.readLock().unlock();
       }
-      nextSequence = seq + 1;
+      List<SpoolEntry> evicted = victims.isEmpty() ? List.of() : new ArrayList<>(victims.size());
+      for (long victim : victims) {
+        // The shipper may have removed it meanwhile (acknowledged): then it was not evicted.
+        Meta m = index.remove(victim);
+        if (m == null) continue;
+        bytes.addAndGet(-m.payloadBytes());
+        records.addAndGet(-m.recordCount());
+        evicted.add(new SpoolEntry(victim, m.recordCount(), m.uncompressedSize(), null));
+        deletedSinceReclaim.addAndGet(m.payloadBytes());
+      }
       index.put(seq, new Meta(recordCount, uncompressedSize, payload.length));
       bytes.addAndGet(payload.length);
       records.addAndGet(recordCount);
+      nextSequence = seq + 1;
+      if (newLow > low) low = newLow;
+      maybeReclaim();
       return new Append(seq, evicted);
     }
   }
@@ -233,13 +472,14 @@ public final class RocksDbSpool implements Spool {
 
   @Override
   public void putCheckpoints(Map<String, byte[]> checkpoints) {
+    ensureWritable();
     lifecycle.readLock().lock();
     try (WriteBatch wb = new WriteBatch()) {
       if (closed) throw new SpoolException("spool " + dir + " is closed", null);
       addCheckpoints(wb, checkpoints);
       db.write(writeOptions, wb);
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot write checkpoints to spool " + dir + ": " + e.getMessage(), e);
+      throw writeFailed("write checkpoints to", e);
     } finally {
       lifecycle.readLock().unlock();
     }
@@ -249,8 +489,12 @@ public final class RocksDbSpool implements Spool {
   public Map<String, byte[]> checkpoints() {
     Map<String, byte[]> out = new java.util.LinkedHashMap<>();
     lifecycle.readLock().lock();
-    try (RocksIterator it = db.newIterator()) {
-      if (closed) return out;
+    RocksDB handle = db;
+    if (closed || handle == null) {
+      lifecycle.readLock().unlock();
+      return out;
+    }
+    try (RocksIterator it = handle.newIterator()) {
       for (it.seek(CHECKPOINT_PREFIX); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length < 2 || key[0] != 'c' || key[1] != ':') break;
@@ -265,10 +509,12 @@ public final class RocksDbSpool implements Spool {
   @Override
   public SpoolEntry read(long sequence) {
     if (!index.containsKey(sequence)) return null;
+    RocksDBException corrupt = null;
     lifecycle.readLock().lock();
     try {
-      if (closed) return null;
-      byte[] value = db.get(readOptions, key(sequence));
+      RocksDB handle = db;
+      if (closed || handle == null) return null;
+      byte[] value = handle.get(readOptions, key(sequence));
       if (value == null) return null;
       ByteBuffer v = ByteBuffer.wrap(value);
       int count = v.getInt();
@@ -277,10 +523,40 @@ public final class RocksDbSpool implements Spool {
       v.get(payload);
       return new SpoolEntry(sequence, count, size, payload);
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot read spool " + dir + ": " + e.getMessage(), e);
+      if (!isCorruption(e)) throw new SpoolException("cannot read spool " + dir + ": " + e.getMessage(), e);
+      corrupt = e;
     } finally {
       lifecycle.readLock().unlock();
     }
+    if (corrupt != null) unreadable(sequence);
+    return null;
+  }
+
+  /**
+   * Drops a batch RocksDB cannot read back (a damaged block: checksum mismatch), counted in {@link #corruptRecords()},
+   * so that the batches after it keep shipping instead of the shipper stopping at it.
+   */
+  private void unreadable(long sequence) {
+    synchronized (appendLock) {
+      Meta m = index.remove(sequence);
+      if (m == null) return;
+      bytes.addAndGet(-m.payloadBytes());
+      records.addAndGet(-m.recordCount());
+      corruptRecords.addAndGet(m.recordCount());
+      lifecycle.readLock().lock();
+      try {
+        if (!closed && db != null && writeFailure == null) db.delete(writeOptions, key(sequence));
+      } catch (RocksDBException e) {
+        // the index no longer holds it; a reopen deletes it (reconcile), a restart finds it corrupt again
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+    }
+  }
+
+  @Override
+  public long corruptRecords() {
+    return corruptRecords.get();
   }
 
   @Override
@@ -291,20 +567,65 @@ public final class RocksDbSpool implements Spool {
 
   @Override
   public SpoolEntry remove(long sequence) {
-    Meta m = index.remove(sequence);
-    if (m == null) return null;
-    bytes.addAndGet(-m.payloadBytes());
-    records.addAndGet(-m.recordCount());
+    // Under appendLock so that the low mark written here and the one an eviction writes never cross.
+    synchronized (appendLock) {
+      Meta m = index.remove(sequence);
+      if (m == null) return null;
+      bytes.addAndGet(-m.payloadBytes());
+      records.addAndGet(-m.recordCount());
+      deletedSinceReclaim.addAndGet(m.payloadBytes());
+      if (writeFailure != null) recover();
+      long newLow = firstLive();
+      lifecycle.readLock().lock();
+      try (WriteBatch wb = new WriteBatch()) {
+        // After close, or while writes fail, the delete is skipped: a reopen after the failure deletes it
+        // (reconcile), else it comes back at the next start, a duplicate, never a loss.
+        if (!closed && writeFailure == null) {
+          wb.delete(key(sequence));
+          if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
+          db.write(writeOptions, wb);
+          if (newLow > low) low = newLow;
+        }
+      } catch (RocksDBException e) {
+        writeFailed("delete from", e);
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+      maybeReclaim();
+      return new SpoolEntry(sequence, m.recordCount(), m.uncompressedSize(), null);
+    }
+  }
+
+  /** Under appendLock: the oldest sequence still spooled, or the next one when the spool is empty. */
+  private long firstLive() {
+    Map.Entry<Long, Meta> first = index.firstEntry();
+    return first != null ? first.getKey() : nextSequence;
+  }
+
+  /** Under appendLock: {@link #reclaim} once a file's worth of batches was deleted since the last time. */
+  private void maybeReclaim() {
+    if (deletedSinceReclaim.get() < TARGET_FILE_BYTES) return;
+    deletedSinceReclaim.set(0);
+    reclaim();
+  }
+
+  /**
+   * Drops the SST files (below level 0) that hold only batches below the low mark: all of them are deleted, so the
+   * files can go at once, without a compaction rewriting them (RocksDB's {@code DeleteFilesInRange}). This is what
+   * frees the disk from batches evicted by {@link WhenFull#DROP_OLDEST}, which have no tombstone; it keeps the files on
+   * disk near the cap through a long outage.
+   */
+  private void reclaim() {
     lifecycle.readLock().lock();
     try {
-      // After close the delete is skipped: the batch comes back at the next start, a duplicate, never a loss.
-      if (!closed) db.delete(writeOptions, key(sequence));
+      if (closed || db == null || writeFailure != null) return;
+      db.deleteFilesInRanges(db.getDefaultColumnFamily(), List.of(key(0), key(low)), false);
     } catch (RocksDBException e) {
-      throw new SpoolException("cannot delete from spool " + dir + ": " + e.getMessage(), e);
+      // Tried again after the next file's worth of deletions; until then the files stay (bytes on disk, not data:
+      // a start ignores everything below the low mark).
     } finally {
       lifecycle.readLock().unlock();
     }
-    return new SpoolEntry(sequence, m.recordCount(), m.uncompressedSize(), null);
   }
 
   @Override
@@ -328,16 +649,16 @@ public final class RocksDbSpool implements Spool {
     try {
       if (closed) return;
       closed = true;
-      try {
-        db.syncWal();
-      } catch (RocksDBException | RuntimeException ignored) {
-        // best effort: the WAL is already written
+      if (db != null) {
+        try {
+          db.syncWal();
+        } catch (RocksDBException | RuntimeException ignored) {
+          // best effort: the WAL is already written
+        }
+        db.close();
+        db = null;
       }
-      db.close();
-      writeOptions.close();
-      readOptions.close();
-      options.close();
-      blockCache.close();
+      closeHandles();
     } finally {
       lifecycle.writeLock().unlock();
     }

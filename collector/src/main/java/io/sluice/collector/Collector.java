@@ -106,7 +106,7 @@ public final class Collector implements AutoCloseable {
       }
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
-      publisher = new KafkaPublisher(props, config.topic());
+      publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic());
       return start(config, publisher, embedded, bootstrap, true);
     } catch (IOException | RuntimeException e) {
       if (publisher != null) {
@@ -144,6 +144,10 @@ public final class Collector implements AutoCloseable {
         budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(),
         metrics, policy::get, limiter, config.maxRecordsPerBatch(), spans);
     metrics.openStreamsGauge(ingest::openStreams);
+    if (publisher instanceof KafkaPublisher kp) {
+      metrics.publisherGauges(kp::deadLetteredByReason, kp::lookupsByResult, kp::topicsAwaitingMetadata,
+          kp::topicsUnusable);
+    }
     RequestIngest requests = new RequestIngest(publisher, budget, metrics, policy::get, limiter,
         config.maxRecordsPerBatch(), java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
     HealthStatusManager health = new HealthStatusManager();

@@ -430,9 +430,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           metrics.batchAcked(batch.size());
           send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(batch.sequence())).build());
         } else {
-          metrics.batchNacked(NackReason.KAFKA_FAILED);
+          // permanent refusals (nothing dead-lettered them) must not be resent forever: see PublishException
+          NackReason reason = io.sluice.collector.publish.PublishException.retryable(error)
+              ? NackReason.KAFKA_FAILED : NackReason.KAFKA_REJECTED;
+          metrics.batchNacked(reason);
           log.warn("Kafka did not acknowledge batch {} of {}: {}", batch.sequence(), batch.source(), error.toString());
-          send(nack(batch.sequence(), NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
+          send(nack(batch.sequence(), reason, "Kafka did not acknowledge: " + error));
         }
       }
       List<ServerFrame> release = List.of();

@@ -229,7 +229,8 @@ public final class RequestIngest {
         metrics.kafkaLatency(System.nanoTime() - started);
         metrics.batchAcked(records);
       } else {
-        metrics.batchNacked(NackReason.KAFKA_FAILED);
+        metrics.batchNacked(io.sluice.collector.publish.PublishException.retryable(error)
+            ? NackReason.KAFKA_FAILED : NackReason.KAFKA_REJECTED);
       }
     });
   }

@@ -303,9 +303,16 @@ public final class KafkaPublisher implements Publisher {
    */
   private void deadLetter(Part part, String reason, String detail) {
     String text = reason + ": " + detail;
-    if (deadLetterTopic == null || part.topic.equals(deadLetterTopic) || part.reason != null) {
-      part.job.fail(new PublishException(text + (deadLetterTopic == null ? "; no dead-letter topic is configured"
-          : "; the dead-letter topic " + deadLetterTopic + " cannot take it either"), false));
+    if (deadLetterTopic == null) {
+      part.job.fail(new PublishException(text + "; no dead-letter topic is configured", false));
+      return;
+    }
+    if (part.topic.equals(deadLetterTopic) || part.reason != null) {
+      // why it was being dead-lettered (the record's own reason, or the routed topic's), then why that failed
+      String why = part.reason != null ? part.reason
+          : part.indices.length > 0 ? part.job.batch.reason(part.indices[0]) : "";
+      part.job.fail(new PublishException((why.isEmpty() ? "" : why + "; ") + "the dead-letter topic "
+          + deadLetterTopic + " cannot take it either: " + text, false));
       return;
     }
     AtomicLong counter = deadLettered.get(reason);

@@ -49,11 +49,15 @@ class TopicIsolationIT {
   }
 
   private static CollectorConfig config(String id, String deadLetter) {
+    return config(id, deadLetter, METADATA_WAIT_MS);
+  }
+
+  private static CollectorConfig config(String id, String deadLetter, String metadataWaitMs) {
     String def = "iso-def-" + id;
     SharedKafka.get().createTopic(def, 1, 1);
     return CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
         .topic(def).deadLetterTopic(deadLetter).createTopic(false)
-        .producerOverride("max.block.ms", METADATA_WAIT_MS)
+        .producerOverride("max.block.ms", metadataWaitMs)
         .tenant(tenant("good", "iso-*"))
         .tenant(tenant("bad", "iso-*"))
         .route(new RouteRule(null, null, 0, "iso-{service}-" + id))
@@ -136,6 +140,24 @@ class TopicIsolationIT {
       assertThat(header(dead.get(0), KafkaHeaders.REASON)).startsWith("TOPIC_INVALID");
       String metrics = Http.get("http://127.0.0.1:" + collector.httpPort() + "/metrics").body();
       assertThat(metrics).contains("sluice_collector_topic_dead_lettered_records_total{reason=\"TOPIC_INVALID\"} 2.0");
+    }
+  }
+
+  @Test
+  void withoutAUsableDeadLetterTopicAnInvalidTopicGetsANonRetryableNack() throws Exception {
+    String id = UUID.randomUUID().toString().substring(0, 8);
+    // the dead-letter topic was never created (kafka.createTopic false, the broker does not auto-create)
+    try (Collector collector = Collector.start(config(id, "iso-nodlq-" + id, "2000"));
+        IngestClient client = new IngestClient(collector.port())) {
+      IngestClient.Stream bad = client.open().send(hello("bad-key", "nodlq-client", "s".repeat(300)));
+      bad.send(Frames.zstdBatch(1, Frames.logBatch("lost", 2)));
+      ServerFrame answer = bad.next(Duration.ofSeconds(90));
+      assertThat(answer.hasNack()).as("%s", answer).isTrue();
+      assertThat(answer.getNack().getRetryable()).as("%s", answer).isFalse();
+      assertThat(answer.getNack().getReason()).startsWith("KAFKA_REJECTED").contains("TOPIC_INVALID")
+          .contains("iso-nodlq-" + id);
+      assertThat(collector.metrics().nacked(io.sluice.collector.NackReason.KAFKA_REJECTED)).isEqualTo(1);
+      assertThat(bad.closed).as("a permanent refusal keeps the stream open").isNotDone();
     }
   }
 

@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: one named daemon thread, {@code sluice-publish}, calls {@code producer.send} in the order batches
  * reach a ready lane, so a stream's batches for one topic stay in order. Its queue holds batches that the ingest
  * side already counts against its in-flight byte bounds, so it is bounded by those; the lanes' waiting parts are
- * bounded per topic and the number of lanes by {@code maxTopics}. Thread-safe.
+ * bounded per topic, the number of lanes by {@code maxTopics}, and the lookups of topics the broker does not know
+ * that wait for a thread by {@value #MAX_QUEUED_UNKNOWN_LOOKUPS} (beyond it their batches fail retryably at once).
+ * Never blocks the caller. Thread-safe.
  */
 public final class KafkaPublisher implements Publisher {
   private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);
@@ -198,14 +200,21 @@ public final class KafkaPublisher implements Publisher {
       producer.close(Duration.ZERO);
       throw e;
     }
-    this.sender = executor(1, "sluice-publish");
-    this.lookups = executor(1, "sluice-publish-lookup");
-    this.unknownLookups = executor(options.unknownLookupThreads(), "sluice-publish-lookup-unknown");
+    this.sender = executor(1, "sluice-publish", Integer.MAX_VALUE);
+    this.lookups = executor(1, "sluice-publish-lookup", Integer.MAX_VALUE);
+    // Each of these waits up to max.block.ms: a client inventing topic names must not queue up lookups (and pin the
+    // in-flight bytes of the batches behind them) without bound; beyond this queue they fail retryably at once.
+    this.unknownLookups = executor(options.unknownLookupThreads(), "sluice-publish-lookup-unknown",
+        MAX_QUEUED_UNKNOWN_LOOKUPS);
   }
 
-  private static ThreadPoolExecutor executor(int threads, String name) {
+  /** Lookups of topics the broker reported unknown that may wait for a thread; more fail retryably. */
+  static final int MAX_QUEUED_UNKNOWN_LOOKUPS = 64;
+
+  private static ThreadPoolExecutor executor(int threads, String name, int queueCapacity) {
     AtomicInteger n = new AtomicInteger();
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(queueCapacity), r -> {
       Thread t = new Thread(r, threads == 1 ? name : name + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -444,7 +453,8 @@ public final class KafkaPublisher implements Publisher {
           lane.failed(cause);
         }
       } catch (RejectedExecutionException e) {
-        lane.failed(new IllegalStateException("publisher closed"));
+        lane.failed(new IllegalStateException(closed ? "publisher closed" : MAX_QUEUED_UNKNOWN_LOOKUPS
+            + " lookups of topics the broker does not know are already waiting; retry"));
       }
     });
   }

@@ -107,7 +107,7 @@ public final class Collector implements AutoCloseable {
       }
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
-      publisher = new KafkaPublisher(props, config.topic());
+      publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic());
       return start(config, publisher, embedded, bootstrap, true);
     } catch (IOException | RuntimeException e) {
       if (publisher != null) {
@@ -147,6 +147,10 @@ public final class Collector implements AutoCloseable {
         new BatchDecoder(config.maxFrameBytes(), config.maxDecompressedBytes()),
         budget, config.maxInFlightBytesPerStream(), config.retryAfterMs(), metrics, policy::get, spans);
     metrics.openStreamsGauge(ingest::openStreams);
+    if (publisher instanceof KafkaPublisher kp) {
+      metrics.publisherGauges(kp::deadLetteredByReason, kp::lookupsByResult, kp::topicsAwaitingMetadata,
+          kp::topicsUnusable);
+    }
     RequestIngest requests = new RequestIngest(admission, budget, metrics, policy::get,
         java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), spans);
     HealthStatusManager health = new HealthStatusManager();

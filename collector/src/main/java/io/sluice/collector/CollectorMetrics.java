@@ -129,6 +129,29 @@ public final class CollectorMetrics {
     this.openStreams = supplier;
   }
 
+  /**
+   * Registers the Kafka publisher's per-topic series (once): records it dead-lettered by reason
+   * ({@code TOPIC_MISSING}, {@code TOPIC_INVALID}, ...), topic lookups by result, and the topics waiting for a lookup
+   * or found unusable now. Labels are fixed sets, never topic names (a client could invent unbounded ones).
+   */
+  public void publisherGauges(java.util.function.Supplier<Map<String, Long>> deadLetteredByReason,
+      java.util.function.Supplier<Map<String, Long>> lookupsByResult, LongSupplier topicsAwaitingMetadata,
+      LongSupplier topicsUnusable) {
+    CounterWithCallback.builder().name("sluice_collector_topic_dead_lettered_records")
+        .help("Records the publisher sent to the dead-letter topic because Kafka can never take them where they were "
+            + "routed, by reason").labelNames("reason")
+        .callback(cb -> deadLetteredByReason.get().forEach((r, v) -> cb.call(v, r))).register(registry);
+    CounterWithCallback.builder().name("sluice_collector_topic_lookups")
+        .help("Topic metadata lookups done off the send path, by result").labelNames("result")
+        .callback(cb -> lookupsByResult.get().forEach((r, v) -> cb.call(v, r))).register(registry);
+    GaugeWithCallback.builder().name("sluice_collector_topics_awaiting_metadata")
+        .help("Topics whose batches wait for a metadata lookup now")
+        .callback(cb -> cb.call(topicsAwaitingMetadata.getAsLong())).register(registry);
+    GaugeWithCallback.builder().name("sluice_collector_topics_unusable")
+        .help("Topics found missing, invalid or unauthorized, whose records are dead-lettered now")
+        .callback(cb -> cb.call(topicsUnusable.getAsLong())).register(registry);
+  }
+
   public void kafkaReadyGauge(BooleanSupplier supplier) {
     this.kafkaReady = supplier;
   }

@@ -39,6 +39,13 @@ public enum NackReason {
   RATE_LIMITED(true),
   /** Kafka did not acknowledge every record (timeout, broker down, ...). Retryable. */
   KAFKA_FAILED(true),
+  /**
+   * Kafka refuses records of the batch for good (an invalid, missing or unauthorized routed topic, a record too
+   * large) and the dead-letter topic could not take them either (none configured, or it refuses them too); see
+   * {@code publish.PublishException}. Not retryable: resending can never succeed. Usually such records are
+   * dead-lettered and the batch acknowledged instead (the rule is in the collector README).
+   */
+  KAFKA_REJECTED(false),
   /** The collector is shutting down and did not publish the batch. Retryable. */
   SHUTTING_DOWN(true);
 

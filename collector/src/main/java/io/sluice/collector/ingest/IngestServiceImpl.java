@@ -443,9 +443,12 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
           metrics.batchAcked(records);
           send(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(seq)).build());
         } else {
-          metrics.batchNacked(NackReason.KAFKA_FAILED);
+          // permanent refusals (nothing dead-lettered them) must not be resent forever: see PublishException
+          NackReason reason = io.sluice.collector.publish.PublishException.retryable(error)
+              ? NackReason.KAFKA_FAILED : NackReason.KAFKA_REJECTED;
+          metrics.batchNacked(reason);
           log.warn("Kafka did not acknowledge batch {} of {}: {}", seq, source, error.toString());
-          send(nack(seq, NackReason.KAFKA_FAILED, "Kafka did not acknowledge: " + error));
+          send(nack(seq, reason, "Kafka did not acknowledge: " + error));
         }
       }
       List<ServerFrame> release = List.of();

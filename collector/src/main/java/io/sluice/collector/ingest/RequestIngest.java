@@ -158,7 +158,8 @@ public final class RequestIngest {
       if (error == null) {
         metrics.batchAcked(records);
       } else {
-        metrics.batchNacked(NackReason.KAFKA_FAILED);
+        metrics.batchNacked(io.sluice.collector.publish.PublishException.retryable(error)
+            ? NackReason.KAFKA_FAILED : NackReason.KAFKA_REJECTED);
       }
     });
   }

@@ -11,7 +11,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Publisher extends AutoCloseable {
 
-  /** Publishes every record of {@code batch}; fails exceptionally if any record was not acknowledged. */
+  /**
+   * Publishes every record of {@code batch}; fails exceptionally if any record was not acknowledged: with a
+   * non-retryable {@link PublishException} when sending the batch again can never succeed (the ingest side then
+   * answers a non-retryable Nack), with anything else when it may ({@link PublishException#retryable(Throwable)}).
+   */
   CompletableFuture<Void> publish(PublishBatch batch);
 
   /** Sends what is buffered and waits up to {@code timeout}, then releases resources; publishes after it fail. */

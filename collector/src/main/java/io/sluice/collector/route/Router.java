@@ -17,6 +17,11 @@ import java.util.regex.Pattern;
  * severity all match, else the default topic; and says whether a tenant may write there ({@code tenants.*.topics}
  * globs; none = any). Also decides which records are permanently invalid and go to the dead-letter topic.
  * Immutable; a reload builds a new one. Thread-safe.
+ *
+ * <p>A routed topic name is not guaranteed to be one Kafka accepts: {@code {service}} and {@code {tenant}} come from
+ * the client, and their illegal characters become {@code _}, but a long {@code service.name} still makes a name
+ * longer than {@value #MAX_TOPIC_LENGTH}. {@link #topicProblem(String)} says why a name can never be a topic; the
+ * publisher dead-letters the records routed to such a name (reason {@code TOPIC_INVALID}) instead of asking Kafka.
  */
 public final class Router {
   private final List<Rule> rules = new ArrayList<>();
@@ -118,6 +123,42 @@ public final class Router {
     if (record.getSerializedSize() <= maxRecordBytes) {
       return record;
     }
+    return truncatedCopy(record);
+  }
+
+  /** Kafka's longest topic name (its {@code Topic.MAX_NAME_LENGTH}). */
+  public static final int MAX_TOPIC_LENGTH = 249;
+
+  /**
+   * Why {@code topic} can never be a Kafka topic, or null if it is a legal name: Kafka's rule, 1 to
+   * {@value #MAX_TOPIC_LENGTH} of {@code [a-zA-Z0-9._-]}, and not {@code "."} or {@code ".."}.
+   */
+  public static String topicProblem(String topic) {
+    if (topic == null || topic.isEmpty()) {
+      return "the routed topic name is empty";
+    }
+    if (topic.equals(".") || topic.equals("..")) {
+      return "\"" + topic + "\" is not a legal topic name";
+    }
+    if (topic.length() > MAX_TOPIC_LENGTH) {
+      return "the routed topic name has " + topic.length() + " characters, more than Kafka's " + MAX_TOPIC_LENGTH
+          + " (a long service.name or tenant in a {service}/{tenant} route): \"" + topic.substring(0, 64) + "...\"";
+    }
+    for (int i = 0; i < topic.length(); i++) {
+      char c = topic.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_'
+          || c == '-')) {
+        return "the routed topic name \"" + topic + "\" has the character '" + c + "'; Kafka allows [a-zA-Z0-9._-]";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A copy of {@code record} small enough for any dead-letter topic: attributes, exception and arguments dropped, the
+   * body cut to 4096 characters, {@code truncated} set. For records Kafka refused as too large.
+   */
+  public static LogRecord truncatedCopy(LogRecord record) {
     String body = record.getBody().hasStringValue() ? record.getBody().getStringValue() : "";
     return record.toBuilder().clearAttributes().clearException().clearMessageArguments()
         .setBody(AnyValue.newBuilder().setStringValue(body.substring(0, Math.min(body.length(), 4096))))

@@ -85,7 +85,11 @@ public final class OtlpHttpHandler implements HttpHandler {
                   : ExportLogsServiceResponse.getDefaultInstance().toByteArray(), 0);
         } else {
           log.warn("Kafka did not acknowledge an OTLP/HTTP request: {}", error.toString());
-          error(ex, json, 503, "Kafka did not acknowledge: " + error, 1000);
+          if (io.sluice.collector.publish.PublishException.retryable(error)) {
+            error(ex, json, 503, "Kafka did not acknowledge: " + error, 1000);
+          } else { // OTLP clients do not retry a 500
+            error(ex, json, 500, "Kafka refused for good: " + error, 0);
+          }
         }
       });
     } catch (io.sluice.collector.ingest.Rejected e) {

@@ -93,7 +93,11 @@ public final class SluiceHttpHandler implements HttpHandler {
               .getBytes(StandardCharsets.UTF_8), 0);
         } else {
           log.warn("Kafka did not acknowledge an HTTP request: {}", failure.toString());
-          error(ex, 503, "Kafka did not acknowledge: " + failure + "; send the request again", null, 1000);
+          if (io.sluice.collector.publish.PublishException.retryable(failure)) {
+            error(ex, 503, "Kafka did not acknowledge: " + failure + "; send the request again", null, 1000);
+          } else {
+            error(ex, 500, "Kafka refused for good: " + failure + "; do not send it again", null, 0);
+          }
         }
       });
     } catch (io.sluice.collector.ingest.Rejected e) {

@@ -96,7 +96,9 @@ public final class OtlpGrpcService extends LogsServiceGrpc.LogsServiceImplBase {
           response.onCompleted();
         } else {
           log.warn("Kafka did not acknowledge an OTLP request: {}", error.toString());
-          response.onError(retry(Code.UNAVAILABLE, "Kafka did not acknowledge: " + error, 1000));
+          response.onError(io.sluice.collector.publish.PublishException.retryable(error)
+              ? retry(Code.UNAVAILABLE, "Kafka did not acknowledge: " + error, 1000)
+              : Status.INTERNAL.withDescription("Kafka refused for good: " + error).asRuntimeException());
         }
       });
     } catch (io.sluice.collector.ingest.Rejected e) {

@@ -46,7 +46,8 @@ public final class CollectorMain implements Callable<Integer> {
   boolean embeddedKafka;
 
   @Option(names = "--embedded-kafka-dir", paramLabel = "DIR",
-      description = "data directory of the embedded broker (default: a temp dir, deleted on exit)")
+      description = "data directory of the embedded broker, formatted when empty and reopened with its data after a "
+          + "restart (default: a temp dir, deleted on exit)")
   Path embeddedKafkaDir;
 
   private final CountDownLatch stop = new CountDownLatch(1);

@@ -18,6 +18,7 @@ import io.sluice.collector.ingest.http.SluiceHttpHandler;
 import io.sluice.collector.ingest.otlp.OtlpGrpcService;
 import io.sluice.collector.limit.TenantLimiter;
 import io.sluice.collector.ops.KafkaHealth;
+import io.sluice.collector.ops.Liveness;
 import io.sluice.collector.ops.OpsHttpServer;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.Publisher;
@@ -66,12 +67,15 @@ public final class Collector implements AutoCloseable {
   private final OpsHttpServer http;
   private final ConfigReloader reloader;
   private final AtomicReference<Policy> policy;
+  private final Liveness liveness;
   private volatile boolean draining;
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
       Publisher publisher, IngestServiceImpl ingest, RequestIngest requests, Server server, HealthStatusManager health,
-      KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy) {
+      KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy,
+      Liveness liveness) {
+    this.liveness = liveness;
     this.health = health;
     this.kafkaHealth = kafkaHealth;
     this.http = http;
@@ -106,8 +110,11 @@ public final class Collector implements AutoCloseable {
       }
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
+      java.util.Set<Thread> before = Liveness.threadsNow();
       publisher = new KafkaPublisher(props, config.topic());
-      return start(config, publisher, embedded, bootstrap, true);
+      // the producer's network thread: if it dies (an OutOfMemoryError), nothing is published again
+      List<Thread> producerThreads = Liveness.newThreads(before, "kafka-producer-network-thread");
+      return start(config, publisher, embedded, bootstrap, true, producerThreads);
     } catch (IOException | RuntimeException e) {
       if (publisher != null) {
         publisher.close(Duration.ZERO);
@@ -124,12 +131,22 @@ public final class Collector implements AutoCloseable {
    * Ignores the config's Kafka settings.
    */
   public static Collector start(CollectorConfig config, Publisher publisher) throws IOException {
-    return start(config, publisher, null, config.kafkaBootstrap(), false);
+    return start(config, publisher, null, config.kafkaBootstrap(), false, List.of());
   }
 
   private static Collector start(CollectorConfig config, Publisher publisher, EmbeddedKafka embedded,
-      String bootstrap, boolean watchKafka) throws IOException {
+      String bootstrap, boolean watchKafka, List<Thread> producerThreads) throws IOException {
     config.checkAuthentication();
+    Liveness.installUncaughtHandler();
+    Liveness liveness = new Liveness();
+    liveness.watch("Kafka producer network thread", producerThreads);
+    if (embedded != null) {
+      EmbeddedKafka broker = embedded;
+      liveness.check(() -> {
+        String dead = broker.deadThread();
+        return dead == null ? null : "embedded Kafka: " + dead;
+      });
+    }
     CollectorMetrics metrics = new CollectorMetrics();
     AtomicReference<Policy> policy = new AtomicReference<>(Policy.of(config));
     TenantLimiter limiter = new TenantLimiter(config, System::nanoTime);
@@ -161,7 +178,11 @@ public final class Collector implements AutoCloseable {
         });
         KafkaHealth kh = kafkaHealth;
         metrics.kafkaReadyGauge(kh::ready);
+        liveness.watch("Kafka admin client and checker behind /readyz", kh.threads());
       }
+      io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_collector_live")
+          .help("1 while /livez answers 200, else 0 (a watched thread died or an OutOfMemoryError was seen)")
+          .callback(cb -> cb.call(liveness.problem() == null ? 1 : 0)).register(metrics.registry());
       ServingStatus initial = kafkaHealth == null || kafkaHealth.ready() ? ServingStatus.SERVING
           : ServingStatus.NOT_SERVING;
       health.setStatus("", initial);
@@ -195,7 +216,7 @@ public final class Collector implements AutoCloseable {
         boolean needClientCert = config.httpTls() && config.tls().clientCaFile() != null
             && config.tls().requireClientCert();
         http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), httpsContext, needClientCert,
-            metrics.registry(), () -> {
+            config.httpMaxConcurrentRequests(), metrics.registry(), liveness::problem, () -> {
           if (self[0] != null && self[0].draining) {
             return "shutting down";
           }
@@ -205,7 +226,7 @@ public final class Collector implements AutoCloseable {
             config.maxDecompressedBytes()));
         http.addContext(SluiceHttpHandler.PATH, new SluiceHttpHandler(requests, config.maxFrameBytes(),
             config.maxDecompressedBytes()));
-        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler());
+        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler(), "GET", "HEAD");
       }
       if (config.configFile() != null || config.zookeeperConnect() != null) {
         reloader = new ConfigReloader(config, next -> {
@@ -214,7 +235,7 @@ public final class Collector implements AutoCloseable {
         }, metrics);
       }
       Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
-          kafkaHealth, http, reloader, policy);
+          kafkaHealth, http, reloader, policy, liveness);
       self[0] = c;
       return c;
     } catch (IOException | RuntimeException e) {
@@ -222,6 +243,7 @@ public final class Collector implements AutoCloseable {
       if (http != null) http.close();
       if (server != null) server.shutdownNow();
       if (kafkaHealth != null) kafkaHealth.close();
+      liveness.close();
       throw e;
     }
   }
@@ -305,6 +327,7 @@ public final class Collector implements AutoCloseable {
       }
       closed = true;
     }
+    liveness.close(); // threads end on purpose from now on
     Duration timeout = config.shutdownTimeout();
     long deadline = System.nanoTime() + timeout.toNanos();
     draining = true; // /readyz says 503 from now on
@@ -347,7 +370,12 @@ public final class Collector implements AutoCloseable {
       kafkaHealth.close();
     }
     if (embedded != null) {
-      embedded.close();
+      try {
+        embedded.close();
+      } catch (RuntimeException e) {
+        // every node was stopped; the cluster reports a fault it had recorded (liveness reported it already)
+        log.warn("the embedded Kafka broker reported an error while closing: {}", e.toString());
+      }
     }
   }
 }

@@ -56,6 +56,10 @@ public final class CollectorMain implements Callable<Integer> {
   private PrintWriter err = new PrintWriter(System.err, true);
 
   public static void main(String[] args) {
+    // first thing: the JDK HTTP server reads its timeouts and connection cap once, and an OutOfMemoryError in any
+    // thread must fail /livez (the launcher also passes -XX:+ExitOnOutOfMemoryError)
+    io.sluice.collector.ops.HttpListenerDefaults.apply();
+    io.sluice.collector.ops.Liveness.installUncaughtHandler();
     System.exit(execute(new CollectorMain(), args, new PrintWriter(System.out, true),
         new PrintWriter(System.err, true), true));
   }

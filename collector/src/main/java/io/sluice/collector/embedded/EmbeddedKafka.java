@@ -37,11 +37,59 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final boolean ownsDir;
   private final String bootstrap;
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDir, boolean ownsDir) {
+  /**
+   * Threads a broker or controller cannot work without (request handlers, network threads and acceptors, the Raft
+   * I/O thread, the quorum controller, the lifecycle managers, the metadata loaders, the group coordinator). Kafka
+   * gives its threads an uncaught-exception handler that only logs, so a death (an OutOfMemoryError) is seen only by
+   * checking them.
+   */
+  private static final java.util.regex.Pattern CRITICAL = java.util.regex.Pattern.compile(
+      "data-plane-kafka-(request-handler|network-thread|socket-acceptor)-.*|kafka-\\d+-raft-io-thread"
+          + "|quorum-controller-.*|.*-lifecycle-manager-event-handler|kafka-\\d+-metadata-loader-event-handler"
+          + "|group-coordinator-event-processor-.*");
+
+  private volatile java.util.List<Thread> criticalThreads;
+  private volatile boolean restarting;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDir, boolean ownsDir, java.util.List<Thread> threads) {
     this.cluster = cluster;
     this.baseDir = baseDir;
     this.ownsDir = ownsDir;
     this.bootstrap = cluster.bootstrapServers();
+    this.criticalThreads = threads;
+  }
+
+  /** Live threads matching {@link #CRITICAL} that are not in {@code before}. */
+  private static java.util.List<Thread> criticalThreadsSince(Set<Thread> before) {
+    java.util.List<Thread> out = new java.util.ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!before.contains(t) && CRITICAL.matcher(t.getName()).matches()) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Null while no fatal fault was recorded and every critical thread started with the cluster is alive, else what
+   * went wrong (for liveness). Brokers stopped on purpose ({@link #stopBroker}) are not reported; their new threads are watched after
+   * {@link #startBroker}.
+   */
+  public String deadThread() {
+    // the test kit's fault handler records a fatal fault (where a standalone broker would halt the JVM) and goes on
+    var fault = cluster.fatalFaultHandler().firstException();
+    if (fault != null) {
+      return "a fatal fault: " + fault.getMessage();
+    }
+    if (restarting) {
+      return null;
+    }
+    for (Thread t : criticalThreads) {
+      if (!t.isAlive()) {
+        return "thread " + t.getName() + " has died";
+      }
+    }
+    return null;
   }
 
   /** One broker and one controller in a temp directory removed on close. */
@@ -93,14 +141,29 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (broker == null) {
       throw new IllegalArgumentException("no broker " + id + "; brokers are " + brokerIds());
     }
-    broker.shutdown();
-    broker.awaitShutdown();
+    restarting = true; // its threads end on purpose
+    try {
+      broker.shutdown();
+      broker.awaitShutdown();
+    } finally {
+      criticalThreads = criticalThreads.stream().filter(Thread::isAlive).toList();
+      restarting = false;
+    }
   }
 
   /** Starts broker {@code id} again on its old data and port (after {@link #stopBroker}), and waits until ready. */
   public void startBroker(int id) {
-    cluster.restartBroker(id, Map.of()); // shutdown is skipped when already down
-    waitForReady();
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    restarting = true;
+    try {
+      cluster.restartBroker(id, Map.of()); // shutdown is skipped when already down
+      waitForReady();
+    } finally {
+      java.util.List<Thread> all = new java.util.ArrayList<>(criticalThreads);
+      all.addAll(criticalThreadsSince(before));
+      criticalThreads = all.stream().filter(Thread::isAlive).toList();
+      restarting = false;
+    }
   }
 
   /** {@link #stopBroker} then {@link #startBroker}. */
@@ -236,6 +299,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new UncheckedIOException("cannot create the embedded Kafka directory " + baseDir, e);
       }
       KafkaClusterTestKit cluster = null;
+      Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
       try {
         // Brokers and the controller are separate nodes: restartBroker builds a new broker server with its own
         // SharedServer, which in combined mode would fight the still-running controller over the metadata log
@@ -270,7 +334,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new EmbeddedKafka(cluster, dir, owns);
+        return new EmbeddedKafka(cluster, dir, owns, criticalThreadsSince(before));
       } catch (Exception e) {
         if (cluster != null) {
           try {

@@ -229,10 +229,12 @@ public final class Collector implements AutoCloseable {
         http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler(), "GET", "HEAD");
       }
       if (config.configFile() != null || config.zookeeperConnect() != null) {
+        java.util.Set<Thread> beforeReloader = Liveness.threadsNow();
         reloader = new ConfigReloader(config, next -> {
           policy.set(Policy.of(next));
           limiter.update(next);
         }, metrics);
+        liveness.watch("configuration reloader", Liveness.newThreads(beforeReloader, "sluice-config-reload"));
       }
       Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
           kafkaHealth, http, reloader, policy, liveness);

@@ -17,9 +17,8 @@ import org.slf4j.LoggerFactory;
  *   <li>an {@link OutOfMemoryError} reached the JVM's default uncaught-exception handler (installed by
  *       {@link #installUncaughtHandler()}) in any thread, or was {@linkplain #reportFatal reported} by code that
  *       caught it — after an OOM any thread may have died half-way, so nothing is trusted any more;</li>
- *   <li>any other throwable escaped one of the collector's own threads (named {@code sluice-*});</li>
  *   <li>a {@linkplain #watch watched} thread is no longer alive: the Kafka producer's network thread, the admin
- *       client thread and the checker thread behind {@code /readyz}, the embedded broker's threads. Kafka's threads
+ *       client thread and the checker thread behind {@code /readyz}, the embedded broker's threads, the configuration reloader. Kafka's threads
  *       carry their own uncaught-exception handler that only logs, so their death is seen by checking them.</li>
  * </ul>
  * Not a timing check: a slow but alive process stays live (readiness covers "cannot publish now"). Thread-safe;
@@ -40,9 +39,10 @@ public final class Liveness implements AutoCloseable {
   }
 
   /**
-   * Makes every uncaught {@link OutOfMemoryError} (any thread) and every throwable escaping a {@code sluice-*} thread
-   * fail the liveness of every open instance; the handler that was installed before (or the JVM's usual
-   * "Exception in thread" print) still runs. Idempotent; JVM-wide.
+   * Makes every uncaught {@link OutOfMemoryError} (any thread) fail the liveness of every open instance; the handler
+   * that was installed before (or the JVM's usual "Exception in thread" print) still runs. Other throwables do not:
+   * a pool replaces its dead worker, and the death of a dedicated thread is seen by {@link #watch}. Idempotent;
+   * JVM-wide.
    */
   public static synchronized void installUncaughtHandler() {
     if (handlerInstalled) {
@@ -51,7 +51,7 @@ public final class Liveness implements AutoCloseable {
     Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
     Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
       try {
-        if (e instanceof OutOfMemoryError || t.getName().startsWith("sluice-")) {
+        if (e instanceof OutOfMemoryError) {
           fatalEverywhere(e.getClass().getName() + " in thread " + t.getName() + ": " + e.getMessage());
         }
       } finally {

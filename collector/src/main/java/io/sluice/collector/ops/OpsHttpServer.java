@@ -94,7 +94,10 @@ public final class OpsHttpServer implements AutoCloseable {
       server = https;
     }
     long timeoutS = HttpListenerDefaults.maxReqTimeSeconds();
-    requestTimeoutNanos = timeoutS > 0 ? TimeUnit.SECONDS.toNanos(timeoutS) : Long.MAX_VALUE; // <= 0: no timeout
+    // the JDK's timer closes a connection at its first 1 s tick after the timeout, counted from a moment just before
+    // our execute(): an exchange that ended unhandled after (timeout - 0.5 s) was closed by it (<= 0: no timeout)
+    requestTimeoutNanos = timeoutS > 0 ? TimeUnit.SECONDS.toNanos(timeoutS) - TimeUnit.SECONDS.toNanos(1) / 2
+        : Long.MAX_VALUE;
     AtomicInteger n = new AtomicInteger();
     pool = new ThreadPoolExecutor(maxConcurrentRequests, maxConcurrentRequests, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(Math.max(1, maxConcurrentRequests / 4)), r -> {
@@ -137,12 +140,12 @@ public final class OpsHttpServer implements AutoCloseable {
 
   /** Hands the JDK server's exchange (read the request, run the handler) to the bounded pool, counting the outcome. */
   private void execute(Runnable exchange) {
+    long start = System.nanoTime(); // the JDK started the request's clock just before this call
     try {
       pool.execute(() -> {
         boolean[] reached = handled.get();
         reached[0] = false;
         busy.incrementAndGet();
-        long start = System.nanoTime();
         try {
           exchange.run();
         } finally {

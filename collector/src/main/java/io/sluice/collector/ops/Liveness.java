@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Liveness implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Liveness.class);
   private static final Set<Liveness> OPEN = ConcurrentHashMap.newKeySet();
-  private static volatile boolean handlerInstalled;
+  private static volatile Thread.UncaughtExceptionHandler installed;
 
   private final Map<String, List<Thread>> watched = new ConcurrentHashMap<>();
   private final List<Supplier<String>> checks = new CopyOnWriteArrayList<>();
@@ -41,15 +41,16 @@ public final class Liveness implements AutoCloseable {
   /**
    * Makes every uncaught {@link OutOfMemoryError} (any thread) fail the liveness of every open instance; the handler
    * that was installed before (or the JVM's usual "Exception in thread" print) still runs. Other throwables do not:
-   * a pool replaces its dead worker, and the death of a dedicated thread is seen by {@link #watch}. Idempotent;
-   * JVM-wide.
+   * a pool replaces its dead worker, and the death of a dedicated thread is seen by {@link #watch}. Idempotent while
+   * it is the default handler; called again (each collector start) it wraps whatever replaced it. JVM-wide.
    */
   public static synchronized void installUncaughtHandler() {
-    if (handlerInstalled) {
+    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+    if (previous != null && previous == installed) {
       return;
     }
-    Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
-    Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+    // installed again when something replaced it since (seen: a library setting its own): ours wraps theirs
+    Thread.UncaughtExceptionHandler handler = (t, e) -> {
       try {
         if (e instanceof OutOfMemoryError) {
           fatalEverywhere(e.getClass().getName() + " in thread " + t.getName() + ": " + e.getMessage());
@@ -62,8 +63,9 @@ public final class Liveness implements AutoCloseable {
           e.printStackTrace(System.err);
         }
       }
-    });
-    handlerInstalled = true;
+    };
+    Thread.setDefaultUncaughtExceptionHandler(handler);
+    installed = handler;
   }
 
   /** For code that caught an {@link OutOfMemoryError} (or another fatal error) and cannot go on correctly. */

@@ -43,12 +43,14 @@ import java.util.function.Supplier;
  *       30 s; a connection beyond the cap is closed at once.
  * </ul>
  * The time and connection bounds are the JDK server's own ({@link HttpListenerDefaults}: JVM-wide system properties,
- * read once), so an {@code -D} on the command line wins. Responses of the ops endpoints are built in memory (the
+ * read once), so an {@code -D} on the command line wins. Why the JDK server still: the handlers are written against
+ * its API, no other HTTP server is on the classpath (gRPC's Netty is shaded, without its HTTP/1 codec), and these
+ * bounds close every dripping connection. What it cannot do: it reads a request on a pool thread, so more dripping
+ * clients at once than threads plus queue make the others wait or be refused (counted) for up to the timeout.
+ * Responses of the ops endpoints are built in memory (the
  * metrics one is a few KB per tenant). Thread-safe; {@link #close()} stops the listener.
  */
 public final class OpsHttpServer implements AutoCloseable {
-  private static final String GET_HEAD = "GET, HEAD";
-
   static {
     HttpListenerDefaults.apply(); // before the JDK server classes read them
   }

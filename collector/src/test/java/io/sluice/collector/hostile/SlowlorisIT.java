@@ -108,16 +108,25 @@ class SlowlorisIT {
     private volatile int closedByServer;
 
     Drippers(int port, int n, String start) throws IOException {
+      int stillOpen = 0;
       for (int i = 0; i < n; i++) {
         Socket s = new Socket("127.0.0.1", port);
         s.setSoTimeout(1);
-        s.getOutputStream().write(start.getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().write("X-Drip: ".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
+        boolean refused = false;
+        try {
+          s.getOutputStream().write(start.getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+          s.getOutputStream().write("X-Drip: ".getBytes(StandardCharsets.US_ASCII));
+          s.getOutputStream().flush();
+        } catch (IOException e) {
+          refused = true; // the collector refused it at once (reset)
+          closedByServer++;
+        }
         sockets.add(s);
-        closed.add(false);
+        closed.add(refused);
+        stillOpen += refused ? 0 : 1;
       }
-      open = n;
+      open = stillOpen;
       thread = new Thread(this::run, "slowloris");
       thread.setDaemon(true);
       thread.start();

@@ -19,6 +19,7 @@ import io.sluice.collector.ingest.http.SluiceHttpHandler;
 import io.sluice.collector.ingest.otlp.OtlpGrpcService;
 import io.sluice.collector.limit.TenantLimiter;
 import io.sluice.collector.ops.KafkaHealth;
+import io.sluice.collector.ops.Liveness;
 import io.sluice.collector.ops.OpsHttpServer;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.Publisher;
@@ -67,12 +68,15 @@ public final class Collector implements AutoCloseable {
   private final OpsHttpServer http;
   private final ConfigReloader reloader;
   private final AtomicReference<Policy> policy;
+  private final Liveness liveness;
   private volatile boolean draining;
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
       Publisher publisher, IngestServiceImpl ingest, RequestIngest requests, Server server, HealthStatusManager health,
-      KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy) {
+      KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy,
+      Liveness liveness) {
+    this.liveness = liveness;
     this.health = health;
     this.kafkaHealth = kafkaHealth;
     this.http = http;
@@ -107,8 +111,12 @@ public final class Collector implements AutoCloseable {
       }
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
+      java.util.Set<Thread> before = Liveness.threadsNow();
       publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic());
-      return start(config, publisher, embedded, bootstrap, true);
+      // the producer's network thread and the publisher's send thread: if one dies (an OutOfMemoryError), nothing
+      // is published again
+      List<Thread> producerThreads = Liveness.newThreads(before, "kafka-producer-network-thread");
+      return start(config, publisher, embedded, bootstrap, true, producerThreads);
     } catch (IOException | RuntimeException e) {
       if (publisher != null) {
         publisher.close(Duration.ZERO);
@@ -125,12 +133,22 @@ public final class Collector implements AutoCloseable {
    * Ignores the config's Kafka settings.
    */
   public static Collector start(CollectorConfig config, Publisher publisher) throws IOException {
-    return start(config, publisher, null, config.kafkaBootstrap(), false);
+    return start(config, publisher, null, config.kafkaBootstrap(), false, List.of());
   }
 
   private static Collector start(CollectorConfig config, Publisher publisher, EmbeddedKafka embedded,
-      String bootstrap, boolean watchKafka) throws IOException {
+      String bootstrap, boolean watchKafka, List<Thread> producerThreads) throws IOException {
     config.checkAuthentication();
+    Liveness.installUncaughtHandler();
+    Liveness liveness = new Liveness();
+    liveness.watch("Kafka producer network thread", producerThreads);
+    if (embedded != null) {
+      EmbeddedKafka broker = embedded;
+      liveness.check(() -> {
+        String dead = broker.deadThread();
+        return dead == null ? null : "embedded Kafka: " + dead;
+      });
+    }
     CollectorMetrics metrics = new CollectorMetrics();
     AtomicReference<Policy> policy = new AtomicReference<>(Policy.of(config));
     TenantLimiter limiter = new TenantLimiter(config, System::nanoTime);
@@ -168,7 +186,11 @@ public final class Collector implements AutoCloseable {
         });
         KafkaHealth kh = kafkaHealth;
         metrics.kafkaReadyGauge(kh::ready);
+        liveness.watch("Kafka admin client and checker behind /readyz", kh.threads());
       }
+      io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("sluice_collector_live")
+          .help("1 while /livez answers 200, else 0 (a watched thread died or an OutOfMemoryError was seen)")
+          .callback(cb -> cb.call(liveness.problem() == null ? 1 : 0)).register(metrics.registry());
       ServingStatus initial = kafkaHealth == null || kafkaHealth.ready() ? ServingStatus.SERVING
           : ServingStatus.NOT_SERVING;
       health.setStatus("", initial);
@@ -202,7 +224,7 @@ public final class Collector implements AutoCloseable {
         boolean needClientCert = config.httpTls() && config.tls().clientCaFile() != null
             && config.tls().requireClientCert();
         http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), httpsContext, needClientCert,
-            metrics.registry(), () -> {
+            config.httpMaxConcurrentRequests(), metrics.registry(), liveness::problem, () -> {
           if (self[0] != null && self[0].draining) {
             return "shutting down";
           }
@@ -212,16 +234,18 @@ public final class Collector implements AutoCloseable {
             config.maxDecompressedBytes()));
         http.addContext(SluiceHttpHandler.PATH, new SluiceHttpHandler(requests, config.maxFrameBytes(),
             config.maxDecompressedBytes()));
-        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler());
+        http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler(), "GET", "HEAD");
       }
       if (config.configFile() != null || config.zookeeperConnect() != null) {
+        java.util.Set<Thread> beforeReloader = Liveness.threadsNow();
         reloader = new ConfigReloader(config, next -> {
           policy.set(Policy.of(next));
           limiter.update(next);
         }, metrics);
+        liveness.watch("configuration reloader", Liveness.newThreads(beforeReloader, "sluice-config-reload"));
       }
       Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
-          kafkaHealth, http, reloader, policy);
+          kafkaHealth, http, reloader, policy, liveness);
       self[0] = c;
       return c;
     } catch (IOException | RuntimeException e) {
@@ -229,6 +253,7 @@ public final class Collector implements AutoCloseable {
       if (http != null) http.close();
       if (server != null) server.shutdownNow();
       if (kafkaHealth != null) kafkaHealth.close();
+      liveness.close();
       throw e;
     }
   }
@@ -317,6 +342,7 @@ public final class Collector implements AutoCloseable {
       }
       closed = true;
     }
+    liveness.close(); // threads end on purpose from now on
     Duration timeout = config.shutdownTimeout();
     long deadline = System.nanoTime() + timeout.toNanos();
     draining = true; // /readyz says 503 from now on
@@ -359,7 +385,12 @@ public final class Collector implements AutoCloseable {
       kafkaHealth.close();
     }
     if (embedded != null) {
-      embedded.close();
+      try {
+        embedded.close();
+      } catch (RuntimeException e) {
+        // every node was stopped; the cluster reports a fault it had recorded (liveness reported it already)
+        log.warn("the embedded Kafka broker reported an error while closing: {}", e.toString());
+      }
     }
   }
 }

@@ -46,7 +46,8 @@ public final class CollectorMain implements Callable<Integer> {
   boolean embeddedKafka;
 
   @Option(names = "--embedded-kafka-dir", paramLabel = "DIR",
-      description = "data directory of the embedded broker (default: a temp dir, deleted on exit)")
+      description = "data directory of the embedded broker, formatted when empty and reopened with its data after a "
+          + "restart (default: a temp dir, deleted on exit)")
   Path embeddedKafkaDir;
 
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -55,6 +56,10 @@ public final class CollectorMain implements Callable<Integer> {
   private PrintWriter err = new PrintWriter(System.err, true);
 
   public static void main(String[] args) {
+    // first thing: the JDK HTTP server reads its timeouts and connection cap once, and an OutOfMemoryError in any
+    // thread must fail /livez (the launcher also passes -XX:+ExitOnOutOfMemoryError)
+    io.sluice.collector.ops.HttpListenerDefaults.apply();
+    io.sluice.collector.ops.Liveness.installUncaughtHandler();
     System.exit(execute(new CollectorMain(), args, new PrintWriter(System.out, true),
         new PrintWriter(System.err, true), true));
   }

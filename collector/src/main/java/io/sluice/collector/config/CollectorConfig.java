@@ -48,6 +48,7 @@ public final class CollectorConfig {
   private final int maxStreamsPerConnection;
   private final TlsConfig tls;
   private final boolean httpTls;
+  private final int httpMaxConcurrentRequests;
   private final Boolean anonymous;
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final OidcConfig oidc;
@@ -90,6 +91,7 @@ public final class CollectorConfig {
     this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     this.tls = b.tls;
     this.httpTls = b.httpTls;
+    this.httpMaxConcurrentRequests = b.httpMaxConcurrentRequests;
     this.anonymous = b.anonymous;
     this.openTelemetry = b.openTelemetry;
     this.oidc = b.oidc;
@@ -139,6 +141,7 @@ public final class CollectorConfig {
     b.maxStreamsPerConnection = maxStreamsPerConnection;
     b.tls = tls;
     b.httpTls = httpTls;
+    b.httpMaxConcurrentRequests = httpMaxConcurrentRequests;
     b.anonymous = anonymous;
     b.openTelemetry = openTelemetry;
     b.oidc = oidc;
@@ -235,6 +238,13 @@ public final class CollectorConfig {
   public TlsConfig tls() { return tls; }
   /** HTTPS on the HTTP listener with the certificate and key of {@link #tls()} (key {@code http.tls}). Default false. */
   public boolean httpTls() { return httpTls; }
+
+  /**
+   * Requests the HTTP listener reads and handles at once (its threads; key {@code http.maxConcurrentRequests},
+   * default 128). A request that finds them all busy waits in a queue of a quarter of that, beyond which its
+   * connection is closed unanswered (counted in {@code sluice_collector_http_requests_refused_total}).
+   */
+  public int httpMaxConcurrentRequests() { return httpMaxConcurrentRequests; }
 
   /**
    * Whether clients without credentials are let in (key {@code auth.anonymous}): only when set to true. A collector
@@ -368,6 +378,7 @@ public final class CollectorConfig {
     private int maxStreamsPerConnection = 16;
     private TlsConfig tls;
     private boolean httpTls;
+    private int httpMaxConcurrentRequests = 128;
     private Boolean anonymous;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private OidcConfig oidc;
@@ -440,6 +451,15 @@ public final class CollectorConfig {
      */
     public Builder httpTls(boolean on) {
       this.httpTls = on;
+      return this;
+    }
+
+    /** See {@link CollectorConfig#httpMaxConcurrentRequests()}; 1 to 10000. */
+    public Builder httpMaxConcurrentRequests(int n) {
+      if (n < 1 || n > 10_000) {
+        throw new ConfigException("http.maxConcurrentRequests", n + " is out of range [1, 10000]; the default is 128");
+      }
+      this.httpMaxConcurrentRequests = n;
       return this;
     }
 

@@ -49,7 +49,7 @@ public final class CollectorConfigYaml {
       "maxRecordBytes", "tenantDefault", "maxResourceBytes", "maxEnrichedBatchBytes", "resendWindow",
       "resendSources");
   private static final Set<String> RATE = Set.of("recordsPerSecond", "bytesPerSecond", "burstSeconds");
-  private static final Set<String> HTTP = Set.of("listen", "tls");
+  private static final Set<String> HTTP = Set.of("listen", "tls", "maxConcurrentRequests");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "clientCaFile", "requireClientCert");
   private static final Set<String> AUTH = Set.of("anonymous", "oidc", "allowUnknownTenants");
   private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
@@ -203,6 +203,9 @@ public final class CollectorConfigYaml {
           throw new ConfigException("http.tls", http.get("tls") + " is not true or false");
         }
         builder.httpTls(http.get("tls").booleanValue());
+      }
+      if (http.has("maxConcurrentRequests")) {
+        builder.httpMaxConcurrentRequests((int) intRange("http.maxConcurrentRequests", http.get("maxConcurrentRequests")));
       }
     }
     JsonNode tls = root.get("tls");

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
@@ -36,11 +37,59 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final boolean ownsDir;
   private final String bootstrap;
 
-  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDir, boolean ownsDir) {
+  /**
+   * Threads a broker or controller cannot work without (request handlers, network threads and acceptors, the Raft
+   * I/O thread, the quorum controller, the lifecycle managers, the metadata loaders, the group coordinator). Kafka
+   * gives its threads an uncaught-exception handler that only logs, so a death (an OutOfMemoryError) is seen only by
+   * checking them.
+   */
+  private static final java.util.regex.Pattern CRITICAL = java.util.regex.Pattern.compile(
+      "data-plane-kafka-(request-handler|network-thread|socket-acceptor)-.*|kafka-\\d+-raft-io-thread"
+          + "|quorum-controller-.*|.*-lifecycle-manager-event-handler|kafka-\\d+-metadata-loader-event-handler"
+          + "|group-coordinator-event-processor-.*");
+
+  private volatile java.util.List<Thread> criticalThreads;
+  private volatile boolean restarting;
+
+  private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDir, boolean ownsDir, java.util.List<Thread> threads) {
     this.cluster = cluster;
     this.baseDir = baseDir;
     this.ownsDir = ownsDir;
     this.bootstrap = cluster.bootstrapServers();
+    this.criticalThreads = threads;
+  }
+
+  /** Live threads matching {@link #CRITICAL} that are not in {@code before}. */
+  private static java.util.List<Thread> criticalThreadsSince(Set<Thread> before) {
+    java.util.List<Thread> out = new java.util.ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (!before.contains(t) && CRITICAL.matcher(t.getName()).matches()) {
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Null while no fatal fault was recorded and every critical thread started with the cluster is alive, else what
+   * went wrong (for liveness). Brokers stopped on purpose ({@link #stopBroker}) are not reported; their new threads are watched after
+   * {@link #startBroker}.
+   */
+  public String deadThread() {
+    // the test kit's fault handler records a fatal fault (where a standalone broker would halt the JVM) and goes on
+    var fault = cluster.fatalFaultHandler().firstException();
+    if (fault != null) {
+      return "a fatal fault: " + fault.getMessage();
+    }
+    if (restarting) {
+      return null;
+    }
+    for (Thread t : criticalThreads) {
+      if (!t.isAlive()) {
+        return "thread " + t.getName() + " has died";
+      }
+    }
+    return null;
   }
 
   /** One broker and one controller in a temp directory removed on close. */
@@ -92,14 +141,29 @@ public final class EmbeddedKafka implements AutoCloseable {
     if (broker == null) {
       throw new IllegalArgumentException("no broker " + id + "; brokers are " + brokerIds());
     }
-    broker.shutdown();
-    broker.awaitShutdown();
+    restarting = true; // its threads end on purpose
+    try {
+      broker.shutdown();
+      broker.awaitShutdown();
+    } finally {
+      criticalThreads = criticalThreads.stream().filter(Thread::isAlive).toList();
+      restarting = false;
+    }
   }
 
   /** Starts broker {@code id} again on its old data and port (after {@link #stopBroker}), and waits until ready. */
   public void startBroker(int id) {
-    cluster.restartBroker(id, Map.of()); // shutdown is skipped when already down
-    waitForReady();
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
+    restarting = true;
+    try {
+      cluster.restartBroker(id, Map.of()); // shutdown is skipped when already down
+      waitForReady();
+    } finally {
+      java.util.List<Thread> all = new java.util.ArrayList<>(criticalThreads);
+      all.addAll(criticalThreadsSince(before));
+      criticalThreads = all.stream().filter(Thread::isAlive).toList();
+      restarting = false;
+    }
   }
 
   /** {@link #stopBroker} then {@link #startBroker}. */
@@ -155,6 +219,42 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /** Written after a successful format: the cluster id and size to reopen the directory with. */
+  static final String MARKER = "sluice-embedded-kafka.properties";
+
+  private static Properties readMarker(Path dir) throws IOException {
+    Path f = dir.resolve(MARKER);
+    if (!Files.exists(f)) {
+      try (var entries = Files.list(dir)) {
+        // a fresh volume often holds lost+found: that is still an empty directory
+        if (entries.anyMatch(e -> !e.getFileName().toString().equals("lost+found"))) {
+          throw new IllegalStateException(dir + " is not empty and was not formatted by the embedded broker (no "
+              + MARKER + "); give --embedded-kafka-dir an empty or a previously used directory");
+        }
+      }
+      return null;
+    }
+    Properties p = new Properties();
+    try (var in = Files.newInputStream(f)) {
+      p.load(in);
+    }
+    if (p.getProperty("clusterId") == null || p.getProperty("numBrokers") == null) {
+      throw new IllegalStateException(f + " lacks clusterId or numBrokers; restore it or use another directory");
+    }
+    return p;
+  }
+
+  private static void writeMarker(Path dir, String clusterId, int numBrokers) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("clusterId", clusterId);
+    p.setProperty("numBrokers", String.valueOf(numBrokers));
+    Path tmp = dir.resolve(MARKER + ".tmp");
+    try (var out = Files.newOutputStream(tmp)) {
+      p.store(out, "embedded Kafka cluster in this directory (sluice collector); do not edit");
+    }
+    Files.move(tmp, dir.resolve(MARKER), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
   /** Size and place of the cluster. Defaults: 1 broker (+ 1 controller), a fresh temp directory. */
   public static final class Builder {
     private int numBrokers = 1;
@@ -173,8 +273,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Keeps data in {@code dir} (created if missing; not deleted on close). A directory that already holds a
-     * cluster is not reused across JVMs: the test kit formats fresh node directories under it each start.
+     * Keeps data in {@code dir} (created if missing; not deleted on close). An empty directory is formatted; a
+     * directory this class formatted before (it holds {@value #MARKER}) is reopened with its cluster id and data,
+     * so topics and records survive a restart of the process. Its broker count must be the same as then.
      */
     public Builder baseDir(Path dir) {
       this.baseDir = dir;
@@ -189,18 +290,29 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public EmbeddedKafka start() {
       boolean owns = baseDir == null;
+      Properties previous = null;
       Path dir;
       try {
         dir = owns ? Files.createTempDirectory("sluice-kafka-") : Files.createDirectories(baseDir);
+        previous = readMarker(dir);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create the embedded Kafka directory " + baseDir, e);
       }
       KafkaClusterTestKit cluster = null;
+      Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
       try {
         // Brokers and the controller are separate nodes: restartBroker builds a new broker server with its own
         // SharedServer, which in combined mode would fight the still-running controller over the metadata log
         // (seen: BrokerServer.startup never returns).
-        TestKitNodes nodes = new TestKitNodes.Builder()
+        if (previous != null && !String.valueOf(numBrokers).equals(previous.getProperty("numBrokers"))) {
+          throw new IllegalStateException(dir + " holds a cluster of " + previous.getProperty("numBrokers")
+              + " brokers, not " + numBrokers + "; use another directory");
+        }
+        TestKitNodes.Builder nb = new TestKitNodes.Builder();
+        if (previous != null) {
+          nb.setClusterId(previous.getProperty("clusterId"));
+        }
+        TestKitNodes nodes = nb
             .setCombined(false)
             .setNumBrokerNodes(numBrokers)
             .setNumControllerNodes(1)
@@ -216,10 +328,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         brokerProperties.forEach(b::setConfigProp);
         b.setDeleteOnClose(false); // we delete our own temp dir; a given dir is the user's
         cluster = b.build();
-        formatQuietly(cluster);
+        if (previous == null) {
+          formatQuietly(cluster); // a formatted node refuses a second format ("Failed to format node")
+          writeMarker(dir, nodes.clusterId(), numBrokers);
+        }
         cluster.startup();
         cluster.waitForReadyBrokers();
-        return new EmbeddedKafka(cluster, dir, owns);
+        return new EmbeddedKafka(cluster, dir, owns, criticalThreadsSince(before));
       } catch (Exception e) {
         if (cluster != null) {
           try {

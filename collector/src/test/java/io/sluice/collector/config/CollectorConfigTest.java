@@ -134,6 +134,17 @@ class CollectorConfigTest {
   }
 
   @Test
+  void httpMaxConcurrentRequestsIsReadAndRangeChecked() throws Exception {
+    assertThat(CollectorConfig.builder().kafkaBootstrap("k:9092").build().httpMaxConcurrentRequests()).isEqualTo(128);
+    Path ok = write("kafka: { bootstrap: k:9092 }\nhttp: { maxConcurrentRequests: 16 }\n");
+    assertThat(CollectorConfigYaml.load(ok, CollectorConfig.builder()).build().httpMaxConcurrentRequests())
+        .isEqualTo(16);
+    Path bad = write("kafka: { bootstrap: k:9092 }\nhttp: { maxConcurrentRequests: 0 }\n");
+    assertThatThrownBy(() -> CollectorConfigYaml.load(bad, CollectorConfig.builder()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("http.maxConcurrentRequests");
+  }
+
+  @Test
   void defaultsAreDocumentedOnes() {
     CollectorConfig c = CollectorConfig.builder().kafkaBootstrap("k:9092").build();
     assertThat(c.listen()).isEqualTo(CollectorConfig.DEFAULT_LISTEN);

@@ -65,6 +65,9 @@ class PackagingTest {
     JsonNode deployment = docs.stream().filter(d -> d.path("kind").asText().equals("Deployment")).findFirst()
         .orElseThrow();
     assertThat(deployment.at("/spec/template/spec/volumes").toString()).contains("sluice-collector-tls");
+    // an OutOfMemoryError ends the JVM, so the pod restarts instead of running on with dead threads
+    assertThat(deployment.at("/spec/template/spec/containers/0/env").toString())
+        .contains("JAVA_TOOL_OPTIONS").contains("-XX:+ExitOnOutOfMemoryError");
     String collectorYaml = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst()
         .orElseThrow().at("/data/collector.yaml").asText();
     // the ConfigMap is a config the collector accepts (the TLS files only exist in the pod)

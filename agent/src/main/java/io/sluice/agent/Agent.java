@@ -452,6 +452,8 @@ public final class Agent implements AutoCloseable {
   }
 
   long deferredFiles() { return tailer.deferred(); }
+  long rotatedSiblingsRead() { return tailer.siblingsAdopted(); }
+  int rememberedFiles() { return tailer.rememberedFiles(); }
 
   /** Seconds since the oldest batch still in the spool was written (a batch from a previous run counts from start). */
   double oldestUnackedAgeSeconds() {

@@ -134,7 +134,11 @@ class RotationRestartTest {
       lost.sort(null);
       assertThat(lost.size()).as("lines on disk never delivered (of %d; first: %s)", onDisk.size(),
           lost.subList(0, Math.min(5, lost.size()))).isZero();
-      assertThat(new HashSet<>(onDisk)).containsAll(delivered);
+      // Nothing invented. (copytruncate: a line written between logrotate's copy and its truncation is on no disk,
+      // yet the agent may have read it from the file before the truncation: the bound is what was written.)
+      Set<String> everWritten = new HashSet<>();
+      for (long n = 0; n < written; n++) everWritten.add("rr-" + n);
+      assertThat(everWritten).containsAll(delivered);
       // No line read twice: every duplicate is a resend of a spooled batch (same client, epoch, sequence, index).
       assertThat(bodyDuplicates(collector)).isEqualTo(collector.duplicates());
       System.out.printf("rotation restart (%s, %d rotations of %d lines while down): %d lines on disk, %d rotations,"

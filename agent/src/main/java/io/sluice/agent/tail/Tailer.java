@@ -99,7 +99,9 @@ public final class Tailer implements AutoCloseable {
   private final ByteBuffer buffer;
   private long deferred;
   private long nextOrder;
-  private long siblingsAdopted;
+  /** Metrics, read from other threads. */
+  private volatile long siblingsAdopted;
+  private volatile int rememberedCount;
 
   public Tailer(TailerConfig config, Listener listener) {
     this.config = config;
@@ -282,7 +284,7 @@ public final class Tailer implements AutoCloseable {
         f = open(s.path(), s.id(), null, lineage, nowNanos);
         if (f == null) continue;
         f.state = FileState.ROTATED;
-        siblingsAdopted++;
+        siblingsAdopted = siblingsAdopted + 1; // one writer: the tailing thread
       }
       f.order = nextOrder++;
     }
@@ -302,6 +304,7 @@ public final class Tailer implements AutoCloseable {
       it.remove();
       listener.forget(oldest);
     }
+    rememberedCount = remembered.size();
   }
 
   /**
@@ -319,6 +322,7 @@ public final class Tailer implements AutoCloseable {
         listener.forget(c);
       }
     }
+    rememberedCount = remembered.size();
   }
 
   private static java.util.Set<FileId> idsIn(Path dir) {
@@ -340,11 +344,11 @@ public final class Tailer implements AutoCloseable {
 
   /** Identities remembered now (released files and consumed copies that still exist). */
   public int rememberedFiles() {
-    return remembered.size();
+    return rememberedCount;
   }
 
   /** Rotated siblings found unread and read whole (after a restart, or rotations faster than the agent looked). */
-  public long siblingsAdopted() {
+  public long siblingsAdopted() { // volatile: may be read from any thread
     return siblingsAdopted;
   }
 
@@ -411,7 +415,7 @@ public final class Tailer implements AutoCloseable {
       f.size = size;
       f.lastVerifiedSize = size;
       f.order = nextOrder++;
-      remembered.remove(id); // an inode reused by a new file, or a released file opened again
+      if (remembered.remove(id) != null) rememberedCount = remembered.size(); // inode reused, or opened again
       f.handler = listener.open(f);
       files.put(id, f);
       lineageFiles.merge(lineage, 1, Integer::sum);
@@ -670,7 +674,9 @@ public final class Tailer implements AutoCloseable {
         try (FileChannel copy = FileChannel.open(candidate, StandardOpenOption.READ)) {
           FileId id = FileId.of(candidate);
           if (id.equals(f.id) || files.containsKey(id)) continue;
-          if (copy.size() < pos || !f.fingerprint.matches(copy)) continue;
+          // A copy shorter than our position is still this generation's copy (we read past logrotate's copy
+          // before its truncation): it is chosen, nothing is read from it, and it is remembered.
+          if (!f.fingerprint.matches(copy) || (unseen && copy.size() < pos)) continue;
           if (unseen && (copy.size() <= Math.max(pos, sizeNow) || ctimeNanos(candidate) <= f.lastLookWallNanos)) continue;
           if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore) continue;
           long modified = Files.getLastModifiedTime(candidate).toMillis();
@@ -686,7 +692,7 @@ public final class Tailer implements AutoCloseable {
       return 0; // directory unreadable: nothing to recover
     }
     if (best == null) return 0;
-    // The newest copy that starts like the file and reaches past our position is the one just made.
+    // The newest copy that starts like the file is the one just made.
     try (FileChannel copy = FileChannel.open(best, StandardOpenOption.READ)) {
       FileId copyId = FileId.of(best);
       Fingerprint copyFingerprint = Fingerprint.of(copy, config.fingerprintBytes());
@@ -707,13 +713,14 @@ public final class Tailer implements AutoCloseable {
         f.bytesRead += n;
       }
       // Known from now on (stored with the records just read): never read again, not even after a restart.
-      remember(new Checkpoint(copyId, f.lineage.toString(), p, copyFingerprint, System.currentTimeMillis()), true);
+      remember(new Checkpoint(copyId, f.lineage.toString(), Math.min(p, size), copyFingerprint,
+          System.currentTimeMillis()), true);
       // Copies of later generations (several copytruncates since our last look, e.g. while the agent was down) are
       // read whole, in rotation order, before the file goes on from 0.
       Sibling tailCopy = Sibling.of(best, copyId);
       List<Sibling> later = unknownSiblings(f.lineage, Long.MIN_VALUE, s -> s.compareRotation(tailCopy) > 0);
       if (!later.isEmpty()) readInRotationOrder(f.lineage, later, nowNanos);
-      return Math.max(1, p - pos);
+      return size <= pos ? 0 : Math.max(1, p - pos);
     } catch (IOException e) {
       return 0;
     }

@@ -205,7 +205,7 @@ public final class Agent implements AutoCloseable {
         watch(p.getParent());
       }
     }
-    tailer.sweep();
+    tailer.sweep(now);
     nextScanNanos = now + config.rescanInterval().toNanos();
   }
 

@@ -96,6 +96,8 @@ public final class Tailer implements AutoCloseable {
   private final Map<FileId, Checkpoint> remembered = new LinkedHashMap<>();
   /** Open files per lineage: rotation order is only checked where a lineage has more than one. */
   private final Map<Path, Integer> lineageFiles = new HashMap<>();
+  /** Remembered files not found by the last sweeps, and since when (see {@link #sweep}). */
+  private final Map<FileId, Long> missingSince = new HashMap<>();
   private final ByteBuffer buffer;
   private long deferred;
   private long nextOrder;
@@ -142,6 +144,7 @@ public final class Tailer implements AutoCloseable {
       it.remove();
       Path lineage = Path.of(c.path());
       Path found = findById(lineage.getParent(), c.id());
+      if (found == null) found = findById(lineage.getParent(), c.id()); // a listing made amid renames may miss it
       int match = found == null ? -1 : matchesCheckpoint(found, c);
       if (match < 0) {
         gone.add(c); // gone, or its inode now holds another file (a candidate sibling below)
@@ -235,6 +238,9 @@ public final class Tailer implements AutoCloseable {
     for (TailedFile f : files.values()) if (f.lineage.equals(lineage)) knownGenerations.add(f.fingerprint);
     for (Checkpoint c : remembered.values()) if (c.path().equals(lineage.toString())) knownGenerations.add(c.fingerprint());
     for (Checkpoint c : restoredAll) if (c.path().equals(lineage.toString())) knownGenerations.add(c.fingerprint());
+    // Two listings: one made while logrotate renames (app.log.N -> N+1) may miss a file; by identity, each once.
+    java.util.Set<FileId> listed = new java.util.HashSet<>();
+    for (int pass = 0; pass < 2; pass++) {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
       for (Path p : ds) {
         if (!Files.isRegularFile(p)) continue; // never open a FIFO or a directory
@@ -244,7 +250,7 @@ public final class Tailer implements AutoCloseable {
         } catch (IOException e) {
           continue; // vanished
         }
-        if (files.containsKey(id)) continue;
+        if (files.containsKey(id) || !listed.add(id)) continue;
         Sibling s = Sibling.of(p, id);
         if (s.modifiedMillis() < notBeforeMillis || !filter.test(s)) continue;
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
@@ -264,6 +270,7 @@ public final class Tailer implements AutoCloseable {
       }
     } catch (IOException ignored) {
       // directory unreadable: nothing to adopt
+    }
     }
     return out;
   }
@@ -309,21 +316,31 @@ public final class Tailer implements AutoCloseable {
 
   /**
    * Forgets remembered files that are gone from their directory (the listener deletes their checkpoints). One
-   * directory listing per directory; called at each scan.
+   * directory listing per directory; called at each scan. A listing made while files are renamed (logrotate shifting
+   * app.log.N) may miss an entry, so a file is forgotten only after it was missing for {@link #FORGET_AFTER_NANOS}.
    */
-  public void sweep() {
+  public void sweep(long nowNanos) {
     if (remembered.isEmpty()) return;
     Map<Path, java.util.Set<FileId>> present = new HashMap<>();
     for (Iterator<Checkpoint> it = remembered.values().iterator(); it.hasNext(); ) {
       Checkpoint c = it.next();
       Path dir = Path.of(c.path()).getParent();
-      if (!present.computeIfAbsent(dir, Tailer::idsIn).contains(c.id())) {
+      if (present.computeIfAbsent(dir, Tailer::idsIn).contains(c.id())) {
+        missingSince.remove(c.id());
+        continue;
+      }
+      Long since = missingSince.putIfAbsent(c.id(), nowNanos);
+      if (since != null && nowNanos - since >= FORGET_AFTER_NANOS) {
         it.remove();
+        missingSince.remove(c.id());
         listener.forget(c);
       }
     }
     rememberedCount = remembered.size();
   }
+
+  /** How long a remembered file must be missing from its directory before it is forgotten. */
+  static final long FORGET_AFTER_NANOS = 5_000_000_000L;
 
   private static java.util.Set<FileId> idsIn(Path dir) {
     java.util.Set<FileId> ids = new java.util.HashSet<>();
@@ -416,6 +433,7 @@ public final class Tailer implements AutoCloseable {
       f.lastVerifiedSize = size;
       f.order = nextOrder++;
       if (remembered.remove(id) != null) rememberedCount = remembered.size(); // inode reused, or opened again
+      missingSince.remove(id);
       f.handler = listener.open(f);
       files.put(id, f);
       lineageFiles.merge(lineage, 1, Integer::sum);

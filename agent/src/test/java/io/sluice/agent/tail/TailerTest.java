@@ -431,4 +431,33 @@ class TailerTest {
       assertThat(third.lines).isEmpty();
     }
   }
+
+  @Test
+  void aCopyMadeBeforeTheLastLinesWeReadIsRememberedAndNotReadAgainAfterARestart() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("g0", 15));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      Files.copy(f, dir.resolve("app.log.1")); // logrotate's copy ...
+      Files.writeString(f, gen("g0-late", 5), StandardOpenOption.APPEND);
+      drain(t); // ... we read past it ...
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+        ch.truncate(0); // ... and then its truncation
+      }
+      Files.writeString(f, gen("g1", 3));
+      drain(t);
+      assertThat(first.lines).hasSize(23);
+      saved = stored(t, first);
+    }
+    RecordingListener second = new RecordingListener();
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      t.recover(now);
+      drain(t);
+      assertThat(second.lines).isEmpty();
+    }
+  }
 }

@@ -31,7 +31,7 @@ class RotationRestartTest {
   @TempDir Path tmp;
 
   private static final int LINES_PER_SECOND = 4000;
-  private static final int KILLS = 3;
+  private static final int KILLS = 2;
 
   /** A line of about 200 bytes whose first field is its number. */
   static String line(long n) {

@@ -172,6 +172,62 @@ public final class Tailer implements AutoCloseable {
     return gone;
   }
 
+  /**
+   * After a restart, for a file whose checkpointed content was replaced (copytruncate while the agent was down):
+   * finds the copy that starts with the checkpoint's fingerprint (the newest one), opens it from the checkpoint's
+   * offset as a rotated file of f's lineage (or only remembers it when it holds nothing past that offset), and opens
+   * the later copies whole. Returns the bytes the copy holds past the offset.
+   */
+  private long adoptTailCopy(TailedFile f, Checkpoint checkpoint, long nowNanos) throws IOException {
+    Path dir = f.path.getParent();
+    if (dir == null) return 0;
+    String base = f.path.getFileName().toString();
+    Path best = null;
+    FileId bestId = null;
+    long bestModified = Long.MIN_VALUE;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
+      for (Path p : ds) {
+        if (!Files.isRegularFile(p)) continue;
+        try (FileChannel copy = FileChannel.open(p, StandardOpenOption.READ)) {
+          FileId id = FileId.of(p);
+          if (id.equals(f.id) || files.containsKey(id) || remembered.containsKey(id)) continue;
+          if (!checkpoint.fingerprint().matches(copy)) continue;
+          long modified = Files.getLastModifiedTime(p).toMillis();
+          if (best == null || modified > bestModified) {
+            best = p;
+            bestId = id;
+            bestModified = modified;
+          }
+        } catch (IOException ignored) {
+          // vanished or unreadable: try the next candidate
+        }
+      }
+    } catch (IOException ignored) {
+      return 0;
+    }
+    if (best == null) return 0;
+    long size;
+    Fingerprint copyFingerprint;
+    try (FileChannel copy = FileChannel.open(best, StandardOpenOption.READ)) {
+      size = copy.size();
+      copyFingerprint = Fingerprint.of(copy, config.fingerprintBytes());
+    }
+    long rest = 0;
+    if (size <= checkpoint.offset()) {
+      remember(new Checkpoint(bestId, f.lineage.toString(), size, copyFingerprint, System.currentTimeMillis()), true);
+    } else {
+      TailedFile tail = open(best, bestId, new Checkpoint(bestId, f.lineage.toString(), checkpoint.offset(),
+          checkpoint.fingerprint(), checkpoint.seenAtMillis()), f.lineage, nowNanos);
+      if (tail == null) return 0;
+      tail.state = FileState.ROTATED;
+      rest = size - checkpoint.offset();
+    }
+    Sibling tailCopy = Sibling.of(best, bestId);
+    List<Sibling> later = unknownSiblings(f.lineage, Long.MIN_VALUE, s -> s.compareRotation(tailCopy) > 0);
+    readInRotationOrder(f.lineage, later, nowNanos);
+    return rest;
+  }
+
   /** 1: the file is the checkpoint's and has more to read; 0: it is and was read to its end; -1: it is another file. */
   private static int matchesCheckpoint(Path path, Checkpoint c) {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -276,25 +332,45 @@ public final class Tailer implements AutoCloseable {
   }
 
   /**
-   * Opens the not yet open files of {@code group} at offset 0 as rotated files of {@code lineage} and orders the
-   * whole group oldest first, then the open files still at the path (read after them).
+   * Opens the not yet open files of {@code group} at offset 0 as rotated files of {@code lineage}, and orders every
+   * rotated file of the lineage — those just opened and those already open — oldest first by their current names
+   * (logrotate renames them: each is found again by identity), then the files still at the path.
    */
   private void readInRotationOrder(Path lineage, List<Sibling> group, long nowNanos) {
-    if (group.isEmpty()) return;
-    List<Sibling> sorted = new ArrayList<>(group);
-    boolean allNumbered = sorted.stream().allMatch(s -> s.number() >= 0);
-    sorted.sort(allNumbered ? Sibling::compareRotation
-        : java.util.Comparator.comparingLong(Sibling::modifiedMillis).thenComparing(s -> s.path().getFileName().toString()));
-    for (Sibling s : sorted) {
-      TailedFile f = files.get(s.id());
-      if (f == null) {
-        f = open(s.path(), s.id(), null, lineage, nowNanos);
-        if (f == null) continue;
-        f.state = FileState.ROTATED;
-        siblingsAdopted = siblingsAdopted + 1; // one writer: the tailing thread
-      }
-      f.order = nextOrder++;
+    for (Sibling s : group) {
+      if (files.containsKey(s.id())) continue;
+      TailedFile f = open(s.path(), s.id(), null, lineage, nowNanos);
+      if (f == null) continue;
+      f.state = FileState.ROTATED;
+      siblingsAdopted = siblingsAdopted + 1; // one writer: the tailing thread
     }
+    Map<FileId, Path> current = new HashMap<>();
+    Path dir = lineage.getParent();
+    String base = lineage.getFileName() == null ? "" : lineage.getFileName().toString();
+    if (dir != null) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
+        for (Path p : ds) {
+          try {
+            current.put(FileId.of(p), p);
+          } catch (IOException ignored) {
+            // vanished while listing
+          }
+        }
+      } catch (IOException ignored) {
+        // unreadable: the paths we know
+      }
+    }
+    List<TailedFile> rotated = new ArrayList<>();
+    List<Sibling> order = new ArrayList<>();
+    for (TailedFile f : files.values()) {
+      if (!f.lineage.equals(lineage) || f.state == FileState.ACTIVE) continue;
+      rotated.add(f);
+      order.add(Sibling.of(current.getOrDefault(f.id, f.path), f.id));
+    }
+    boolean allNumbered = order.stream().allMatch(s -> s.number() >= 0);
+    order.sort(allNumbered ? Sibling::compareRotation
+        : java.util.Comparator.comparingLong(Sibling::modifiedMillis).thenComparing(s -> s.path().getFileName().toString()));
+    for (Sibling s : order) files.get(s.id()).order = nextOrder++;
     for (TailedFile f : files.values()) {
       if (f.lineage.equals(lineage) && f.state == FileState.ACTIVE) f.order = nextOrder++;
     }
@@ -438,9 +514,12 @@ public final class Tailer implements AutoCloseable {
       files.put(id, f);
       lineageFiles.merge(lineage, 1, Integer::sum);
       if (changedWhileDown) {
-        // Truncated (or the inode reused) while the agent was down: read the rest of the checkpointed content from
-        // a copytruncate copy if there is one, then start this content at 0.
-        truncated(f, 0, nowNanos);
+        // Truncated (or the inode reused) while the agent was down: the rest of the checkpointed content is in a
+        // copytruncate copy if there is one. It is opened as a rotated file of the lineage from the checkpoint's
+        // offset (so it is read in rotation order with the other rotated files, after older ones still being
+        // drained), the copies made after it are read whole, and this file starts over at 0.
+        long recovered = adoptTailCopy(f, checkpoint, nowNanos);
+        finishTruncation(f, 0, recovered, nowNanos);
       }
       return f;
     } catch (IOException e) {

@@ -79,6 +79,9 @@ public final class RotationCrashBench {
     final AtomicLong outOfOrder = new AtomicLong();
     final AtomicLong lastDelivery = new AtomicLong(System.nanoTime());
     private long maxFirst = -1;
+    private String maxFirstFrom = "";
+    /** First out-of-order deliveries printed (--verbose-order N). */
+    int verbose;
 
     @Override
     public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> out) {
@@ -101,8 +104,15 @@ public final class RotationCrashBench {
                 long n = Long.parseLong(body.substring(3, body.indexOf(' ')));
                 Integer before = lines.merge(n, 1, Integer::sum);
                 if (before == 1) {
-                  if (n < maxFirst) outOfOrder.incrementAndGet();
-                  maxFirst = Math.max(maxFirst, n);
+                  var src = batch.getRecords(i).getSource();
+                  if (n < maxFirst && outOfOrder.incrementAndGet() <= verbose) {
+                    System.err.printf("out of order: line %d (%s@%d, batch %d) after line %d (%s)%n", n,
+                        src.getFile(), src.getOffset(), b.getSequence(), maxFirst, maxFirstFrom);
+                  }
+                  if (n > maxFirst) {
+                    maxFirst = n;
+                    maxFirstFrom = src.getFile() + "@" + src.getOffset() + ", batch " + b.getSequence();
+                  }
                 }
               }
             }
@@ -147,6 +157,7 @@ public final class RotationCrashBench {
     Path conf = work.resolve("logrotate.conf");
     Files.writeString(conf, app + " {\n  rotate 100000\n  " + mode + "\n  missingok\n  nocompress\n}\n");
     Counting counting = new Counting();
+    counting.verbose = (int) num("verbose-order", 0);
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(counting)
         .build().start();
     Path config = work.resolve("agent.yaml");
@@ -215,9 +226,18 @@ public final class RotationCrashBench {
     }
     Process agent = startAgent(config, agentOut);
     long start = System.nanoTime();
+    boolean dumped = false;
+    // Until everything on disk arrived, or nothing arrived for 60 s since the later of this start and the last delivery.
     while (!counting.lines.keySet().containsAll(onDisk)
-        && System.nanoTime() - counting.lastDelivery.get() < TimeUnit.SECONDS.toNanos(30)) {
+        && System.nanoTime() - Math.max(start, counting.lastDelivery.get()) < TimeUnit.SECONDS.toNanos(60)) {
       Thread.sleep(200);
+      if (!dumped && System.nanoTime() - Math.max(start, counting.lastDelivery.get()) > TimeUnit.SECONDS.toNanos(20)) {
+        dumped = true; // a stalled agent: its threads, for the report
+        String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
+        new ProcessBuilder(jstack, Long.toString(agent.pid())).redirectErrorStream(true)
+            .redirectOutput(work.resolve("agent-jstack.txt").toFile()).start().waitFor();
+        System.out.println("no delivery for 20 s: threads in " + work.resolve("agent-jstack.txt"));
+      }
     }
     agent.destroy();
     agent.waitFor(20, TimeUnit.SECONDS);
@@ -226,6 +246,30 @@ public final class RotationCrashBench {
     long delivered = counting.lines.size();
     long lost = 0;
     for (Long n : onDisk) if (!counting.lines.containsKey(n)) lost++;
+    if (lost > 0) {
+      // Where the lost lines are: per file, how many of its lines never arrived.
+      try (var files = Files.list(logs)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          long missing = 0;
+          long lines = 0;
+          long first = -1;
+          try (BufferedReader r = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+            for (String l = r.readLine(); l != null; l = r.readLine()) {
+              int sp = l.indexOf(' ');
+              if (!l.startsWith("rc-") || sp <= 3) continue;
+              long n = Long.parseLong(l.substring(3, sp));
+              if (first < 0) first = n;
+              lines++;
+              if (!counting.lines.containsKey(n)) missing++;
+            }
+          }
+          if (missing > 0) {
+            System.out.printf("  %s: %d of %d lines never delivered (first line %d, ino %s)%n", p.getFileName(),
+                missing, lines, first, Files.getAttribute(p, "unix:ino"));
+          }
+        }
+      }
+    }
     long duplicates = counting.records.get() - delivered;
     long reread = duplicates - counting.resentRecords.get();
     System.out.printf("written %d, on disk %d (lost by %s itself: %d), delivered %d, lost %d, duplicates %d"

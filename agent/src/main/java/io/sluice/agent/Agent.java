@@ -310,14 +310,10 @@ public final class Agent implements AutoCloseable {
       stats.filesReleased.increment();
       filesChanged = true;
       if (reason != null) stats.abandonedBytes.get(reason).add(abandonedBytes);
-      if (file.state() == io.sluice.agent.tail.FileState.DELETED) {
-        inBatch.remove(file);
-        extra.put(Checkpoint.KEY_PREFIX + file.id().key(), null); // gone: nothing to know it by
-      } else {
-        // The checkpoint stays, at the file's end, with the batch holding its last records: while the file exists
-        // it is known by identity and never read again (the tailer calls forget when it is gone).
-        inBatch.add(file);
-      }
+      // The checkpoint stays, at the file's end, with the batch holding its last records: while the file exists it
+      // is known by identity and never read again (the tailer calls forget when it is gone — also for a file seen
+      // as deleted, which may only have been renamed away).
+      inBatch.add(file);
     }
 
     @Override

@@ -844,10 +844,10 @@ public final class Tailer implements AutoCloseable {
     f.handler.flush(nowNanos);
     files.remove(f.id);
     lineageFiles.computeIfPresent(f.lineage, (k, v) -> v > 1 ? v - 1 : null);
-    if (f.state != FileState.DELETED) {
-      remember(new Checkpoint(f.id, f.lineage.toString(), f.splitter.position(), f.fingerprint,
-          System.currentTimeMillis()), false);
-    }
+    // Remembered whatever its state: a file seen as deleted may only have been renamed out of the path (the path
+    // was missing for a moment); the sweep forgets it once it is really gone.
+    remember(new Checkpoint(f.id, f.lineage.toString(), f.splitter.position(), f.fingerprint,
+        System.currentTimeMillis()), false);
     try {
       f.channel.close();
     } catch (IOException ignored) {

@@ -40,10 +40,8 @@ final class RecordingListener implements Tailer.Listener {
     released.add(file.path().getFileName().toString());
     abandoned += abandonedBytes;
     if (reason != null) lastReason = reason;
-    if (file.state() != FileState.DELETED) {
-      stored.put(file.id(), new io.sluice.agent.checkpoint.Checkpoint(file.id(), file.lineage().toString(),
-          file.safeOffset(), file.fingerprint(), System.currentTimeMillis()));
-    }
+    stored.put(file.id(), new io.sluice.agent.checkpoint.Checkpoint(file.id(), file.lineage().toString(),
+        file.safeOffset(), file.fingerprint(), System.currentTimeMillis()));
   }
 
   @Override public void remember(io.sluice.agent.checkpoint.Checkpoint c) { stored.put(c.id(), c); }

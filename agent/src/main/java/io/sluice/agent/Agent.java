@@ -80,8 +80,11 @@ public final class Agent implements AutoCloseable {
   private final ConcurrentSkipListMap<Long, Long> appendedAt = new ConcurrentSkipListMap<>();
   /** Files with records in the current batch: their checkpoints go into the batch's write. */
   private final Set<TailedFile> inBatch = new LinkedHashSet<>();
-  /** Checkpoints of released files, deleted with the next write. */
-  private final Map<String, byte[]> deletes = new LinkedHashMap<>();
+  /**
+   * Checkpoint changes for files with no record in the batch: copies remembered by identity (put), files gone
+   * (deleted). Written with the next batch, or alone when the batch is empty.
+   */
+  private final Map<String, byte[]> extra = new LinkedHashMap<>();
   private AgentHttp http;
   private WatchService watcher;
   private static final int MAX_WATCHED_DIRS = 4096;
@@ -152,7 +155,7 @@ public final class Agent implements AutoCloseable {
       openWatcher();
       long now = System.nanoTime();
       scan(now);
-      for (Checkpoint gone : tailer.adoptOrphans(now)) deletes.put(gone.key(), null);
+      for (Checkpoint gone : tailer.recover(now)) extra.put(gone.key(), null);
       ready = true;
       while (!stop) {
         now = System.nanoTime();
@@ -167,10 +170,8 @@ public final class Agent implements AutoCloseable {
           fileSnapshot = List.copyOf(tailer.files());
         }
         if (pending == null && batch.ready(now)) cut();
-        if (batch.isEmpty() && pending == null && !deletes.isEmpty()) {
-          spool.putCheckpoints(new LinkedHashMap<>(deletes));
-          deletes.clear();
-        }
+        // Checkpoints without records (a file just opened, truncated or released, a copy remembered, a file gone).
+        if (batch.isEmpty() && pending == null && (!extra.isEmpty() || !inBatch.isEmpty())) cut();
         if (more && pending == null) continue;
         long wait = config.pollInterval().toNanos();
         wait = Math.min(wait, batch.nanosUntilDue(now));
@@ -204,6 +205,7 @@ public final class Agent implements AutoCloseable {
         watch(p.getParent());
       }
     }
+    tailer.sweep(now);
     nextScanNanos = now + config.rescanInterval().toNanos();
   }
 
@@ -274,7 +276,10 @@ public final class Agent implements AutoCloseable {
     public LineHandler open(TailedFile file) {
       stats.filesOpened.increment();
       filesChanged = true;
-      deletes.remove(Checkpoint.KEY_PREFIX + file.id().key()); // an inode reused after a release: keep the new one
+      extra.remove(Checkpoint.KEY_PREFIX + file.id().key()); // an inode reused after a release: keep the new one
+      // Its checkpoint is written at once (with the next batch, or alone): after a restart the agent knows the file
+      // by identity and when it last looked at its path, even if no line was read from it yet.
+      inBatch.add(file);
       return new InputProcessor(inputFor(file.path()), file, config.tailer().maxLineBytes(), new BatchSink(),
           () -> System.currentTimeMillis() * 1_000_000L, stats);
     }
@@ -305,8 +310,20 @@ public final class Agent implements AutoCloseable {
       stats.filesReleased.increment();
       filesChanged = true;
       if (reason != null) stats.abandonedBytes.get(reason).add(abandonedBytes);
-      inBatch.remove(file);
-      deletes.put(Checkpoint.KEY_PREFIX + file.id().key(), null);
+      // The checkpoint stays, at the file's end, with the batch holding its last records: while the file exists it
+      // is known by identity and never read again (the tailer calls forget when it is gone — also for a file seen
+      // as deleted, which may only have been renamed away).
+      inBatch.add(file);
+    }
+
+    @Override
+    public void remember(Checkpoint checkpoint) {
+      extra.put(checkpoint.key(), checkpoint.encode());
+    }
+
+    @Override
+    public void forget(Checkpoint checkpoint) {
+      extra.put(checkpoint.key(), null);
     }
   }
 
@@ -344,13 +361,14 @@ public final class Agent implements AutoCloseable {
   private void cut() {
     if (pending != null) return;
     Map<String, byte[]> checkpoints = new LinkedHashMap<>();
+    long seenAt = System.currentTimeMillis();
     for (TailedFile f : inBatch) {
-      Checkpoint c = new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint());
+      Checkpoint c = new Checkpoint(f.id(), f.lineage().toString(), f.safeOffset(), f.fingerprint(), seenAt);
       checkpoints.put(c.key(), c.encode());
     }
-    checkpoints.putAll(deletes); // after the puts: a file released in this batch ends with its checkpoint deleted
+    checkpoints.putAll(extra); // after the puts: a file found gone in this batch ends with its checkpoint deleted
     inBatch.clear();
-    deletes.clear();
+    extra.clear();
     int count = batch.recordCount();
     if (count == 0) {
       if (!checkpoints.isEmpty()) spool.putCheckpoints(checkpoints);
@@ -430,6 +448,8 @@ public final class Agent implements AutoCloseable {
   }
 
   long deferredFiles() { return tailer.deferred(); }
+  long rotatedSiblingsRead() { return tailer.siblingsAdopted(); }
+  int rememberedFiles() { return tailer.rememberedFiles(); }
 
   /** Seconds since the oldest batch still in the spool was written (a batch from a previous run counts from start). */
   double oldestUnackedAgeSeconds() {

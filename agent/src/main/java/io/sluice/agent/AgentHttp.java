@@ -87,6 +87,8 @@ final class AgentHttp implements AutoCloseable {
     gauge(m, "sluice_agent_oldest_unacked_age_seconds", "Age of the oldest batch not yet acknowledged.", agent.oldestUnackedAgeSeconds());
     var files = agent.files();
     gauge(m, "sluice_agent_files_open", "Files held open.", files.size());
+    counter(m, "sluice_agent_rotated_siblings_read_total", "Rotated files found unread beside a watched file (after a restart, or rotations faster than the agent looked) and read whole.", agent.rotatedSiblingsRead());
+    gauge(m, "sluice_agent_remembered_files", "Released files and copytruncate copies still on disk, known by identity so they are never read again.", agent.rememberedFiles());
     gauge(m, "sluice_agent_files_deferred", "Matches not opened yet because tail.maxOpenFiles were open.", agent.deferredFiles());
     header(m, "sluice_agent_file_lag_bytes", "gauge", "Bytes written to a file and not read yet.");
     for (TailedFile f : files) fileSample(m, "sluice_agent_file_lag_bytes", f, f.lagBytes());

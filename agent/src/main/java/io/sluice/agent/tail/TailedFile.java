@@ -14,6 +14,16 @@ public final class TailedFile {
   final LineSplitter splitter;
   LineHandler handler;
   volatile Path path;
+  /**
+   * The watched path this file was found at (or, for a rotated sibling read after a restart, the watched path it
+   * was rotated from). Files of one lineage are read in {@link #order}: a rotated file before the file that replaced
+   * it at the same path.
+   */
+  final Path lineage;
+  /** Rotation order within the lineage: a file is read only when every file of its lineage with a lower order is at its end. */
+  long order;
+  /** Wall-clock time the file was opened (the look before the first {@link #lastLookWallMillis}). */
+  final long openedWallMillis = System.currentTimeMillis();
   volatile FileState state = FileState.ACTIVE;
   long stateSinceNanos;
   long lastGrowthNanos;
@@ -44,10 +54,11 @@ public final class TailedFile {
   volatile long linesRead;
   volatile long truncations;
 
-  TailedFile(FileId id, Path path, FileChannel channel, LineSplitter splitter, Fingerprint fingerprint,
+  TailedFile(FileId id, Path path, Path lineage, FileChannel channel, LineSplitter splitter, Fingerprint fingerprint,
       long startOffset, Map<String, String> attributes, long nowNanos) {
     this.id = id;
     this.path = path;
+    this.lineage = lineage;
     this.channel = channel;
     this.splitter = splitter;
     this.fingerprint = fingerprint;
@@ -58,6 +69,8 @@ public final class TailedFile {
   }
 
   public FileId id() { return id; }
+  /** The watched path this file belongs to (see the field); what its checkpoint records. */
+  public Path lineage() { return lineage; }
   public Path path() { return path; }
   public FileState state() { return state; }
   public Fingerprint fingerprint() { return fingerprint; }

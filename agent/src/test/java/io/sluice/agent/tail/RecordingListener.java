@@ -13,6 +13,8 @@ final class RecordingListener implements Tailer.Listener {
   long abandoned;
   AbandonReason lastReason;
   boolean mayRead = true;
+  /** What the agent would keep in its spool for files no longer open: released files and remembered copies. */
+  final java.util.Map<FileId, io.sluice.agent.checkpoint.Checkpoint> stored = new java.util.LinkedHashMap<>();
 
   @Override
   public LineHandler open(TailedFile file) {
@@ -38,5 +40,11 @@ final class RecordingListener implements Tailer.Listener {
     released.add(file.path().getFileName().toString());
     abandoned += abandonedBytes;
     if (reason != null) lastReason = reason;
+    stored.put(file.id(), new io.sluice.agent.checkpoint.Checkpoint(file.id(), file.lineage().toString(),
+        file.safeOffset(), file.fingerprint(), System.currentTimeMillis()));
   }
+
+  @Override public void remember(io.sluice.agent.checkpoint.Checkpoint c) { stored.put(c.id(), c); }
+
+  @Override public void forget(io.sluice.agent.checkpoint.Checkpoint c) { stored.remove(c.id()); }
 }

@@ -127,15 +127,19 @@ class TailerPropertyTest {
           }
         }
         case RESTART -> {
-          List<Checkpoint> cps = new ArrayList<>();
+          // The listener's store plays the agent's spool: the checkpoints written with the batches (the open
+          // files'), those it was told to keep (released files, copies whose tail was read), until forgotten or
+          // reported gone by recover. Keyed by identity, as in the spool.
           for (TailedFile f : tailer.files()) {
-            cps.add(new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint()));
+            out.stored.put(f.id(), new Checkpoint(f.id(), f.lineage().toString(), f.safeOffset(), f.fingerprint(),
+                System.currentTimeMillis()));
           }
+          List<Checkpoint> cps = new ArrayList<>(out.stored.values());
           tailer.close();
           tailer = new Tailer(config, out);
           tailer.restore(cps);
           tailer.track(app, now[0]);
-          tailer.adoptOrphans(now[0]);
+          for (Checkpoint gone : tailer.recover(now[0])) out.stored.remove(gone.id());
         }
       }
     }

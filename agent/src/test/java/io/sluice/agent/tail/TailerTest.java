@@ -134,7 +134,7 @@ class TailerTest {
     try (Tailer t = new Tailer(config(), l)) {
       t.restore(saved);
       t.track(f, now);
-      assertThat(t.adoptOrphans(now)).isEmpty();
+      assertThat(t.recover(now)).isEmpty();
       drain(t);
       now += 2 * SECOND;
       drain(t);
@@ -263,6 +263,201 @@ class TailerTest {
       drain(t);
       assertThat(l.lines).containsExactly(header.strip(), "old 1", "old 2", header.strip(), "new line 1 is longer",
           "new line 2");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- rotation order
+
+  /** What the agent's spool would hold: the open files' checkpoints (now) and those of released/remembered files. */
+  private static List<Checkpoint> stored(Tailer t, RecordingListener l) {
+    List<Checkpoint> out = new ArrayList<>(l.stored.values());
+    for (TailedFile f : t.files()) {
+      out.add(new Checkpoint(f.id(), f.lineage().toString(), f.safeOffset(), f.fingerprint(), System.currentTimeMillis()));
+    }
+    return out;
+  }
+
+  private static String gen(String name, int lines) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < lines; i++) sb.append(name).append('-').append(i).append(" some text to make it longer\n");
+    return sb.toString();
+  }
+
+  private static List<String> linesOf(String text) {
+    return List.of(text.split("\n"));
+  }
+
+  /** logrotate's numbered create mode: app.log.N -> N+1, app.log -> app.log.1, a new app.log. */
+  private void rotateCreate(Path log) throws Exception {
+    String name = log.getFileName().toString();
+    for (int n = 50; n >= 1; n--) {
+      Path p = dir.resolve(name + "." + n);
+      if (Files.exists(p)) Files.move(p, dir.resolve(name + "." + (n + 1)));
+    }
+    Files.move(log, dir.resolve(name + ".1"));
+    Files.createFile(log);
+  }
+
+  /** logrotate's numbered copytruncate mode: shift, copy app.log to app.log.1, truncate app.log. */
+  private void rotateCopytruncate(Path log) throws Exception {
+    String name = log.getFileName().toString();
+    for (int n = 50; n >= 1; n--) {
+      Path p = dir.resolve(name + "." + n);
+      if (Files.exists(p)) Files.move(p, dir.resolve(name + "." + (n + 1)));
+    }
+    Files.copy(log, dir.resolve(name + ".1"));
+    try (FileChannel ch = FileChannel.open(log, StandardOpenOption.WRITE)) {
+      ch.truncate(0);
+    }
+  }
+
+  @Test
+  void aRotatedFilesTailIsReadBeforeTheNewFilesHead() throws Exception {
+    Path f = dir.resolve("app.log");
+    String old = gen("old", 400); // ~13 KB: more than one poll's budget (4 KiB)
+    Files.writeString(f, old);
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      rotateCreate(f);
+      String fresh = gen("new", 50);
+      Files.writeString(f, fresh);
+      drain(t);
+      List<String> want = new ArrayList<>(linesOf(old));
+      want.addAll(linesOf(fresh));
+      assertThat(l.lines).containsExactlyElementsOf(want);
+    }
+  }
+
+  @Test
+  void rotatedSiblingsWrittenWhileDownAreReadInRotationOrderAfterARestart() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("history", 5));
+    rotateCreate(f); // app.log.1: written an hour before the agent ever looked: not read
+    Files.setLastModifiedTime(dir.resolve("app.log.1"),
+        java.nio.file.attribute.FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+    Files.writeString(f, gen("g0", 20));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      drain(t);
+      saved = stored(t, first);
+    }
+    Files.writeString(f, gen("g0-tail", 10), StandardOpenOption.APPEND);
+    List<String> want = new ArrayList<>(linesOf(gen("g0-tail", 10)));
+    for (String g : List.of("g1", "g2", "g3")) { // three rotations while the agent is down
+      rotateCreate(f);
+      Files.writeString(f, gen(g, 30));
+      want.addAll(linesOf(gen(g, 30)));
+    }
+    RecordingListener second = new RecordingListener();
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      assertThat(t.recover(now)).isEmpty();
+      drain(t);
+      assertThat(second.lines).containsExactlyElementsOf(want);
+      assertThat(t.siblingsAdopted()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aReleasedRotatedFileIsNeverReadAgainAfterARestart() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("g0", 20));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      drain(t);
+      rotateCreate(f);
+      Files.writeString(f, gen("g1", 20));
+      drain(t);
+      now += 2 * SECOND; // past releaseAfter: app.log.1 is read to its end and released
+      drain(t);
+      assertThat(first.released).hasSize(1);
+      saved = stored(t, first);
+      assertThat(first.lines).hasSize(40);
+    }
+    RecordingListener second = new RecordingListener();
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      t.recover(now);
+      drain(t);
+      assertThat(second.lines).isEmpty();
+    }
+  }
+
+  @Test
+  void copytruncateCopiesMadeWhileDownAreReadAfterTheKnownGenerationsTail() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("g0", 20));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      drain(t);
+      saved = stored(t, first);
+    }
+    Files.writeString(f, gen("g0-tail", 10), StandardOpenOption.APPEND);
+    List<String> want = new ArrayList<>(linesOf(gen("g0-tail", 10)));
+    rotateCopytruncate(f);
+    for (String g : List.of("g1", "g2")) { // two more copytruncates while the agent is down
+      Files.writeString(f, gen(g, 30), StandardOpenOption.APPEND);
+      want.addAll(linesOf(gen(g, 30)));
+      rotateCopytruncate(f);
+    }
+    Files.writeString(f, gen("g3", 5), StandardOpenOption.APPEND);
+    want.addAll(linesOf(gen("g3", 5)));
+    RecordingListener second = new RecordingListener();
+    List<Checkpoint> savedAgain;
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      t.recover(now);
+      drain(t);
+      assertThat(second.lines).containsExactlyElementsOf(want);
+      savedAgain = stored(t, second);
+    }
+    // And a second restart reads none of it again: the copies are known by identity.
+    RecordingListener third = new RecordingListener();
+    try (Tailer t = new Tailer(config(), third)) {
+      t.restore(savedAgain);
+      t.track(f, now);
+      t.recover(now);
+      drain(t);
+      assertThat(third.lines).isEmpty();
+    }
+  }
+
+  @Test
+  void aCopyMadeBeforeTheLastLinesWeReadIsRememberedAndNotReadAgainAfterARestart() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("g0", 15));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      Files.copy(f, dir.resolve("app.log.1")); // logrotate's copy ...
+      Files.writeString(f, gen("g0-late", 5), StandardOpenOption.APPEND);
+      drain(t); // ... we read past it ...
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+        ch.truncate(0); // ... and then its truncation
+      }
+      Files.writeString(f, gen("g1", 3));
+      drain(t);
+      assertThat(first.lines).hasSize(23);
+      saved = stored(t, first);
+    }
+    RecordingListener second = new RecordingListener();
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      t.recover(now);
+      drain(t);
+      assertThat(second.lines).isEmpty();
     }
   }
 }

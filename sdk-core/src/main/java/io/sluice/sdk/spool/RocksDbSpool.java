@@ -51,6 +51,17 @@ public final class RocksDbSpool implements Spool {
   private static final byte[] META_NEXT = "m:next".getBytes(StandardCharsets.UTF_8);
   /** Every batch below this sequence is deleted, whether or not a tombstone says so (see {@link #low}). */
   private static final byte[] META_LOW = "m:low".getBytes(StandardCharsets.UTF_8);
+  /** The kernel boot the spool was last opened in (Linux {@code /proc/sys/kernel/random/boot_id}). */
+  private static final byte[] META_BOOT = "m:boot".getBytes(StandardCharsets.UTF_8);
+  /**
+   * How far the next sequence moves when the spool is opened in another boot than it was last opened in. Without
+   * fsync a power loss or kernel crash can lose the last appends, the next-sequence counter among them, while a
+   * collector already published (and remembered) some of those sequences; new batches must not reuse them, or a
+   * collector's resend suppression and the backend's de-duplication would take new lines for old ones. 2^24 batches
+   * is far more than can be written in the seconds before the kernel flushes its dirty pages.
+   */
+  static final long REBOOT_SEQUENCE_GAP = 1L << 24;
+  private static final Path BOOT_ID = Path.of("/proc/sys/kernel/random/boot_id");
   private static final int HEADER = 12;
 
   private record Meta(int recordCount, long uncompressedSize, int payloadBytes) {}
@@ -93,6 +104,8 @@ public final class RocksDbSpool implements Spool {
   /** Read side: any use of {@code db}; write side: close. RocksDB must not be touched after close. */
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long nextSequence;
+  private final java.util.function.Supplier<String> boot;
+  private boolean rebooted;
   /**
    * Guarded by appendLock: the oldest sequence that may still be spooled, stored as {@code m:low} with every write
    * that advances it. Batches evicted by {@link WhenFull#DROP_OLDEST} get no tombstone: they are below it, a start
@@ -127,6 +140,13 @@ public final class RocksDbSpool implements Spool {
    *     ({@link #quarantine()})
    */
   public RocksDbSpool(Path dir, long maxBytes, FsyncPolicy fsync, String clientIdIfNew) {
+    this(dir, maxBytes, fsync, clientIdIfNew, RocksDbSpool::currentBoot);
+  }
+
+  /** As above, with the current boot's id from {@code boot} (null: unknown, the sequence never jumps). */
+  RocksDbSpool(Path dir, long maxBytes, FsyncPolicy fsync, String clientIdIfNew,
+      java.util.function.Supplier<String> boot) {
+    this.boot = boot;
     this.dir = dir;
     this.maxBytes = maxBytes;
     Quarantine moved = null;
@@ -219,6 +239,10 @@ public final class RocksDbSpool implements Spool {
     }
     byte[] next = db.get(META_NEXT);
     long seq = next == null ? 1 : ByteBuffer.wrap(next).getLong();
+    String bootNow = boot.get();
+    byte[] bootBefore = db.get(META_BOOT);
+    boolean jump = bootNow != null && bootBefore != null
+        && !bootNow.equals(new String(bootBefore, StandardCharsets.UTF_8));
     byte[] lowBytes = db.get(META_LOW);
     long lowest = lowBytes == null ? 0 : ByteBuffer.wrap(lowBytes).getLong();
     try (RocksIterator it = db.newIterator(readOptions)) { // read once: not through the block cache
@@ -236,7 +260,32 @@ public final class RocksDbSpool implements Spool {
       }
       it.status(); // a corrupt block ends the scan with an error, not silently
     }
+    if (bootNow != null && (jump || bootBefore == null)) {
+      if (jump) seq += REBOOT_SEQUENCE_GAP;
+      try (WriteBatch wb = new WriteBatch(); WriteOptions sync = new WriteOptions().setSync(true)) {
+        wb.put(META_BOOT, bootNow.getBytes(StandardCharsets.UTF_8));
+        wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq).array());
+        db.write(sync, wb);
+      }
+    }
+    rebooted |= jump;
     return new Loaded(id, newEpoch, seq, lowest);
+  }
+
+  private static String currentBoot() {
+    try {
+      return Files.readString(BOOT_ID, StandardCharsets.US_ASCII).trim();
+    } catch (Exception e) {
+      return null; // not Linux: no jump (see REBOOT_SEQUENCE_GAP)
+    }
+  }
+
+  /**
+   * Whether this open found the spool written in an earlier boot of the machine, so new batches start
+   * {@link #REBOOT_SEQUENCE_GAP} sequences above what it held (batches already spooled keep theirs).
+   */
+  public boolean openedAfterReboot() {
+    return rebooted;
   }
 
   /** Renames a corrupt spool directory (or a file in its place) to {@code <dir>.corrupt-<UTC time>}. */

@@ -92,6 +92,9 @@ public final class Agent implements AutoCloseable {
   private PendingBatch pending;
   private volatile boolean stop;
   private volatile boolean ready;
+  /** When the spool's disk was found full (System.nanoTime), 0 while it is not; and the last warning about it. */
+  private long diskFullSince;
+  private long diskFullWarned;
   private volatile long heartbeatNanos = System.nanoTime();
   private volatile long lastReadProgressNanos = System.nanoTime();
   private volatile Throwable failure;
@@ -367,13 +370,17 @@ public final class Agent implements AutoCloseable {
       checkpoints.put(c.key(), c.encode());
     }
     checkpoints.putAll(extra); // after the puts: a file found gone in this batch ends with its checkpoint deleted
-    inBatch.clear();
-    extra.clear();
     int count = batch.recordCount();
     if (count == 0) {
-      if (!checkpoints.isEmpty()) spool.putCheckpoints(checkpoints);
+      if (!checkpoints.isEmpty() && !spoolWritable(() -> spool.putCheckpoints(checkpoints))) {
+        return; // the disk is full: inBatch and extra stay, written by a later cut
+      }
+      inBatch.clear();
+      extra.clear();
       return;
     }
+    inBatch.clear();
+    extra.clear();
     int encoded = batch.length();
     byte[] compressed = compress(batch.array(), encoded);
     batch.clear();
@@ -389,9 +396,42 @@ public final class Agent implements AutoCloseable {
     return Arrays.copyOf(zstdOut, n);
   }
 
+  /**
+   * Runs a spool write; false if the spool's disk was full (ENOSPC): counted, warned about at most once a minute,
+   * and the caller keeps what it wanted to write (the file is the buffer, so reading waits, nothing is dropped). The
+   * spool reopens itself on a later write once space frees. Any other spool error propagates.
+   */
+  private boolean spoolWritable(Runnable write) {
+    try {
+      write.run();
+      if (diskFullSince != 0) {
+        diskFullSince = 0;
+        pipeline.diagnostics().warn("the spool's disk has room again; reading goes on", null);
+      }
+      return true;
+    } catch (io.sluice.sdk.spool.SpoolException e) {
+      if (!e.noSpace()) throw e;
+      stats.diskFullWaits.increment();
+      long now = System.nanoTime();
+      if (diskFullSince == 0 || now - diskFullWarned > TimeUnit.MINUTES.toNanos(1)) {
+        if (diskFullSince == 0) diskFullSince = now;
+        diskFullWarned = now;
+        pipeline.diagnostics().warn("the spool's disk is full (" + e.getMessage() + "): reading waits, nothing is dropped; free"
+            + " space on the spool's filesystem", null);
+      }
+      shipWorker.wake();
+      return false;
+    }
+  }
+
   private void retryPending() {
     PendingBatch p = pending;
-    Spool.Append r = spool.append(p.count(), p.encodedSize(), p.payload(), WhenFull.BLOCK, p.checkpoints());
+    Spool.Append[] result = new Spool.Append[1];
+    if (!spoolWritable(() -> result[0] = spool.append(p.count(), p.encodedSize(), p.payload(), WhenFull.BLOCK,
+        p.checkpoints()))) {
+      return;
+    }
+    Spool.Append r = result[0];
     if (r.accepted()) {
       pending = null;
       appendedAt.put(r.sequence(), System.nanoTime());

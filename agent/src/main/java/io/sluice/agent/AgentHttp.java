@@ -69,6 +69,7 @@ final class AgentHttp implements AutoCloseable {
     counter(m, "sluice_agent_records_truncated_total", "Records flagged truncated (cut line or multiline limit).", s.recordsTruncated.sum());
     counter(m, "sluice_agent_batches_spooled_total", "Batches written to the spool with their checkpoints.", s.batchesSpooled.sum());
     counter(m, "sluice_agent_spool_full_waits_total", "Times reading paused because the spool was full.", s.spoolFullWaits.sum());
+    counter(m, "sluice_agent_disk_full_waits_total", "Spool writes refused because its disk was full (reading waits, nothing dropped).", s.diskFullWaits.sum());
     counter(m, "sluice_agent_files_opened_total", "Files opened for tailing.", s.filesOpened.sum());
     counter(m, "sluice_agent_files_released_total", "Files closed after rotation or deletion.", s.filesReleased.sum());
     counter(m, "sluice_agent_truncations_total", "Files found truncated and read again from 0.", s.truncations.sum());

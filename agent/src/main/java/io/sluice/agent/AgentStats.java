@@ -20,6 +20,8 @@ final class AgentStats {
   final LongAdder batchesSpooled = new LongAdder();
   /** Times a batch found the spool full (reading paused until the shipper made room). */
   final LongAdder spoolFullWaits = new LongAdder();
+  /** Spool writes refused because its disk was full (ENOSPC): reading waited, nothing dropped. */
+  final LongAdder diskFullWaits = new LongAdder();
   final LongAdder filesOpened = new LongAdder();
   final LongAdder filesReleased = new LongAdder();
   final LongAdder truncations = new LongAdder();

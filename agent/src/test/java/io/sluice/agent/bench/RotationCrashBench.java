@@ -352,9 +352,9 @@ public final class RotationCrashBench {
       topic.close();
       var m = collector.metrics();
       suppressed = collector.collectorMetrics().resendsSuppressed();
-      System.out.printf("collector: batches received %d, acked %d, nacked %d, records published %d, records read from"
-          + " the topic %d, sluice_collector_resends_suppressed_total %d%n", m.batchesReceived(), m.batchesAcked(),
-          m.batchesNackedTotal(), m.recordsPublished(), tally.records.get(), suppressed);
+      System.out.printf("collector: batches received %d, acked %d, nacked %d %s, records published %d, records read"
+          + " from the topic %d, sluice_collector_resends_suppressed_total %d%n", m.batchesReceived(), m.batchesAcked(),
+          m.batchesNackedTotal(), m.batchesNacked(), m.recordsPublished(), tally.records.get(), suppressed);
       collector.close();
     }
     long delivered = tally.lines.size();

@@ -4,11 +4,19 @@
 # (a child JVM with the image's flags) SIGKILLed 1-3 s after each start and kept down --down-ms. Prints written /
 # on disk / delivered / lost / duplicates (resent batches vs lines read twice) / kills / duplicates per kill.
 #
+# --collector counting (default): a gRPC server in the runner's JVM that acks every decoded batch at once and counts
+# it. --collector real: the real collector (io.sluice.collector.Collector, its defaults: resend window 4096) with its
+# embedded Kafka broker in the runner's JVM; the lines are counted from its topic (one partition, read from offset 0
+# to the end offsets), so the duplicates are those that reach Kafka, and the run also prints the collector's
+# sluice_collector_resends_suppressed_total (resends it acked without publishing again).
+#
 #   agent/bench/rotation-crash.sh --mode create --down-ms 500 --seconds 30
 #   agent/bench/rotation-crash.sh --mode copytruncate --down-ms 3000 --seconds 30
+#   agent/bench/rotation-crash.sh --collector real --mode create --down-ms 500 --seconds 30
 #
-# Options: --mode create|copytruncate --rate 20000 --line-bytes 200 --rotate-ms 1000 --kill-min-ms 1000
-#   --kill-max-ms 3000 --down-ms 500 --seconds 30 --seed N --work DIR (default agent/target/rotation-crash)
+# Options: --collector counting|real --mode create|copytruncate --rate 20000 --line-bytes 200 --rotate-ms 1000
+#   --kill-min-ms 1000 --kill-max-ms 3000 --down-ms 500 --seconds 30 --seed N --verbose-order N
+#   --work DIR (default agent/target/rotation-crash)
 # Needs /usr/sbin/logrotate (Debian package logrotate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -8,7 +8,10 @@ import io.sluice.proto.v1.Batch;
 import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
+import io.sluice.collector.Collector;
+import io.sluice.collector.config.CollectorConfig;
 import io.sluice.proto.v1.LogBatch;
+import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.ServerFrame;
 import io.sluice.sdk.codec.ZstdCodec;
 import java.io.BufferedReader;
@@ -30,6 +33,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The issue-14 rotation/crash scenario, for measurement: a writer appends {@code --rate} numbered lines/s of
@@ -40,8 +49,13 @@ import java.util.concurrent.locks.LockSupport;
  * disk arrived (or nothing arrived for 30 s), and the run prints written / on disk / delivered / lost / duplicates
  * (resent batches vs lines read twice) / kills / duplicates per kill / out-of-order first deliveries.
  *
- * <p>The collector is a counting gRPC ingest server in this JVM (acks every decoded batch, counts each line by its
- * number and each batch by its (client, epoch, sequence) identity). Run through {@code agent/bench/rotation-crash.sh}.
+ * <p>The collector ({@code --collector counting}, the default) is a counting gRPC ingest server in this JVM (acks every
+ * decoded batch, counts each line by its number and each batch by its (client, epoch, sequence) identity). With
+ * {@code --collector real} it is the real {@link Collector} in this JVM with its embedded Kafka broker (a topic of one
+ * partition, so the log's order is the publish order): it acks a batch once Kafka has it, and acks a resend of a batch
+ * it already published without publishing it again (its resend window). The lines are then counted from the topic
+ * (from offset 0 until the end offsets), each record's identity from its {@code sluice.*} headers, and the run also
+ * prints {@code sluice_collector_resends_suppressed_total}. Run through {@code agent/bench/rotation-crash.sh}.
  */
 public final class RotationCrashBench {
   private final Map<String, String> opts;
@@ -70,10 +84,12 @@ public final class RotationCrashBench {
 
   // ------------------------------------------------------------------------------------------------ collector
 
-  /** Counts every delivered line by number; batches by identity. Thread-safe. */
-  static final class Counting extends IngestServiceGrpc.IngestServiceImplBase {
+  /**
+   * Every delivered line counted by its number; copies that came under an identity already seen (a resent batch)
+   * apart from the others (a line read twice); first deliveries out of order. Thread-safe.
+   */
+  static final class Tally {
     final ConcurrentHashMap<Long, Integer> lines = new ConcurrentHashMap<>();
-    final Set<String> batchIds = ConcurrentHashMap.newKeySet();
     final AtomicLong records = new AtomicLong();
     final AtomicLong resentRecords = new AtomicLong();
     final AtomicLong outOfOrder = new AtomicLong();
@@ -82,6 +98,35 @@ public final class RotationCrashBench {
     private String maxFirstFrom = "";
     /** First out-of-order deliveries printed (--verbose-order N). */
     int verbose;
+
+    /** One delivered copy of line {@code body}, read from {@code file@offset}, in batch {@code seq}. */
+    synchronized void line(String body, boolean resent, String file, long offset, long seq) {
+      long n = Long.parseLong(body.substring(3, body.indexOf(' ')));
+      Integer before = lines.merge(n, 1, Integer::sum);
+      if (before == 1) {
+        if (n < maxFirst && outOfOrder.incrementAndGet() <= verbose) {
+          System.err.printf("out of order: line %d (%s@%d, batch %d) after line %d (%s)%n", n, file, offset, seq,
+              maxFirst, maxFirstFrom);
+        }
+        if (n > maxFirst) {
+          maxFirst = n;
+          maxFirstFrom = file + "@" + offset + ", batch " + seq;
+        }
+      }
+      records.incrementAndGet();
+      if (resent) resentRecords.incrementAndGet();
+      lastDelivery.set(System.nanoTime());
+    }
+  }
+
+  /** --collector counting: acks every decoded batch at once and tallies it; batches by (client, epoch, sequence). */
+  static final class Counting extends IngestServiceGrpc.IngestServiceImplBase {
+    final Tally tally;
+    final Set<String> batchIds = ConcurrentHashMap.newKeySet();
+
+    Counting(Tally tally) {
+      this.tally = tally;
+    }
 
     @Override
     public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> out) {
@@ -98,27 +143,10 @@ public final class RotationCrashBench {
           try {
             LogBatch batch = LogBatch.parseFrom(ZstdCodec.decompress(b.getPayload().toByteArray(), 64 << 20));
             boolean resent = !batchIds.add(hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence());
-            synchronized (Counting.this) {
-              for (int i = 0; i < batch.getRecordsCount(); i++) {
-                String body = batch.getRecords(i).getBody().getStringValue();
-                long n = Long.parseLong(body.substring(3, body.indexOf(' ')));
-                Integer before = lines.merge(n, 1, Integer::sum);
-                if (before == 1) {
-                  var src = batch.getRecords(i).getSource();
-                  if (n < maxFirst && outOfOrder.incrementAndGet() <= verbose) {
-                    System.err.printf("out of order: line %d (%s@%d, batch %d) after line %d (%s)%n", n,
-                        src.getFile(), src.getOffset(), b.getSequence(), maxFirst, maxFirstFrom);
-                  }
-                  if (n > maxFirst) {
-                    maxFirst = n;
-                    maxFirstFrom = src.getFile() + "@" + src.getOffset() + ", batch " + b.getSequence();
-                  }
-                }
-              }
+            for (LogRecord r : batch.getRecordsList()) {
+              tally.line(r.getBody().getStringValue(), resent, r.getSource().getFile(), r.getSource().getOffset(),
+                  b.getSequence());
             }
-            records.addAndGet(batch.getRecordsCount());
-            if (resent) resentRecords.addAndGet(batch.getRecordsCount());
-            lastDelivery.set(System.nanoTime());
           } catch (IOException | RuntimeException e) {
             System.err.println("undecodable batch: " + e);
           }
@@ -133,6 +161,62 @@ public final class RotationCrashBench {
           out.onCompleted();
         }
       };
+    }
+  }
+
+  /**
+   * --collector real: the collector's topic read from offset 0 with a plain consumer into a {@link Tally}; a record
+   * whose identity (source/epoch/sequence/index from the {@code sluice.*} headers) came before is a resent batch the
+   * collector published again. Not thread-safe.
+   */
+  static final class TopicReader implements AutoCloseable {
+    final Tally tally;
+    final KafkaConsumer<byte[], byte[]> consumer;
+    final List<TopicPartition> partitions;
+    final Set<String> identities = new java.util.HashSet<>();
+    long undecodable;
+
+    TopicReader(Tally tally, String bootstrap, String topic) {
+      this.tally = tally;
+      java.util.Properties props = new java.util.Properties();
+      props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+      props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+      consumer = new KafkaConsumer<>(props);
+      partitions = consumer.partitionsFor(topic, java.time.Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+    }
+
+    void pollOnce(long ms) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(java.time.Duration.ofMillis(ms))) {
+        Map<String, byte[]> h = new HashMap<>();
+        for (Header header : r.headers()) h.put(header.key(), header.value());
+        try {
+          LogRecord rec = LogRecord.parseFrom(r.value());
+          long seq = ByteBuffer.wrap(h.get("sluice.seq")).getLong();
+          String id = new String(h.get("sluice.source"), StandardCharsets.UTF_8) + "/"
+              + ByteBuffer.wrap(h.get("sluice.epoch")).getLong() + "/" + seq + "/"
+              + ByteBuffer.wrap(h.get("sluice.idx")).getInt();
+          tally.line(rec.getBody().getStringValue(), !identities.add(id), rec.getSource().getFile(),
+              rec.getSource().getOffset(), seq);
+        } catch (IOException | RuntimeException e) {
+          if (undecodable++ == 0) System.err.println("undecodable record at offset " + r.offset() + ": " + e);
+        }
+      }
+    }
+
+    /** Reads until the position of every partition reached its end offset as of now. */
+    void readToEnd() {
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) pollOnce(200);
+    }
+
+    @Override
+    public void close() {
+      consumer.close(java.time.Duration.ofSeconds(2));
     }
   }
 
@@ -156,14 +240,29 @@ public final class RotationCrashBench {
     Files.createFile(app);
     Path conf = work.resolve("logrotate.conf");
     Files.writeString(conf, app + " {\n  rotate 100000\n  " + mode + "\n  missingok\n  nocompress\n}\n");
-    Counting counting = new Counting();
-    counting.verbose = (int) num("verbose-order", 0);
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(counting)
-        .build().start();
+    String kind = opt("collector", "counting");
+    if (!kind.equals("counting") && !kind.equals("real")) throw new IllegalArgumentException("--collector counting|real");
+    Tally tally = new Tally();
+    tally.verbose = (int) num("verbose-order", 0);
+    Server server = null;
+    Collector collector = null;
+    int port;
+    if (kind.equals("counting")) {
+      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Counting(tally))
+          .build().start();
+      port = server.getPort();
+    } else {
+      // The real collector with its own broker in this JVM, at its defaults (resend window 4096 per source); one
+      // partition so that the topic's order is the order the collector published in.
+      collector = Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0")
+          .httpListen("127.0.0.1:0").embeddedKafka(true).embeddedKafkaDir(work.resolve("kafka"))
+          .topic("rotation-crash").topicPartitions(1).topicReplicationFactor(1).build());
+      port = collector.port();
+    }
     Path config = work.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
         "serviceName: rotation-crash",
-        "collector: {endpoints: [\"127.0.0.1:" + server.getPort() + "\"]}",
+        "collector: {endpoints: [\"127.0.0.1:" + port + "\"]}",
         "spool: {dir: \"" + work.resolve("spool") + "\"}",
         "http: {port: -1}",
         "inputs:",
@@ -193,8 +292,9 @@ public final class RotationCrashBench {
         }
       }
     }, "rotator");
-    System.out.printf("rotation-crash: mode=%s rate=%d lines/s x %d B, rotate every %d ms, kill %d-%d ms after start,"
-        + " down %d ms, %d s, seed %d%n", mode, rate, lineBytes, rotateMs, killMin, killMax, downMs, seconds, seed);
+    System.out.printf("rotation-crash: collector=%s mode=%s rate=%d lines/s x %d B, rotate every %d ms, kill %d-%d ms"
+        + " after start, down %d ms, %d s, seed %d%n", kind, mode, rate, lineBytes, rotateMs, killMin, killMax, downMs,
+        seconds, seed);
     writer.start();
     rotator.start();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -224,14 +324,16 @@ public final class RotationCrashBench {
         }
       }
     }
+    TopicReader topic = collector == null ? null : new TopicReader(tally, collector.bootstrapServers(), "rotation-crash");
     Process agent = startAgent(config, agentOut);
     long start = System.nanoTime();
     boolean dumped = false;
     // Until everything on disk arrived, or nothing arrived for 60 s since the later of this start and the last delivery.
-    while (!counting.lines.keySet().containsAll(onDisk)
-        && System.nanoTime() - Math.max(start, counting.lastDelivery.get()) < TimeUnit.SECONDS.toNanos(60)) {
-      Thread.sleep(200);
-      if (!dumped && System.nanoTime() - Math.max(start, counting.lastDelivery.get()) > TimeUnit.SECONDS.toNanos(20)) {
+    while (!tally.lines.keySet().containsAll(onDisk)
+        && System.nanoTime() - Math.max(start, tally.lastDelivery.get()) < TimeUnit.SECONDS.toNanos(60)) {
+      if (topic != null) topic.pollOnce(200);
+      else Thread.sleep(200);
+      if (!dumped && System.nanoTime() - Math.max(start, tally.lastDelivery.get()) > TimeUnit.SECONDS.toNanos(20)) {
         dumped = true; // a stalled agent: its threads, for the report
         String jstack = Path.of(System.getProperty("java.home"), "bin", "jstack").toString();
         new ProcessBuilder(jstack, Long.toString(agent.pid())).redirectErrorStream(true)
@@ -242,10 +344,22 @@ public final class RotationCrashBench {
     agent.destroy();
     agent.waitFor(20, TimeUnit.SECONDS);
     if (agent.isAlive()) agent.destroyForcibly();
-    server.shutdownNow();
-    long delivered = counting.lines.size();
+    double catchUp = (System.nanoTime() - start) / 1e9;
+    long suppressed = 0;
+    if (server != null) server.shutdownNow();
+    if (topic != null) {
+      topic.readToEnd(); // everything the collector published, the drain's last batches included
+      topic.close();
+      var m = collector.metrics();
+      suppressed = collector.collectorMetrics().resendsSuppressed();
+      System.out.printf("collector: batches received %d, acked %d, nacked %d %s, records published %d, records read"
+          + " from the topic %d, sluice_collector_resends_suppressed_total %d%n", m.batchesReceived(), m.batchesAcked(),
+          m.batchesNackedTotal(), m.batchesNacked(), m.recordsPublished(), tally.records.get(), suppressed);
+      collector.close();
+    }
+    long delivered = tally.lines.size();
     long lost = 0;
-    for (Long n : onDisk) if (!counting.lines.containsKey(n)) lost++;
+    for (Long n : onDisk) if (!tally.lines.containsKey(n)) lost++;
     if (lost > 0) {
       // Where the lost lines are: per file, how many of its lines never arrived.
       try (var files = Files.list(logs)) {
@@ -260,7 +374,7 @@ public final class RotationCrashBench {
               long n = Long.parseLong(l.substring(3, sp));
               if (first < 0) first = n;
               lines++;
-              if (!counting.lines.containsKey(n)) missing++;
+              if (!tally.lines.containsKey(n)) missing++;
             }
           }
           if (missing > 0) {
@@ -270,14 +384,15 @@ public final class RotationCrashBench {
         }
       }
     }
-    long duplicates = counting.records.get() - delivered;
-    long reread = duplicates - counting.resentRecords.get();
+    long duplicates = tally.records.get() - delivered;
+    long reread = duplicates - tally.resentRecords.get();
     System.out.printf("written %d, on disk %d (lost by %s itself: %d), delivered %d, lost %d, duplicates %d"
         + " (resent batches %d, lines read twice %d), kills %d, duplicates per kill %.0f, rotations %d,"
-        + " out-of-order first deliveries %d, final catch-up %.1f s%n", written, onDisk.size(), mode,
-        written - onDisk.size(), delivered, lost, duplicates, counting.resentRecords.get(), reread, kills,
-        kills == 0 ? 0.0 : (double) duplicates / kills, writer.rotations.get(), counting.outOfOrder.get(),
-        (System.nanoTime() - start) / 1e9);
+        + " out-of-order first deliveries %d, final catch-up %.1f s%s%n", written, onDisk.size(), mode,
+        written - onDisk.size(), delivered, lost, duplicates, tally.resentRecords.get(), reread, kills,
+        kills == 0 ? 0.0 : (double) duplicates / kills, writer.rotations.get(), tally.outOfOrder.get(), catchUp,
+        collector == null ? "" : String.format(", resends suppressed %d (%.1f per kill)", suppressed,
+            kills == 0 ? 0.0 : (double) suppressed / kills));
   }
 
   private static Process startAgent(Path config, Path out) throws IOException {

@@ -126,25 +126,8 @@ public final class RecordEnricher {
 
     /** The length of {@link #forRecord}{@code (resourceKeys)}, computed without building it. */
     int lengthFor(String[] resourceKeys) {
-      if (keys.length == 0 || resourceKeys == null) {
-        return all.length;
-      }
-      boolean[] present = null;
-      int presentBytes = 0;
-      for (String key : resourceKeys) {
-        for (int k = 0; k < keys.length; k++) {
-          if (key.equals(keys[k])) {
-            if (present == null) {
-              present = new boolean[keys.length];
-            }
-            if (!present[k]) {
-              present[k] = true;
-              presentBytes += entries[k].length;
-            }
-          }
-        }
-      }
-      return all.length - presentBytes;
+      boolean[] present = present(resourceKeys);
+      return present == null ? all.length : all.length - bytesOf(present);
     }
 
     /**
@@ -152,25 +135,35 @@ public final class RecordEnricher {
      * none): the shared full suffix unless one of them is a resource key.
      */
     byte[] forRecord(String[] resourceKeys) {
+      boolean[] present = present(resourceKeys);
+      return present == null ? all : concat(entries, present, all.length - bytesOf(present));
+    }
+
+    /** Which resource keys the record has already (null if none). */
+    private boolean[] present(String[] resourceKeys) {
       if (keys.length == 0 || resourceKeys == null) {
-        return all;
+        return null;
       }
       boolean[] present = null;
-      int presentBytes = 0;
       for (String key : resourceKeys) {
         for (int k = 0; k < keys.length; k++) {
           if (key.equals(keys[k])) {
             if (present == null) {
               present = new boolean[keys.length];
             }
-            if (!present[k]) {
-              present[k] = true;
-              presentBytes += entries[k].length;
-            }
+            present[k] = true;
           }
         }
       }
-      return present == null ? all : concat(entries, present, all.length - presentBytes);
+      return present;
+    }
+
+    private int bytesOf(boolean[] present) {
+      int n = 0;
+      for (int k = 0; k < keys.length; k++) {
+        if (present[k]) n += entries[k].length;
+      }
+      return n;
     }
 
     private static byte[] concat(byte[][] parts, boolean[] skip, int total) {

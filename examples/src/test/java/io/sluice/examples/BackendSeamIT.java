@@ -68,7 +68,9 @@ class BackendSeamIT {
     Path backendJar = backendJar();
     EmbeddedKafka kafka = EndToEnd.kafka();
     String topic = EndToEnd.newTopic();
-    CollectorConfig config = EndToEnd.collectorConfig(kafka.bootstrapServers(), topic).build();
+    // Resend suppression off: this test is about the backend removing the duplicates a fleet does put into Kafka
+    // (a resend reaching another or a restarted collector); with one collector they would be suppressed at ingest.
+    CollectorConfig config = EndToEnd.collectorConfig(kafka.bootstrapServers(), topic).resendWindow(0).build();
     Path spool = dir.resolve("spool");
     List<AutoCloseable> closeLast = new ArrayList<>();
     Stats killed;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  * {@code drainTimeoutMs}. Exit codes: 0 clean stop, 2 bad configuration (the message names the key), 1 other
  * failure.
  */
-@Command(name = "sluice-agent", mixinStandardHelpOptions = true, version = "sluice-agent 0.1.0",
+@Command(name = "sluice-agent", mixinStandardHelpOptions = true, version = "sluice-agent 0.2.0",
     description = "Tails log files (rotation, truncation, multiline, CRI/Docker) and ships them to a Sluice collector.")
 public final class AgentMain implements Callable<Integer> {
 

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ./sluice demo}: runs {@link Demo} and exits 0 only when nothing was lost. */
-@Command(name = "sluice demo", mixinStandardHelpOptions = true, version = "sluice 0.1.0-SNAPSHOT",
+@Command(name = "sluice demo", mixinStandardHelpOptions = true, version = "sluice 0.2.0",
     description = "Runs Sluice end to end on embedded defaults: in-process Kafka, a collector, an app logging "
         + "through the Logback appender, the collector restarted mid-run, and a consumer counting what arrived.")
 public final class DemoMain implements Callable<Integer> {

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "sluice-daily-report",
     mixinStandardHelpOptions = true,
-    version = "sluice-daily-report 0.1.0",
+    version = "sluice-daily-report 0.2.0",
     sortOptions = false,
     description = {
       "Counts one UTC day of the Sluice Parquet archive per tenant, service and severity, and ranks its error "

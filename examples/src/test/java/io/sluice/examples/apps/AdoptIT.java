@@ -88,7 +88,8 @@ class AdoptIT {
     env.putIfAbsent("MAVEN_USER_HOME", realHome + "/.m2");
     env.put("SLUICE_PUBLISH_NO_BUILD", "1");
     String repo = outerLocalRepo();
-    env.put("MAVEN_ARGS", "-o -Dmaven.repo.local=" + repo);
+    // not -o: maven-deploy-plugin refuses to deploy offline, even to a file:// URL; it is in this build's repository
+    env.put("MAVEN_ARGS", "-Dmaven.repo.local=" + repo);
     Process p = pb.start();
     boolean done = p.waitFor(3, TimeUnit.MINUTES);
     if (!done) p.destroyForcibly();

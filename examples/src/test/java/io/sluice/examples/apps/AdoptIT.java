@@ -64,15 +64,22 @@ class AdoptIT {
           localRepo.resolve("io/sluice/sluice-appender-logback/" + version() + "/_remote.repositories")))
           .as("the appender was resolved from the README's repository").contains(">sluice=");
 
+      // The application stays up until its lines are in Kafka (it stops when its stdin closes), as a service
+      // would: how long the first connection takes on a busy machine is then no part of the outcome.
       Path out = dir.resolve("app.out");
       Process p = new ProcessBuilder(java(), "-Xmx256m", "-cp", app.resolve("target/classes") + File.pathSeparator
           + classpath, "com.example.adopt.App", String.valueOf(COUNT))
           .directory(app.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      EndToEnd.Arrivals arrivals;
+      try {
+        arrivals = EndToEnd.consume(kafka.bootstrapServers(), topic, COUNT, Duration.ofMinutes(2));
+      } finally {
+        p.getOutputStream().close();
+      }
       assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("app finished:%n%s", ExampleProject.read(out)).isTrue();
       assertThat(p.exitValue()).as(ExampleProject.read(out)).isZero();
-
-      EndToEnd.Arrivals arrivals = EndToEnd.consume(kafka.bootstrapServers(), topic, COUNT, Duration.ofSeconds(30));
-      assertThat(arrivals.containsExactly(0, COUNT)).as("arrived: %s", arrivals.bySeq.keySet()).isTrue();
+      assertThat(arrivals.containsExactly(0, COUNT))
+          .as("arrived: %s%napplication output:%n%s", arrivals.bySeq.keySet(), ExampleProject.read(out)).isTrue();
     }
   }
 
@@ -137,11 +144,12 @@ class AdoptIT {
         import org.slf4j.LoggerFactory;
 
         public class App {
-          public static void main(String[] args) {
+          public static void main(String[] args) throws java.io.IOException {
             Logger log = LoggerFactory.getLogger(App.class);
             int count = Integer.parseInt(args[0]);
             for (int i = 0; i < count; i++) log.atInfo().addKeyValue("seq", i).log("order {} placed", i);
-            // what the appender's shutdown hook does at exit, done here so the run ends when it is delivered
+            // runs like a service until told to stop (stdin closed), then stops Logback as its shutdown hook would
+            System.in.read();
             ((LoggerContext) LoggerFactory.getILoggerFactory()).stop();
           }
         }

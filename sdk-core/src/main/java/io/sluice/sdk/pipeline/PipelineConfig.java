@@ -204,21 +204,56 @@ public final class PipelineConfig {
     private Diagnostics diagnostics = Diagnostics.STDERR;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private boolean tls;
+    /** Whether {@code tls} was set explicitly (then an endpoint's scheme must agree with it). */
+    private boolean tlsSet;
+    /** What the endpoints' scheme says: true for https://, false for http://, null when they have none. */
+    private Boolean endpointTls;
     private Path trustCertPath;
     private Path clientCertPath;
     private Path clientKeyPath;
 
     private Builder() {}
 
-    /** One or more {@code host:port}, comma-separated. */
+    /**
+     * One or more {@code host:port}, comma-separated. Each may carry a URL scheme, as OpenTelemetry users write
+     * endpoints: {@code http://host:port} is plaintext, {@code https://host:port} turns {@code tls} on (a trailing
+     * {@code /} is allowed; a path, a different scheme, or {@code http://} and {@code https://} in one list are
+     * refused with the fix).
+     */
     public Builder endpoint(String value) {
       endpoints.clear();
+      Boolean schemeTls = null;
       for (String part : require("endpoint", value).split(",")) {
         String p = part.trim();
         if (p.isEmpty()) continue;
+        int sep = p.indexOf("://");
+        if (sep >= 0) {
+          String scheme = p.substring(0, sep).toLowerCase(Locale.ROOT);
+          boolean https;
+          if (scheme.equals("http") || scheme.equals("grpc")) {
+            https = false;
+          } else if (scheme.equals("https") || scheme.equals("grpcs")) {
+            https = true;
+          } else {
+            throw new ConfigException("endpoint", "\"" + p + "\" has the scheme " + scheme + "://, which Sluice does"
+                + " not speak; write host:port (plaintext), http://host:port (plaintext) or https://host:port (TLS)");
+          }
+          if (schemeTls != null && schemeTls != https) {
+            throw new ConfigException("endpoint", "mixes http:// and https:// endpoints; all endpoints share one"
+                + " transport, so write them all with https:// (TLS) or all with http:// (plaintext)");
+          }
+          schemeTls = https;
+          p = p.substring(sep + 3);
+          if (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+          if (p.contains("/")) {
+            throw new ConfigException("endpoint", "\"" + part.trim() + "\" has a path; Sluice's gRPC endpoint is"
+                + " host:port only, write e.g. " + scheme + "://" + p.substring(0, p.indexOf('/')));
+          }
+        }
         int colon = p.lastIndexOf(':');
-        if (colon <= 0 || colon == p.length() - 1) {
-          throw new ConfigException("endpoint", "\"" + p + "\" is not host:port; write e.g. collector.example:4417");
+        if (colon <= 0 || colon == p.length() - 1 || (p.startsWith("[") && !p.substring(0, colon).endsWith("]"))) {
+          throw new ConfigException("endpoint", "\"" + p + "\" is not host:port; write e.g. collector.example:4417"
+              + " or http://collector.example:4417");
         }
         String host = p.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
@@ -226,6 +261,7 @@ public final class PipelineConfig {
         endpoints.add(new Endpoint(host, port));
       }
       if (endpoints.isEmpty()) throw new ConfigException("endpoint", "is empty; write e.g. 127.0.0.1:4417");
+      endpointTls = schemeTls;
       return this;
     }
 
@@ -266,7 +302,7 @@ public final class PipelineConfig {
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
     public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
     /** TLS towards the collector; default false (plaintext). */
-    public Builder tls(boolean v) { tls = v; return this; }
+    public Builder tls(boolean v) { tls = v; tlsSet = true; return this; }
     /** PEM CA certificate(s) to trust instead of the JVM's trust store; needs {@code tls}. */
     public Builder trustCertPath(Path v) { trustCertPath = v; return this; }
     /** PEM client certificate chain for mTLS; needs {@code tls} and {@code clientKeyPath}. */
@@ -328,6 +364,11 @@ public final class PipelineConfig {
 
     /** Validates every bound and builds. */
     public PipelineConfig build() {
+      if (endpointTls != null) {
+        check("tls", !tlsSet || tls == endpointTls, "is " + tls + " but the endpoint is written with "
+            + (endpointTls ? "https:// (TLS)" : "http:// (plaintext)") + "; drop the tls setting or make the scheme agree");
+        tls = endpointTls;
+      }
       check("spoolMaxBytes", spoolMaxBytes >= (1L << 20), "must be at least 1MiB, was " + spoolMaxBytes);
       check("blockTimeoutMs", blockTimeoutMs >= 0, "must be >= 0, was " + blockTimeoutMs);
       check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24), "must be in [16, 16777216], was " + queueMaxRecords);

@@ -73,6 +73,15 @@ class PipelineTest {
   }
 
   @Test
+  void shipsToAnEndpointWrittenAsAnHttpUrl() {
+    try (Pipeline p = Pipeline.start(config().endpoint("http://127.0.0.1:" + collector.port()).build())) {
+      p.offer(Records.numbered(7));
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
+    }
+    assertThat(numbers(collector)).containsExactly(7L);
+  }
+
+  @Test
   void helloCarriesTheSpoolIdentityAndResource() {
     try (Pipeline p = Pipeline.start(config().resourceAttribute("team", "payments").build())) {
       p.offer(Records.numbered(1));

@@ -52,6 +52,7 @@ public final class PipelineConfig {
   private final Diagnostics diagnostics;
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final Tls tls;
+  private final Duration keepAliveTime;
 
   /**
    * TLS towards the collector.
@@ -87,6 +88,7 @@ public final class PipelineConfig {
     this.zstdLevel = b.zstdLevel;
     this.diagnostics = b.diagnostics;
     this.openTelemetry = b.openTelemetry;
+    this.keepAliveTime = Duration.ofMillis(b.keepAliveTimeMs);
     this.tls = b.tls ? new Tls(b.trustCertPath, b.clientCertPath, b.clientKeyPath) : null;
   }
 
@@ -140,6 +142,13 @@ public final class PipelineConfig {
   public Duration reconnectMax() { return reconnectMax; }
   /** {@link Pipeline#close()} returns within about this long. Default 5 s. */
   public Duration closeTimeout() { return closeTimeout; }
+  /**
+   * How long the connection to the collector may be silent before the client sends an HTTP/2 keepalive ping (and
+   * gives up on the connection 10 s later without an answer). Default 30 s; gRPC raises anything below 10 s to 10 s.
+   * The collector permits pings every 10 s ({@code permitKeepAliveTime}); a collector that permits fewer answers
+   * with {@code GOAWAY too_many_pings}. Not a text key: set through {@link Builder#keepAliveTimeMs}.
+   */
+  public Duration keepAliveTime() { return keepAliveTime; }
   public int zstdLevel() { return zstdLevel; }
   public Diagnostics diagnostics() { return diagnostics; }
   /** Where the pipeline's meters go; null means {@code GlobalOpenTelemetry.getOrNoop()} at start. */
@@ -200,6 +209,7 @@ public final class PipelineConfig {
     private long reconnectMinMs = 100;
     private long reconnectMaxMs = 10_000;
     private long closeTimeoutMs = 5000;
+    private long keepAliveTimeMs = 30_000;
     private int zstdLevel = 3;
     private Diagnostics diagnostics = Diagnostics.STDERR;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
@@ -298,6 +308,8 @@ public final class PipelineConfig {
     public Builder reconnectMinMs(long v) { reconnectMinMs = v; return this; }
     public Builder reconnectMaxMs(long v) { reconnectMaxMs = v; return this; }
     public Builder closeTimeoutMs(long v) { closeTimeoutMs = v; return this; }
+    /** See {@link PipelineConfig#keepAliveTime()}; default 30 s. */
+    public Builder keepAliveTimeMs(long v) { keepAliveTimeMs = v; return this; }
     public Builder zstdLevel(int v) { zstdLevel = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
     public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
@@ -381,6 +393,7 @@ public final class PipelineConfig {
       check("maxInFlightBatches", maxInFlightBatches >= 1, "must be >= 1, was " + maxInFlightBatches);
       check("reconnectMinMs", reconnectMinMs >= 1, "must be >= 1 ms, was " + reconnectMinMs);
       check("reconnectMaxMs", reconnectMaxMs >= reconnectMinMs, "must be >= reconnectMinMs (" + reconnectMinMs + "), was " + reconnectMaxMs);
+      check("keepAliveTimeMs", keepAliveTimeMs >= 10_000, "must be at least 10000 ms (gRPC's floor), was " + keepAliveTimeMs);
       check("closeTimeoutMs", closeTimeoutMs >= 0, "must be >= 0, was " + closeTimeoutMs);
       check("zstdLevel", zstdLevel >= -7 && zstdLevel <= 22, "must be in [-7, 22], was " + zstdLevel);
       check("whenFull", whenFull != null, "is required; write drop-oldest, drop-newest or block");

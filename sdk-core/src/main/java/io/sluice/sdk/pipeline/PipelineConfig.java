@@ -276,7 +276,16 @@ public final class PipelineConfig {
     }
 
     public Builder serviceName(String v) { serviceName = require("serviceName", v); return this; }
-    public Builder resourceAttribute(String key, String value) { resourceAttributes.put(require("resourceAttributes", key), value == null ? "" : value); return this; }
+    /** One resource attribute; {@code service.name} sets {@link #serviceName} (when not blank). */
+    public Builder resourceAttribute(String key, String value) {
+      String k = require("resourceAttributes", key);
+      if (k.equals("service.name")) {
+        if (value != null && !value.isBlank()) serviceName(value);
+        return this;
+      }
+      resourceAttributes.put(k, value == null ? "" : value);
+      return this;
+    }
 
     /** {@code k1=v1,k2=v2}. */
     public Builder resourceAttributes(String list) {

@@ -334,7 +334,18 @@ public final class SluiceAppender extends AbstractAppender {
       if (!ok || callerData == null || rootFirst == null || depth == null || frames == null) return null;
 
       String name = getName();
-      config.diagnostics((message, error) -> LOGGER.warn("Sluice appender [{}]: {}", name, message, error));
+      config.diagnostics(new io.sluice.sdk.pipeline.Diagnostics() {
+        @Override
+        public void warn(String message, Throwable error) {
+          LOGGER.warn("Sluice appender [{}]: {}", name, message, error);
+        }
+
+        // StatusLogger prints ERROR to stderr at its default level, so an error is seen without status="warn".
+        @Override
+        public void error(String message, Throwable error) {
+          LOGGER.error("Sluice appender [{}]: {}", name, message, error);
+        }
+      });
       PipelineConfig built;
       try {
         built = config.build();

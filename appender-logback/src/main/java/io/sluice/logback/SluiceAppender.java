@@ -292,7 +292,20 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       ok = false;
     }
     if (!ok) return false;
-    builder.diagnostics((message, error) -> addWarn(prefix() + message, error));
+    builder.diagnostics(new io.sluice.sdk.pipeline.Diagnostics() {
+      @Override
+      public void warn(String message, Throwable error) {
+        addWarn(prefix() + message, error);
+      }
+
+      // Logback prints status messages only while it configures (or with debug="true"): an error that stops
+      // shipping is also written to stderr, once per occurrence the pipeline reports.
+      @Override
+      public void error(String message, Throwable error) {
+        addError(prefix() + message, error);
+        System.err.println("[sluice] ERROR " + prefix() + message + (error == null ? "" : ": " + error));
+      }
+    });
     try {
       config = builder.build();
     } catch (ConfigException ce) {

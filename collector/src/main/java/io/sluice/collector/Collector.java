@@ -201,6 +201,10 @@ public final class Collector implements AutoCloseable {
               new InetSocketAddress(config.listenHost(), config.listenPort()))
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
+          // Tolerate the keepalive pings Sluice's clients send (every 30 s by default, 10 s at least), with or
+          // without an open stream, instead of gRPC's 5-minute minimum that answers them with GOAWAY too_many_pings.
+          .permitKeepAliveTime(config.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+          .permitKeepAliveWithoutCalls(true)
           .addService(ServerInterceptors.intercept(ingest.safeDefinition(), new TlsSessions()))
           .addService(ServerInterceptors.intercept(new OtlpGrpcService(requests).safeDefinition(), new TlsSessions(),
               OtlpGrpcService.headers()))

@@ -44,6 +44,7 @@ public final class CollectorConfig {
   private final String httpListen;
   private final Duration maxConnectionAge;
   private final Duration maxConnectionAgeGrace;
+  private final Duration permitKeepAliveTime;
   private final int maxRecordsPerBatch;
   private final int maxStreamsPerConnection;
   private final TlsConfig tls;
@@ -87,6 +88,7 @@ public final class CollectorConfig {
     this.httpListen = b.httpListen;
     this.maxConnectionAge = b.maxConnectionAge;
     this.maxConnectionAgeGrace = b.maxConnectionAgeGrace;
+    this.permitKeepAliveTime = b.permitKeepAliveTime;
     this.maxRecordsPerBatch = b.maxRecordsPerBatch;
     this.maxStreamsPerConnection = b.maxStreamsPerConnection;
     this.tls = b.tls;
@@ -137,6 +139,7 @@ public final class CollectorConfig {
     b.httpListen = httpListen;
     b.maxConnectionAge = maxConnectionAge;
     b.maxConnectionAgeGrace = maxConnectionAgeGrace;
+    b.permitKeepAliveTime = permitKeepAliveTime;
     b.maxRecordsPerBatch = maxRecordsPerBatch;
     b.maxStreamsPerConnection = maxStreamsPerConnection;
     b.tls = tls;
@@ -227,6 +230,17 @@ public final class CollectorConfig {
 
   /** How long streams of an aged connection may go on before it is cut (key {@code maxConnectionAgeGraceMs}). */
   public Duration maxConnectionAgeGrace() { return maxConnectionAgeGrace; }
+
+  /**
+   * The shortest interval between a client's keepalive pings that the server tolerates, with or without an open
+   * call; a client that pings more often is sent {@code GOAWAY too_many_pings} (after gRPC's two strikes). Default
+   * {@link #DEFAULT_PERMIT_KEEPALIVE_TIME} (10 s), at most the Sluice client's own interval (30 s by default, never
+   * below gRPC's 10 s floor), so an idle appender or agent is never disconnected; gRPC's own default is 5 minutes.
+   */
+  public Duration permitKeepAliveTime() { return permitKeepAliveTime; }
+
+  /** See {@link #permitKeepAliveTime()}: gRPC clients cannot ping more often than every 10 s. */
+  public static final Duration DEFAULT_PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
 
   /** Most records one batch may carry; more is nacked TOO_MANY_RECORDS (key {@code limits.maxRecordsPerBatch}). */
   public int maxRecordsPerBatch() { return maxRecordsPerBatch; }
@@ -374,6 +388,7 @@ public final class CollectorConfig {
     private String httpListen = DEFAULT_MARK;
     private Duration maxConnectionAge = Duration.ofMinutes(30);
     private Duration maxConnectionAgeGrace = Duration.ofSeconds(30);
+    private Duration permitKeepAliveTime = DEFAULT_PERMIT_KEEPALIVE_TIME;
     private int maxRecordsPerBatch = 100_000;
     private int maxStreamsPerConnection = 16;
     private TlsConfig tls;
@@ -468,6 +483,15 @@ public final class CollectorConfig {
         throw new ConfigException("maxConnectionAgeMs", age + " is not a duration >= 0; write e.g. 1800000");
       }
       this.maxConnectionAge = age;
+      return this;
+    }
+
+    /** See {@link CollectorConfig#permitKeepAliveTime()}; not a YAML key (the default suits every Sluice client). */
+    public Builder permitKeepAliveTime(Duration permit) {
+      if (permit == null || permit.isNegative()) {
+        throw new ConfigException("permitKeepAliveTime", permit + " is not a duration >= 0; write e.g. 10s");
+      }
+      this.permitKeepAliveTime = permit;
       return this;
     }
 

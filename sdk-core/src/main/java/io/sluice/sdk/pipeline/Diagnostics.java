@@ -7,9 +7,26 @@ package io.sluice.sdk.pipeline;
 public interface Diagnostics {
   void warn(String message, Throwable error);
 
+  /**
+   * A condition that loses or stops shipping until someone acts (a held spool, a collector that refuses this
+   * client): appenders report it as an ERROR through the framework's status system and on {@code System.err}.
+   * Default: {@link #warn}.
+   */
+  default void error(String message, Throwable error) {
+    warn(message, error);
+  }
+
   /** Writes to {@code System.err}; the default when no appender supplies its own. */
-  Diagnostics STDERR = (message, error) -> {
-    System.err.println("[sluice] " + message + (error == null ? "" : ": " + error));
+  Diagnostics STDERR = new Diagnostics() {
+    @Override
+    public void warn(String message, Throwable error) {
+      System.err.println("[sluice] " + message + (error == null ? "" : ": " + error));
+    }
+
+    @Override
+    public void error(String message, Throwable error) {
+      System.err.println("[sluice] ERROR " + message + (error == null ? "" : ": " + error));
+    }
   };
 
   /** Discards everything. */

@@ -17,7 +17,13 @@ import java.util.function.Function;
  *   <li>{@code k8s.node.name} ← {@code K8S_NODE_NAME}, {@code NODE_NAME}
  * </ul>
  *
- * Appenders add these before the configured {@code resourceAttributes}, so configuration wins.
+ * <p>Then OpenTelemetry's standard variables, as every OTel SDK reads them: {@code OTEL_RESOURCE_ATTRIBUTES}
+ * ({@code key=value,key2=value2}, values percent-decoded; they override the Kubernetes names above) and
+ * {@code OTEL_SERVICE_NAME} (as {@code service.name}, over one in {@code OTEL_RESOURCE_ATTRIBUTES}). A malformed
+ * pair is skipped, as the OTel SDKs do.
+ *
+ * Appenders add these before the configured {@code serviceName} and {@code resourceAttributes}, so configuration
+ * wins; {@link PipelineConfig.Builder#resourceAttribute} takes {@code service.name} as the service name.
  */
 public final class EnvironmentResource {
   private static final String[][] SOURCES = {
@@ -45,6 +51,27 @@ public final class EnvironmentResource {
         }
       }
     }
+    String otel = env.apply("OTEL_RESOURCE_ATTRIBUTES");
+    if (otel != null) {
+      for (String pair : otel.split(",")) {
+        int eq = pair.indexOf('=');
+        if (eq <= 0) continue;
+        String key = pair.substring(0, eq).trim();
+        String value = decode(pair.substring(eq + 1).trim());
+        if (!key.isEmpty() && value != null) out.put(key, value);
+      }
+    }
+    String service = env.apply("OTEL_SERVICE_NAME");
+    if (service != null && !service.isBlank()) out.put("service.name", service.trim());
     return out;
+  }
+
+  /** W3C Baggage-style percent-decoding; null when malformed. */
+  private static String decode(String v) {
+    try {
+      return java.net.URLDecoder.decode(v.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 }

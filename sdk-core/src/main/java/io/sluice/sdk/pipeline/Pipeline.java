@@ -75,11 +75,16 @@ public final class Pipeline implements AutoCloseable {
   private volatile boolean abandon;
   private volatile boolean closed;
   private final AutoCloseable metricsRegistration;
+  /** Set once by {@link #start(PipelineConfig)} before the pipeline is handed out. */
+  private volatile java.nio.file.Path spoolDir;
+  private volatile int spoolsHeldByOthers;
+  private volatile OrphanShipping orphans;
 
   private Pipeline(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
     this.config = config;
     this.diagnostics = config.diagnostics();
     this.spool = spool;
+    this.spoolDir = config.spoolDir();
     for (DropReason r : DropReason.values()) dropped.put(r, new LongAdder());
     this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
     this.encoder = new BatchEncoder(config.resource());
@@ -90,6 +95,7 @@ public final class Pipeline implements AutoCloseable {
     spool.quarantine().ifPresent(q -> diagnostics.warn("spool " + config.spoolDir() + " was corrupt (" + q.reason()
         + "); moved it aside to " + q.movedTo() + " (" + q.bytes() + " bytes, kept for inspection; delete it when"
         + " done) and started a fresh spool. The batches it held were not shipped.", null));
+    SluiceJul.add(diagnostics);
     this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
         ? config.openTelemetry() : globalOrNoop(), this::stats);
   }
@@ -114,8 +120,41 @@ public final class Pipeline implements AutoCloseable {
    * @throws SpoolException when the spool directory cannot be opened
    */
   public static Pipeline start(PipelineConfig config) {
-    Spool spool = new RocksDbSpool(config.spoolDir(), config.spoolMaxBytes(), config.fsync(), config.clientId());
-    return start(config, spool, hello -> new GrpcShipper(config.endpoints(), hello, config.tls()));
+    SpoolSlots.Opened opened = SpoolSlots.open(config);
+    Function<Hello, Shipper> shippers = hello -> new GrpcShipper(config.endpoints(), hello, config.tls(),
+        config.keepAliveTime());
+    Pipeline p;
+    try {
+      p = start(config, opened.spool(), shippers);
+    } catch (RuntimeException | Error e) {
+      opened.spool().close();
+      throw e;
+    }
+    p.spoolDir = opened.dir();
+    p.spoolsHeldByOthers = opened.heldByOthers();
+    if (opened.heldByOthers() > 0) {
+      String message = "spool " + config.spoolDir() + (opened.heldByOthers() > 1 ? " and " + (opened.heldByOthers() - 1)
+          + " numbered siblings are" : " is") + " held by another process (two instances on one host share a"
+          + " spoolDir); this one spools in " + opened.dir() + " instead and ships from there (counted as"
+          + " spoolsHeldByOthers). An instance that starts later takes the lowest free directory back, and a directory"
+          + " left with batches by an instance that no longer runs is shipped by a running one. To keep one spool per"
+          + " instance, give each its own spoolDir (e.g. with ${HOSTNAME} or the pod name in it)";
+      p.diagnostics.error(message, null);
+    }
+    try {
+      p.orphans = new OrphanShipping(config, SpoolSlots.orphans(config, opened.slot(), p.diagnostics), shippers);
+    } catch (RuntimeException e) {
+      p.diagnostics.warn("could not look for spools left by other instances", e);
+    }
+    return p;
+  }
+
+  /**
+   * The spool directory in use: {@code spoolDir}, or a numbered sibling {@code <spoolDir>-instance-N} when another
+   * process held it at start (see {@link PipelineStats#spoolsHeldByOthers()}).
+   */
+  public java.nio.file.Path spoolDir() {
+    return spoolDir;
   }
 
   /** Starts over a given spool and shipper (tests, the agent). The pipeline closes both on {@link #close}. */
@@ -394,7 +433,8 @@ public final class Pipeline implements AutoCloseable {
     return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(), batching,
         spool.records(), spool.bytes(), spool.batches(), delivery.batchesSent.sum(),
         delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected, spool.writable(),
-        spool.quarantine().isPresent() ? 1 : 0);
+        spool.quarantine().isPresent() ? 1 : 0, spoolsHeldByOthers, orphans == null ? 0 : orphans.adopted(),
+        delivery.refused.sum());
   }
 
   // ------------------------------------------------------------------------------------------------ lifecycle
@@ -420,6 +460,9 @@ public final class Pipeline implements AutoCloseable {
     int stranded = 0;
     while (queue.relaxedPoll() != null) stranded++;
     dropped.get(DropReason.SHUTDOWN).add(stranded);
+    OrphanShipping adopted = orphans;
+    if (adopted != null) adopted.close();
+    SluiceJul.remove(diagnostics);
     try {
       metricsRegistration.close();
     } catch (Exception ignored) {

@@ -52,6 +52,7 @@ public final class PipelineConfig {
   private final Diagnostics diagnostics;
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final Tls tls;
+  private final Duration keepAliveTime;
 
   /**
    * TLS towards the collector.
@@ -87,6 +88,7 @@ public final class PipelineConfig {
     this.zstdLevel = b.zstdLevel;
     this.diagnostics = b.diagnostics;
     this.openTelemetry = b.openTelemetry;
+    this.keepAliveTime = Duration.ofMillis(b.keepAliveTimeMs);
     this.tls = b.tls ? new Tls(b.trustCertPath, b.clientCertPath, b.clientKeyPath) : null;
   }
 
@@ -140,6 +142,13 @@ public final class PipelineConfig {
   public Duration reconnectMax() { return reconnectMax; }
   /** {@link Pipeline#close()} returns within about this long. Default 5 s. */
   public Duration closeTimeout() { return closeTimeout; }
+  /**
+   * How long the connection to the collector may be silent before the client sends an HTTP/2 keepalive ping (and
+   * gives up on the connection 10 s later without an answer). Default 30 s; gRPC raises anything below 10 s to 10 s.
+   * The collector permits pings every 10 s ({@code permitKeepAliveTime}); a collector that permits fewer answers
+   * with {@code GOAWAY too_many_pings}. Not a text key: set through {@link Builder#keepAliveTimeMs}.
+   */
+  public Duration keepAliveTime() { return keepAliveTime; }
   public int zstdLevel() { return zstdLevel; }
   public Diagnostics diagnostics() { return diagnostics; }
   /** Where the pipeline's meters go; null means {@code GlobalOpenTelemetry.getOrNoop()} at start. */
@@ -200,25 +209,61 @@ public final class PipelineConfig {
     private long reconnectMinMs = 100;
     private long reconnectMaxMs = 10_000;
     private long closeTimeoutMs = 5000;
+    private long keepAliveTimeMs = 30_000;
     private int zstdLevel = 3;
     private Diagnostics diagnostics = Diagnostics.STDERR;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private boolean tls;
+    /** Whether {@code tls} was set explicitly (then an endpoint's scheme must agree with it). */
+    private boolean tlsSet;
+    /** What the endpoints' scheme says: true for https://, false for http://, null when they have none. */
+    private Boolean endpointTls;
     private Path trustCertPath;
     private Path clientCertPath;
     private Path clientKeyPath;
 
     private Builder() {}
 
-    /** One or more {@code host:port}, comma-separated. */
+    /**
+     * One or more {@code host:port}, comma-separated. Each may carry a URL scheme, as OpenTelemetry users write
+     * endpoints: {@code http://host:port} is plaintext, {@code https://host:port} turns {@code tls} on (a trailing
+     * {@code /} is allowed; a path, a different scheme, or {@code http://} and {@code https://} in one list are
+     * refused with the fix).
+     */
     public Builder endpoint(String value) {
       endpoints.clear();
+      Boolean schemeTls = null;
       for (String part : require("endpoint", value).split(",")) {
         String p = part.trim();
         if (p.isEmpty()) continue;
+        int sep = p.indexOf("://");
+        if (sep >= 0) {
+          String scheme = p.substring(0, sep).toLowerCase(Locale.ROOT);
+          boolean https;
+          if (scheme.equals("http") || scheme.equals("grpc")) {
+            https = false;
+          } else if (scheme.equals("https") || scheme.equals("grpcs")) {
+            https = true;
+          } else {
+            throw new ConfigException("endpoint", "\"" + p + "\" has the scheme " + scheme + "://, which Sluice does"
+                + " not speak; write host:port (plaintext), http://host:port (plaintext) or https://host:port (TLS)");
+          }
+          if (schemeTls != null && schemeTls != https) {
+            throw new ConfigException("endpoint", "mixes http:// and https:// endpoints; all endpoints share one"
+                + " transport, so write them all with https:// (TLS) or all with http:// (plaintext)");
+          }
+          schemeTls = https;
+          p = p.substring(sep + 3);
+          if (p.endsWith("/")) p = p.substring(0, p.length() - 1);
+          if (p.contains("/")) {
+            throw new ConfigException("endpoint", "\"" + part.trim() + "\" has a path; Sluice's gRPC endpoint is"
+                + " host:port only, write e.g. " + scheme + "://" + p.substring(0, p.indexOf('/')));
+          }
+        }
         int colon = p.lastIndexOf(':');
-        if (colon <= 0 || colon == p.length() - 1) {
-          throw new ConfigException("endpoint", "\"" + p + "\" is not host:port; write e.g. collector.example:4417");
+        if (colon <= 0 || colon == p.length() - 1 || (p.startsWith("[") && !p.substring(0, colon).endsWith("]"))) {
+          throw new ConfigException("endpoint", "\"" + p + "\" is not host:port; write e.g. collector.example:4417"
+              + " or http://collector.example:4417");
         }
         String host = p.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
@@ -226,11 +271,21 @@ public final class PipelineConfig {
         endpoints.add(new Endpoint(host, port));
       }
       if (endpoints.isEmpty()) throw new ConfigException("endpoint", "is empty; write e.g. 127.0.0.1:4417");
+      endpointTls = schemeTls;
       return this;
     }
 
     public Builder serviceName(String v) { serviceName = require("serviceName", v); return this; }
-    public Builder resourceAttribute(String key, String value) { resourceAttributes.put(require("resourceAttributes", key), value == null ? "" : value); return this; }
+    /** One resource attribute; {@code service.name} sets {@link #serviceName} (when not blank). */
+    public Builder resourceAttribute(String key, String value) {
+      String k = require("resourceAttributes", key);
+      if (k.equals("service.name")) {
+        if (value != null && !value.isBlank()) serviceName(value);
+        return this;
+      }
+      resourceAttributes.put(k, value == null ? "" : value);
+      return this;
+    }
 
     /** {@code k1=v1,k2=v2}. */
     public Builder resourceAttributes(String list) {
@@ -262,11 +317,13 @@ public final class PipelineConfig {
     public Builder reconnectMinMs(long v) { reconnectMinMs = v; return this; }
     public Builder reconnectMaxMs(long v) { reconnectMaxMs = v; return this; }
     public Builder closeTimeoutMs(long v) { closeTimeoutMs = v; return this; }
+    /** See {@link PipelineConfig#keepAliveTime()}; default 30 s. */
+    public Builder keepAliveTimeMs(long v) { keepAliveTimeMs = v; return this; }
     public Builder zstdLevel(int v) { zstdLevel = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
     public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
     /** TLS towards the collector; default false (plaintext). */
-    public Builder tls(boolean v) { tls = v; return this; }
+    public Builder tls(boolean v) { tls = v; tlsSet = true; return this; }
     /** PEM CA certificate(s) to trust instead of the JVM's trust store; needs {@code tls}. */
     public Builder trustCertPath(Path v) { trustCertPath = v; return this; }
     /** PEM client certificate chain for mTLS; needs {@code tls} and {@code clientKeyPath}. */
@@ -328,6 +385,11 @@ public final class PipelineConfig {
 
     /** Validates every bound and builds. */
     public PipelineConfig build() {
+      if (endpointTls != null) {
+        check("tls", !tlsSet || tls == endpointTls, "is " + tls + " but the endpoint is written with "
+            + (endpointTls ? "https:// (TLS)" : "http:// (plaintext)") + "; drop the tls setting or make the scheme agree");
+        tls = endpointTls;
+      }
       check("spoolMaxBytes", spoolMaxBytes >= (1L << 20), "must be at least 1MiB, was " + spoolMaxBytes);
       check("blockTimeoutMs", blockTimeoutMs >= 0, "must be >= 0, was " + blockTimeoutMs);
       check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24), "must be in [16, 16777216], was " + queueMaxRecords);
@@ -340,6 +402,7 @@ public final class PipelineConfig {
       check("maxInFlightBatches", maxInFlightBatches >= 1, "must be >= 1, was " + maxInFlightBatches);
       check("reconnectMinMs", reconnectMinMs >= 1, "must be >= 1 ms, was " + reconnectMinMs);
       check("reconnectMaxMs", reconnectMaxMs >= reconnectMinMs, "must be >= reconnectMinMs (" + reconnectMinMs + "), was " + reconnectMaxMs);
+      check("keepAliveTimeMs", keepAliveTimeMs >= 10_000, "must be at least 10000 ms (gRPC's floor), was " + keepAliveTimeMs);
       check("closeTimeoutMs", closeTimeoutMs >= 0, "must be >= 0, was " + closeTimeoutMs);
       check("zstdLevel", zstdLevel >= -7 && zstdLevel <= 22, "must be in [-7, 22], was " + zstdLevel);
       check("whenFull", whenFull != null, "is required; write drop-oldest, drop-newest or block");

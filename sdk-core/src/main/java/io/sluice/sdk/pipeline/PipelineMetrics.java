@@ -50,6 +50,16 @@ final class PipelineMetrics {
     handles.add(meter.counterBuilder("sluice.sdk.reconnects").setUnit("{stream}")
         .setDescription("Streams opened after the first")
         .buildWithCallback(m -> m.record(stats.get().reconnects())));
+    handles.add(meter.gaugeBuilder("sluice.sdk.spool.held_by_others").ofLongs().setUnit("{directory}")
+        .setDescription("Spool directories another process held at start, so this one spools in a numbered sibling")
+        .buildWithCallback(m -> m.record(stats.get().spoolsHeldByOthers())));
+    handles.add(meter.gaugeBuilder("sluice.sdk.spool.adopted").ofLongs().setUnit("{directory}")
+        .setDescription("Sibling spool directories left with batches by an instance that no longer runs, shipped by"
+            + " this one")
+        .buildWithCallback(m -> m.record(stats.get().spoolsAdopted())));
+    handles.add(meter.counterBuilder("sluice.sdk.streams.refused").setUnit("{stream}")
+        .setDescription("Streams the collector refused before acknowledging anything (invalid hello, credentials)")
+        .buildWithCallback(m -> m.record(stats.get().refusedStreams())));
     return () -> {
       for (AutoCloseable h : handles) h.close();
     };

@@ -24,6 +24,14 @@ import java.util.Map;
  *     ({@link DropReason#DISK_FULL}, {@link DropReason#SPOOL_ERROR}) while spooled ones keep shipping
  * @param spoolQuarantined corrupt spool directories moved aside when this pipeline started (0 or 1); their batches
  *     were not shipped
+ * @param spoolsHeldByOthers spool directories (the configured {@code spoolDir}, then its numbered siblings) that
+ *     another process held when this pipeline started, so it spools in the next free sibling (0 normally); see
+ *     {@link Pipeline#spoolDir()}
+ * @param spoolsAdopted sibling spool directories left with batches by an instance that no longer runs, which this
+ *     pipeline ships under their own identity (their records are not counted in the other fields)
+ * @param refusedStreams streams the collector refused before acknowledging anything (an invalid hello, such as an
+ *     oversized resource, or credentials/tenant it does not accept); the shipper then waits 30 s, doubling up to
+ *     30 min, before it asks again
  */
 public record PipelineStats(
     long appended,
@@ -39,7 +47,10 @@ public record PipelineStats(
     long reconnects,
     boolean connected,
     boolean spoolWritable,
-    long spoolQuarantined) {
+    long spoolQuarantined,
+    long spoolsHeldByOthers,
+    long spoolsAdopted,
+    long refusedStreams) {
 
   public PipelineStats {
     EnumMap<DropReason, Long> copy = new EnumMap<>(DropReason.class);

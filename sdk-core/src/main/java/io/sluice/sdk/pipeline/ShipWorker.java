@@ -33,6 +33,8 @@ public final class ShipWorker {
     public final LongAdder batchesSent = new LongAdder();
     public final LongAdder batchesAcknowledged = new LongAdder();
     public final LongAdder reconnects = new LongAdder();
+    /** Streams the collector refused before acknowledging anything on them (invalid hello, credentials). */
+    public final LongAdder refused = new LongAdder();
     public volatile boolean connected;
   }
 
@@ -51,6 +53,15 @@ public final class ShipWorker {
   private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
   private final TreeMap<Long, Long> inFlight = new TreeMap<>(); // sequence → sent at (nanos)
   private final Backoff backoff;
+  /**
+   * After a refusal: from {@link #REFUSED_BACKOFF_MIN} doubling to {@link #REFUSED_BACKOFF_MAX}, so a collector that
+   * refuses this client is not asked again every few hundred milliseconds for the life of the process.
+   */
+  private final Backoff refusedBackoff;
+  static final java.time.Duration REFUSED_BACKOFF_MIN = java.time.Duration.ofSeconds(30);
+  static final java.time.Duration REFUSED_BACKOFF_MAX = java.time.Duration.ofMinutes(30);
+  private boolean ackedOnStream;
+  private boolean refusedReported;
   private volatile boolean stop;
   private Shipper shipper;
   private Shipper.Stream stream;
@@ -73,6 +84,7 @@ public final class ShipWorker {
     this.counters = counters;
     this.diagnostics = config.diagnostics();
     this.backoff = new Backoff(config.reconnectMin(), config.reconnectMax());
+    this.refusedBackoff = new Backoff(REFUSED_BACKOFF_MIN, REFUSED_BACKOFF_MAX);
     this.thread = SluiceThreads.newThread(this::run, "sluice-shipper");
   }
 
@@ -144,6 +156,7 @@ public final class ShipWorker {
     lastSent = -1;
     inFlight.clear();
     draining = false;
+    ackedOnStream = false;
     stream = shipper.open(endpointIndex, new Shipper.Listener() {
       @Override public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
       @Override public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
@@ -194,9 +207,14 @@ public final class ShipWorker {
             counters.acknowledged.add(gone.recordCount());
             counters.batchesAcknowledged.increment();
           }
-          if (current) inFlight.remove(e.sequence());
+          if (current) {
+            inFlight.remove(e.sequence());
+            ackedOnStream = true;
+          }
           backoff.reset();
+          refusedBackoff.reset();
           failingReported = false;
+          refusedReported = false;
         }
         case NACK -> {
           if (!e.retryable()) {
@@ -218,7 +236,11 @@ public final class ShipWorker {
           }
         }
         case CLOSED -> {
-          if (current) fail("stream to collector closed", e.error(), 0);
+          if (current && e.error() instanceof Shipper.Refused refused && !ackedOnStream) {
+            refused(refused);
+          } else if (current) {
+            fail("stream to collector closed", e.error(), 0);
+          }
         }
       }
     }
@@ -232,6 +254,22 @@ public final class ShipWorker {
     if (!failingReported) {
       failingReported = true;
       diagnostics.warn(why + "; spooling and retrying in " + delay + " ms", error);
+    }
+  }
+
+  /** The collector refused this client: back off hard, count it, say so as an ERROR once (until an ack). */
+  private void refused(Shipper.Refused refused) {
+    counters.refused.increment();
+    teardown("refused");
+    long delay = refusedBackoff.nextDelayMs();
+    nextAttemptAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
+    if (shipper != null && shipper.endpoints() > 1) endpointIndex++;
+    if (!refusedReported) {
+      refusedReported = true;
+      diagnostics.error("the collector refused this client (" + refused.getMessage() + "): nothing ships until the"
+          + " configuration is fixed (an oversized resource or attribute, the credentials, the tenant). Spooled"
+          + " batches are kept; retrying in " + delay + " ms, then at most every "
+          + REFUSED_BACKOFF_MAX.toMinutes() + " minutes (counted as refusedStreams; reported once)", null);
     }
   }
 

@@ -40,6 +40,10 @@ public final class GrpcShipper implements Shipper {
   private final EventLoopGroup eventLoop;
   private final ExecutorService executor;
   private final SslContext sslContext; // null = plaintext
+  private final long keepAliveTimeMs;
+
+  /** The keepalive ping interval when none is given; the collector permits pings every 10 s (its default). */
+  public static final java.time.Duration DEFAULT_KEEPALIVE_TIME = java.time.Duration.ofSeconds(30);
 
   /** Plaintext. */
   public GrpcShipper(List<Endpoint> endpoints, Hello hello) {
@@ -51,6 +55,16 @@ public final class GrpcShipper implements Shipper {
    * @throws IllegalArgumentException when the TLS files cannot be loaded (the message names the file)
    */
   public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls) {
+    this(endpoints, hello, tls, DEFAULT_KEEPALIVE_TIME);
+  }
+
+  /**
+   * @param keepAliveTime how long a connection may be silent before the client pings the collector (gRPC raises
+   *     anything below 10 s to 10 s); the collector must permit pings this often ({@code permitKeepAliveTime}, 10 s
+   *     by default) or it answers with {@code GOAWAY too_many_pings}
+   */
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls, java.time.Duration keepAliveTime) {
+    this.keepAliveTimeMs = keepAliveTime.toMillis();
     if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
     this.endpoints = List.copyOf(endpoints);
     this.hello = hello;
@@ -74,7 +88,7 @@ public final class GrpcShipper implements Shipper {
           .channelType(NioSocketChannel.class)
           .executor(executor)
           .offloadExecutor(executor)
-          .keepAliveTime(30, TimeUnit.SECONDS)
+          .keepAliveTime(keepAliveTimeMs, TimeUnit.MILLISECONDS)
           .keepAliveTimeout(10, TimeUnit.SECONDS)
           .maxInboundMessageSize(1 << 20)
           .build();
@@ -162,7 +176,12 @@ public final class GrpcShipper implements Shipper {
 
     @Override
     public void onError(Throwable t) {
-      listener.onClosed(t);
+      io.grpc.Status status = io.grpc.Status.fromThrowable(t);
+      switch (status.getCode()) {
+        case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED ->
+            listener.onClosed(new Refused(status.getCode().name(), status.getDescription(), t));
+        default -> listener.onClosed(t);
+      }
     }
 
     @Override

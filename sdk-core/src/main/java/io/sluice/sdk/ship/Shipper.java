@@ -46,4 +46,23 @@ public interface Shipper extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * What {@link Listener#onClosed} receives when the collector refused the client itself rather than failed (an
+   * invalid hello such as an oversized resource, wrong credentials, a tenant it may not use): retrying at once
+   * cannot succeed, so the shipping loop backs off hard and reports it.
+   */
+  final class Refused extends RuntimeException {
+    private final String code;
+
+    public Refused(String code, String description, Throwable cause) {
+      super(code + (description == null ? "" : ": " + description), cause);
+      this.code = code;
+    }
+
+    /** The transport's status code, e.g. {@code INVALID_ARGUMENT}. */
+    public String code() {
+      return code;
+    }
+  }
 }

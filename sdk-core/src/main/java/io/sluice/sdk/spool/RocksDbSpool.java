@@ -187,7 +187,8 @@ public final class RocksDbSpool implements Spool {
     } catch (RocksDBException | SpoolException e) {
       closeHandles();
       if (e instanceof SpoolException se) throw se;
-      throw new SpoolException(openFailure((RocksDBException) e), e, isNoSpace((RocksDBException) e));
+      throw new SpoolException(openFailure((RocksDBException) e), e, isNoSpace((RocksDBException) e),
+          isHeld((RocksDBException) e));
     }
     this.clientId = loaded.clientId();
     this.epoch = loaded.epoch();
@@ -309,9 +310,16 @@ public final class RocksDbSpool implements Spool {
     return new Quarantine(target, reason, size);
   }
 
+  /** RocksDB's "lock hold by current process" (this JVM) or "While lock file: ...: Resource temporarily unavailable". */
+  static boolean isHeld(RocksDBException e) {
+    String msg = String.valueOf(e.getMessage());
+    return msg.contains("lock hold by current process") || (msg.contains("lock file") && !isNoSpace(e)
+        && !msg.contains("Permission denied") && !msg.contains("No such file"));
+  }
+
   private String openFailure(RocksDBException e) {
     String msg = String.valueOf(e.getMessage());
-    if (msg.contains("lock")) {
+    if (isHeld(e)) {
       return "cannot open spool " + dir + ": another process holds it (" + msg + "); give each process its own spoolDir";
     }
     if (isNoSpace(e)) {

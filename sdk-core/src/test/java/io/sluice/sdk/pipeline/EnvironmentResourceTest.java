@@ -26,4 +26,24 @@ class EnvironmentResourceTest {
   void findsNothingOutsideKubernetes() {
     assertThat(EnvironmentResource.detect(name -> null)).isEmpty();
   }
+
+  @Test
+  void readsOpenTelemetrysServiceNameAndResourceAttributes() {
+    Map<String, String> env = Map.of("OTEL_RESOURCE_ATTRIBUTES",
+        "service.name=from-attrs, deployment.environment=prod,team=pay%20ments,broken, k8s.pod.name=p1",
+        "OTEL_SERVICE_NAME", "checkout", "K8S_POD_NAME", "p0");
+    Map<String, String> found = EnvironmentResource.detect(env::get);
+    assertThat(found).containsEntry("service.name", "checkout").containsEntry("deployment.environment", "prod")
+        .containsEntry("team", "pay ments").containsEntry("k8s.pod.name", "p1").doesNotContainKey("broken");
+
+    PipelineConfig.Builder b = PipelineConfig.builder();
+    found.forEach(b::resourceAttribute);
+    PipelineConfig fromEnv = b.build();
+    assertThat(fromEnv.serviceName()).isEqualTo("checkout");
+    assertThat(fromEnv.resource()).extracting(kv -> kv.getKey() + "=" + kv.getValue().getStringValue())
+        .contains("service.name=checkout", "deployment.environment=prod", "team=pay ments")
+        .filteredOn(s -> s.startsWith("service.name=")).hasSize(1);
+    // Configuration, applied after the environment, wins.
+    assertThat(b.set("serviceName", "configured").build().serviceName()).isEqualTo("configured");
+  }
 }

@@ -78,4 +78,28 @@ class PipelineConfigTest {
     assertThatThrownBy(() -> PipelineConfig.builder().tls(true).clientKeyPath(ca).build())
         .hasMessageStartingWith("clientKeyPath: is set without clientCertPath");
   }
+
+  @Test
+  void anHttpSchemeEndpointIsPlaintextAndAnHttpsOneTurnsTlsOn() {
+    PipelineConfig plain = PipelineConfig.builder().set("endpoint", "http://collector.example:4417/").build();
+    assertThat(plain.endpoints()).containsExactly(new PipelineConfig.Endpoint("collector.example", 4417));
+    assertThat(plain.tls()).isNull();
+
+    PipelineConfig tls = PipelineConfig.builder().set("endpoint", "https://a:4417, https://[::1]:4418").build();
+    assertThat(tls.endpoints()).containsExactly(new PipelineConfig.Endpoint("a", 4417),
+        new PipelineConfig.Endpoint("::1", 4418));
+    assertThat(tls.tls()).isNotNull();
+  }
+
+  @Test
+  void anEndpointSchemeSluiceCannotSpeakIsRefusedWithTheFix() {
+    assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "ftp://a:4417"))
+        .hasMessageStartingWith("endpoint:").hasMessageContaining("https://host:port");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "http://a:4318/v1/logs"))
+        .hasMessageStartingWith("endpoint:").hasMessageContaining("has a path").hasMessageContaining("http://a:4318");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "http://a:1,https://b:2"))
+        .hasMessageStartingWith("endpoint:").hasMessageContaining("mixes");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "https://a:1").set("tls", "false").build())
+        .hasMessageStartingWith("tls:").hasMessageContaining("https://");
+  }
 }

@@ -73,6 +73,35 @@ class PipelineTest {
   }
 
   @Test
+  void shipsToAnEndpointWrittenAsAnHttpUrl() {
+    try (Pipeline p = Pipeline.start(config().endpoint("http://127.0.0.1:" + collector.port()).build())) {
+      p.offer(Records.numbered(7));
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
+    }
+    assertThat(numbers(collector)).containsExactly(7L);
+  }
+
+  @Test
+  void aRefusedHelloIsCountedReportedOnceAsAnErrorAndNotAskedAgainAtOnce() {
+    collector.refuseHellos(io.grpc.Status.INVALID_ARGUMENT.withDescription("resource is 70000 bytes, over 65536"));
+    java.util.List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Diagnostics d = new Diagnostics() {
+      @Override public void warn(String message, Throwable error) {}
+      @Override public void error(String message, Throwable error) { errors.add(message); }
+    };
+    try (Pipeline p = Pipeline.start(config().diagnostics(d).closeTimeoutMs(0).build())) {
+      p.offer(Records.numbered(1));
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().refusedStreams() == 1);
+      // reconnectMinMs 20 / reconnectMaxMs 200: a client that treats the refusal as a failure asks again and again.
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> collector.streams() == 1);
+      assertThat(p.stats().refusedStreams()).isEqualTo(1);
+      assertThat(p.stats().spooled()).isEqualTo(1);
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0)).contains("INVALID_ARGUMENT", "resource is 70000 bytes");
+    }
+  }
+
+  @Test
   void helloCarriesTheSpoolIdentityAndResource() {
     try (Pipeline p = Pipeline.start(config().resourceAttribute("team", "payments").build())) {
       p.offer(Records.numbered(1));

@@ -45,6 +45,7 @@ public final class TestCollector implements AutoCloseable {
   private final CopyOnWriteArrayList<Hello> hellos = new CopyOnWriteArrayList<>();
   private volatile Function<Batch, Answer> responder = b -> Answer.ACK;
   private volatile Server server;
+  private volatile Status helloRefusal;
   private int port;
 
   public TestCollector() {
@@ -82,6 +83,11 @@ public final class TestCollector implements AutoCloseable {
 
   public String endpoint() {
     return "127.0.0.1:" + port;
+  }
+
+  /** Ends every stream at its hello with {@code status} (null: accept again), as a collector refusing a client does. */
+  public void refuseHellos(Status status) {
+    this.helloRefusal = status;
   }
 
   public void respond(Function<Batch, Answer> responder) {
@@ -130,6 +136,8 @@ public final class TestCollector implements AutoCloseable {
           if (frame.hasHello()) {
             hello = frame.getHello();
             hellos.add(hello);
+            Status refusal = helloRefusal;
+            if (refusal != null) out.onError(refusal.asRuntimeException());
             return;
           }
           if (hello == null) {

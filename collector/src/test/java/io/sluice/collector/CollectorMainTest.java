@@ -37,7 +37,7 @@ class CollectorMainTest {
     Path f = dir.resolve("collector.yaml");
     Files.writeString(f, "kafka:\n  bootstrap: k:9092\nlimitz: {}\n");
     assertThat(run("--config", f.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("collector.yaml: limitz: unknown key; remove it or use one of");
+    assertThat(err.toString()).contains("collector.yaml:3: limitz: unknown key; did you mean limits?");
   }
 
   @Test
@@ -45,7 +45,7 @@ class CollectorMainTest {
     Path f = dir.resolve("collector.yaml");
     Files.writeString(f, "listen: \"abc\"\nkafka: { bootstrap: \"k:9092\" }\n");
     assertThat(run("--config", f.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("collector.yaml: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417");
+    assertThat(err.toString()).contains("collector.yaml:1: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417");
   }
 
   @Test
@@ -77,5 +77,50 @@ class CollectorMainTest {
   void missingBootstrapSaysWhatToDo() {
     assertThat(run("--listen", "127.0.0.1:0")).isEqualTo(2);
     assertThat(err.toString()).contains("kafka.bootstrap: is not set", "--embedded-kafka");
+  }
+  @Test
+  void validateAcceptsAGoodFileWithUnitsAndPrintsASummary() throws Exception {
+    Path f = dir.resolve("collector.yaml");
+    Files.writeString(f, """
+        listen: 127.0.0.1:4417
+        kafka: { bootstrap: "${SLUICE_TEST_UNSET_KAFKA:-kafka-1:9092}", topic: logs }
+        auth: { anonymous: true }
+        limits: { maxFrameBytes: 4MiB, retryAfterMs: 2s }
+        shutdownTimeoutMs: 10s
+        """);
+    assertThat(run("validate", "--config", f.toString())).isZero();
+    assertThat(out.toString()).startsWith("collector.yaml: valid\n").contains("listen 127.0.0.1:4417 (gRPC)",
+        "kafka kafka-1:9092, topic logs", "frame 4194304 B");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void validateReportsEveryProblemWithItsLineAndExitsTwo() throws Exception {
+    Path f = dir.resolve("collector.yaml");
+    Files.writeString(f, """
+        listen: 127.0.0.1:4417
+        kafka: { bootstrap: "k:9092" }
+        limits:
+          maxFrameBytes: 4 MBs
+          maxInFlightBytez: 1
+        shutdownTimeoutMs: ${SLUICE_TEST_UNSET_TIMEOUT}
+        """);
+    assertThat(run("validate", "--config", f.toString())).isEqualTo(2);
+    assertThat(err.toString()).startsWith("collector validate: 3 problems in the configuration:\n").contains(
+        "  collector.yaml:4: limits.maxFrameBytes: \"4 MBs\" is not a size",
+        "  collector.yaml:5: limits.maxInFlightBytez: unknown key; did you mean maxInFlightBytes?",
+        "  collector.yaml:6: shutdownTimeoutMs: ${SLUICE_TEST_UNSET_TIMEOUT}: environment variable");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void validateFindsChecksAfterTheFileOnTheirLine() throws Exception {
+    Path f = dir.resolve("collector.yaml");
+    Files.writeString(f, "kafka: { bootstrap: k:9092 }\nlimits:\n  maxFrameBytes: 8MiB\n  maxDecompressedBytes: 4MiB\n");
+    assertThat(run("validate", "--config", f.toString(), "--anonymous")).isEqualTo(2);
+    assertThat(err.toString()).contains("collector.yaml:4: limits.maxDecompressedBytes: 4194304 is below "
+        + "limits.maxFrameBytes (8388608)");
+    assertThat(run("validate", "--config", dir.resolve("missing.yaml").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("missing.yaml: the file does not exist");
   }
 }

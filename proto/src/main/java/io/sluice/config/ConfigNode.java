@@ -18,34 +18,36 @@ public final class ConfigNode {
   private final int line;
   private final String text;
   private final boolean string;
+  private final boolean unresolved;
   private final Map<String, ConfigNode> fields;
   private final List<ConfigNode> items;
 
-  private ConfigNode(Kind kind, String path, int line, String text, boolean string, Map<String, ConfigNode> fields,
-      List<ConfigNode> items) {
+  private ConfigNode(Kind kind, String path, int line, String text, boolean string, boolean unresolved,
+      Map<String, ConfigNode> fields, List<ConfigNode> items) {
     this.kind = kind;
     this.path = path;
     this.line = line;
     this.text = text;
     this.string = string;
+    this.unresolved = unresolved;
     this.fields = fields;
     this.items = items;
   }
 
   static ConfigNode mapping(String path, int line, LinkedHashMap<String, ConfigNode> fields) {
-    return new ConfigNode(Kind.MAPPING, path, line, null, false, Collections.unmodifiableMap(fields), List.of());
+    return new ConfigNode(Kind.MAPPING, path, line, null, false, false, Collections.unmodifiableMap(fields), List.of());
   }
 
   static ConfigNode list(String path, int line, List<ConfigNode> items) {
-    return new ConfigNode(Kind.LIST, path, line, null, false, Map.of(), List.copyOf(items));
+    return new ConfigNode(Kind.LIST, path, line, null, false, false, Map.of(), List.copyOf(items));
   }
 
-  static ConfigNode scalar(String path, int line, String text, boolean string) {
-    return new ConfigNode(Kind.SCALAR, path, line, text, string, Map.of(), List.of());
+  static ConfigNode scalar(String path, int line, String text, boolean string, boolean unresolved) {
+    return new ConfigNode(Kind.SCALAR, path, line, text, string, unresolved, Map.of(), List.of());
   }
 
   static ConfigNode nil(String path, int line) {
-    return new ConfigNode(Kind.NULL, path, line, null, false, Map.of(), List.of());
+    return new ConfigNode(Kind.NULL, path, line, null, false, false, Map.of(), List.of());
   }
 
   public Kind kind() { return kind; }
@@ -58,6 +60,9 @@ public final class ConfigNode {
 
   /** A scalar's text after substitution; null for other kinds. */
   public String text() { return text; }
+
+  /** True when a {@code ${VAR}} in this scalar could not be substituted (already reported; read it no further). */
+  public boolean isUnresolved() { return unresolved; }
 
   public boolean isMapping() { return kind == Kind.MAPPING; }
   public boolean isList() { return kind == Kind.LIST; }

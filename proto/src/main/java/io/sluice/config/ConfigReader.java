@@ -130,8 +130,9 @@ public final class ConfigReader {
         return ConfigNode.nil(path, line);
       default: {
         String raw = p.getText();
+        int before = problems.size();
         String text = EnvSubstitution.apply(raw, env, m -> problem(line, path, m));
-        return ConfigNode.scalar(path, line, text, t == JsonToken.VALUE_STRING);
+        return ConfigNode.scalar(path, line, text, t == JsonToken.VALUE_STRING, problems.size() > before);
       }
     }
   }
@@ -187,14 +188,16 @@ public final class ConfigReader {
     return new ConfigProblem(source, lineOf(path), path, message);
   }
 
-  /** Everything found so far, in the order found. */
+  /** Everything found so far, in document order (by line; problems without a line last). */
   public List<ConfigProblem> problems() {
-    return List.copyOf(problems);
+    List<ConfigProblem> sorted = new ArrayList<>(problems);
+    sorted.sort(java.util.Comparator.comparingInt(p -> p.line() == 0 ? Integer.MAX_VALUE : p.line()));
+    return List.copyOf(sorted);
   }
 
   /** @throws ConfigErrors listing every problem, if there is any */
   public void throwIfProblems() {
-    if (!problems.isEmpty()) throw new ConfigErrors(problems);
+    if (!problems.isEmpty()) throw new ConfigErrors(problems());
   }
 
   // ---------------------------------------------------------------------------------------------------- structure
@@ -289,6 +292,7 @@ public final class ConfigReader {
 
   /** A single value as text (numbers and booleans as written); a problem for nothing, a mapping or a list. */
   public String text(ConfigNode n) {
+    if (n.isUnresolved()) return null; // its ${VAR} was reported; a second problem about the rest is noise
     if (!n.isScalar()) {
       problem(n, "needs a single value, found " + n.describe());
       return null;

@@ -58,6 +58,41 @@ class AgentMainTest {
   }
 
   @Test
+  void validateAcceptsAGoodFileAndPrintsASummary() throws Exception {
+    Path cfg = tmp.resolve("agent.yaml");
+    Files.writeString(cfg, """
+        serviceName: node-agent
+        collector: {endpoints: ["${SLUICE_TEST_UNSET_EP:-collector-a:4417}"]}
+        spool: {dir: /tmp/sluice-validate-test, maxBytes: 64MiB}
+        batch: {lingerMs: 200ms}
+        inputs: [{name: pods, include: [/var/log/pods/**/*.log], container: cri, multiline: {mode: java}}]
+        """);
+    int[] exit = {-1};
+    String out = run(exit, "validate", "--config", cfg.toString());
+    assertThat(exit[0]).isZero();
+    assertThat(out).startsWith("agent.yaml: valid\n").contains("service node-agent", "collector collector-a:4417",
+        "spool /tmp/sluice-validate-test (67108864 B)", "1 input:", "pods [/var/log/pods/**/*.log], cri, plain, "
+            + "multiline java");
+  }
+
+  @Test
+  void validateReportsEveryProblemAndExitsTwo() throws Exception {
+    Path cfg = tmp.resolve("agent.yaml");
+    Files.writeString(cfg, """
+        spool: {maxBytes: 4 MBs}
+        colector: {endpoints: [a:1]}
+        inputs: [{include: [/x/*.log], parser: xml}]
+        """);
+    int[] exit = {-1};
+    String out = run(exit, "validate", "--config", cfg.toString());
+    assertThat(exit[0]).isEqualTo(2);
+    assertThat(out).startsWith("sluice-agent validate: 3 problems in the configuration:\n").contains(
+        "  agent.yaml:1: spool.maxBytes: \"4 MBs\" is not a size",
+        "  agent.yaml:2: colector: unknown key; did you mean collector?",
+        "  agent.yaml:3: inputs[0].parser: \"xml\" is not a parser");
+  }
+
+  @Test
   void dryRunPrintsParsedRecordsOfKubernetesCriLogs() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("pods/shop_web-1_0a1b2c3d-0000-1111-2222-333344445555/app"));
     Files.writeString(dir.resolve("0.log"), String.join("\n",

@@ -164,6 +164,11 @@ public final class ConfigReader {
     problem(n != null ? n.line() : parent.line(), ConfigNode.child(parent.path(), key), message);
   }
 
+  /** Records a problem of the environment the document is read in (e.g. a malformed OTEL_* variable). */
+  public void environmentProblem(String message) {
+    problems.add(new ConfigProblem("environment", 0, "", message));
+  }
+
   /** Records a problem with the key at {@code path}, on its line when the document has it. */
   public void problem(String path, String message) {
     problem(lineOf(path), path, message);

@@ -232,8 +232,10 @@ public final class AgentConfig {
         List<String> eps = r.strings(c.get("endpoints"), true);
         if (eps != null) sdk(r, b, c, "endpoints", "endpoint", String.join(",", eps));
       }
-      for (String k : List.of("tenant", "credentials", "clientId", "maxInFlightBatches", "tls", "trustCertPath",
-          "clientCertPath", "clientKeyPath")) {
+      for (String k : List.of("tenant", "credentials", "clientId")) { // empty = none, e.g. ${KEY:-}
+        if (c.has(k)) sdk(r, b, c, k, k, c.get(k).isNull() ? "" : trimmed(r.text(c.get(k))));
+      }
+      for (String k : List.of("maxInFlightBatches", "tls", "trustCertPath", "clientCertPath", "clientKeyPath")) {
         if (c.has(k)) sdk(r, b, c, k, k, r.nonBlank(c.get(k)));
       }
       for (String k : List.of("reconnectMinMs", "reconnectMaxMs")) {
@@ -407,6 +409,10 @@ public final class AgentConfig {
     } catch (ConfigException e) {
       r.problem(parent, key, e.problem());
     }
+  }
+
+  private static String trimmed(String v) {
+    return v == null ? null : v.trim();
   }
 
   private static String str(Long v) {

@@ -180,4 +180,21 @@ class AgentConfigTest {
     assertThat(c.rescanInterval()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.tailer()).isNotNull();
   }
+
+  @Test
+  void theKubernetesManifestsPassTheirSecretToTheAgent() throws Exception {
+    // the DaemonSet and the sidecar put the API key in SLUICE_CREDENTIALS; before ${VAR}, agent.yaml could not use
+    // it, so the agent connected without credentials and a collector with authentication refused everything
+    for (String f : java.util.List.of("daemonset.yaml", "sidecar.yaml")) {
+      String text = Files.readString(Path.of("../collector/deploy/agent", f));
+      var docs = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readerFor(com.fasterxml.jackson.databind.JsonNode.class)
+          .<com.fasterxml.jackson.databind.JsonNode>readValues(text).readAll();
+      String agentYaml = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst()
+          .orElseThrow().at("/data/agent.yaml").asText();
+      AgentConfig c = AgentConfig.parse(f, agentYaml, Map.of("SLUICE_CREDENTIALS", "api-key-1")::get);
+      assertThat(c.pipeline().credentials()).as(f).isEqualTo("api-key-1");
+      assertThatThrownBy(() -> AgentConfig.parse(f, agentYaml, Map.<String, String>of()::get))
+          .hasMessageContaining("SLUICE_CREDENTIALS is not set");
+    }
+  }
 }

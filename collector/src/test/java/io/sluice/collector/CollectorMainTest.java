@@ -123,4 +123,36 @@ class CollectorMainTest {
     assertThat(run("validate", "--config", dir.resolve("missing.yaml").toString())).isEqualTo(2);
     assertThat(err.toString()).contains("missing.yaml: the file does not exist");
   }
+
+  @Test
+  void validateInARealProcessExitsZeroOrTwo() throws Exception {
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, "kafka: {bootstrap: \"${SLUICE_TEST_KAFKA}\"}\nauth: {anonymous: true}\n"
+        + "limits: {maxFrameBytes: 4MiB}\nshutdownTimeoutMs: 2s\n");
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "kafka: {bootstrap: \"${SLUICE_TEST_KAFKA}\"}\nlimits: {maxFrameBytes: 4 MBs}\nlistn: x\n");
+    String[] ok = process(good, java.util.Map.of("SLUICE_TEST_KAFKA", "kafka-9:9092"));
+    assertThat(ok[0]).isEqualTo("0");
+    assertThat(ok[1]).startsWith("good.yaml: valid").contains("kafka kafka-9:9092", "frame 4194304 B");
+    String[] no = process(bad, java.util.Map.of());
+    assertThat(no[0]).isEqualTo("2");
+    assertThat(no[1]).contains("collector validate: 3 problems in the configuration:",
+        "bad.yaml:1: kafka.bootstrap: ${SLUICE_TEST_KAFKA}: environment variable SLUICE_TEST_KAFKA is not set",
+        "bad.yaml:2: limits.maxFrameBytes: \"4 MBs\" is not a size", "bad.yaml:3: listn: unknown key; did you mean "
+            + "listen?");
+  }
+
+  /** Runs {@code CollectorMain validate --config file} (its main, so its exit status) in a JVM of its own. */
+  private static String[] process(Path file, java.util.Map<String, String> env) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), CollectorMain.class.getName(), "validate", "--config",
+        file.toString());
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -129,6 +130,12 @@ public final class ConfigReader {
       case VALUE_NULL:
         return ConfigNode.nil(path, line);
       default: {
+        if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+          // Jackson hands an alias over as its anchor's name: say so rather than read "*name" as a value
+          problem(line, path, "*" + p.getText() + " is a YAML alias, which is not supported here; write the value "
+              + "itself (or use ${VAR})");
+          return ConfigNode.scalar(path, line, p.getText(), true, true);
+        }
         String raw = p.getText();
         int before = problems.size();
         String text = EnvSubstitution.apply(raw, env, m -> problem(line, path, m));
@@ -153,8 +160,12 @@ public final class ConfigReader {
   /** The environment this reader substitutes from (also for OTEL_* defaults). */
   public String env(String name) { return env.apply(name); }
 
-  /** Records a problem with {@code at}. */
+  /**
+   * Records a problem with {@code at}; none when {@code at} is a value whose {@code ${VAR}} was already reported
+   * (a second problem about what is left of it is noise).
+   */
   public void problem(ConfigNode at, String message) {
+    if (at.isUnresolved()) return;
     problem(at.line(), at.path(), message);
   }
 
@@ -384,6 +395,7 @@ public final class ConfigReader {
     List<String> out = new ArrayList<>();
     if (n.isNull()) return out;
     if (n.isScalar() && single) {
+      if (n.isUnresolved()) return null;
       out.add(n.text());
       return out;
     }

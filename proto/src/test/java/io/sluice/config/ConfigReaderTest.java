@@ -135,4 +135,13 @@ class ConfigReaderTest {
     assertThat(r.problems()).extracting(ConfigProblem::toString).containsExactly(
         "x.yaml:1: a: \"8MiB\" is out of range [512, 1048576] bytes", "x.yaml:2: b: 0 is out of range [1, 10]");
   }
+
+  @Test
+  void aliasesAreReportedNotReadAsText() {
+    ConfigReader r = ConfigReader.parse("x.yaml", "defaults: &d {a: 1}\nlimits: *d\n", k -> null);
+    assertThat(r.problems()).singleElement().asString()
+        .startsWith("x.yaml:2: limits: *d is a YAML alias, which is not supported here");
+    assertThat(r.mapping(r.root(), "limits", Set.of("a"))).isNull();
+    assertThat(r.problems()).hasSize(1);
+  }
 }

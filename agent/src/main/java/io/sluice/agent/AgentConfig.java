@@ -1,35 +1,34 @@
 package io.sluice.agent;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sluice.agent.multiline.MultilineConfig;
 import io.sluice.agent.multiline.MultilineMode;
 import io.sluice.agent.parse.ContainerFormat;
 import io.sluice.agent.parse.ParserKind;
 import io.sluice.agent.parse.RegexParser;
 import io.sluice.agent.tail.TailerConfig;
+import io.sluice.config.ConfigNode;
+import io.sluice.config.ConfigProblem;
+import io.sluice.config.ConfigReader;
+import io.sluice.config.OtelEnvironment;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.spool.WhenFull;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 /**
  * Everything the agent needs, immutable and validated: the sdk-core {@link PipelineConfig} (collector, spool,
- * batching), the {@link TailerConfig}, the inputs, and the agent's own timings. Built from YAML by {@link #parse}
- * (unknown keys are errors that list the known ones) or in code through {@link Builder}.
+ * batching), the {@link TailerConfig}, the inputs, and the agent's own timings. Built from agent.yaml by {@link #load}
+ * / {@link #parse} through the shared reader {@code io.sluice.config.ConfigReader} (units, {@code ${VAR}}, every
+ * problem at once with its line and key, unknown keys named with the nearest known one) or in code through
+ * {@link Builder}.
  */
 public final class AgentConfig {
   private final PipelineConfig pipeline;
@@ -158,241 +157,274 @@ public final class AgentConfig {
 
   private static final Set<String> TOP = Set.of("serviceName", "resource", "collector", "spool", "batch", "tail",
       "http", "health", "drainTimeoutMs", "inputs");
+  private static final Set<String> COLLECTOR = Set.of("endpoints", "tenant", "credentials", "clientId",
+      "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs", "tls", "trustCertPath", "clientCertPath",
+      "clientKeyPath");
+  private static final Set<String> TAIL = Set.of("pollIntervalMs", "rescanIntervalMs", "maxOpenFiles",
+      "readChunkBytes", "maxBytesPerPoll", "maxLineBytes", "fingerprintBytes", "releaseAfterMs", "deletedMaxHoldMs");
+  private static final String DEFAULT_SERVICE = "sluice-agent";
 
-  /** Reads a YAML file. */
+  /** Reads a YAML file, substituting {@code ${VAR}} and taking OTEL_* defaults from the process environment. */
   public static AgentConfig load(Path file) {
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new AgentConfigException("--config", "cannot read " + file + ": " + e.getMessage());
-    }
-    return parse(text);
+    return load(file, System::getenv);
+  }
+
+  /** Reads a YAML file, with {@code env} as the environment. */
+  public static AgentConfig load(Path file, Function<String, String> env) {
+    return read(ConfigReader.read(file, env));
+  }
+
+  /** Parses YAML text with the process environment; problems carry lines but no file name. */
+  public static AgentConfig parse(String yaml) {
+    return parse(null, yaml, System::getenv);
   }
 
   /**
-   * Parses YAML text. Keys: {@code serviceName}, {@code resource} (map), {@code collector} (endpoints, tenant,
-   * credentials, clientId, maxInFlightBatches, reconnectMinMs, reconnectMaxMs), {@code spool} (dir, maxBytes, fsync),
-   * {@code batch} (maxRecords, maxBytes, lingerMs, zstdLevel), {@code tail} (pollIntervalMs, rescanIntervalMs,
-   * maxOpenFiles, readChunkBytes, maxBytesPerPoll, maxLineBytes, fingerprintBytes, releaseAfterMs,
-   * deletedMaxHoldMs), {@code http} (host, port), {@code health} (stallTimeoutMs), {@code drainTimeoutMs}, and
-   * {@code inputs} (a list; see {@link InputConfig}).
+   * Parses YAML text named {@code source} (null for none), with {@code env} as the environment. Keys:
+   * {@code serviceName}, {@code resource} (map), {@code collector} (endpoints, tenant, credentials, clientId,
+   * maxInFlightBatches, reconnectMinMs, reconnectMaxMs, tls, trustCertPath, clientCertPath, clientKeyPath),
+   * {@code spool} (dir, maxBytes, fsync), {@code batch} (maxRecords, maxBytes, lingerMs, zstdLevel), {@code tail}
+   * (pollIntervalMs, rescanIntervalMs, maxOpenFiles, readChunkBytes, maxBytesPerPoll, maxLineBytes, fingerprintBytes,
+   * releaseAfterMs, deletedMaxHoldMs), {@code http} (host, port), {@code health} (stallTimeoutMs),
+   * {@code drainTimeoutMs}, and {@code inputs} (a list; see {@link InputConfig}). Sizes take units ({@code 64KiB},
+   * {@code 256MiB}), durations too ({@code 500ms}, {@code 5s}, {@code 1m}; a plain number is milliseconds); values
+   * may use {@code ${VAR}} and {@code ${VAR:-default}} ({@code $$} for a literal {@code $}).
    *
-   * @throws AgentConfigException naming the key (a path such as {@code inputs[1].multiline.mode})
+   * <p>Service name and resource: {@code serviceName}, else {@code resource."service.name"}, else
+   * {@code OTEL_SERVICE_NAME}, else {@code service.name} in {@code OTEL_RESOURCE_ATTRIBUTES}, else
+   * {@value #DEFAULT_SERVICE}; resource attributes are those of {@code OTEL_RESOURCE_ATTRIBUTES}, each overridden by
+   * the same key under {@code resource}.
+   *
+   * @throws AgentConfigException with every problem of the document, each naming its line and key (a path such as
+   *     {@code inputs[1].multiline.mode})
    */
-  public static AgentConfig parse(String yaml) {
-    JsonNode root;
-    try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
-    } catch (JsonProcessingException e) {
-      throw new AgentConfigException("(file)", "not valid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
-    }
-    if (root == null || !root.isObject()) throw new AgentConfigException("(file)", "must be a YAML mapping of settings");
+  public static AgentConfig parse(String source, String yaml, Function<String, String> env) {
+    return read(ConfigReader.parse(source, yaml, env));
+  }
+
+  private static AgentConfig read(ConfigReader r) {
+    ConfigNode root = r.root();
     Builder b = builder();
-    knownKeys("", root, TOP);
-    if (root.has("serviceName")) sdk(b, "serviceName", "serviceName", text(root, "serviceName", ""));
-    if (root.has("resource")) {
-      for (Map.Entry<String, String> e : stringMap(root.get("resource"), "resource").entrySet()) {
-        b.pipeline.resourceAttribute(e.getKey(), e.getValue());
+    r.knownKeys(root, TOP);
+
+    OtelEnvironment otel = OtelEnvironment.read(r::env, r::environmentProblem);
+    otel.attributes().forEach(b.pipeline::resourceAttribute);
+    String service = otel.serviceName() != null ? otel.serviceName() : DEFAULT_SERVICE;
+    ConfigNode resource = root.get("resource");
+    if (resource != null && !resource.isNull()) {
+      Map<String, String> attrs = r.stringMap(resource);
+      if (attrs != null) {
+        attrs.forEach(b.pipeline::resourceAttribute);
+        if (attrs.containsKey("service.name") && !attrs.get("service.name").isBlank()) {
+          service = attrs.get("service.name").trim();
+        }
       }
     }
-    JsonNode c = section(root, "collector", Set.of("endpoints", "tenant", "credentials", "clientId",
-        "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs", "tls", "trustCertPath", "clientCertPath",
-        "clientKeyPath"));
+    if (root.has("serviceName")) {
+      String v = r.nonBlank(root.get("serviceName"));
+      if (v != null) service = v;
+    }
+    sdk(r, b, root, "serviceName", "serviceName", service);
+
+    ConfigNode c = r.mapping(root, "collector", COLLECTOR);
     if (c != null) {
-      JsonNode eps = c.get("endpoints");
-      if (eps != null) {
-        List<String> list = new ArrayList<>();
-        if (eps.isArray()) eps.forEach(n -> list.add(n.asText()));
-        else list.add(eps.asText());
-        sdk(b, "endpoint", "collector.endpoints", String.join(",", list));
+      if (c.has("endpoints")) {
+        List<String> eps = r.strings(c.get("endpoints"), true);
+        if (eps != null) sdk(r, b, c, "endpoints", "endpoint", String.join(",", eps));
       }
-      for (String k : List.of("tenant", "credentials", "clientId", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
-          "tls", "trustCertPath", "clientCertPath", "clientKeyPath")) {
-        if (c.has(k)) sdk(b, k, "collector." + k, text(c, k, "collector."));
+      for (String k : List.of("tenant", "credentials", "clientId")) { // empty = none, e.g. ${KEY:-}
+        if (c.has(k)) sdk(r, b, c, k, k, c.get(k).isNull() ? "" : trimmed(r.text(c.get(k))));
+      }
+      for (String k : List.of("maxInFlightBatches", "tls", "trustCertPath", "clientCertPath", "clientKeyPath")) {
+        if (c.has(k)) sdk(r, b, c, k, k, r.nonBlank(c.get(k)));
+      }
+      for (String k : List.of("reconnectMinMs", "reconnectMaxMs")) {
+        if (c.has(k)) sdk(r, b, c, k, k, str(r.millis(c.get(k))));
       }
     }
-    JsonNode s = section(root, "spool", Set.of("dir", "maxBytes", "fsync"));
+    ConfigNode s = r.mapping(root, "spool", Set.of("dir", "maxBytes", "fsync"));
     if (s != null) {
-      if (s.has("dir")) sdk(b, "spoolDir", "spool.dir", text(s, "dir", "spool."));
-      if (s.has("maxBytes")) sdk(b, "spoolMaxBytes", "spool.maxBytes", text(s, "maxBytes", "spool."));
-      if (s.has("fsync")) sdk(b, "fsync", "spool.fsync", text(s, "fsync", "spool."));
+      if (s.has("dir")) sdk(r, b, s, "dir", "spoolDir", r.nonBlank(s.get("dir")));
+      if (s.has("maxBytes")) sdk(r, b, s, "maxBytes", "spoolMaxBytes", str(r.bytes(s.get("maxBytes"))));
+      if (s.has("fsync")) sdk(r, b, s, "fsync", "fsync", r.nonBlank(s.get("fsync")));
     }
-    JsonNode bt = section(root, "batch", Set.of("maxRecords", "maxBytes", "lingerMs", "zstdLevel"));
+    ConfigNode bt = r.mapping(root, "batch", Set.of("maxRecords", "maxBytes", "lingerMs", "zstdLevel"));
     if (bt != null) {
-      if (bt.has("maxRecords")) sdk(b, "batchMaxRecords", "batch.maxRecords", text(bt, "maxRecords", "batch."));
-      if (bt.has("maxBytes")) sdk(b, "batchMaxBytes", "batch.maxBytes", text(bt, "maxBytes", "batch."));
-      if (bt.has("lingerMs")) sdk(b, "lingerMs", "batch.lingerMs", text(bt, "lingerMs", "batch."));
-      if (bt.has("zstdLevel")) sdk(b, "zstdLevel", "batch.zstdLevel", text(bt, "zstdLevel", "batch."));
+      if (bt.has("maxRecords")) sdk(r, b, bt, "maxRecords", "batchMaxRecords", r.nonBlank(bt.get("maxRecords")));
+      if (bt.has("maxBytes")) sdk(r, b, bt, "maxBytes", "batchMaxBytes", str(r.bytes(bt.get("maxBytes"))));
+      if (bt.has("lingerMs")) sdk(r, b, bt, "lingerMs", "lingerMs", str(r.millis(bt.get("lingerMs"))));
+      if (bt.has("zstdLevel")) sdk(r, b, bt, "zstdLevel", "zstdLevel", r.nonBlank(bt.get("zstdLevel")));
     }
-    JsonNode t = section(root, "tail", Set.of("pollIntervalMs", "rescanIntervalMs", "maxOpenFiles", "readChunkBytes",
-        "maxBytesPerPoll", "maxLineBytes", "fingerprintBytes", "releaseAfterMs", "deletedMaxHoldMs"));
-    if (t != null) {
-      if (t.has("pollIntervalMs")) b.pollIntervalMs = durationMs(t, "pollIntervalMs", "tail.");
-      if (t.has("rescanIntervalMs")) b.rescanIntervalMs = durationMs(t, "rescanIntervalMs", "tail.");
-      if (t.has("maxOpenFiles")) b.maxOpenFiles = (int) size(t, "maxOpenFiles", "tail.", 1, 1 << 20);
-      if (t.has("readChunkBytes")) b.readChunkBytes = (int) size(t, "readChunkBytes", "tail.", 512, 16 << 20);
-      if (t.has("maxBytesPerPoll")) b.maxBytesPerPoll = (int) size(t, "maxBytesPerPoll", "tail.", 512, 1 << 30);
-      if (t.has("maxLineBytes")) b.maxLineBytes = (int) size(t, "maxLineBytes", "tail.", 16, 1 << 30);
-      if (t.has("fingerprintBytes")) b.fingerprintBytes = (int) size(t, "fingerprintBytes", "tail.", 16, 65536);
-      if (t.has("releaseAfterMs")) b.releaseAfterMs = durationMs(t, "releaseAfterMs", "tail.");
-      if (t.has("deletedMaxHoldMs")) b.deletedMaxHoldMs = durationMs(t, "deletedMaxHoldMs", "tail.");
+    ConfigNode t = r.mapping(root, "tail", TAIL);
+    r.set(t, "pollIntervalMs", r::millis, v -> b.pollIntervalMs = v);
+    r.set(t, "rescanIntervalMs", r::millis, v -> b.rescanIntervalMs = v);
+    r.set(t, "maxOpenFiles", n -> r.bytes(n, 1, 1 << 20), v -> b.maxOpenFiles = v.intValue());
+    r.set(t, "readChunkBytes", n -> r.bytes(n, 512, 16 << 20), v -> b.readChunkBytes = v.intValue());
+    r.set(t, "maxBytesPerPoll", n -> r.bytes(n, 512, 1 << 30), v -> b.maxBytesPerPoll = v.intValue());
+    r.set(t, "maxLineBytes", n -> r.bytes(n, 16, 1 << 30), v -> b.maxLineBytes = v.intValue());
+    r.set(t, "fingerprintBytes", n -> r.bytes(n, 16, 65536), v -> b.fingerprintBytes = v.intValue());
+    r.set(t, "releaseAfterMs", r::millis, v -> b.releaseAfterMs = v);
+    r.set(t, "deletedMaxHoldMs", r::millis, v -> b.deletedMaxHoldMs = v);
+    ConfigNode h = r.mapping(root, "http", Set.of("host", "port"));
+    r.set(h, "host", r::nonBlank, v -> b.httpHost = v);
+    r.set(h, "port", n -> r.integer(n, -1, 65535), v -> b.httpPort = v.intValue());
+    ConfigNode hl = r.mapping(root, "health", Set.of("stallTimeoutMs"));
+    r.set(hl, "stallTimeoutMs", r::millis, v -> b.stallTimeoutMs = v);
+    r.set(root, "drainTimeoutMs", r::millis, v -> {
+      b.drainTimeoutMs = v;
+      b.pipeline.closeTimeoutMs(v);
+    });
+    ConfigNode in = root.get("inputs");
+    if (in == null || !in.isList() || in.items().isEmpty()) {
+      r.problem(root, "inputs", "a list of at least one input is required, e.g. inputs: [{include: "
+          + "[/var/log/app/*.log]}]");
+    } else {
+      for (ConfigNode item : in.items()) {
+        InputConfig i = input(r, item);
+        if (i != null) b.input(i);
+      }
     }
-    JsonNode h = section(root, "http", Set.of("host", "port"));
-    if (h != null) {
-      if (h.has("host")) b.httpHost = text(h, "host", "http.");
-      if (h.has("port")) b.httpPort = (int) integer(h, "port", "http.", -1, 65535);
+    List<ConfigProblem> problems = r.problems();
+    if (!problems.isEmpty()) throw new AgentConfigException(problems);
+    try {
+      return b.build();
+    } catch (AgentConfigException e) {
+      // a check across keys: say where the key is when the file has it
+      throw new AgentConfigException(e.problems().stream().map(p -> r.hasPath(p.path())
+          ? r.locate(p.path(), p.message()) : new ConfigProblem(r.source(), 0, p.path(), p.message())).toList());
     }
-    JsonNode hl = section(root, "health", Set.of("stallTimeoutMs"));
-    if (hl != null && hl.has("stallTimeoutMs")) b.stallTimeoutMs = durationMs(hl, "stallTimeoutMs", "health.");
-    if (root.has("drainTimeoutMs")) {
-      b.drainTimeoutMs = durationMs(root, "drainTimeoutMs", "");
-      b.pipeline.closeTimeoutMs(b.drainTimeoutMs);
-    }
-    JsonNode in = root.get("inputs");
-    if (in == null || !in.isArray() || in.isEmpty()) {
-      throw new AgentConfigException("inputs", "a list of at least one input is required, e.g. inputs: [{include: [/var/log/app/*.log]}]");
-    }
-    for (int i = 0; i < in.size(); i++) b.input(input(in.get(i), "inputs[" + i + "]."));
-    return b.build();
   }
 
   private static final Set<String> INPUT_KEYS = Set.of("name", "include", "exclude", "container", "parser", "regex",
       "multiline", "attributes");
+  private static final Set<String> MULTILINE_KEYS = Set.of("mode", "pattern", "maxLines", "maxBytes", "flushTimeoutMs");
 
-  private static InputConfig input(JsonNode n, String p) {
-    if (!n.isObject()) throw new AgentConfigException(p.substring(0, p.length() - 1), "must be a mapping with at least include");
-    knownKeys(p, n, INPUT_KEYS);
-    String name = n.has("name") ? text(n, "name", p) : p.substring(0, p.length() - 1);
-    List<String> include = stringList(n.get("include"), p + "include");
-    if (include.isEmpty()) throw new AgentConfigException(p + "include", "at least one absolute glob is required, e.g. /var/log/app/*.log");
-    for (String g : include) {
-      if (!g.startsWith("/")) throw new AgentConfigException(p + "include", "\"" + g + "\" must be an absolute path");
+  /** One input, or null when it has a problem (reported). */
+  private static InputConfig input(ConfigReader r, ConfigNode n) {
+    if (!n.isMapping()) {
+      r.problem(n, "must be a mapping with at least include, found " + n.describe());
+      return null;
     }
-    List<String> exclude = n.has("exclude") ? stringList(n.get("exclude"), p + "exclude") : List.of();
+    int before = r.problems().size();
+    r.knownKeys(n, INPUT_KEYS);
+    String name = n.has("name") ? r.nonBlank(n.get("name")) : n.path();
+    List<String> include = List.of();
+    if (!n.has("include") || n.get("include").isNull()) {
+      r.problem(n, "include", "at least one absolute glob is required, e.g. /var/log/app/*.log");
+    } else {
+      include = globs(r, n.get("include"));
+    }
+    List<String> exclude = n.has("exclude") ? globs(r, n.get("exclude")) : List.of();
     ContainerFormat container = ContainerFormat.NONE;
     if (n.has("container")) {
-      container = ContainerFormat.parse(text(n, "container", p));
-      if (container == null) throw new AgentConfigException(p + "container", "\"" + n.get("container").asText() + "\" is not a format; write none, cri or docker");
+      String v = r.nonBlank(n.get("container"));
+      container = v == null ? null : ContainerFormat.parse(v);
+      if (v != null && container == null) {
+        r.problem(n.get("container"), "\"" + v + "\" is not a format; write none, cri or docker");
+      }
     }
     ParserKind parser = ParserKind.PLAIN;
     if (n.has("parser")) {
-      parser = ParserKind.parse(text(n, "parser", p));
-      if (parser == null) throw new AgentConfigException(p + "parser", "\"" + n.get("parser").asText() + "\" is not a parser; write plain, json, logfmt or regex");
+      String v = r.nonBlank(n.get("parser"));
+      parser = v == null ? null : ParserKind.parse(v);
+      if (v != null && parser == null) {
+        r.problem(n.get("parser"), "\"" + v + "\" is not a parser; write plain, json, logfmt or regex");
+      }
     }
     Pattern regex = null;
-    if (n.has("regex")) regex = pattern(text(n, "regex", p), p + "regex");
+    if (n.has("regex")) {
+      String v = r.nonBlank(n.get("regex"));
+      if (v != null) regex = pattern(r, n.get("regex"), v);
+    }
     if (parser == ParserKind.REGEX) {
-      if (regex == null) throw new AgentConfigException(p + "regex", "parser: regex needs a regex with named groups, e.g. '^(?<level>\\w+) (?<message>.*)$'");
-      try {
-        new RegexParser(regex);
-      } catch (IllegalArgumentException e) {
-        throw new AgentConfigException(p + "regex", e.getMessage());
+      if (!n.has("regex")) {
+        r.problem(n, "regex", "parser: regex needs a regex with named groups, e.g. '^(?<level>\\w+) (?<message>.*)$'");
+      } else if (regex != null) {
+        Pattern checked = regex;
+        r.run(n.get("regex"), () -> new RegexParser(checked));
       }
     }
     MultilineConfig ml = MultilineConfig.NONE;
-    JsonNode m = n.get("multiline");
-    if (m != null) {
-      String mp = p + "multiline.";
-      if (!m.isObject()) throw new AgentConfigException(mp + "mode", "multiline must be a mapping, e.g. {mode: java}");
-      knownKeys(mp, m, Set.of("mode", "pattern", "maxLines", "maxBytes", "flushTimeoutMs"));
-      MultilineMode mode = MultilineMode.parse(text(m, "mode", mp));
-      if (mode == null) throw new AgentConfigException(mp + "mode", "\"" + m.get("mode").asText() + "\" is not a mode; write none, java, start-regex or continue-regex");
-      Pattern pat = m.has("pattern") ? pattern(text(m, "pattern", mp), mp + "pattern") : null;
-      if ((mode == MultilineMode.START_REGEX || mode == MultilineMode.CONTINUE_REGEX) && pat == null) {
-        throw new AgentConfigException(mp + "pattern", "mode " + m.get("mode").asText() + " needs a pattern");
-      }
-      int maxLines = m.has("maxLines") ? (int) integer(m, "maxLines", mp, 1, 1_000_000) : 500;
-      int maxBytes = m.has("maxBytes") ? (int) size(m, "maxBytes", mp, 16, 1 << 30) : 1 << 20;
-      long flush = m.has("flushTimeoutMs") ? durationMs(m, "flushTimeoutMs", mp) : 1000;
-      ml = new MultilineConfig(mode, pat, maxLines, maxBytes, flush * 1_000_000L);
+    ConfigNode m = n.get("multiline");
+    if (m != null && !m.isNull()) {
+      ml = multiline(r, m);
     }
-    Map<String, String> attrs = n.has("attributes") ? stringMap(n.get("attributes"), p + "attributes") : Map.of();
+    Map<String, String> attrs = n.has("attributes") ? r.stringMap(n.get("attributes")) : Map.of();
+    if (r.problems().size() > before) return null;
     return new InputConfig(name, include, exclude, container, parser, regex, ml, attrs);
   }
 
-  private static void sdk(Builder b, String sdkKey, String yamlKey, String value) {
+  private static MultilineConfig multiline(ConfigReader r, ConfigNode m) {
+    if (!m.isMapping()) {
+      r.problem(m, "must be a mapping, e.g. {mode: java}");
+      return null;
+    }
+    r.knownKeys(m, MULTILINE_KEYS);
+    if (!m.has("mode")) {
+      r.problem(m, "mode", "needs a value: none, java, start-regex or continue-regex");
+      return null;
+    }
+    String modeText = r.nonBlank(m.get("mode"));
+    MultilineMode mode = modeText == null ? null : MultilineMode.parse(modeText);
+    if (modeText != null && mode == null) {
+      r.problem(m.get("mode"), "\"" + modeText + "\" is not a mode; write none, java, start-regex or continue-regex");
+    }
+    Pattern pat = null;
+    if (m.has("pattern")) {
+      String v = r.nonBlank(m.get("pattern"));
+      if (v != null) pat = pattern(r, m.get("pattern"), v);
+    }
+    if ((mode == MultilineMode.START_REGEX || mode == MultilineMode.CONTINUE_REGEX) && !m.has("pattern")) {
+      r.problem(m, "pattern", "mode " + modeText + " needs a pattern");
+    }
+    Long maxLines = m.has("maxLines") ? r.integer(m.get("maxLines"), 1, 1_000_000) : Long.valueOf(500);
+    Long maxBytes = m.has("maxBytes") ? r.bytes(m.get("maxBytes"), 16, 1 << 30) : Long.valueOf(1 << 20);
+    Long flush = m.has("flushTimeoutMs") ? r.millis(m.get("flushTimeoutMs")) : Long.valueOf(1000);
+    if (mode == null || maxLines == null || maxBytes == null || flush == null) return null;
+    return new MultilineConfig(mode, pat, maxLines.intValue(), maxBytes.intValue(), flush * 1_000_000L);
+  }
+
+  private static List<String> globs(ConfigReader r, ConfigNode n) {
+    List<String> out = r.strings(n, true);
+    if (out == null) return List.of();
+    if (out.isEmpty()) {
+      r.problem(n, "at least one absolute glob is required, e.g. /var/log/app/*.log");
+    }
+    if (n.path().endsWith(".include")) {
+      for (String g : out) {
+        if (!g.startsWith("/")) r.problem(n, "\"" + g + "\" must be an absolute path");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Sets sdk-core's {@code sdkKey} to {@code value} (parsed here already, so units and ${VAR} read as everywhere
+   * else; null when it had a problem); sdk-core's own check is reported at {@code key} of {@code parent}.
+   */
+  private static void sdk(ConfigReader r, Builder b, ConfigNode parent, String key, String sdkKey, String value) {
+    if (value == null) return;
     try {
       b.pipeline.set(sdkKey, value);
     } catch (ConfigException e) {
-      throw new AgentConfigException(yamlKey, e.getMessage().substring(e.key().length() + 2));
+      r.problem(parent, key, e.problem());
     }
   }
 
-  private static JsonNode section(JsonNode root, String key, Set<String> known) {
-    JsonNode n = root.get(key);
-    if (n == null || n.isNull()) return null;
-    if (!n.isObject()) throw new AgentConfigException(key, "must be a mapping with keys " + sorted(known));
-    knownKeys(key + ".", n, known);
-    return n;
+  private static String trimmed(String v) {
+    return v == null ? null : v.trim();
   }
 
-  private static void knownKeys(String prefix, JsonNode n, Set<String> known) {
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
-      String k = it.next();
-      if (!known.contains(k)) {
-        throw new AgentConfigException(prefix + k, "unknown setting; known here: " + sorted(known));
-      }
-    }
+  private static String str(Long v) {
+    return v == null ? null : Long.toString(v);
   }
 
-  private static String sorted(Set<String> s) {
-    return String.join(", ", new java.util.TreeSet<>(s));
-  }
-
-  private static String text(JsonNode n, String key, String prefix) {
-    JsonNode v = n.get(key);
-    if (v == null || v.isNull() || !v.isValueNode() || v.asText().isBlank()) {
-      throw new AgentConfigException(prefix + key, "needs a value");
-    }
-    return v.asText().trim();
-  }
-
-  private static List<String> stringList(JsonNode n, String key) {
-    List<String> out = new ArrayList<>();
-    if (n == null || n.isNull()) throw new AgentConfigException(key, "needs a list of globs");
-    if (n.isValueNode()) out.add(n.asText());
-    else if (n.isArray()) n.forEach(e -> out.add(e.asText()));
-    else throw new AgentConfigException(key, "must be a glob or a list of globs");
-    return out;
-  }
-
-  private static Map<String, String> stringMap(JsonNode n, String key) {
-    if (!n.isObject()) throw new AgentConfigException(key, "must be a mapping of names to values");
-    Map<String, String> out = new LinkedHashMap<>();
-    n.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
-    return out;
-  }
-
-  private static Pattern pattern(String s, String key) {
+  private static Pattern pattern(ConfigReader r, ConfigNode at, String s) {
     try {
       return Pattern.compile(s);
     } catch (PatternSyntaxException e) {
-      throw new AgentConfigException(key, "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
-    }
-  }
-
-  private static long integer(JsonNode n, String key, String prefix, long min, long max) {
-    return parsed(() -> PipelineConfig.parseLong(prefix + key, text(n, key, prefix), min, max));
-  }
-
-  /** {@code 65536}, {@code 64KiB}, {@code 256MiB}, {@code 1GiB} (k/m/g accepted too). */
-  static long size(JsonNode n, String key, String prefix, long min, long max) {
-    return parsed(() -> PipelineConfig.parseSize(prefix + key, text(n, key, prefix), min, max));
-  }
-
-  /** {@code 250}, {@code 250ms}, {@code 5s}, {@code 2m} → milliseconds. */
-  static long durationMs(JsonNode n, String key, String prefix) {
-    return parsed(() -> PipelineConfig.parseDurationMs(prefix + key, text(n, key, prefix)));
-  }
-
-  /** sdk-core's parsers, with their error as the agent's (same key, same words). */
-  private static long parsed(java.util.function.LongSupplier parse) {
-    try {
-      return parse.getAsLong();
-    } catch (ConfigException e) {
-      throw new AgentConfigException(e.key(), e.problem());
+      r.problem(at, "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+      return null;
     }
   }
 }

@@ -58,6 +58,75 @@ class AgentMainTest {
   }
 
   @Test
+  void validateAcceptsAGoodFileAndPrintsASummary() throws Exception {
+    Path cfg = tmp.resolve("agent.yaml");
+    Files.writeString(cfg, """
+        serviceName: node-agent
+        collector: {endpoints: ["${SLUICE_TEST_UNSET_EP:-collector-a:4417}"]}
+        spool: {dir: /tmp/sluice-validate-test, maxBytes: 64MiB}
+        batch: {lingerMs: 200ms}
+        inputs: [{name: pods, include: [/var/log/pods/**/*.log], container: cri, multiline: {mode: java}}]
+        """);
+    int[] exit = {-1};
+    String out = run(exit, "validate", "--config", cfg.toString());
+    assertThat(exit[0]).isZero();
+    assertThat(out).startsWith("agent.yaml: valid\n").contains("service node-agent", "collector collector-a:4417",
+        "spool /tmp/sluice-validate-test (67108864 B)", "1 input:", "pods [/var/log/pods/**/*.log], cri, plain, "
+            + "multiline java");
+  }
+
+  @Test
+  void validateReportsEveryProblemAndExitsTwo() throws Exception {
+    Path cfg = tmp.resolve("agent.yaml");
+    Files.writeString(cfg, """
+        spool: {maxBytes: 4 MBs}
+        colector: {endpoints: [a:1]}
+        inputs: [{include: [/x/*.log], parser: xml}]
+        """);
+    int[] exit = {-1};
+    String out = run(exit, "validate", "--config", cfg.toString());
+    assertThat(exit[0]).isEqualTo(2);
+    assertThat(out).startsWith("sluice-agent validate: 3 problems in the configuration:\n").contains(
+        "  agent.yaml:1: spool.maxBytes: \"4 MBs\" is not a size",
+        "  agent.yaml:2: colector: unknown key; did you mean collector?",
+        "  agent.yaml:3: inputs[0].parser: \"xml\" is not a parser");
+  }
+
+  @Test
+  void validateInARealProcessExitsZeroOrTwoAndHonoursOtelServiceName() throws Exception {
+    Path good = tmp.resolve("good.yaml");
+    Files.writeString(good, "collector: {endpoints: [\"${SLUICE_TEST_EP}\"]}\nspool: {dir: " + tmp.resolve("spool")
+        + "}\ninputs: [{include: [/var/log/app/*.log]}]\n");
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(bad, "spool: {maxBytes: lots}\ninputz: []\n");
+    String[] good0 = process(good, java.util.Map.of("SLUICE_TEST_EP", "collector-b:4417",
+        "OTEL_SERVICE_NAME", "checkout", "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=prod"));
+    assertThat(good0[0]).isEqualTo("0");
+    assertThat(good0[1]).startsWith("good.yaml: valid").contains("service checkout, resource "
+        + "{deployment.environment=prod}", "collector collector-b:4417");
+    String[] bad2 = process(bad, java.util.Map.of());
+    assertThat(bad2[0]).isEqualTo("2");
+    assertThat(bad2[1]).contains("sluice-agent validate: 3 problems in the configuration:",
+        "bad.yaml:1: spool.maxBytes: \"lots\" is not a size", "bad.yaml:2: inputz: unknown key; did you mean inputs?",
+        "inputs: a list of at least one input is required");
+  }
+
+  /** Runs {@code AgentMain validate --config file} in a JVM of its own: exit code and output. */
+  private String[] process(Path file, java.util.Map<String, String> env) throws Exception {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp",
+        System.getProperty("java.class.path"), AgentMain.class.getName(), "validate", "--config", file.toString());
+    pb.environment().remove("OTEL_SERVICE_NAME");
+    pb.environment().remove("OTEL_RESOURCE_ATTRIBUTES");
+    pb.environment().putAll(env);
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new String[] {Integer.toString(p.exitValue()), out};
+  }
+
+  @Test
   void dryRunPrintsParsedRecordsOfKubernetesCriLogs() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("pods/shop_web-1_0a1b2c3d-0000-1111-2222-333344445555/app"));
     Files.writeString(dir.resolve("0.log"), String.join("\n",

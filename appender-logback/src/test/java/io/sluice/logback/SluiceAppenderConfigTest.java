@@ -108,7 +108,7 @@ class SluiceAppenderConfigTest {
         "SluiceAppender [S]: spoolMaxBytes: \"lots\" is not a size; write e.g. 65536, 64KiB or 256MiB",
         "SluiceAppender [S]: whenFull: \"sometimes\" is not a policy; write drop-oldest, drop-newest or block",
         "SluiceAppender [S]: zstdLevel: 99 is out of range [-7, 22]",
-        "SluiceAppender [S]: endpoint: \"no-port-here\" is not host:port; write e.g. collector.example:4417",
+        "SluiceAppender [S]: endpoint: \"no-port-here\" is not host:port; write e.g. collector.example:4417 or http://collector.example:4417",
         "SluiceAppender [S]: maxFrames: must be >= 0, was -1; the default is 256",
         "SluiceAppender [S]: maxExceptionDepth: must be >= 1, was 0; the default is 256");
   }

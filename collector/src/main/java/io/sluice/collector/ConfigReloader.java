@@ -3,6 +3,7 @@ package io.sluice.collector;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.CollectorConfigYaml;
 import io.sluice.collector.config.ConfigException;
+import io.sluice.config.ConfigReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * thread ({@code sluice-config-reload}), or, when {@code zookeeper.connect} is set, a ZooKeeper node watched by
  * {@link ZooKeeperConfigSource} (so every collector of a fleet changes together). Both go through
  * {@link #apply(String, String)}: a document that does not parse or validate is rejected as a whole, the running
- * policy stays, and the failure is logged and counted. Static keys (listen, kafka.*, tls, ...) are read but only
+ * policy stays, and the failure is logged (every problem of the document, each with its line and key) and counted.
+ * Static keys (listen, kafka.*, tls, ...) are read but only
  * take effect on restart. Polling the file rather than a WatchService: it also sees Kubernetes ConfigMap updates,
  * which swap a symlink.
  */
@@ -82,15 +84,23 @@ public final class ConfigReloader implements AutoCloseable {
       return;
     }
     try {
-      CollectorConfig next = CollectorConfigYaml.apply(text, base.toBuilder().clearTenants().clearRoutes()
-          .anonymous(null).oidc(null).tenantDefaultLimit(null)).build();
-      next.checkAuthentication();
+      CollectorConfig.Builder b = base.toBuilder().clearTenants().clearRoutes().anonymous(null).oidc(null)
+          .tenantDefaultLimit(null);
+      ConfigReader doc = CollectorConfigYaml.applyText(origin, text, b, System::getenv);
+      CollectorConfig next;
+      try {
+        next = b.build();
+        next.checkAuthentication();
+      } catch (ConfigException e) {
+        throw CollectorConfigYaml.locate(e, doc);
+      }
       apply.accept(next);
       metrics.configReloaded(true);
       log.info("reloaded {}: {} tenants, {} routes", origin, next.tenants().size(), next.routes().size());
     } catch (ConfigException e) {
       metrics.configReloaded(false);
-      log.warn("ignored a change of {} (the running configuration stays): {}", origin, e.getMessage());
+      log.warn("ignored a change of {} (the running configuration stays); {} problem(s):\n{}", origin,
+          e.problems().size(), e.getMessage());
     } catch (RuntimeException e) {
       metrics.configReloaded(false);
       log.warn("ignored a change of {} (the running configuration stays)", origin, e);

@@ -1,38 +1,42 @@
 package io.sluice.collector.config;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.sluice.config.ConfigNode;
+import io.sluice.config.ConfigProblem;
+import io.sluice.config.ConfigReader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
- * Reads collector.yaml into a {@link CollectorConfig.Builder}. Unknown keys and bad values fail with a
- * {@link ConfigException} that names the file and the dotted key. Layout:
+ * Reads collector.yaml into a {@link CollectorConfig.Builder} through the shared reader {@link ConfigReader}: sizes
+ * ({@code 4MiB}, {@code 512KiB}, bytes) and durations ({@code 2s}, {@code 500ms}, {@code 1m}; a plain number is
+ * milliseconds), {@code ${VAR}} / {@code ${VAR:-default}} / {@code $$} in values, and every problem of the file at
+ * once, each with file, line and dotted key, unknown keys named with the nearest known one ({@link ConfigException}).
+ * Layout:
  *
  * <pre>
  * listen: 0.0.0.0:4417
  * kafka:
- *   bootstrap: kafka-1:9092
+ *   bootstrap: ${KAFKA_BOOTSTRAP:-kafka-1:9092}
  *   topic: sluice-logs
  *   partitions: 3
  *   replicationFactor: 1
  *   createTopic: true
  *   producer: { linger.ms: 10 }      # any producer property, over the collector's defaults
  * limits:
- *   maxFrameBytes: 4194304
- *   maxDecompressedBytes: 33554432
- *   maxInFlightBytes: 25165824
- *   maxInFlightBytesPerStream: 8388608
- *   retryAfterMs: 1000
- * shutdownTimeoutMs: 10000
+ *   maxFrameBytes: 4MiB
+ *   maxDecompressedBytes: 32MiB
+ *   maxInFlightBytes: 24MiB
+ *   maxInFlightBytesPerStream: 8MiB
+ *   retryAfterMs: 1s
+ * shutdownTimeoutMs: 10s
  * embeddedKafka:
  *   enabled: false
  *   dir: /var/lib/sluice/kafka
@@ -40,7 +44,8 @@ import java.util.TreeSet;
  */
 public final class CollectorConfigYaml {
   private static final Set<String> TOP = Set.of("listen", "kafka", "limits", "shutdownTimeoutMs", "embeddedKafka",
-      "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs", "zookeeper");
+      "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs",
+      "zookeeper");
   private static final Set<String> ZOOKEEPER = Set.of("connect", "path");
   private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "partitions", "replicationFactor",
       "createTopic", "producer", "deadLetterTopic");
@@ -55,360 +60,295 @@ public final class CollectorConfigYaml {
   private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
   private static final Set<String> TENANT = Set.of("apiKeys", "mtlsSubjects", "topics", "limits");
   private static final Set<String> ROUTE = Set.of("tenant", "service", "minSeverity", "topic");
-  private static final java.util.List<String> SEVERITIES = java.util.List.of("TRACE", "DEBUG", "INFO", "WARN",
-      "ERROR", "FATAL");
+  private static final List<String> SEVERITIES = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
   private static final Set<String> EMBEDDED = Set.of("enabled", "dir");
 
   private CollectorConfigYaml() {}
 
-  /** Applies {@code file} to {@code builder}; errors are prefixed with the file name. */
+  /** Applies {@code file} to {@code builder}, substituting from the process environment. */
   public static CollectorConfig.Builder load(Path file, CollectorConfig.Builder builder) {
-    String source = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-    String text;
-    try {
-      text = Files.readString(file);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("--config", "file " + file + " does not exist; check the path");
-    } catch (IOException e) {
-      throw new ConfigException("--config", "cannot read " + file + " (" + e.getMessage() + ")");
-    }
-    try {
-      return apply(text, builder);
-    } catch (ConfigException e) {
-      throw e.from(source);
-    }
-  }
-
-  /** Applies YAML text to {@code builder}. */
-  public static CollectorConfig.Builder apply(String yaml, CollectorConfig.Builder builder) {
-    JsonNode root;
-    try {
-      root = new YAMLMapper().readTree(yaml);
-    } catch (JsonProcessingException e) {
-      throw new ConfigException("(file)", "is not valid YAML: " + e.getOriginalMessage()
-          + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()));
-    }
-    if (root == null || root.isMissingNode() || root.isNull()) {
-      return builder;
-    }
-    requireObject("(top level)", root);
-    checkKeys("", root, TOP);
-    JsonNode listen = root.get("listen");
-    if (listen != null) {
-      builder.listen(text("listen", listen));
-    }
-    if (root.has("shutdownTimeoutMs")) {
-      builder.shutdownTimeout(Duration.ofMillis(number("shutdownTimeoutMs", root.get("shutdownTimeoutMs"))));
-    }
-    JsonNode kafka = root.get("kafka");
-    if (kafka != null) {
-      requireObject("kafka", kafka);
-      checkKeys("kafka.", kafka, KAFKA);
-      if (kafka.has("bootstrap")) builder.kafkaBootstrap(text("kafka.bootstrap", kafka.get("bootstrap")));
-      if (kafka.has("topic")) builder.topic(text("kafka.topic", kafka.get("topic")));
-      if (kafka.has("partitions")) {
-        builder.topicPartitions((int) intRange("kafka.partitions", kafka.get("partitions")));
-      }
-      if (kafka.has("replicationFactor")) {
-        builder.topicReplicationFactor((int) intRange("kafka.replicationFactor", kafka.get("replicationFactor")));
-      }
-      if (kafka.has("createTopic")) builder.createTopic(bool("kafka.createTopic", kafka.get("createTopic")));
-      JsonNode producer = kafka.get("producer");
-      if (producer != null) {
-        requireObject("kafka.producer", producer);
-        for (Iterator<Map.Entry<String, JsonNode>> it = producer.fields(); it.hasNext(); ) {
-          Map.Entry<String, JsonNode> e = it.next();
-          if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-            throw new ConfigException("kafka.producer." + e.getKey(), "must be a plain value; write e.g. 10");
-          }
-          builder.producerOverride(e.getKey(), e.getValue().asText());
-        }
-      }
-    }
-    JsonNode limits = root.get("limits");
-    if (limits != null) {
-      requireObject("limits", limits);
-      checkKeys("limits.", limits, LIMITS);
-      if (limits.has("maxFrameBytes")) {
-        builder.maxFrameBytes(number("limits.maxFrameBytes", limits.get("maxFrameBytes")));
-      }
-      if (limits.has("maxDecompressedBytes")) {
-        builder.maxDecompressedBytes(number("limits.maxDecompressedBytes", limits.get("maxDecompressedBytes")));
-      }
-      if (limits.has("maxInFlightBytes")) {
-        builder.maxInFlightBytes(number("limits.maxInFlightBytes", limits.get("maxInFlightBytes")));
-      }
-      if (limits.has("maxInFlightBytesPerStream")) {
-        builder.maxInFlightBytesPerStream(
-            number("limits.maxInFlightBytesPerStream", limits.get("maxInFlightBytesPerStream")));
-      }
-      if (limits.has("retryAfterMs")) {
-        builder.retryAfterMs((int) intRange("limits.retryAfterMs", limits.get("retryAfterMs")));
-      }
-    }
-    if (root.has("maxConnectionAgeMs")) {
-      builder.maxConnectionAge(Duration.ofMillis(number("maxConnectionAgeMs", root.get("maxConnectionAgeMs"))));
-    }
-    if (root.has("maxConnectionAgeGraceMs")) {
-      builder.maxConnectionAgeGrace(
-          Duration.ofMillis(number("maxConnectionAgeGraceMs", root.get("maxConnectionAgeGraceMs"))));
-    }
-    if (root.has("reloadIntervalMs")) {
-      builder.reloadInterval(Duration.ofMillis(number("reloadIntervalMs", root.get("reloadIntervalMs"))));
-    }
-    if (kafka != null && kafka.has("deadLetterTopic")) {
-      builder.deadLetterTopic(text("kafka.deadLetterTopic", kafka.get("deadLetterTopic")));
-    }
-    if (limits != null) {
-      if (limits.has("maxRecordsPerBatch")) {
-        builder.maxRecordsPerBatch(number("limits.maxRecordsPerBatch", limits.get("maxRecordsPerBatch")));
-      }
-      if (limits.has("maxStreamsPerConnection")) {
-        builder.maxStreamsPerConnection(
-            number("limits.maxStreamsPerConnection", limits.get("maxStreamsPerConnection")));
-      }
-      if (limits.has("maxRecordBytes")) {
-        builder.maxRecordBytes(number("limits.maxRecordBytes", limits.get("maxRecordBytes")));
-      }
-      if (limits.has("maxResourceBytes")) {
-        builder.maxResourceBytes(number("limits.maxResourceBytes", limits.get("maxResourceBytes")));
-      }
-      if (limits.has("maxEnrichedBatchBytes")) {
-        builder.maxEnrichedBatchBytes(number("limits.maxEnrichedBatchBytes", limits.get("maxEnrichedBatchBytes")));
-      }
-      if (limits.has("resendWindow")) {
-        builder.resendWindow(number("limits.resendWindow", limits.get("resendWindow")));
-      }
-      if (limits.has("resendSources")) {
-        builder.resendSources(number("limits.resendSources", limits.get("resendSources")));
-      }
-      if (limits.has("tenantDefault")) {
-        builder.tenantDefaultLimit(rate("limits.tenantDefault", limits.get("tenantDefault")));
-      }
-    }
-    JsonNode zookeeper = root.get("zookeeper");
-    if (zookeeper != null) {
-      requireObject("zookeeper", zookeeper);
-      checkKeys("zookeeper.", zookeeper, ZOOKEEPER);
-      if (zookeeper.has("connect")) builder.zookeeperConnect(text("zookeeper.connect", zookeeper.get("connect")));
-      if (zookeeper.has("path")) builder.zookeeperPath(text("zookeeper.path", zookeeper.get("path")));
-    }
-    JsonNode http = root.get("http");
-    if (http != null) {
-      requireObject("http", http);
-      checkKeys("http.", http, HTTP);
-      if (http.has("listen")) builder.httpListen(text("http.listen", http.get("listen")));
-      if (http.has("tls")) {
-        if (!http.get("tls").isBoolean()) {
-          throw new ConfigException("http.tls", http.get("tls") + " is not true or false");
-        }
-        builder.httpTls(http.get("tls").booleanValue());
-      }
-      if (http.has("maxConcurrentRequests")) {
-        builder.httpMaxConcurrentRequests((int) intRange("http.maxConcurrentRequests", http.get("maxConcurrentRequests")));
-      }
-    }
-    JsonNode tls = root.get("tls");
-    if (tls != null) {
-      requireObject("tls", tls);
-      checkKeys("tls.", tls, TLS);
-      if (!tls.has("certFile") || !tls.has("keyFile")) {
-        throw new ConfigException("tls", "needs certFile and keyFile (PEM; the key in PKCS#8)");
-      }
-      builder.tls(new TlsConfig(Path.of(text("tls.certFile", tls.get("certFile"))),
-          Path.of(text("tls.keyFile", tls.get("keyFile"))),
-          tls.has("clientCaFile") ? Path.of(text("tls.clientCaFile", tls.get("clientCaFile"))) : null,
-          tls.has("requireClientCert") && bool("tls.requireClientCert", tls.get("requireClientCert"))));
-    }
-    JsonNode auth = root.get("auth");
-    if (auth != null) {
-      requireObject("auth", auth);
-      checkKeys("auth.", auth, AUTH);
-      if (auth.has("anonymous")) builder.anonymous(bool("auth.anonymous", auth.get("anonymous")));
-      if (auth.has("allowUnknownTenants")) {
-        builder.allowUnknownTenants(bool("auth.allowUnknownTenants", auth.get("allowUnknownTenants")));
-      }
-      JsonNode oidc = auth.get("oidc");
-      if (oidc != null) {
-        requireObject("auth.oidc", oidc);
-        checkKeys("auth.oidc.", oidc, OIDC);
-        builder.oidc(new OidcConfig(
-            oidc.has("jwksFile") ? Path.of(text("auth.oidc.jwksFile", oidc.get("jwksFile"))) : null,
-            oidc.has("jwksUrl") ? uri("auth.oidc.jwksUrl", oidc.get("jwksUrl")) : null,
-            oidc.has("issuer") ? text("auth.oidc.issuer", oidc.get("issuer")) : null,
-            oidc.has("audience") ? text("auth.oidc.audience", oidc.get("audience")) : null,
-            oidc.has("tenantClaim") ? text("auth.oidc.tenantClaim", oidc.get("tenantClaim")) : "tenant"));
-      }
-    }
-    JsonNode tenants = root.get("tenants");
-    if (tenants != null) {
-      requireObject("tenants", tenants);
-      for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        String key = "tenants." + e.getKey();
-        JsonNode t = e.getValue();
-        if (t.isNull()) {
-          builder.tenant(new TenantConfig(e.getKey(), java.util.List.of(), java.util.List.of(), java.util.List.of(),
-              null));
-          continue;
-        }
-        requireObject(key, t);
-        checkKeys(key + ".", t, TENANT);
-        java.util.List<String> keys = new java.util.ArrayList<>();
-        for (String k : strings(key + ".apiKeys", t.get("apiKeys"))) {
-          if (!k.startsWith("sha256:")) {
-            throw new ConfigException(key + ".apiKeys", "entries are sha256:<hex of SHA-256 of the key>; never "
-                + "write the key itself (printf %s KEY | sha256sum)");
-          }
-          keys.add(k.substring("sha256:".length()).toLowerCase(java.util.Locale.ROOT));
-        }
-        builder.tenant(new TenantConfig(e.getKey(), keys, strings(key + ".mtlsSubjects", t.get("mtlsSubjects")),
-            strings(key + ".topics", t.get("topics")),
-            t.has("limits") ? rate(key + ".limits", t.get("limits")) : null));
-      }
-    }
-    JsonNode routes = root.get("routes");
-    if (routes != null) {
-      if (!routes.isArray()) {
-        throw new ConfigException("routes", "must be a list of rules, e.g. - {tenant: acme, topic: logs-acme}");
-      }
-      int i = 0;
-      for (JsonNode r : routes) {
-        String key = "routes[" + i++ + "]";
-        requireObject(key, r);
-        checkKeys(key + ".", r, ROUTE);
-        if (!r.has("topic")) {
-          throw new ConfigException(key + ".topic", "is required");
-        }
-        builder.route(new RouteRule(
-            r.has("tenant") ? text(key + ".tenant", r.get("tenant")) : null,
-            r.has("service") ? text(key + ".service", r.get("service")) : null,
-            r.has("minSeverity") ? severity(key + ".minSeverity", r.get("minSeverity")) : 0,
-            text(key + ".topic", r.get("topic"))));
-      }
-    }
-    JsonNode embedded = root.get("embeddedKafka");
-    if (embedded != null) {
-      requireObject("embeddedKafka", embedded);
-      checkKeys("embeddedKafka.", embedded, EMBEDDED);
-      if (embedded.has("enabled")) builder.embeddedKafka(bool("embeddedKafka.enabled", embedded.get("enabled")));
-      if (embedded.has("dir")) builder.embeddedKafkaDir(Path.of(text("embeddedKafka.dir", embedded.get("dir"))));
-    }
+    read(file, builder, System::getenv);
     return builder;
   }
 
-  private static RateLimit rate(String key, JsonNode node) {
-    requireObject(key, node);
-    checkKeys(key + ".", node, RATE);
-    double burst = 1;
-    if (node.has("burstSeconds")) {
-      if (!node.get("burstSeconds").isNumber()) {
-        throw new ConfigException(key + ".burstSeconds", "must be a number of seconds, e.g. 1");
+  /**
+   * Applies {@code file} to {@code builder}, substituting from {@code env}, and returns the reader, which locates
+   * later problems (of {@code build()}) in the file ({@link #locate}).
+   *
+   * @throws ConfigException with every problem of the file
+   */
+  public static ConfigReader read(Path file, CollectorConfig.Builder builder, Function<String, String> env) {
+    return applyTo(ConfigReader.read(file, env), builder);
+  }
+
+  /** Applies YAML text to {@code builder}, substituting from the process environment. */
+  public static CollectorConfig.Builder apply(String yaml, CollectorConfig.Builder builder) {
+    applyText(null, yaml, builder, System::getenv);
+    return builder;
+  }
+
+  /** Applies YAML text named {@code source} (null for none) to {@code builder}; see {@link #read}. */
+  public static ConfigReader applyText(String source, String yaml, CollectorConfig.Builder builder,
+      Function<String, String> env) {
+    return applyTo(ConfigReader.parse(source, yaml, env), builder);
+  }
+
+  /**
+   * {@code e} (thrown by {@code build()} or a check after it) with each problem placed in the document {@code r}
+   * read: on the key's line when the file has the key, else just the file.
+   */
+  public static ConfigException locate(ConfigException e, ConfigReader r) {
+    List<ConfigProblem> out = new ArrayList<>();
+    for (ConfigProblem p : e.problems()) {
+      out.add(p.source() != null ? p : r.hasPath(p.path()) ? r.locate(p.path(), p.message())
+          : new ConfigProblem(r.source(), 0, p.path(), p.message()));
+    }
+    return new ConfigException(out);
+  }
+
+  private static ConfigReader applyTo(ConfigReader r, CollectorConfig.Builder b) {
+    ConfigNode root = r.root();
+    r.knownKeys(root, TOP);
+    Function<ConfigNode, Long> int32 = n -> r.integer(n, Integer.MIN_VALUE, Integer.MAX_VALUE);
+    Function<ConfigNode, Long> millis = r::millis;
+    Function<ConfigNode, Long> bytes = r::bytes;
+
+    r.set(root, "listen", r::text, b::listen);
+    r.set(root, "shutdownTimeoutMs", millis, v -> b.shutdownTimeout(Duration.ofMillis(v)));
+    r.set(root, "maxConnectionAgeMs", millis, v -> b.maxConnectionAge(Duration.ofMillis(v)));
+    r.set(root, "maxConnectionAgeGraceMs", millis, v -> b.maxConnectionAgeGrace(Duration.ofMillis(v)));
+    r.set(root, "reloadIntervalMs", millis, v -> b.reloadInterval(Duration.ofMillis(v)));
+
+    ConfigNode kafka = r.mapping(root, "kafka", KAFKA);
+    r.set(kafka, "bootstrap", r::text, b::kafkaBootstrap);
+    r.set(kafka, "topic", r::text, b::topic);
+    r.set(kafka, "partitions", int32, v -> b.topicPartitions(v.intValue()));
+    r.set(kafka, "replicationFactor", int32, v -> b.topicReplicationFactor(v.intValue()));
+    r.set(kafka, "createTopic", r::bool, b::createTopic);
+    r.set(kafka, "deadLetterTopic", r::text, b::deadLetterTopic);
+    ConfigNode producer = kafka == null ? null : kafka.get("producer");
+    if (producer != null && !producer.isNull()) {
+      if (!producer.isMapping()) {
+        r.problem(producer, "must be a mapping of producer properties, e.g. { linger.ms: 10 }");
+      } else {
+        for (Map.Entry<String, ConfigNode> e : producer.fields().entrySet()) {
+          r.set(producer, e.getKey(), r::text, v -> b.producerOverride(e.getKey(), v));
+        }
       }
-      burst = node.get("burstSeconds").asDouble();
+    }
+
+    ConfigNode limits = r.mapping(root, "limits", LIMITS);
+    r.set(limits, "maxFrameBytes", bytes, b::maxFrameBytes);
+    r.set(limits, "maxDecompressedBytes", bytes, b::maxDecompressedBytes);
+    r.set(limits, "maxInFlightBytes", bytes, b::maxInFlightBytes);
+    r.set(limits, "maxInFlightBytesPerStream", bytes, b::maxInFlightBytesPerStream);
+    r.set(limits, "retryAfterMs", n -> r.millis(n, 0, Integer.MAX_VALUE), v -> b.retryAfterMs(v.intValue()));
+    r.set(limits, "maxRecordsPerBatch", r::integer, b::maxRecordsPerBatch);
+    r.set(limits, "maxStreamsPerConnection", r::integer, b::maxStreamsPerConnection);
+    r.set(limits, "maxRecordBytes", bytes, b::maxRecordBytes);
+    r.set(limits, "maxResourceBytes", bytes, b::maxResourceBytes);
+    r.set(limits, "maxEnrichedBatchBytes", bytes, b::maxEnrichedBatchBytes);
+    r.set(limits, "resendWindow", r::integer, b::resendWindow);
+    r.set(limits, "resendSources", r::integer, b::resendSources);
+    if (limits != null && limits.has("tenantDefault")) {
+      RateLimit rate = rate(r, limits, "tenantDefault");
+      if (rate != null) r.run(limits.get("tenantDefault"), () -> b.tenantDefaultLimit(rate));
+    }
+
+    ConfigNode zookeeper = r.mapping(root, "zookeeper", ZOOKEEPER);
+    r.set(zookeeper, "connect", r::text, b::zookeeperConnect);
+    r.set(zookeeper, "path", r::text, b::zookeeperPath);
+
+    ConfigNode http = r.mapping(root, "http", HTTP);
+    r.set(http, "listen", r::text, b::httpListen);
+    r.set(http, "tls", r::bool, b::httpTls);
+    r.set(http, "maxConcurrentRequests", int32, v -> b.httpMaxConcurrentRequests(v.intValue()));
+
+    ConfigNode tls = r.mapping(root, "tls", TLS);
+    if (tls != null) {
+      if (!tls.has("certFile") || !tls.has("keyFile")) {
+        r.problem(tls, "needs certFile and keyFile (PEM; the key in PKCS#8)");
+      } else {
+        Path cert = path(r, tls, "certFile");
+        Path key = path(r, tls, "keyFile");
+        Path ca = tls.has("clientCaFile") ? path(r, tls, "clientCaFile") : null;
+        Boolean require = tls.has("requireClientCert") ? r.bool(tls.get("requireClientCert")) : Boolean.FALSE;
+        if (cert != null && key != null && require != null) {
+          r.run(tls, () -> b.tls(new TlsConfig(cert, key, ca, require)));
+        }
+      }
+    }
+
+    ConfigNode auth = r.mapping(root, "auth", AUTH);
+    r.set(auth, "anonymous", r::bool, b::anonymous);
+    r.set(auth, "allowUnknownTenants", r::bool, b::allowUnknownTenants);
+    ConfigNode oidc = auth == null ? null : r.mapping(auth, "oidc", OIDC);
+    if (oidc != null) {
+      Path jwksFile = oidc.has("jwksFile") ? path(r, oidc, "jwksFile") : null;
+      URI jwksUrl = oidc.has("jwksUrl") ? uri(r, oidc.get("jwksUrl")) : null;
+      String issuer = oidc.has("issuer") ? r.text(oidc.get("issuer")) : null;
+      String audience = oidc.has("audience") ? r.text(oidc.get("audience")) : null;
+      String claim = oidc.has("tenantClaim") ? r.text(oidc.get("tenantClaim")) : "tenant";
+      r.run(oidc, () -> b.oidc(new OidcConfig(jwksFile, jwksUrl, issuer, audience, claim)));
+    }
+
+    ConfigNode tenants = root.get("tenants");
+    if (tenants != null && !tenants.isNull()) {
+      if (!tenants.isMapping()) {
+        r.problem(tenants, "must be a mapping of tenant names to their settings, e.g. acme: {apiKeys: [sha256:...]}");
+      } else {
+        for (Map.Entry<String, ConfigNode> e : tenants.fields().entrySet()) {
+          tenant(r, b, e.getKey(), e.getValue());
+        }
+      }
+    }
+
+    ConfigNode routes = root.get("routes");
+    if (routes != null && !routes.isNull()) {
+      if (!routes.isList()) {
+        r.problem(routes, "must be a list of rules, e.g. - {tenant: acme, topic: logs-acme}");
+      } else {
+        for (ConfigNode rule : routes.items()) {
+          route(r, b, rule);
+        }
+      }
+    }
+
+    ConfigNode embedded = r.mapping(root, "embeddedKafka", EMBEDDED);
+    r.set(embedded, "enabled", r::bool, b::embeddedKafka);
+    if (embedded != null && embedded.has("dir")) {
+      Path dir = path(r, embedded, "dir");
+      if (dir != null) b.embeddedKafkaDir(dir);
+    }
+    if (!r.problems().isEmpty()) {
+      throw new ConfigException(r.problems());
+    }
+    return r;
+  }
+
+  private static void tenant(ConfigReader r, CollectorConfig.Builder b, String name, ConfigNode t) {
+    if (t.isNull()) {
+      r.run(t, () -> b.tenant(new TenantConfig(name, List.of(), List.of(), List.of(), null)));
+      return;
+    }
+    if (!t.isMapping()) {
+      r.problem(t, "must be a mapping with apiKeys, mtlsSubjects, topics or limits, found " + t.describe());
+      return;
+    }
+    r.knownKeys(t, TENANT);
+    List<String> keys = new ArrayList<>();
+    boolean ok = true;
+    ConfigNode apiKeys = t.get("apiKeys");
+    if (apiKeys != null && !apiKeys.isNull()) {
+      if (!apiKeys.isList()) {
+        r.problem(apiKeys, "must be a list, e.g. [sha256:<hex>]");
+        ok = false;
+      } else {
+        for (ConfigNode k : apiKeys.items()) {
+          String v = r.text(k);
+          if (v == null) {
+            ok = false;
+          } else if (!v.startsWith("sha256:")) {
+            r.problem(k, "entries are sha256:<hex of SHA-256 of the key>; never write the key itself "
+                + "(printf %s KEY | sha256sum)");
+            ok = false;
+          } else {
+            keys.add(v.substring("sha256:".length()).toLowerCase(Locale.ROOT));
+          }
+        }
+      }
+    }
+    List<String> subjects = t.has("mtlsSubjects") ? r.strings(t.get("mtlsSubjects"), false) : List.of();
+    List<String> topics = t.has("topics") ? r.strings(t.get("topics"), false) : List.of();
+    RateLimit limit = t.has("limits") ? rate(r, t, "limits") : null;
+    if (!ok || subjects == null || topics == null || (t.has("limits") && limit == null)) return;
+    r.run(apiKeys != null ? apiKeys : t, () -> b.tenant(new TenantConfig(name, keys, subjects, topics, limit)));
+  }
+
+  private static void route(ConfigReader r, CollectorConfig.Builder b, ConfigNode rule) {
+    if (!rule.isMapping()) {
+      r.problem(rule, "must be a rule such as {tenant: acme, topic: logs-acme}, found " + rule.describe());
+      return;
+    }
+    r.knownKeys(rule, ROUTE);
+    if (!rule.has("topic")) {
+      r.problem(rule, "topic", "is required");
+      return;
+    }
+    String tenant = rule.has("tenant") ? r.text(rule.get("tenant")) : null;
+    String service = rule.has("service") ? r.text(rule.get("service")) : null;
+    Integer severity = rule.has("minSeverity") ? severity(r, rule.get("minSeverity")) : Integer.valueOf(0);
+    String topic = r.text(rule.get("topic"));
+    if (topic == null || severity == null || (rule.has("tenant") && tenant == null)
+        || (rule.has("service") && service == null)) {
+      return;
     }
     try {
-      return new RateLimit(node.has("recordsPerSecond") ? number(key + ".recordsPerSecond",
-          node.get("recordsPerSecond")) : 0,
-          node.has("bytesPerSecond") ? number(key + ".bytesPerSecond", node.get("bytesPerSecond")) : 0, burst);
+      b.route(new RouteRule(tenant, service, severity, topic));
     } catch (ConfigException e) {
-      throw new ConfigException(key, e.getMessage());
+      String leaf = e.key().substring(e.key().lastIndexOf('.') + 1);
+      r.problem(rule, rule.has(leaf) ? leaf : "topic", e.problem());
     }
   }
 
-  private static int severity(String key, JsonNode node) {
-    if (node.isIntegralNumber()) {
-      return node.asInt();
+  private static RateLimit rate(ConfigReader r, ConfigNode parent, String key) {
+    ConfigNode node = r.mapping(parent, key, RATE);
+    if (node == null) {
+      if (parent.get(key).isNull()) {
+        r.problem(parent.get(key), "must be a mapping, e.g. {recordsPerSecond: 10000, bytesPerSecond: 10MiB}");
+      }
+      return null;
     }
-    int i = SEVERITIES.indexOf(text(key, node).trim().toUpperCase(java.util.Locale.ROOT));
+    Long records = node.has("recordsPerSecond") ? r.integer(node.get("recordsPerSecond")) : Long.valueOf(0);
+    Long bytesPerSecond = node.has("bytesPerSecond") ? r.bytes(node.get("bytesPerSecond")) : Long.valueOf(0);
+    Double burst = node.has("burstSeconds") ? seconds(r, node.get("burstSeconds")) : Double.valueOf(1);
+    if (records == null || bytesPerSecond == null || burst == null) return null;
+    try {
+      return new RateLimit(records, bytesPerSecond, burst);
+    } catch (ConfigException e) {
+      r.problem(node, e.problem());
+      return null;
+    }
+  }
+
+  /** A number of seconds ({@code 1}, {@code 0.5}) or a duration ({@code 500ms}, {@code 2s}). */
+  private static Double seconds(ConfigReader r, ConfigNode n) {
+    String v = r.text(n);
+    if (v == null) return null;
+    try {
+      return Double.parseDouble(v.trim());
+    } catch (NumberFormatException notANumber) {
+      Long ms = r.millis(n);
+      return ms == null ? null : ms / 1000.0;
+    }
+  }
+
+  private static Integer severity(ConfigReader r, ConfigNode n) {
+    String v = r.text(n);
+    if (v == null) return null;
+    String t = v.trim();
+    if (t.matches("-?\\d{1,9}")) return Integer.parseInt(t);
+    int i = SEVERITIES.indexOf(t.toUpperCase(Locale.ROOT));
     if (i < 0) {
-      throw new ConfigException(key, describe(node) + " is not a severity; write one of " + SEVERITIES);
+      r.problem(n, n.describe() + " is not a severity; write one of " + SEVERITIES + " or 1..24");
+      return null;
     }
     return 1 + 4 * i;
   }
 
-  private static java.net.URI uri(String key, JsonNode node) {
+  private static Path path(ConfigReader r, ConfigNode parent, String key) {
+    String v = r.nonBlank(parent.get(key));
+    return v == null ? null : Path.of(v);
+  }
+
+  private static URI uri(ConfigReader r, ConfigNode n) {
+    String v = r.text(n);
+    if (v == null) return null;
     try {
-      return new java.net.URI(text(key, node));
-    } catch (java.net.URISyntaxException e) {
-      throw new ConfigException(key, describe(node) + " is not a URL; write e.g. https://idp/realms/r/protocol/"
-          + "openid-connect/certs");
+      return new URI(v);
+    } catch (URISyntaxException e) {
+      r.problem(n, n.describe() + " is not a URL; write e.g. https://idp/realms/r/protocol/openid-connect/certs");
+      return null;
     }
-  }
-
-  private static java.util.List<String> strings(String key, JsonNode node) {
-    java.util.List<String> out = new java.util.ArrayList<>();
-    if (node == null || node.isNull()) {
-      return out;
-    }
-    if (!node.isArray()) {
-      throw new ConfigException(key, "must be a list, e.g. [a, b]");
-    }
-    for (JsonNode n : node) {
-      out.add(text(key, n));
-    }
-    return out;
-  }
-
-  private static void requireObject(String key, JsonNode node) {
-    if (!node.isObject()) {
-      throw new ConfigException(key, "must be a mapping of keys, found " + describe(node));
-    }
-  }
-
-  private static void checkKeys(String prefix, JsonNode node, Set<String> known) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String name = it.next();
-      if (!known.contains(name)) {
-        throw new ConfigException(prefix + name,
-            "unknown key; remove it or use one of " + String.join(", ", new TreeSet<>(known)));
-      }
-    }
-  }
-
-  private static String text(String key, JsonNode node) {
-    if (!node.isValueNode() || node.isNull()) {
-      throw new ConfigException(key, "must be a single value, found " + describe(node));
-    }
-    return node.asText();
-  }
-
-  private static long number(String key, JsonNode node) {
-    if (node.isIntegralNumber()) {
-      return node.asLong();
-    }
-    if (node.isTextual()) {
-      try {
-        return Long.parseLong(node.asText().trim());
-      } catch (NumberFormatException ignored) {
-        // fall through to the error naming the key
-      }
-    }
-    throw new ConfigException(key, describe(node) + " is not a whole number; write e.g. 1048576");
-  }
-
-  private static long intRange(String key, JsonNode node) {
-    long v = number(key, node);
-    if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE) {
-      throw new ConfigException(key, v + " is too large; write a number below " + Integer.MAX_VALUE);
-    }
-    return v;
-  }
-
-  private static boolean bool(String key, JsonNode node) {
-    if (node.isBoolean()) {
-      return node.asBoolean();
-    }
-    if (node.isTextual() && (node.asText().equals("true") || node.asText().equals("false"))) {
-      return Boolean.parseBoolean(node.asText());
-    }
-    throw new ConfigException(key, describe(node) + " is not true or false; write true or false");
-  }
-
-  private static String describe(JsonNode node) {
-    if (node.isTextual()) return "\"" + node.asText() + "\"";
-    if (node.isObject()) return "a mapping";
-    if (node.isArray()) return "a list";
-    return node.toString();
   }
 }

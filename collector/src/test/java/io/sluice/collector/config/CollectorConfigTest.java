@@ -84,7 +84,7 @@ class CollectorConfigTest {
     Path f = write("listen: abc\nkafka: { bootstrap: k:9092 }\n");
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("collector.yaml: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417");
+        .hasMessage("collector.yaml:1: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417");
   }
 
   @Test
@@ -93,7 +93,8 @@ class CollectorConfigTest {
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
         .isInstanceOfSatisfying(ConfigException.class, e -> {
           assertThat(e.key()).isEqualTo("kafka.topik");
-          assertThat(e.getMessage()).startsWith("collector.yaml: kafka.topik: unknown key").contains("topic");
+          assertThat(e.getMessage()).isEqualTo("collector.yaml:3: kafka.topik: unknown key; did you mean topic? (known here: "
+              + "bootstrap, createTopic, deadLetterTopic, partitions, producer, replicationFactor, topic)");
         });
   }
 
@@ -101,13 +102,13 @@ class CollectorConfigTest {
   void nonNumericLimitNamesKey() throws Exception {
     Path f = write("limits:\n  maxFrameBytes: lots\n");
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
-        .hasMessage("collector.yaml: limits.maxFrameBytes: \"lots\" is not a whole number; write e.g. 1048576");
+        .hasMessage("collector.yaml:2: limits.maxFrameBytes: \"lots\" is not a size (examples: 4MiB, 512KiB, 1048576)");
   }
 
   @Test
   void negativePartitionsNamesKey() {
     assertThatThrownBy(() -> CollectorConfigYaml.apply("kafka: { partitions: -1 }", CollectorConfig.builder()))
-        .hasMessageStartingWith("kafka.partitions: -1 is out of range");
+        .hasMessageStartingWith("line 1: kafka.partitions: -1 is out of range");
   }
 
   @Test
@@ -128,7 +129,7 @@ class CollectorConfigTest {
         CollectorConfig.builder()).build())
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("zookeeper.path"));
     assertThatThrownBy(() -> CollectorConfigYaml.apply("zookeeper: {path: sluice}", CollectorConfig.builder()))
-        .hasMessageStartingWith("zookeeper.path: \"sluice\" is not an absolute node path");
+        .hasMessageStartingWith("line 1: zookeeper.path: \"sluice\" is not an absolute node path");
     assertThatThrownBy(() -> CollectorConfigYaml.apply("zookeeper: {hosts: zk:2181}", CollectorConfig.builder()))
         .hasMessageContaining("zookeeper.hosts");
   }
@@ -157,6 +158,99 @@ class CollectorConfigTest {
   void serializersCannotBeOverridden() {
     assertThatThrownBy(() -> CollectorConfig.builder().producerOverride("value.serializer", "x"))
         .hasMessageStartingWith("kafka.producer.value.serializer:");
+  }
+
+  @Test
+  void sizesAndDurationsTakeUnitsLikeTheAgentAndTheAppenders() throws Exception {
+    Path f = write("""
+        kafka: { bootstrap: k:9092 }
+        limits:
+          maxFrameBytes: 4MiB
+          maxDecompressedBytes: 32MB
+          maxInFlightBytes: 24 MiB
+          maxInFlightBytesPerStream: 8388608
+          maxRecordBytes: 512KiB
+          retryAfterMs: 2s
+          tenantDefault: {recordsPerSecond: 1000, bytesPerSecond: 10MiB, burstSeconds: 500ms}
+        shutdownTimeoutMs: 1m
+        maxConnectionAgeMs: 1h
+        maxConnectionAgeGraceMs: 30s
+        reloadIntervalMs: 1500ms
+        """);
+    CollectorConfig c = CollectorConfigYaml.load(f, CollectorConfig.builder()).build();
+    assertThat(c.maxFrameBytes()).isEqualTo(4 << 20);
+    assertThat(c.maxDecompressedBytes()).isEqualTo(32 << 20);
+    assertThat(c.maxInFlightBytes()).isEqualTo(24L << 20);
+    assertThat(c.maxInFlightBytesPerStream()).isEqualTo(8388608L);
+    assertThat(c.maxRecordBytes()).isEqualTo(512 << 10);
+    assertThat(c.retryAfterMs()).isEqualTo(2000);
+    assertThat(c.tenantDefaultLimit()).isEqualTo(new RateLimit(1000, 10L << 20, 0.5));
+    assertThat(c.shutdownTimeout()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.maxConnectionAge()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.maxConnectionAgeGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.reloadInterval()).isEqualTo(Duration.ofMillis(1500));
+  }
+
+  @Test
+  void environmentVariablesAreSubstitutedWithDefaults() throws Exception {
+    // the process environment: SLUICE_TEST_UNSET_* are never set, so the defaults apply (before, the text stayed as
+    // written and "${...:-127.0.0.1}" passed as a host name)
+    Path f = write("""
+        listen: ${SLUICE_TEST_UNSET_HOST:-127.0.0.1}:${SLUICE_TEST_UNSET_PORT:-5000}
+        kafka: { bootstrap: "${SLUICE_TEST_UNSET_KAFKA:-k1:9092}", topic: "logs-${SLUICE_TEST_UNSET_ENV:-prod}" }
+        """);
+    CollectorConfig c = CollectorConfigYaml.load(f, CollectorConfig.builder()).build();
+    assertThat(c.listenHost()).isEqualTo("127.0.0.1");
+    assertThat(c.listenPort()).isEqualTo(5000);
+    assertThat(c.kafkaBootstrap()).isEqualTo("k1:9092");
+    assertThat(c.topic()).isEqualTo("logs-prod");
+    CollectorConfig.Builder b = CollectorConfig.builder();
+    CollectorConfigYaml.read(f, b, java.util.Map.of("SLUICE_TEST_UNSET_HOST", "10.0.0.7")::get);
+    assertThat(b.build().listenHost()).isEqualTo("10.0.0.7");
+  }
+
+  @Test
+  void anUnsetVariableWithoutDefaultNamesFileLineAndVariable() throws Exception {
+    Path f = write("listen: 0.0.0.0:4417\nkafka:\n  bootstrap: ${SLUICE_TEST_UNSET_BOOTSTRAP}\n");
+    assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("collector.yaml:3: kafka.bootstrap: ${SLUICE_TEST_UNSET_BOOTSTRAP}: environment variable "
+            + "SLUICE_TEST_UNSET_BOOTSTRAP is not set and has no default; set it, or write "
+            + "${SLUICE_TEST_UNSET_BOOTSTRAP:-default}");
+  }
+
+  @Test
+  void everyProblemOfTheFileIsReportedAtOnce() throws Exception {
+    Path f = write("""
+        listen: abc
+        kafka:
+          bootstrap: k:9092
+          topik: x
+          partitions: many
+        limits:
+          maxFrameBytes: 4 MBs
+          retryAfterMs: soon
+        tenants:
+          acme: {apiKeys: [plaintext-key]}
+        routes:
+          - {topic: "not a topic"}
+          - {tenant: acme}
+        """);
+    assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).extracting(Object::toString)
+            .containsExactlyInAnyOrder(
+                "collector.yaml:1: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417",
+                "collector.yaml:4: kafka.topik: unknown key; did you mean topic? (known here: bootstrap, createTopic, "
+                    + "deadLetterTopic, partitions, producer, replicationFactor, topic)",
+                "collector.yaml:5: kafka.partitions: \"many\" is not a whole number; write e.g. 16",
+                "collector.yaml:7: limits.maxFrameBytes: \"4 MBs\" is not a size (examples: 4MiB, 512KiB, 1048576)",
+                "collector.yaml:8: limits.retryAfterMs: \"soon\" is not a duration (examples: 500ms, 2s, 1m, 1h; a "
+                    + "plain number is milliseconds)",
+                "collector.yaml:10: tenants.acme.apiKeys[0]: entries are sha256:<hex of SHA-256 of the key>; never "
+                    + "write the key itself (printf %s KEY | sha256sum)",
+                "collector.yaml:12: routes[0].topic: \"not a topic\" is not a topic name (placeholders {tenant} and "
+                    + "{service} allowed); write e.g. logs-{tenant}",
+                "collector.yaml:13: routes[1].topic: is required"));
   }
 
   private Path write(String yaml) throws Exception {

@@ -10,8 +10,12 @@ import java.time.ZonedDateTime;
 
 /**
  * The Hive-style partition an event is archived under: {@code date=YYYY-MM-DD/hour=HH/service=<name>}, from the
- * event time in UTC and the event's service. Values are escaped the way Hive escapes partition values (every byte
- * outside {@code [A-Za-z0-9._-]} as {@code %XX}), so a service name can never add or break a path level.
+ * event time in UTC and the event's service. Values are escaped so that Hive and Trino read them back (their
+ * {@code unescapePathName} turns each {@code %XX} into the one character U+00XX): every ASCII character outside
+ * {@code [A-Za-z0-9._-]} becomes {@code %XX}, so a service name can never add or break a path level, and non-ASCII
+ * characters stay as they are (UTF-8 in the file system), as Hive writes them. Escaping the UTF-8 bytes of a
+ * non-ASCII character instead (what this class did before) reads back as mojibake in Hive and Trino:
+ * {@code eu-ü} became {@code eu-Ã¼} (backend/sql's {@code TrinoArchiveIT}).
  *
  * @param date the UTC day, {@code YYYY-MM-DD}
  * @param hour the UTC hour, {@code 00}..{@code 23}
@@ -54,25 +58,31 @@ public record ArchivePartition(String date, String hour, String service) {
     throw new IllegalArgumentException("not inside a service=<name> partition of the archive: " + path);
   }
 
-  /** Hive's partition-value escaping: every UTF-8 byte outside {@code [A-Za-z0-9._-]} becomes {@code %XX}. */
+  /**
+   * Hive's partition-value escaping, restricted to ASCII: every ASCII character outside {@code [A-Za-z0-9._-]}
+   * becomes {@code %XX}; other characters are kept; the empty value is {@code %00}.
+   */
   public static String escape(String value) {
     if (value.isEmpty()) {
       return "%00";
     }
     StringBuilder out = new StringBuilder(value.length());
-    for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
-      char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
-          || c == '-') {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
+          || c == '_' || c == '-') {
         out.append(c);
       } else {
-        out.append('%').append(String.format("%02X", b & 0xff));
+        out.append('%').append(String.format("%02X", (int) c));
       }
     }
     return out.toString();
   }
 
-  /** The inverse of {@link #escape}. */
+  /**
+   * The inverse of {@link #escape}; also reads the paths older archives hold, where a non-ASCII character was
+   * written as the {@code %XX} escapes of its UTF-8 bytes (decoded as UTF-8 here, unlike Hive and Trino).
+   */
   public static String unescape(String escaped) {
     if (escaped.equals("%00")) {
       return "";
@@ -80,13 +90,19 @@ public record ArchivePartition(String date, String hour, String service) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(escaped.length());
     for (int i = 0; i < escaped.length(); i++) {
       char c = escaped.charAt(i);
-      if (c == '%' && i + 2 < escaped.length()) {
+      if (c == '%' && i + 2 < escaped.length() && isHex(escaped, i + 1) && isHex(escaped, i + 2)) {
         bytes.write(Integer.parseInt(escaped.substring(i + 1, i + 3), 16));
         i += 2;
       } else {
-        bytes.write(c);
+        int end = Character.isHighSurrogate(c) && i + 1 < escaped.length() ? i + 2 : i + 1;
+        bytes.writeBytes(escaped.substring(i, end).getBytes(StandardCharsets.UTF_8));
+        i = end - 1;
       }
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static boolean isHex(String s, int i) {
+    return Character.digit(s.charAt(i), 16) >= 0;
   }
 }

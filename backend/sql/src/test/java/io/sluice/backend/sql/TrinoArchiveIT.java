@@ -3,6 +3,8 @@ package io.sluice.backend.sql;
 import static io.trino.testing.TestingSession.testSessionBuilder;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.airlift.log.Level;
+import io.airlift.log.Logging;
 import io.trino.Session;
 import io.trino.plugin.hive.HivePlugin;
 import io.trino.testing.DistributedQueryRunner;
@@ -15,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +25,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,29 +45,36 @@ class TrinoArchiveIT {
   private static Process fixture;
   private static DistributedQueryRunner trino;
   private static Properties truth;
-  private static long startMillis;
+  private static Path work;
 
   @BeforeAll
   static void archiveThenTrino() throws Exception {
-    Path work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "trino-archive-");
-    String archive = startFixture(work);
+    Logging logging = Logging.initialize();
+    logging.setLevel("org.apache.parquet", Level.WARN); // an INFO line per split
+    logging.setLevel("io.trino", Level.WARN);
+    logging.setLevel("io.trino.testing.DistributedQueryRunner", Level.INFO); // its start-up time
+
+    work = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "trino-archive-");
+    long t0 = System.nanoTime();
+    startFixture(work); // writes the archive on Java 17 while Trino starts here
+    Session session = testSessionBuilder().setCatalog("sluice").setSchema("logs").build();
+    trino = DistributedQueryRunner.builder(session).setWorkerCount(0).build();
+    trino.installPlugin(new HivePlugin());
+    long t1 = System.nanoTime();
+    String archive = awaitFixture(work);
+    long t2 = System.nanoTime();
     truth = new Properties();
     try (InputStream in = Files.newInputStream(work.resolve("truth.properties"))) {
       truth.load(in);
     }
-
-    long t0 = System.nanoTime();
-    Session session = testSessionBuilder().setCatalog("sluice").setSchema("logs").build();
-    trino = DistributedQueryRunner.builder(session).setWorkerCount(0).build();
-    trino.installPlugin(new HivePlugin());
     Map<String, String> catalog = catalog(archive, work.resolve("hadoop"));
     // a server reads connector.name from etc/catalog/sluice.properties itself; the runner takes it as an argument
     trino.createCatalog("sluice", catalog.remove("connector.name"), catalog);
     for (String statement : ddl(archive)) {
       trino.execute(statement);
     }
-    startMillis = (System.nanoTime() - t0) / 1_000_000;
-    System.err.printf("Trino up, catalog and DDL applied in %d ms%n", startMillis);
+    System.err.println(String.format("Trino started in %d ms; archive ready %d ms later; catalog and DDL in %d ms",
+        (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000));
   }
 
   @AfterAll
@@ -74,6 +85,11 @@ class TrinoArchiveIT {
     if (fixture != null) {
       fixture.getOutputStream().close(); // the fixture shuts HDFS down when its stdin closes
       fixture.waitFor();
+    }
+    if (work != null) {
+      try (Stream<Path> files = Files.walk(work)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 
@@ -173,14 +189,17 @@ class TrinoArchiveIT {
     return in;
   }
 
-  /** Starts ArchiveFixtureMain on Java 17 and waits for its READY line: the archive's URI. */
-  private static String startFixture(Path work) throws IOException {
+  /** Starts ArchiveFixtureMain on Java 17 (it writes the archive, then serves HDFS until its stdin closes). */
+  private static void startFixture(Path work) throws IOException {
     String java = System.getProperty("sluice.fixture.java");
     String classpath = System.getProperty("sluice.fixture.classpath") + ":"
         + Files.readString(Path.of(System.getProperty("sluice.fixture.classpathFile"))).strip();
-    Path log = work.resolve("fixture.log");
     fixture = new ProcessBuilder(java, "-Xmx768m", "-cp", classpath, "io.sluice.backend.archive.ArchiveFixtureMain",
-        work.toString()).redirectError(log.toFile()).start();
+        work.toString()).redirectError(work.resolve("fixture.log").toFile()).start();
+  }
+
+  /** Waits for the fixture's READY line: the archive's URI; its stderr when it exits before. */
+  private static String awaitFixture(Path work) throws IOException {
     BufferedReader out = new BufferedReader(new InputStreamReader(fixture.getInputStream(), StandardCharsets.UTF_8));
     Pattern ready = Pattern.compile("READY (\\S+)");
     for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -190,7 +209,7 @@ class TrinoArchiveIT {
       }
     }
     throw new IllegalStateException("the archive writer exited before READY; its stderr:\n"
-        + String.join("\n", tail(log)));
+        + String.join("\n", tail(work.resolve("fixture.log"))));
   }
 
   private static List<String> tail(Path log) throws IOException {

@@ -35,8 +35,8 @@ class GrafanaDashboardTest {
         "uid 'P1809F7CD0C75ACF3'", j -> j.replace("\"uid\": \"${cassandra}\"", "\"uid\": \"P1809F7CD0C75ACF3\""),
         "minute_count is not one the job writes", j -> j.replace(".minute_counts WHERE", ".minute_count WHERE"),
         "column record is not in minute_counts", j -> j.replace("SELECT severity, records,", "SELECT severity, record,"),
-        "must restrict the whole partition key", j -> j.replace(" AND day IN ('${__from:date:YYYY-MM-DD}', "
-            + "'${__to:date:YYYY-MM-DD}')", ""),
+        "must restrict the whole partition key", j -> j.replace(" AND day IN (todate((timestamp)$__timeFrom), "
+            + "todate((timestamp)$__timeTo))", ""),
         "WHERE on records, a regular column", j -> j.replace("AND minute >= $__timeFrom", "AND records >= 1"),
         "$team, which is not defined", j -> j.replace("${tenant:singlequote} AND service", "${team:singlequote} AND service"),
         "no FROM ${keyspace}", j -> j.replace("${keyspace}.fingerprint_minutes", "sluice.fingerprint_minutes"),

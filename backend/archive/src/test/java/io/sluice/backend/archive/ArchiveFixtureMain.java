@@ -129,6 +129,7 @@ public final class ArchiveFixtureMain {
       figures.merge("tenant_service_severity." + e.tenant() + "/" + e.service() + "/" + e.severity().name(), 1L,
           Long::sum);
       figures.merge("date." + ArchivePartition.of(e).date(), 1L, Long::sum);
+      figures.merge("date_severity." + ArchivePartition.of(e).date() + "/" + e.severity().name(), 1L, Long::sum);
       if (!e.fingerprint().isEmpty()) {
         figures.merge("fingerprinted", 1L, Long::sum);
       }

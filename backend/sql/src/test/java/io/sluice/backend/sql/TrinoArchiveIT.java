@@ -121,6 +121,28 @@ class TrinoArchiveIT {
     assertThat(single("SELECT count(*) FROM events WHERE fingerprint <> ''")).isEqualTo(expected("fingerprinted"));
   }
 
+  @Test
+  void theQueryInTheBackendReadmeRuns() throws IOException {
+    String readme = Files.readString(Path.of("../README.md"));
+    int start = readme.indexOf("```sql\n") + "```sql\n".length();
+    List<String> statements = new ArrayList<>();
+    for (String s : readme.substring(start, readme.indexOf("```", start)).split(";")) {
+      if (!s.isBlank()) {
+        statements.add(s.strip());
+      }
+    }
+    assertThat(statements).hasSize(2);
+    assertThat(statements.get(1)).contains("\"date\" = '2026-11-23'"); // a day the fixture's archive holds
+    trino.execute(statements.get(0));
+    long errors = 0;
+    for (MaterializedRow row : trino.execute(statements.get(1)).getMaterializedRows()) {
+      errors += ((Number) row.getField(2)).longValue();
+    }
+    assertThat(errors).isPositive().isEqualTo(
+        Long.parseLong(truth.getProperty("date_severity.2026-11-23/ERROR", "0"))
+            + Long.parseLong(truth.getProperty("date_severity.2026-11-23/FATAL", "0")));
+  }
+
   private static long single(String sql) {
     return ((Number) trino.execute(sql).getOnlyValue()).longValue();
   }

@@ -10,12 +10,14 @@ import java.time.ZonedDateTime;
 
 /**
  * The Hive-style partition an event is archived under: {@code date=YYYY-MM-DD/hour=HH/service=<name>}, from the
- * event time in UTC and the event's service. Values are escaped so that Hive and Trino read them back (their
- * {@code unescapePathName} turns each {@code %XX} into the one character U+00XX): every ASCII character outside
- * {@code [A-Za-z0-9._-]} becomes {@code %XX}, so a service name can never add or break a path level, and non-ASCII
- * characters stay as they are (UTF-8 in the file system), as Hive writes them. Escaping the UTF-8 bytes of a
- * non-ASCII character instead (what this class did before) reads back as mojibake in Hive and Trino:
- * {@code eu-ü} became {@code eu-Ã¼} (backend/sql's {@code TrinoArchiveIT}).
+ * event time in UTC and the event's service. Values are escaped exactly as Hive and Trino escape partition values
+ * ({@code FileUtils.escapePathName}: the control characters, DEL and <code>" # % ' * / : = ? \ { [ ] ^</code>
+ * become {@code %XX}; everything else, spaces and non-ASCII included, is kept), so a service name can never add or
+ * break a path level, Hive and Trino read it back, and the directory name is the partition name their metastores
+ * store. Two earlier escapings broke this (backend/sql's {@code TrinoArchiveIT}): escaping UTF-8 bytes read back
+ * as mojibake ({@code eu-ü} as {@code eu-Ã¼}: their unescape turns each {@code %XX} into one character), and
+ * escaping more than Hive (a space as {@code %20}) made the directory differ from the metastore's partition name,
+ * so every later {@code sync_partition_metadata} / {@code MSCK REPAIR} tried to add the partition again and failed.
  *
  * @param date the UTC day, {@code YYYY-MM-DD}
  * @param hour the UTC hour, {@code 00}..{@code 23}
@@ -59,8 +61,8 @@ public record ArchivePartition(String date, String hour, String service) {
   }
 
   /**
-   * Hive's partition-value escaping, restricted to ASCII: every ASCII character outside {@code [A-Za-z0-9._-]}
-   * becomes {@code %XX}; other characters are kept; the empty value is {@code %00}.
+   * Hive's partition-value escaping ({@code FileUtils.escapePathName}); the empty value is {@code %00} (the job never
+   * archives one: an event without a service is {@code unknown}).
    */
   public static String escape(String value) {
     if (value.isEmpty()) {
@@ -69,11 +71,10 @@ public record ArchivePartition(String date, String hour, String service) {
     StringBuilder out = new StringBuilder(value.length());
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
-      if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-          || c == '_' || c == '-') {
-        out.append(c);
-      } else {
+      if (c < 0x20 || c == 0x7F || "\"#%'*/:=?\\{[]^".indexOf(c) >= 0) {
         out.append('%').append(String.format("%02X", (int) c));
+      } else {
+        out.append(c);
       }
     }
     return out.toString();

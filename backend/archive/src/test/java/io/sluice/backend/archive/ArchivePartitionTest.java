@@ -20,7 +20,7 @@ class ArchivePartitionTest {
   void serviceNamesCannotAddPathLevels() {
     String service = "pay/ments=eu ü%";
     String path = ArchivePartition.of(Instant.EPOCH, service).path();
-    assertThat(path).isEqualTo("date=1970-01-01/hour=00/service=pay%2Fments%3Deu%20ü%25");
+    assertThat(path).isEqualTo("date=1970-01-01/hour=00/service=pay%2Fments%3Deu ü%25");
     assertThat(ArchivePartition.serviceOf(path + "/part-1.parquet")).isEqualTo(service);
     assertThat(ArchivePartition.unescape(ArchivePartition.escape(""))).isEmpty();
   }
@@ -32,6 +32,16 @@ class ArchivePartitionTest {
       assertThat(hiveUnescape(escaped)).as(escaped).isEqualTo(service);
       assertThat(ArchivePartition.unescape(escaped)).isEqualTo(service);
     }
+  }
+
+  @Test
+  void directoryNamesAreThePartitionNamesHiveAndTrinoMake() {
+    // Hive's FileUtils.escapePathName (copied by Trino's Partitions): what their metastores store as the partition
+    // name, and what sync_partition_metadata / MSCK REPAIR compare the directories with
+    assertThat(ArchivePartition.escape("billing api/eu-ü")).isEqualTo("billing api%2Feu-ü");
+    assertThat(ArchivePartition.escape("a+b (c)&d,e;f@g~h!$")).isEqualTo("a+b (c)&d,e;f@g~h!$");
+    assertThat(ArchivePartition.escape("q\"#%'*/:=?\\\u007F{[]^\t"))
+        .isEqualTo("q%22%23%25%27%2A%2F%3A%3D%3F%5C%7F%7B%5B%5D%5E%09");
   }
 
   @Test

@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
 public final class GrafanaDashboard {
   public static final Path FILE = Path.of("deploy/grafana/sluice-aggregates-dashboard.json");
   public static final String PLUGIN = "hadesarchitect-cassandra-datasource";
-  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}|\\$([A-Za-z_][A-Za-z0-9_]*)");
+  private static final Pattern VARIABLE =
+      Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}|\\$([A-Za-z_][A-Za-z0-9_]*)");
   private static final Pattern FROM = Pattern.compile("(?i)\\bFROM\\s+\\$\\{keyspace}\\.([a-z_]+)");
   private static final Set<String> BUILT_IN = Set.of("__from", "__to", "__timeFrom", "__timeTo");
 

@@ -34,11 +34,13 @@ class GrafanaDashboardTest {
     Map<String, UnaryOperator<String>> edits = Map.of(
         "uid 'P1809F7CD0C75ACF3'", j -> j.replace("\"uid\": \"${cassandra}\"", "\"uid\": \"P1809F7CD0C75ACF3\""),
         "minute_count is not one the job writes", j -> j.replace(".minute_counts WHERE", ".minute_count WHERE"),
-        "column record is not in minute_counts", j -> j.replace("SELECT severity, records,", "SELECT severity, record,"),
+        "column record is not in minute_counts",
+        j -> j.replace("SELECT severity, records,", "SELECT severity, record,"),
         "must restrict the whole partition key", j -> j.replace(" AND day IN (todate((timestamp)$__timeFrom), "
             + "todate((timestamp)$__timeTo))", ""),
         "WHERE on records, a regular column", j -> j.replace("AND minute >= $__timeFrom", "AND records >= 1"),
-        "$team, which is not defined", j -> j.replace("${tenant:singlequote} AND service", "${team:singlequote} AND service"),
+        "$team, which is not defined",
+        j -> j.replace("${tenant:singlequote} AND service", "${team:singlequote} AND service"),
         "no FROM ${keyspace}", j -> j.replace("${keyspace}.fingerprint_minutes", "sluice.fingerprint_minutes"),
         "ALLOW FILTERING scans", j -> j.replace("minute <= $__timeTo\"", "minute <= $__timeTo ALLOW FILTERING\""));
     String original = Files.readString(GrafanaDashboard.FILE);
@@ -52,7 +54,8 @@ class GrafanaDashboardTest {
   @Test
   void variablesRenderTheWayGrafanaFillsThem() {
     String cql = "SELECT a FROM ${keyspace}.t WHERE x = ${tenant:singlequote} AND f IN (${fingerprint:singlequote})"
-        + " AND day IN ('${__from:date:YYYY-MM-DD}', '${__to:date:YYYY-MM-DD}') AND m >= $__timeFrom AND m <= $__timeTo";
+        + " AND day IN ('${__from:date:YYYY-MM-DD}', '${__to:date:YYYY-MM-DD}')"
+        + " AND m >= $__timeFrom AND m <= $__timeTo";
     String rendered = GrafanaDashboard.render(cql,
         Map.of("keyspace", List.of("ks"), "tenant", List.of("o'neil"), "fingerprint", List.of("a1", "b2")),
         Instant.parse("2026-01-05T23:30:00Z"), Instant.parse("2026-01-06T00:30:00Z"));

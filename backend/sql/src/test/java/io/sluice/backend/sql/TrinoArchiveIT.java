@@ -216,8 +216,9 @@ class TrinoArchiveIT {
     String java = System.getProperty("sluice.fixture.java");
     String classpath = System.getProperty("sluice.fixture.classpath") + ":"
         + Files.readString(Path.of(System.getProperty("sluice.fixture.classpathFile"))).strip();
-    fixture = new ProcessBuilder(java, "-Xmx768m", "-cp", classpath, "io.sluice.backend.archive.ArchiveFixtureMain",
-        work.toString()).redirectError(work.resolve("fixture.log").toFile()).start();
+    // C1 only and one GC thread: a short run that shares two cores with Trino's start
+    fixture = new ProcessBuilder(java, "-Xmx768m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
+        "io.sluice.backend.archive.ArchiveFixtureMain", work.toString()).redirectError(work.resolve("fixture.log").toFile()).start();
   }
 
   /** Waits for the fixture's READY line: the archive's URI; its stderr when it exits before. */

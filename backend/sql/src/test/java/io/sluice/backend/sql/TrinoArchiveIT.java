@@ -218,7 +218,8 @@ class TrinoArchiveIT {
         + Files.readString(Path.of(System.getProperty("sluice.fixture.classpathFile"))).strip();
     // C1 only and one GC thread: a short run that shares two cores with Trino's start
     fixture = new ProcessBuilder(java, "-Xmx768m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classpath,
-        "io.sluice.backend.archive.ArchiveFixtureMain", work.toString()).redirectError(work.resolve("fixture.log").toFile()).start();
+        "io.sluice.backend.archive.ArchiveFixtureMain", work.toString())
+        .redirectError(work.resolve("fixture.log").toFile()).start();
   }
 
   /** Waits for the fixture's READY line: the archive's URI; its stderr when it exits before. */

@@ -9,19 +9,23 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.sluice.collector.Collector;
+import io.sluice.collector.CollectorMetrics;
 import io.sluice.collector.Frames;
 import io.sluice.collector.Http;
 import io.sluice.collector.IngestClient;
 import io.sluice.collector.ManualPublisher;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.CollectorConfigYaml;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -121,12 +125,26 @@ class PackagingTest {
       s.next();
       exported = Http.get("http://127.0.0.1:" + c.httpPort() + "/metrics").body();
     }
+    // the Kafka publisher's per-topic series exist only beside a KafkaPublisher (TopicIsolationIT reads them there)
+    CollectorMetrics withKafka = new CollectorMetrics();
+    withKafka.publisherGauges(() -> Map.of("TOPIC_MISSING", 1L), () -> Map.of("missing", 1L), () -> 0, () -> 0);
+    java.io.ByteArrayOutputStream kafkaSeries = new java.io.ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(kafkaSeries, withKafka.registry().scrape());
     Set<String> samples = new HashSet<>();
-    for (String line : exported.split("\n")) {
+    for (String line : (exported + "\n" + kafkaSeries.toString(StandardCharsets.UTF_8)).split("\n")) {
       if (!line.startsWith("#") && !line.isBlank()) {
         samples.add(line.split("[{ ]", 2)[0]);
       }
     }
     assertThat(samples).containsAll(queried);
+    // every panel and target reads the datasource the operator picks, never a uid of someone else's Grafana
+    assertThat(dash.at("/templating/list/0/name").asText()).isEqualTo("datasource");
+    for (JsonNode p : dash.path("panels")) {
+      assertThat(p.at("/datasource/uid").asText()).as(p.path("title").asText()).isEqualTo("${datasource}");
+      for (JsonNode t : p.path("targets")) {
+        assertThat(t.path("datasource").isMissingNode() || t.at("/datasource/uid").asText().equals("${datasource}"))
+            .as(p.path("title").asText()).isTrue();
+      }
+    }
   }
 }

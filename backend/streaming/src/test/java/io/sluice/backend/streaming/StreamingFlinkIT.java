@@ -13,11 +13,15 @@ import io.sluice.backend.streaming.cassandra.CassandraAggregateSink;
 import io.sluice.backend.streaming.cassandra.CassandraFingerprintSink;
 import io.sluice.backend.streaming.cassandra.CassandraSchema;
 import io.sluice.backend.streaming.cassandra.CassandraSettings;
+import io.sluice.backend.streaming.cassandra.GrafanaDashboard;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -140,6 +144,70 @@ class StreamingFlinkIT {
           f[0], f[1], f[2]).one();
       assertThat(r.getInstant("first_seen").toEpochMilli()).isEqualTo(anyFingerprint.getValue());
     }
+  }
+
+  /**
+   * Every query of the Grafana dashboard runs on this node as Grafana would send it (variables filled in, the panel's
+   * time range around the data) and shows the truth: the variables list the tenants, services and fingerprints
+   * written, the per-minute panels sum to the exact counts and bytes, the fingerprint table and occurrences match.
+   */
+  @Test
+  void everyGrafanaPanelShowsTheTruthFromCassandra() throws Exception {
+    GrafanaDashboard dashboard = GrafanaDashboard.load();
+    Truth truth = new Truth(generated.records());
+    Instant from = Instant.ofEpochMilli(START).minusSeconds(3_600);
+    Instant to = Instant.ofEpochMilli(START).plusSeconds(11 * 60); // before any replayed row an hour later
+    Map<String, List<String>> vars = new HashMap<>(Map.of("keyspace", List.of(cassandra.keyspace())));
+    Map<String, List<Long>> minutes = new TreeMap<>();
+    Map<String, Long> firstSeen = new TreeMap<>();
+    Map<String, Long> occurrences = new TreeMap<>();
+    try (CqlSession session = cassandra.connect()) {
+      Set<String> tenants = firstColumn(session, dashboard.queries(), "$tenant", vars, from, to);
+      Set<String> services = firstColumn(session, dashboard.queries(), "$service", vars, from, to);
+      assertThat(tenants).isEqualTo(new TreeSet<>(TestRecords.TENANTS));
+      assertThat(services).isEqualTo(new TreeSet<>(TestRecords.SERVICES));
+      for (String tenant : tenants) {
+        for (String service : services) {
+          vars.put("tenant", List.of(tenant));
+          vars.put("service", List.of(service));
+          String prefix = tenant + "|" + service + "|";
+          for (Row r : run(session, dashboard.panelQuery("Records per minute by severity"), vars, from, to)) {
+            minutes.computeIfAbsent(prefix + r.getString(0) + "|" + r.getInstant(2).toEpochMilli(),
+                k -> new ArrayList<>()).add(0, r.getLong(1));
+          }
+          for (Row r : run(session, dashboard.panelQuery("Encoded bytes per minute by severity"), vars, from, to)) {
+            minutes.get(prefix + r.getString(0) + "|" + r.getInstant(2).toEpochMilli()).add(r.getLong(1));
+          }
+          for (Row r : run(session, dashboard.panelQuery("Error fingerprints (first seen, example)"), vars, from, to)) {
+            firstSeen.put(prefix + r.getString("fingerprint"), r.getInstant("first_seen").toEpochMilli());
+          }
+          vars.put("fingerprint",
+              List.copyOf(firstColumn(session, dashboard.queries(), "$fingerprint", vars, from, to)));
+          if (!vars.get("fingerprint").isEmpty()) {
+            for (Row r : run(session, dashboard.panelQuery("Error occurrences per minute by fingerprint"), vars,
+                from, to)) {
+              occurrences.put(prefix + r.getString(0) + "|" + r.getInstant(2).toEpochMilli(), r.getLong(1));
+            }
+          }
+        }
+      }
+    }
+    assertThat(minutes).isEqualTo(truth.minuteCounts());
+    assertThat(firstSeen).isNotEmpty().isEqualTo(truth.firstSeen());
+    assertThat(occurrences).isEqualTo(truth.fingerprintMinutes());
+  }
+
+  private static Set<String> firstColumn(CqlSession session, List<GrafanaDashboard.Query> queries, String variable,
+      Map<String, List<String>> vars, Instant from, Instant to) {
+    String cql = queries.stream().filter(q -> q.where().equals(variable)).findFirst().orElseThrow().cql();
+    Set<String> values = new TreeSet<>();
+    run(session, cql, vars, from, to).forEach(r -> values.add(r.getString(0)));
+    return values;
+  }
+
+  private static List<Row> run(CqlSession session, String cql, Map<String, List<String>> vars, Instant from,
+      Instant to) {
+    return session.execute(GrafanaDashboard.render(cql, vars, from, to)).all();
   }
 
   private static Map<String, List<Long>> minuteCounts() {

@@ -64,12 +64,14 @@ public final class SluiceAppender extends AbstractAppender {
     default boolean refuseWhenFull() {
       return false;
     }
+
+    /** Capturing an event threw: count it as dropped ({@code CAPTURE_FAILED}) and report the first one. */
+    default void captureFailed(Throwable error) {}
   }
 
   private final SluiceManager manager;
   private final Log4j2EventMapper mapper;
   private volatile RecordSink sink;
-  private volatile boolean appendFailureReported;
 
   private SluiceAppender(String name, Filter filter, Property[] properties, SluiceManager manager,
       Log4j2EventMapper mapper) {
@@ -86,6 +88,11 @@ public final class SluiceAppender extends AbstractAppender {
       public boolean refuseWhenFull() {
         return manager.refuseWhenFull();
       }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        manager.captureFailed(error);
+      }
     };
   }
 
@@ -96,19 +103,21 @@ public final class SluiceAppender extends AbstractAppender {
 
   @Override
   public void append(LogEvent event) {
-    if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    RecordSink target = sink;
     try {
-      RecordSink target = sink;
+      if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call takes no slot and copies nothing (the refusal is counted all the same).
       if (target.refuseWhenFull()) return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
       if (!target.offer(record)) record.recycle();
-    } catch (RuntimeException | LinkageError e) {
-      // Never into the application. Reported once: a broken message type would otherwise flood the status log.
-      if (!appendFailureReported) {
-        appendFailureReported = true;
-        LOGGER.warn("Sluice appender [{}]: could not map an event from logger {}; such events are skipped and this "
-            + "is reported once: {}", getName(), event.getLoggerName(), e.toString(), e);
+    } catch (Throwable e) {
+      // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and
+      // reports the first one as an error, on the StatusLogger and on stderr. A NoClassDefFoundError from a
+      // classpath that lacks a dependency is the usual case.
+      try {
+        target.captureFailed(e);
+      } catch (Throwable ignored) {
+        // Counting must not throw either.
       }
     }
   }
@@ -334,7 +343,17 @@ public final class SluiceAppender extends AbstractAppender {
       if (!ok || callerData == null || rootFirst == null || depth == null || frames == null) return null;
 
       String name = getName();
-      config.diagnostics((message, error) -> LOGGER.warn("Sluice appender [{}]: {}", name, message, error));
+      config.diagnostics(new io.sluice.sdk.pipeline.Diagnostics() {
+        @Override
+        public void warn(String message, Throwable error) {
+          LOGGER.warn("Sluice appender [{}]: {}", name, message, error);
+        }
+
+        @Override
+        public void error(String message, Throwable error) {
+          LOGGER.error("Sluice appender [{}]: {}", name, message, error);
+        }
+      });
       PipelineConfig built;
       try {
         built = config.build();

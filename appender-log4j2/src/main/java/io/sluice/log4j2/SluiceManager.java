@@ -85,6 +85,12 @@ final class SluiceManager extends AbstractManager {
     return p != null && p.refuseWhenFull();
   }
 
+  /** Counts (and reports once) an event whose capture threw: see {@link Pipeline#captureFailed}. */
+  void captureFailed(Throwable error) {
+    Pipeline p = pipeline;
+    if (p != null) p.captureFailed(error);
+  }
+
   /** The running pipeline's counters; null when none is running. */
   PipelineStats stats() {
     Pipeline p = pipeline;

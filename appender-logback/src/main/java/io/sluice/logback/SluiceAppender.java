@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.DeferredRecord;
+import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
@@ -22,8 +23,8 @@ import java.util.Map;
  * <p>{@link #append} runs on the application's thread: it freezes the event and takes what only that thread knows
  * ({@link LogbackEventMapper#capture}), then offers it to the pipeline's bounded queue; the pipeline's batcher thread
  * maps it into a {@code LogRecord}. It never waits on the network, never blocks unless {@code whenFull=block}, and
- * never throws; a refused record, and one whose mapping fails later, is counted by the pipeline under a drop
- * reason. Memory is bounded by the
+ * never throws; a refused record, one whose capture throws ({@code CAPTURE_FAILED}, reported as a status error
+ * and on stderr once) and one whose mapping fails later, is counted by the pipeline under a drop reason. Memory is bounded by the
  * pipeline's {@code queueMaxRecords}/{@code queueMaxBytes} and {@code spoolMaxBytes}.
  *
  * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
@@ -50,6 +51,9 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     default boolean refuseWhenFull() {
       return false;
     }
+
+    /** Capturing an event threw: count it as dropped ({@code CAPTURE_FAILED}) and report the first one. */
+    default void captureFailed(Throwable error) {}
   }
 
   // Raw pipeline settings in the order they were set; parsed only in start() so every error is reported there.
@@ -67,7 +71,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private volatile LogbackEventMapper mapper;
   private volatile RecordSink sink;
   private volatile Pipeline pipeline;
-  private volatile boolean appendFailureReported;
   private volatile Thread shutdownHook;
 
   /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
@@ -177,6 +180,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       public boolean refuseWhenFull() {
         return started.refuseWhenFull();
       }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        started.captureFailed(error);
+      }
     };
     registerShutdownHook(started);
     super.start();
@@ -233,18 +241,26 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   @Override
   protected void append(ILoggingEvent event) {
     RecordSink target = sink;
-    if (target == null || Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    if (target == null) return;
     try {
+      if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call costs no capture (the refusal is counted all the same).
       if (target.refuseWhenFull()) return;
       target.offer(mapper.capture(event));
-    } catch (RuntimeException | LinkageError e) {
-      // Never into the application. Reported once: a broken event type would otherwise flood the status list.
-      if (!appendFailureReported) {
-        appendFailureReported = true;
-        addWarn(prefix() + "could not map an event from logger " + event.getLoggerName()
-            + "; such events are skipped and this is reported once: " + e, e);
-      }
+    } catch (Throwable e) {
+      // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and
+      // reports the first one as an error, in Logback's status and on stderr. Everything is caught (a
+      // NoClassDefFoundError from a classpath that lacks a dependency is the usual case); a VirtualMachineError is
+      // counted like the rest, there is nothing better to do with it on the application's thread.
+      captureFailed(target, e);
+    }
+  }
+
+  private void captureFailed(RecordSink target, Throwable error) {
+    try {
+      target.captureFailed(error);
+    } catch (Throwable ignored) {
+      // Counting must not throw either; the application's call returns normally.
     }
   }
 
@@ -292,7 +308,17 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       ok = false;
     }
     if (!ok) return false;
-    builder.diagnostics((message, error) -> addWarn(prefix() + message, error));
+    builder.diagnostics(new Diagnostics() {
+      @Override
+      public void warn(String message, Throwable error) {
+        addWarn(prefix() + message, error);
+      }
+
+      @Override
+      public void error(String message, Throwable error) {
+        addError(prefix() + message, error);
+      }
+    });
     try {
       config = builder.build();
     } catch (ConfigException ce) {
@@ -301,7 +327,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     }
     mapper = new LogbackEventMapper(Clock.systemUTC(), includeCallerData, KeyGlobs.parse(mdcInclude),
         KeyGlobs.parse(mdcExclude), maxExceptionDepth, maxFrames, rootCauseFirst);
-    appendFailureReported = false;
     return true;
   }
 

@@ -53,7 +53,10 @@ public final class Pipeline implements AutoCloseable {
   private final LongAdder appended = new LongAdder();
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
   private volatile long batching;
-  private volatile boolean buildFailureReported;
+  private final java.util.concurrent.atomic.AtomicBoolean buildFailureReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean captureFailureReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /**
    * Batcher thread only: a failed spool write was reported and no recovery since; when it was (0: never); records
    * dropped for failed spool writes since the last recovery report.
@@ -308,15 +311,42 @@ public final class Pipeline implements AutoCloseable {
       LogRecord record = deferred.build();
       if (record == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
       return record;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError too: it would otherwise end the batcher thread, and with it every later record, silently.
       dropped.get(DropReason.BUILD_FAILED).increment();
-      if (!buildFailureReported) {
-        buildFailureReported = true;
-        diagnostics.warn("could not build a deferred record; such records are dropped (BUILD_FAILED) and this is"
-            + " reported once", e);
-      }
+      reportOnce(buildFailureReported, "could not build a deferred record; such records are dropped and counted as"
+          + " BUILD_FAILED (sluice.sdk.records.dropped{reason=BUILD_FAILED}); this is reported once", e);
       return null;
     }
+  }
+
+  /**
+   * Counts an event whose capture threw on the caller's thread (before anything reached {@link #offer}) as appended
+   * and dropped ({@link DropReason#CAPTURE_FAILED}), and reports the first such failure as an error, through the
+   * diagnostics (the framework's status) and on {@code System.err}. Appenders call it from their catch block, so a
+   * capture that always fails (a class missing from the classpath) loses nothing silently. Lock-free, never throws.
+   */
+  public void captureFailed(Throwable error) {
+    appended.increment();
+    dropped.get(DropReason.CAPTURE_FAILED).increment();
+    reportOnce(captureFailureReported, "could not capture a log event on the application's thread; every such event"
+        + " is dropped and counted as CAPTURE_FAILED (sluice.sdk.records.dropped{reason=CAPTURE_FAILED}, the"
+        + " appender's stats()); this is reported once. A LinkageError here usually means a dependency is missing"
+        + " or has the wrong version (e.g. opentelemetry-api without the opentelemetry-context/opentelemetry-common"
+        + " of the same version)", error);
+  }
+
+  /** Reports {@code message} as an error once per flag: through the diagnostics, and on stderr unless that is it. */
+  private void reportOnce(java.util.concurrent.atomic.AtomicBoolean flag, String message, Throwable error) {
+    if (flag.get() || !flag.compareAndSet(false, true)) return;
+    // The first failure in the text itself: a status list or a console shows the message, not always the throwable.
+    String full = message + "; the first failure: " + error;
+    try {
+      diagnostics.error(full, error);
+    } catch (RuntimeException | LinkageError ignored) {
+      // Diagnostics must not throw; if one does, stderr below still carries the report.
+    }
+    if (diagnostics != Diagnostics.STDERR) Diagnostics.STDERR.error(full, null);
   }
 
   private void flush(Batcher batcher) {

@@ -11,6 +11,7 @@ import io.sluice.sdk.testkit.TestCollector.Answer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -276,6 +277,53 @@ class PipelineTest {
       assertThat(s.balanced()).isTrue();
     }
     assertThat(collector.received()).extracting(r -> Records.numberOf(r.record())).containsExactly(3L);
+  }
+
+  @Test
+  void aLinkageErrorWhileBuildingIsCountedAndTheBatcherKeepsGoing() {
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Diagnostics recording = new Diagnostics() {
+      @Override
+      public void warn(String message, Throwable error) {}
+
+      @Override
+      public void error(String message, Throwable error) {
+        errors.add(message);
+      }
+    };
+    try (Pipeline p = Pipeline.start(config().diagnostics(recording).build())) {
+      DeferredRecord broken = new DeferredRecord() {
+        @Override
+        public int estimatedBytes() {
+          return 10;
+        }
+
+        @Override
+        public LogRecord build() {
+          throw new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader");
+        }
+      };
+      for (int i = 0; i < 3; i++) assertThat(p.offer(broken)).isTrue();
+      assertThat(p.offer(Records.numbered(7))).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
+      assertThat(p.stats().dropped(DropReason.BUILD_FAILED)).isEqualTo(3);
+      assertThat(p.stats().balanced()).isTrue();
+    }
+    assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("BUILD_FAILED")
+        .contains("NoClassDefFoundError"));
+  }
+
+  @Test
+  void captureFailuresAreCountedOnEveryEventAndReportedOnce() {
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Pipeline p = Pipeline.start(config().diagnostics((m, e) -> errors.add(m)).build())) {
+      for (int i = 0; i < 5; i++) p.captureFailed(new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader"));
+      PipelineStats s = p.stats();
+      assertThat(s.appended()).isEqualTo(5);
+      assertThat(s.dropped(DropReason.CAPTURE_FAILED)).isEqualTo(5);
+      assertThat(s.balanced()).isTrue();
+    }
+    assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("CAPTURE_FAILED"));
   }
 
   @Test

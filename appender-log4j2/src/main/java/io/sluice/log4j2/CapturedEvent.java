@@ -116,6 +116,12 @@ final class CapturedEvent implements DeferredRecord {
     return estimate;
   }
 
+  @Override
+  public int severityNumber() {
+    org.apache.logging.log4j.Level level = event.getLevel();
+    return level == null ? 0 : Log4j2EventMapper.severity(level.intLevel()).getNumber();
+  }
+
   /** Encodes the record from the slot (batcher thread) and gives the slot back to the pool. */
   @Override
   public LogRecord build() {

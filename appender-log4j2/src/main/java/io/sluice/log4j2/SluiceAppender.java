@@ -61,7 +61,7 @@ public final class SluiceAppender extends AbstractAppender {
     boolean offer(CapturedEvent record);
 
     /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
-    default boolean refuseWhenFull() {
+    default boolean refuseWhenFull(int severityNumber) {
       return false;
     }
 
@@ -85,8 +85,8 @@ public final class SluiceAppender extends AbstractAppender {
       }
 
       @Override
-      public boolean refuseWhenFull() {
-        return manager.refuseWhenFull();
+      public boolean refuseWhenFull(int severityNumber) {
+        return manager.refuseWhenFull(severityNumber);
       }
 
       @Override
@@ -107,7 +107,8 @@ public final class SluiceAppender extends AbstractAppender {
     try {
       if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call takes no slot and copies nothing (the refusal is counted all the same).
-      if (target.refuseWhenFull()) return;
+      if (target.refuseWhenFull(event.getLevel() == null ? 0
+          : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber())) return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
       if (!target.offer(record)) record.recycle();
     } catch (Throwable e) {
@@ -187,6 +188,7 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String spoolMaxBytes;
     @PluginBuilderAttribute private String whenFull;
     @PluginBuilderAttribute private String blockTimeoutMs;
+    @PluginBuilderAttribute private String queueWaitMs;
     @PluginBuilderAttribute private String fsync;
     @PluginBuilderAttribute private String queueMaxRecords;
     @PluginBuilderAttribute private String queueMaxBytes;
@@ -241,6 +243,11 @@ public final class SluiceAppender extends AbstractAppender {
     public B setWhenFull(String v) { whenFull = v; return asBuilder(); }
     /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
     public B setBlockTimeoutMs(String v) { blockTimeoutMs = v; return asBuilder(); }
+    /**
+     * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
+     * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
+     */
+    public B setQueueWaitMs(String v) { queueWaitMs = v; return asBuilder(); }
     /** {@code never} (default) or {@code every-batch}. */
     public B setFsync(String v) { fsync = v; return asBuilder(); }
     /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
@@ -285,7 +292,7 @@ public final class SluiceAppender extends AbstractAppender {
       String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
           spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
           batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
-          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath};
+          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath, queueWaitMs};
       Map<String, String> given = new LinkedHashMap<>();
       for (int i = 0; i < values.length; i++) {
         if (values[i] != null) given.put(PipelineConfig.KEYS.get(i), values[i]);

@@ -121,7 +121,7 @@ class SluiceAppenderTest {
       }
 
       @Override
-      public boolean refuseWhenFull() {
+      public boolean refuseWhenFull(int severityNumber) {
         return full.get();
       }
     });

@@ -48,7 +48,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     boolean offer(DeferredRecord record);
 
     /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
-    default boolean refuseWhenFull() {
+    default boolean refuseWhenFull(int severityNumber) {
       return false;
     }
 
@@ -101,6 +101,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setWhenFull(String value) { settings.put("whenFull", value); }
   /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
   public void setBlockTimeoutMs(String value) { settings.put("blockTimeoutMs", value); }
+  /**
+   * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
+   * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
+   */
+  public void setQueueWaitMs(String value) { settings.put("queueWaitMs", value); }
   /** {@code never} (default) or {@code every-batch}. */
   public void setFsync(String value) { settings.put("fsync", value); }
   /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
@@ -177,8 +182,8 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       }
 
       @Override
-      public boolean refuseWhenFull() {
-        return started.refuseWhenFull();
+      public boolean refuseWhenFull(int severityNumber) {
+        return started.refuseWhenFull(severityNumber);
       }
 
       @Override
@@ -245,7 +250,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     try {
       if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call costs no capture (the refusal is counted all the same).
-      if (target.refuseWhenFull()) return;
+      if (target.refuseWhenFull(LogbackEventMapper.severity(event.getLevel()).getNumber())) return;
       target.offer(mapper.capture(event));
     } catch (Throwable e) {
       // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and

@@ -176,7 +176,7 @@ class PipelineTest {
     collector.stop();
     // A spool of 1 MiB with drop-newest and a 16-record queue: most of 50k records must be refused, each counted.
     try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).batchMaxBytes(64 << 10).spoolMaxBytes(1 << 20)
-        .whenFull(WhenFull.DROP_NEWEST).closeTimeoutMs(200).build())) {
+        .whenFull(WhenFull.DROP_NEWEST).queueWaitMs(0).closeTimeoutMs(200).build())) {
       int accepted = 0;
       for (int i = 0; i < 50_000; i++) {
         if (p.offer(Records.numbered(i, 200))) accepted++;
@@ -355,7 +355,8 @@ class PipelineTest {
   @Test
   void refuseWhenFullCountsARefusalOnlyWhileTheQueueIsFull() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).build())) {
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).queueWaitMs(0)
+        .build())) {
       assertThat(p.refuseWhenFull()).isFalse();
       // The batcher takes this one and waits inside build(), so nothing else leaves the queue meanwhile.
       assertThat(p.offer(blockingRecord(release, 0))).isTrue();
@@ -365,18 +366,27 @@ class PipelineTest {
         assertThat(accepted).isLessThanOrEqualTo(16);
       }
       accepted--; // the last offer was refused
-      assertThat(accepted).isEqualTo(16);
+      assertThat(accepted).as("below WARN fills 7/8 of the queue").isEqualTo(14);
       long refusedByOffer = p.stats().dropped(DropReason.QUEUE_FULL);
       assertThat(refusedByOffer).isEqualTo(1);
 
       for (int i = 0; i < 5; i++) assertThat(p.refuseWhenFull()).isTrue();
       assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
-      assertThat(p.stats().appended()).isEqualTo(1 + 17 + 5);
+      assertThat(p.stats().appended()).isEqualTo(1 + 15 + 5);
+
+      // WARN and above still find the reserved eighth.
+      int warn = io.sluice.proto.v1.SeverityNumber.SEVERITY_NUMBER_WARN_VALUE;
+      assertThat(p.refuseWhenFull(warn)).isFalse();
+      LogRecord warning = Records.numbered(100).toBuilder().setSeverityNumberValue(warn).build();
+      assertThat(p.offer(warning)).isTrue();
+      assertThat(p.offer(warning.toBuilder().setSeverityNumberValue(warn + 4).build())).isTrue();
+      assertThat(p.refuseWhenFull(warn)).isTrue();
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(7);
 
       release.countDown();
       await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
       assertThat(p.refuseWhenFull()).isFalse();
-      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(7);
       assertThat(p.stats().balanced()).isTrue();
     }
   }
@@ -388,11 +398,12 @@ class PipelineTest {
         .build())) {
       assertThat(p.offer(blockingRecord(release, 0))).isTrue();
       await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().queued() == 0);
-      for (int i = 1; i <= 16; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
+      // Below WARN fills 7/8 of the queue (14 of 16); the rest is WARN's.
+      for (int i = 1; i <= 14; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
       assertThat(p.refuseWhenFull()).isFalse();
       assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isZero();
       release.countDown();
-      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 15);
     }
   }
 

@@ -110,7 +110,9 @@ public final class SluiceAppender extends AbstractAppender {
       if (target.refuseWhenFull(event.getLevel() == null ? 0
           : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber())) return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
-      if (!target.offer(record)) record.recycle();
+      // Not recycled when refused: the pipeline may have built it (and so given the slot back) while it waited for
+      // room. A refused slot is left to the garbage collector; refusals are rare (a wait that timed out).
+      target.offer(record);
     } catch (Throwable e) {
       // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and
       // reports the first one as an error, on the StatusLogger and on stderr. A NoClassDefFoundError from a

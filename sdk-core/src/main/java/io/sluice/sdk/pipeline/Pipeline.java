@@ -43,6 +43,7 @@ import org.jctools.queues.MpscArrayQueue;
  */
 public final class Pipeline implements AutoCloseable {
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long BUSY_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
   private final PipelineConfig config;
   private final Diagnostics diagnostics;
@@ -58,6 +59,8 @@ public final class Pipeline implements AutoCloseable {
   /** Below WARN a record may fill the queue only to these bounds: the last eighth is kept for WARN and above. */
   private final int belowWarnMaxRecords;
   private final long belowWarnMaxBytes;
+  /** From this queue depth on, a waiting-capable caller builds its deferred record itself (caller-assisted). */
+  private final int assistAboveRecords;
   /** Callers waiting for room in the queue; the batcher wakes them whenever it frees some. */
   private final java.util.concurrent.ConcurrentLinkedQueue<Thread> waiters =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -107,6 +110,7 @@ public final class Pipeline implements AutoCloseable {
     this.queueWaitNanos = blocking ? Math.max(wait, config.blockTimeout().toNanos()) : wait;
     this.belowWarnMaxRecords = queue.capacity() - queue.capacity() / 8;
     this.belowWarnMaxBytes = Math.max(config.maxRecordBytes(), config.queueMaxBytes() - config.queueMaxBytes() / 8);
+    this.assistAboveRecords = queue.capacity() / 2;
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     spool.quarantine().ifPresent(q -> diagnostics.warn("spool " + config.spoolDir() + " was corrupt (" + q.reason()
@@ -261,8 +265,23 @@ public final class Pipeline implements AutoCloseable {
       return false;
     }
     boolean important = severityNumber >= WARN;
-    if (tryEnqueue(record, size, important)) return true;
-    if (queueWaitNanos > 0 && awaitRoom(record, size, important)) return true;
+    Object item = record;
+    int itemSize = size;
+    if (queueWaitNanos > 0 && record instanceof DeferredRecord deferred && queue.size() >= assistAboveRecords) {
+      // Caller-assisted batching: with a backlog (queue over half full) the batcher is the bottleneck and the caller
+      // would soon wait for room anyway, so it builds its own record and the batcher only batches, compresses and
+      // spools it. Without a backlog the caller only captures, as usual.
+      LogRecord built = build(deferred);
+      if (built == null) return false; // counted as BUILD_FAILED
+      itemSize = BatchEncoder.sizeInBatch(built);
+      if (itemSize > config.maxRecordBytes()) {
+        dropped.get(DropReason.TOO_LARGE).increment();
+        return false;
+      }
+      item = built;
+    }
+    if (tryEnqueue(item, itemSize, important)) return true;
+    if (queueWaitNanos > 0 && awaitRoom(item, itemSize, important)) return true;
     dropped.get(DropReason.QUEUE_FULL).increment();
     return false;
   }
@@ -278,7 +297,11 @@ public final class Pipeline implements AutoCloseable {
     waiters.add(me); // before the next look: a wake-up in between leaves a permit, so none is lost
     try {
       while (!closing) {
-        if (tryEnqueue(record, size, important)) return true;
+        if (tryEnqueue(record, size, important)) {
+          // The batcher may have emptied the queue and parked while this caller waited to be scheduled.
+          LockSupport.unpark(batcherThread);
+          return true;
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) return false;
         LockSupport.parkNanos(this, Math.min(left, WAIT_RECHECK_NANOS));
@@ -361,11 +384,16 @@ public final class Pipeline implements AutoCloseable {
         batching = 0;
         return;
       }
-      LockSupport.parkNanos(Math.min(IDLE_PARK_NANOS, batcher.nanosUntilDue(now)));
+      // Callers waiting for room refill the queue as soon as they run again: look again soon rather than idle.
+      long idle = waiters.isEmpty() ? IDLE_PARK_NANOS : BUSY_PARK_NANOS;
+      LockSupport.parkNanos(Math.min(idle, batcher.nanosUntilDue(now)));
     }
   }
 
-  /** The deferred record built, or null when it threw (counted, reported once). */
+  /**
+   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread, or on a caller
+   * waiting for room; thread-safe.
+   */
   private LogRecord build(DeferredRecord deferred) {
     try {
       LogRecord record = deferred.build();

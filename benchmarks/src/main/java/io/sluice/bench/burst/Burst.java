@@ -529,8 +529,7 @@ public final class Burst {
 
     @Override
     public String config() {
-      return "Logback " + ch.qos.logback.core.CoreConstants.class.getPackage().getImplementationVersion()
-          + " AsyncAppender queueSize=" + async.getQueueSize() + " discardingThreshold="
+      return "Logback (1.5.18 in this build) AsyncAppender queueSize=" + async.getQueueSize() + " discardingThreshold="
           + (lossless ? 0 : async.getQueueSize() / 5) + " (" + (lossless ? "nothing discarded" : "the default:"
           + " TRACE/DEBUG/INFO discarded while fewer than queueSize/5 slots are free") + ") neverBlock="
           + async.isNeverBlock() + " includeCallerData=false → FileAppender immediateFlush=" + !lossless

@@ -28,7 +28,8 @@ import org.jctools.queues.MpmcArrayQueue;
  * throwable mutated after the call may show its later state in the record (the body was formatted before).
  *
  * <p>Garbage-free in the steady state: slots come from a bounded pool ({@link #take()}), {@link #build()} gives its
- * slot back, and so does a caller whose offer was refused ({@link #recycle()}). The pool keeps at most
+ * slot back (on the batcher, or on a caller while it waits for room; a refused slot is
+ * left to the garbage collector). The pool keeps at most
  * {@link #POOL_SIZE} idle slots, each with its message text cut back to Log4j2's reusable size (518 chars) and its
  * context map cleared, so its idle memory is bounded (about 0.7 KiB a slot for the usual event, about 3 MiB in all);
  * slots in flight are bounded by the pipeline's queue, and a slot taken while the pool is empty is allocated (and
@@ -114,6 +115,12 @@ final class CapturedEvent implements DeferredRecord {
   @Override
   public int estimatedBytes() {
     return estimate;
+  }
+
+  @Override
+  public int severityNumber() {
+    org.apache.logging.log4j.Level level = event.getLevel();
+    return level == null ? 0 : Log4j2EventMapper.severity(level.intLevel()).getNumber();
   }
 
   /** Encodes the record from the slot (batcher thread) and gives the slot back to the pool. */

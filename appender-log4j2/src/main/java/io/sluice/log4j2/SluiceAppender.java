@@ -61,15 +61,17 @@ public final class SluiceAppender extends AbstractAppender {
     boolean offer(CapturedEvent record);
 
     /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
-    default boolean refuseWhenFull() {
+    default boolean refuseWhenFull(int severityNumber) {
       return false;
     }
+
+    /** Capturing an event threw: count it as dropped ({@code CAPTURE_FAILED}) and report the first one. */
+    default void captureFailed(Throwable error) {}
   }
 
   private final SluiceManager manager;
   private final Log4j2EventMapper mapper;
   private volatile RecordSink sink;
-  private volatile boolean appendFailureReported;
 
   private SluiceAppender(String name, Filter filter, Property[] properties, SluiceManager manager,
       Log4j2EventMapper mapper) {
@@ -83,8 +85,13 @@ public final class SluiceAppender extends AbstractAppender {
       }
 
       @Override
-      public boolean refuseWhenFull() {
-        return manager.refuseWhenFull();
+      public boolean refuseWhenFull(int severityNumber) {
+        return manager.refuseWhenFull(severityNumber);
+      }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        manager.captureFailed(error);
       }
     };
   }
@@ -96,19 +103,24 @@ public final class SluiceAppender extends AbstractAppender {
 
   @Override
   public void append(LogEvent event) {
-    if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    RecordSink target = sink;
     try {
-      RecordSink target = sink;
+      if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call takes no slot and copies nothing (the refusal is counted all the same).
-      if (target.refuseWhenFull()) return;
+      if (target.refuseWhenFull(event.getLevel() == null ? 0
+          : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber())) return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
-      if (!target.offer(record)) record.recycle();
-    } catch (RuntimeException | LinkageError e) {
-      // Never into the application. Reported once: a broken message type would otherwise flood the status log.
-      if (!appendFailureReported) {
-        appendFailureReported = true;
-        LOGGER.warn("Sluice appender [{}]: could not map an event from logger {}; such events are skipped and this "
-            + "is reported once: {}", getName(), event.getLoggerName(), e.toString(), e);
+      // Not recycled when refused: the pipeline may have built it (and so given the slot back) while it waited for
+      // room. A refused slot is left to the garbage collector; refusals are rare (a wait that timed out).
+      target.offer(record);
+    } catch (Throwable e) {
+      // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and
+      // reports the first one as an error, on the StatusLogger and on stderr. A NoClassDefFoundError from a
+      // classpath that lacks a dependency is the usual case.
+      try {
+        target.captureFailed(e);
+      } catch (Throwable ignored) {
+        // Counting must not throw either.
       }
     }
   }
@@ -178,6 +190,7 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String spoolMaxBytes;
     @PluginBuilderAttribute private String whenFull;
     @PluginBuilderAttribute private String blockTimeoutMs;
+    @PluginBuilderAttribute private String queueWaitMs;
     @PluginBuilderAttribute private String fsync;
     @PluginBuilderAttribute private String queueMaxRecords;
     @PluginBuilderAttribute private String queueMaxBytes;
@@ -232,6 +245,11 @@ public final class SluiceAppender extends AbstractAppender {
     public B setWhenFull(String v) { whenFull = v; return asBuilder(); }
     /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
     public B setBlockTimeoutMs(String v) { blockTimeoutMs = v; return asBuilder(); }
+    /**
+     * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
+     * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
+     */
+    public B setQueueWaitMs(String v) { queueWaitMs = v; return asBuilder(); }
     /** {@code never} (default) or {@code every-batch}. */
     public B setFsync(String v) { fsync = v; return asBuilder(); }
     /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
@@ -276,7 +294,7 @@ public final class SluiceAppender extends AbstractAppender {
       String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
           spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
           batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
-          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath};
+          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath, queueWaitMs};
       Map<String, String> given = new LinkedHashMap<>();
       for (int i = 0; i < values.length; i++) {
         if (values[i] != null) given.put(PipelineConfig.KEYS.get(i), values[i]);

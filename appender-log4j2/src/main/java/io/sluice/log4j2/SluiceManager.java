@@ -80,9 +80,15 @@ final class SluiceManager extends AbstractManager {
   }
 
   /** True when the pipeline would refuse a record now (counted by it): see {@link Pipeline#refuseWhenFull()}. */
-  boolean refuseWhenFull() {
+  boolean refuseWhenFull(int severityNumber) {
     Pipeline p = pipeline;
-    return p != null && p.refuseWhenFull();
+    return p != null && p.refuseWhenFull(severityNumber);
+  }
+
+  /** Counts (and reports once) an event whose capture threw: see {@link Pipeline#captureFailed}. */
+  void captureFailed(Throwable error) {
+    Pipeline p = pipeline;
+    if (p != null) p.captureFailed(error);
   }
 
   /** The running pipeline's counters; null when none is running. */

@@ -121,7 +121,7 @@ class SluiceAppenderTest {
       }
 
       @Override
-      public boolean refuseWhenFull() {
+      public boolean refuseWhenFull(int severityNumber) {
         return full.get();
       }
     });
@@ -135,18 +135,30 @@ class SluiceAppenderTest {
   }
 
   @Test
-  void neverThrowsIntoTheApplicationWhenMappingFails() {
+  void neverThrowsIntoTheApplicationAndCountsAndReportsAFailedCaptureOnce() {
     context = Log4j2Testing.start("sluice-pipeline.xml");
     SluiceAppender appender = Log4j2Testing.sluice(context);
-    appender.redirect(record -> { throw new IllegalStateException("sink broke"); });
+    SluiceManager manager = appender.manager();
+    appender.redirect(new SluiceAppender.RecordSink() {
+      @Override
+      public boolean offer(CapturedEvent record) {
+        throw new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader");
+      }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        manager.captureFailed(error);
+      }
+    });
     try (Log4j2Testing.StatusMessages status = new Log4j2Testing.StatusMessages()) {
       Logger log = context.getLogger("app.Orders");
       log.info("one");
       log.info("two");
 
-      assertThat(status.errors()).isEmpty();
-      assertThat(status.warnings()).filteredOn(m -> m.contains("could not map an event")).singleElement()
-          .satisfies(m -> assertThat(m).contains("Sluice appender [SLUICE]").contains("sink broke"));
+      assertThat(manager.stats().dropped(io.sluice.sdk.pipeline.DropReason.CAPTURE_FAILED)).isEqualTo(2);
+      assertThat(status.errors()).filteredOn(m -> m.contains("could not capture a log event")).singleElement()
+          .satisfies(m -> assertThat(m).contains("Sluice appender [SLUICE]").contains("CAPTURE_FAILED")
+              .contains("NoClassDefFoundError"));
     }
     appender.redirect(appender.manager()::offer);
   }

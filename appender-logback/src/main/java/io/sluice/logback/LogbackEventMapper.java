@@ -203,6 +203,11 @@ final class LogbackEventMapper {
       return mapper.map(event, threadId, span);
     }
 
+    @Override
+    public int severityNumber() {
+      return severity(event.getLevel()).getNumber();
+    }
+
     ILoggingEvent event() {
       return event;
     }

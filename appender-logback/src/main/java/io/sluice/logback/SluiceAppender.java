@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.DeferredRecord;
+import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
@@ -22,8 +23,8 @@ import java.util.Map;
  * <p>{@link #append} runs on the application's thread: it freezes the event and takes what only that thread knows
  * ({@link LogbackEventMapper#capture}), then offers it to the pipeline's bounded queue; the pipeline's batcher thread
  * maps it into a {@code LogRecord}. It never waits on the network, never blocks unless {@code whenFull=block}, and
- * never throws; a refused record, and one whose mapping fails later, is counted by the pipeline under a drop
- * reason. Memory is bounded by the
+ * never throws; a refused record, one whose capture throws ({@code CAPTURE_FAILED}, reported as a status error
+ * and on stderr once) and one whose mapping fails later, is counted by the pipeline under a drop reason. Memory is bounded by the
  * pipeline's {@code queueMaxRecords}/{@code queueMaxBytes} and {@code spoolMaxBytes}.
  *
  * <p>Recursion guard: events logged on Sluice's own threads ({@link Pipeline#isInternalThread()}) and events from
@@ -47,9 +48,12 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     boolean offer(DeferredRecord record);
 
     /** True when a record would be refused now anyway (counted as refused): the event is then not captured. */
-    default boolean refuseWhenFull() {
+    default boolean refuseWhenFull(int severityNumber) {
       return false;
     }
+
+    /** Capturing an event threw: count it as dropped ({@code CAPTURE_FAILED}) and report the first one. */
+    default void captureFailed(Throwable error) {}
   }
 
   // Raw pipeline settings in the order they were set; parsed only in start() so every error is reported there.
@@ -67,7 +71,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private volatile LogbackEventMapper mapper;
   private volatile RecordSink sink;
   private volatile Pipeline pipeline;
-  private volatile boolean appendFailureReported;
   private volatile Thread shutdownHook;
 
   /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
@@ -98,6 +101,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setWhenFull(String value) { settings.put("whenFull", value); }
   /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
   public void setBlockTimeoutMs(String value) { settings.put("blockTimeoutMs", value); }
+  /**
+   * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
+   * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
+   */
+  public void setQueueWaitMs(String value) { settings.put("queueWaitMs", value); }
   /** {@code never} (default) or {@code every-batch}. */
   public void setFsync(String value) { settings.put("fsync", value); }
   /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
@@ -174,8 +182,13 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
       }
 
       @Override
-      public boolean refuseWhenFull() {
-        return started.refuseWhenFull();
+      public boolean refuseWhenFull(int severityNumber) {
+        return started.refuseWhenFull(severityNumber);
+      }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        started.captureFailed(error);
       }
     };
     registerShutdownHook(started);
@@ -233,18 +246,26 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   @Override
   protected void append(ILoggingEvent event) {
     RecordSink target = sink;
-    if (target == null || Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
+    if (target == null) return;
     try {
+      if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call costs no capture (the refusal is counted all the same).
-      if (target.refuseWhenFull()) return;
+      if (target.refuseWhenFull(LogbackEventMapper.severity(event.getLevel()).getNumber())) return;
       target.offer(mapper.capture(event));
-    } catch (RuntimeException | LinkageError e) {
-      // Never into the application. Reported once: a broken event type would otherwise flood the status list.
-      if (!appendFailureReported) {
-        appendFailureReported = true;
-        addWarn(prefix() + "could not map an event from logger " + event.getLoggerName()
-            + "; such events are skipped and this is reported once: " + e, e);
-      }
+    } catch (Throwable e) {
+      // Never into the application, and never silent: the pipeline counts every such event (CAPTURE_FAILED) and
+      // reports the first one as an error, in Logback's status and on stderr. Everything is caught (a
+      // NoClassDefFoundError from a classpath that lacks a dependency is the usual case); a VirtualMachineError is
+      // counted like the rest, there is nothing better to do with it on the application's thread.
+      captureFailed(target, e);
+    }
+  }
+
+  private void captureFailed(RecordSink target, Throwable error) {
+    try {
+      target.captureFailed(error);
+    } catch (Throwable ignored) {
+      // Counting must not throw either; the application's call returns normally.
     }
   }
 
@@ -305,6 +326,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
         addError(prefix() + message, error);
         System.err.println("[sluice] ERROR " + prefix() + message + (error == null ? "" : ": " + error));
       }
+
+      @Override
+      public boolean errorsOnStderr() {
+        return true;
+      }
     });
     try {
       config = builder.build();
@@ -314,7 +340,6 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
     }
     mapper = new LogbackEventMapper(Clock.systemUTC(), includeCallerData, KeyGlobs.parse(mdcInclude),
         KeyGlobs.parse(mdcExclude), maxExceptionDepth, maxFrames, rootCauseFirst);
-    appendFailureReported = false;
     return true;
   }
 

@@ -82,7 +82,7 @@ class SluiceAppenderTest {
       }
 
       @Override
-      public boolean refuseWhenFull() {
+      public boolean refuseWhenFull(int severityNumber) {
         return full.get();
       }
     });
@@ -107,11 +107,19 @@ class SluiceAppenderTest {
   }
 
   @Test
-  void neverThrowsIntoTheApplicationAndReportsTheFirstFailureOnce() {
-    SluiceAppender.RecordSink broken = record -> {
-      throw new IllegalStateException("sink is broken");
-    };
-    attachWithSink(broken);
+  void neverThrowsIntoTheApplicationAndCountsEveryFailedCapture() {
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    attachWithSink(new SluiceAppender.RecordSink() {
+      @Override
+      public boolean offer(DeferredRecord record) {
+        throw new IllegalStateException("sink is broken");
+      }
+
+      @Override
+      public void captureFailed(Throwable error) {
+        failures.add(error);
+      }
+    });
     Logger logger = context.getLogger("com.example.App");
 
     assertThatCode(() -> {
@@ -119,10 +127,39 @@ class SluiceAppenderTest {
       logger.info("two");
     }).doesNotThrowAnyException();
 
-    List<String> warnings = LogbackTesting.statusMessages(context, Status.WARN);
-    assertThat(warnings).hasSize(1);
-    assertThat(warnings.get(0)).startsWith("SluiceAppender [SLUICE]: could not map an event from logger com.example.App")
-        .contains("sink is broken");
+    assertThat(failures).hasSize(2).allSatisfy(e -> assertThat(e).hasMessage("sink is broken"));
+  }
+
+  @Test
+  void countsAndReportsAFailedCaptureAsAnErrorOnceWithARealPipeline(@TempDir Path dir) {
+    SluiceAppender appender = new SluiceAppender();
+    appender.setContext(context);
+    appender.setName("SLUICE");
+    appender.setSpoolDir(dir.resolve("spool").toString());
+    appender.setEndpoint("127.0.0.1:" + portWhereNothingListens());
+    appender.setCloseTimeoutMs("0");
+    appender.start();
+    try {
+      // An event whose capture throws on the caller's thread, as a missing class would.
+      ch.qos.logback.classic.spi.LoggingEvent event = new ch.qos.logback.classic.spi.LoggingEvent(
+          "fqcn", context.getLogger("com.example.App"), ch.qos.logback.classic.Level.WARN, "boom", null, null) {
+        @Override
+        public Map<String, String> getMDCPropertyMap() {
+          throw new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader");
+        }
+      };
+      for (int i = 0; i < 3; i++) assertThatCode(() -> appender.doAppend(event)).doesNotThrowAnyException();
+
+      PipelineStats s = appender.stats();
+      assertThat(s.appended()).isEqualTo(3);
+      assertThat(s.dropped(io.sluice.sdk.pipeline.DropReason.CAPTURE_FAILED)).isEqualTo(3);
+      assertThat(s.balanced()).isTrue();
+      assertThat(LogbackTesting.statusMessages(context, Status.ERROR)).singleElement()
+          .satisfies(m -> assertThat(m).startsWith("SluiceAppender [SLUICE]: could not capture a log event")
+              .contains("CAPTURE_FAILED").contains("NoClassDefFoundError"));
+    } finally {
+      appender.stop();
+    }
   }
 
   @Test

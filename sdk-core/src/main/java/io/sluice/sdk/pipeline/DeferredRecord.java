@@ -17,8 +17,18 @@ public interface DeferredRecord {
   int estimatedBytes();
 
   /**
-   * Builds the record, once, on the batcher thread. A {@code RuntimeException} drops the record, counted as
+   * Builds the record, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} while it
+   * waits for room in a full queue (caller-assisted batching). So the pipeline owns the record from the call on,
+   * whatever {@code offer} returns: a refused record may already have been built, and must not be reused. A {@code RuntimeException} drops the record, counted as
    * {@link DropReason#BUILD_FAILED} and reported once through the pipeline's diagnostics.
    */
   LogRecord build();
+
+  /**
+   * The record's {@code SeverityNumber} (0 when unknown), known on the caller's thread: WARN (13) and above may use
+   * the last eighth of the hand-off queue, which records below WARN leave free. Cheap, the same on every call.
+   */
+  default int severityNumber() {
+    return 0;
+  }
 }

@@ -26,5 +26,11 @@ public enum DropReason {
    */
   SPOOL_CORRUPT,
   /** A {@link DeferredRecord} threw while the batcher thread built its record (a mapping bug, a hostile value). */
-  BUILD_FAILED
+  BUILD_FAILED,
+  /**
+   * The appender could not capture the event on the caller's thread: anything thrown there (a mapping bug, or a
+   * {@code LinkageError} such as {@code NoClassDefFoundError} from a classpath that lacks one of Sluice's
+   * dependencies). Counted on every such event and reported as an error once (framework status and stderr).
+   */
+  CAPTURE_FAILED
 }

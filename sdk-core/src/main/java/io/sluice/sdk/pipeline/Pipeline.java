@@ -33,12 +33,17 @@ import org.jctools.queues.MpscArrayQueue;
  * <p>Bounded: the hand-off queue by {@code queueMaxRecords} and {@code queueMaxBytes}, the open batch by
  * {@code batchMaxBytes}, the spool by {@code spoolMaxBytes}, the window by {@code maxInFlightBatches}.
  *
- * <p>{@link #offer} is thread-safe, lock-free, does no I/O and never throws; it waits only under
- * {@link WhenFull#BLOCK}. A batch leaves the spool only when the collector acknowledges it (or rejects it for good,
+ * <p>{@link #offer} is thread-safe, lock-free, does no I/O and never throws. When the queue is full it waits for
+ * room, at most {@code queueWaitMs} (default 1 s; {@code 0}: never), for the batcher to move records into the local
+ * spool; records below WARN leave the queue's last eighth to WARN and above. Under {@code drop-oldest} and
+ * {@code drop-newest} the batcher never waits on the network, so neither does the caller; under
+ * {@link WhenFull#BLOCK} the wait is the longer of {@code queueWaitMs} and {@code blockTimeoutMs}, and may include
+ * waiting for spool room (acknowledgements). A batch leaves the spool only when the collector acknowledges it (or rejects it for good,
  * or {@link WhenFull#DROP_OLDEST} evicts it, both counted).
  */
 public final class Pipeline implements AutoCloseable {
   private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+  private static final long BUSY_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
 
   private final PipelineConfig config;
   private final Diagnostics diagnostics;
@@ -49,11 +54,27 @@ public final class Pipeline implements AutoCloseable {
   private final BatchEncoder encoder;
   private final Hello hello;
   private final boolean blocking;
+  /** How long a record waits for room in a full queue (queueWaitMs, or blockTimeoutMs under BLOCK if longer). */
+  private final long queueWaitNanos;
+  /** Below WARN a record may fill the queue only to these bounds: the last eighth is kept for WARN and above. */
+  private final int belowWarnMaxRecords;
+  private final long belowWarnMaxBytes;
+  /** From this queue depth on, a waiting-capable caller builds its deferred record itself (caller-assisted). */
+  private final int assistAboveRecords;
+  /** Callers waiting for room in the queue; the batcher wakes them whenever it frees some. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Thread> waiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private static final int WARN = io.sluice.proto.v1.SeverityNumber.SEVERITY_NUMBER_WARN_VALUE;
+  /** A waiting caller looks again at least this often, so a missed wake-up costs at most this much. */
+  private static final long WAIT_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final LongAdder appended = new LongAdder();
   private final EnumMap<DropReason, LongAdder> dropped = new EnumMap<>(DropReason.class);
   private volatile long batching;
-  private volatile boolean buildFailureReported;
+  private final java.util.concurrent.atomic.AtomicBoolean buildFailureReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean captureFailureReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
   /**
    * Batcher thread only: a failed spool write was reported and no recovery since; when it was (0: never); records
    * dropped for failed spool writes since the last recovery report.
@@ -90,6 +111,11 @@ public final class Pipeline implements AutoCloseable {
     this.encoder = new BatchEncoder(config.resource());
     this.hello = config.hello(spool.clientId(), spool.epoch());
     this.blocking = config.whenFull() == WhenFull.BLOCK;
+    long wait = config.queueWait().toNanos();
+    this.queueWaitNanos = blocking ? Math.max(wait, config.blockTimeout().toNanos()) : wait;
+    this.belowWarnMaxRecords = queue.capacity() - queue.capacity() / 8;
+    this.belowWarnMaxBytes = Math.max(config.maxRecordBytes(), config.queueMaxBytes() - config.queueMaxBytes() / 8);
+    this.assistAboveRecords = queue.capacity() / 2;
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     spool.quarantine().ifPresent(q -> diagnostics.warn("spool " + config.spoolDir() + " was corrupt (" + q.reason()
@@ -220,23 +246,23 @@ public final class Pipeline implements AutoCloseable {
   // ---------------------------------------------------------------------------------------------- capture (caller)
 
   /**
-   * Hands a record over from the caller's thread. Lock-free, no I/O; waits only under {@link WhenFull#BLOCK}, at
-   * most {@code blockTimeoutMs}. Returns false when the record was refused; the refusal is counted with a reason.
+   * Hands a record over from the caller's thread. Lock-free, no I/O; when the queue is full waits for room at most
+   * {@code queueWaitMs} (under {@link WhenFull#BLOCK}: the longer of that and {@code blockTimeoutMs}). Returns false when the record was refused; the refusal is counted with a reason.
    * Never throws.
    */
   public boolean offer(LogRecord record) {
-    return offerItem(record, closing ? 0 : BatchEncoder.sizeInBatch(record));
+    return offerItem(record, closing ? 0 : BatchEncoder.sizeInBatch(record), record.getSeverityNumberValue());
   }
 
   /**
    * Hands over a record that the batcher thread builds ({@link DeferredRecord#build()}), so the caller pays only for
    * capturing its event. The queue's byte bound counts {@link DeferredRecord#estimatedBytes()}; the size limit is
    * checked against the estimate here and against the real size once built ({@link DropReason#TOO_LARGE} either
-   * way). Same guarantees as {@link #offer(LogRecord)}: lock-free, no I/O, never throws, waits only under
-   * {@link WhenFull#BLOCK}; every refusal and every failed build is counted.
+   * way). Same guarantees as {@link #offer(LogRecord)}: lock-free, no I/O, never throws, waits for room only
+   * as long as {@code queueWaitMs} says; every refusal and every failed build is counted.
    */
   public boolean offer(DeferredRecord record) {
-    return offerItem(record, closing ? 0 : record.estimatedBytes());
+    return offerItem(record, closing ? 0 : record.estimatedBytes(), record.severityNumber());
   }
 
   /**
@@ -248,14 +274,26 @@ public final class Pipeline implements AutoCloseable {
    * {@link WhenFull#BLOCK} and while closing (the offer then waits, or counts the record as {@code SHUTDOWN}).
    */
   public boolean refuseWhenFull() {
-    if (blocking || closing) return false;
-    if (queuedBytes.get() < config.queueMaxBytes() && queue.size() < queue.capacity()) return false;
+    return refuseWhenFull(0);
+  }
+
+  /**
+   * {@link #refuseWhenFull()} for a record of this severity ({@code SeverityNumber}; 0 when unknown): WARN and
+   * above may use the queue's reserved last eighth. Always false while records wait for room ({@code queueWaitMs} >
+   * 0, the default, or {@link WhenFull#BLOCK}): the caller then captures and waits in {@link #offer}.
+   */
+  public boolean refuseWhenFull(int severityNumber) {
+    if (queueWaitNanos > 0 || closing) return false;
+    boolean important = severityNumber >= WARN;
+    long maxBytes = important ? config.queueMaxBytes() : belowWarnMaxBytes;
+    int maxRecords = important ? queue.capacity() : belowWarnMaxRecords;
+    if (queuedBytes.get() < maxBytes && queue.size() < maxRecords) return false;
     appended.increment();
     dropped.get(DropReason.QUEUE_FULL).increment();
     return true;
   }
 
-  private boolean offerItem(Object record, int size) {
+  private boolean offerItem(Object record, int size, int severityNumber) {
     appended.increment();
     if (closing) {
       dropped.get(DropReason.SHUTDOWN).increment();
@@ -265,20 +303,58 @@ public final class Pipeline implements AutoCloseable {
       dropped.get(DropReason.TOO_LARGE).increment();
       return false;
     }
-    if (tryEnqueue(record, size)) return true;
-    if (config.whenFull() == WhenFull.BLOCK) {
-      long deadline = System.nanoTime() + config.blockTimeout().toNanos();
-      while (System.nanoTime() < deadline && !closing) {
-        LockSupport.parkNanos(50_000);
-        if (tryEnqueue(record, size)) return true;
+    boolean important = severityNumber >= WARN;
+    Object item = record;
+    int itemSize = size;
+    if (queueWaitNanos > 0 && record instanceof DeferredRecord deferred && queue.size() >= assistAboveRecords) {
+      // Caller-assisted batching: with a backlog (queue over half full) the batcher is the bottleneck and the caller
+      // would soon wait for room anyway, so it builds its own record and the batcher only batches, compresses and
+      // spools it. Without a backlog the caller only captures, as usual.
+      LogRecord built = build(deferred);
+      if (built == null) return false; // counted as BUILD_FAILED
+      itemSize = BatchEncoder.sizeInBatch(built);
+      if (itemSize > config.maxRecordBytes()) {
+        dropped.get(DropReason.TOO_LARGE).increment();
+        return false;
       }
+      item = built;
     }
+    if (tryEnqueue(item, itemSize, important)) return true;
+    if (queueWaitNanos > 0 && awaitRoom(item, itemSize, important)) return true;
     dropped.get(DropReason.QUEUE_FULL).increment();
     return false;
   }
 
-  private boolean tryEnqueue(Object record, int size) {
-    if (queuedBytes.addAndGet(size) > config.queueMaxBytes()) {
+  /**
+   * The bounded wait of a full queue: parks until the batcher frees room (it wakes every waiter when it does) or
+   * {@code queueWaitNanos} have passed. The batcher writes to the local spool only, so this never waits on the
+   * network unless the user chose {@link WhenFull#BLOCK} (the batcher then waits for spool room, and so for acks).
+   */
+  private boolean awaitRoom(Object record, int size, boolean important) {
+    Thread me = Thread.currentThread();
+    long deadline = System.nanoTime() + queueWaitNanos;
+    waiters.add(me); // before the next look: a wake-up in between leaves a permit, so none is lost
+    try {
+      while (!closing) {
+        if (tryEnqueue(record, size, important)) {
+          // The batcher may have emptied the queue and parked while this caller waited to be scheduled.
+          LockSupport.unpark(batcherThread);
+          return true;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return false;
+        LockSupport.parkNanos(this, Math.min(left, WAIT_RECHECK_NANOS));
+      }
+      return false;
+    } finally {
+      waiters.remove(me);
+    }
+  }
+
+  private boolean tryEnqueue(Object record, int size, boolean important) {
+    if (!important && queue.size() >= belowWarnMaxRecords) return false;
+    long maxBytes = important ? config.queueMaxBytes() : belowWarnMaxBytes;
+    if (queuedBytes.addAndGet(size) > maxBytes) {
       queuedBytes.addAndGet(-size);
       return false;
     }
@@ -287,6 +363,12 @@ public final class Pipeline implements AutoCloseable {
       return false;
     }
     return true;
+  }
+
+  /** Batcher: room was freed; every waiting caller looks again. */
+  private void wakeWaiters() {
+    if (waiters.isEmpty()) return;
+    for (Thread t : waiters) LockSupport.unpark(t);
   }
 
   // ------------------------------------------------------------------------------------- batch (sluice-batcher)
@@ -321,11 +403,15 @@ public final class Pipeline implements AutoCloseable {
         if (batcher.ready(now)) {
           queuedBytes.addAndGet(-taken);
           taken = 0;
+          wakeWaiters();
           flush(batcher);
           now = System.nanoTime();
         }
       }
-      if (taken > 0) queuedBytes.addAndGet(-taken);
+      if (taken > 0) {
+        queuedBytes.addAndGet(-taken);
+        wakeWaiters();
+      }
       // Once per pass, not per record: the field shares a cache line with what every offer reads (closing, config).
       batching = batcher.recordCount();
       if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher);
@@ -337,25 +423,57 @@ public final class Pipeline implements AutoCloseable {
         batching = 0;
         return;
       }
-      LockSupport.parkNanos(Math.min(IDLE_PARK_NANOS, batcher.nanosUntilDue(now)));
+      // Callers waiting for room refill the queue as soon as they run again: look again soon rather than idle.
+      long idle = waiters.isEmpty() ? IDLE_PARK_NANOS : BUSY_PARK_NANOS;
+      LockSupport.parkNanos(Math.min(idle, batcher.nanosUntilDue(now)));
     }
   }
 
-  /** The deferred record built, or null when it threw (counted, reported once). */
+  /**
+   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread, or on a caller
+   * waiting for room; thread-safe.
+   */
   private LogRecord build(DeferredRecord deferred) {
     try {
       LogRecord record = deferred.build();
       if (record == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
       return record;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // A LinkageError too: it would otherwise end the batcher thread, and with it every later record, silently.
       dropped.get(DropReason.BUILD_FAILED).increment();
-      if (!buildFailureReported) {
-        buildFailureReported = true;
-        diagnostics.warn("could not build a deferred record; such records are dropped (BUILD_FAILED) and this is"
-            + " reported once", e);
-      }
+      reportOnce(buildFailureReported, "could not build a deferred record; such records are dropped and counted as"
+          + " BUILD_FAILED (sluice.sdk.records.dropped{reason=BUILD_FAILED}); this is reported once", e);
       return null;
     }
+  }
+
+  /**
+   * Counts an event whose capture threw on the caller's thread (before anything reached {@link #offer}) as appended
+   * and dropped ({@link DropReason#CAPTURE_FAILED}), and reports the first such failure as an error, through the
+   * diagnostics (the framework's status) and on {@code System.err}. Appenders call it from their catch block, so a
+   * capture that always fails (a class missing from the classpath) loses nothing silently. Lock-free, never throws.
+   */
+  public void captureFailed(Throwable error) {
+    appended.increment();
+    dropped.get(DropReason.CAPTURE_FAILED).increment();
+    reportOnce(captureFailureReported, "could not capture a log event on the application's thread; every such event"
+        + " is dropped and counted as CAPTURE_FAILED (sluice.sdk.records.dropped{reason=CAPTURE_FAILED}, the"
+        + " appender's stats()); this is reported once. A LinkageError here usually means a dependency is missing"
+        + " or has the wrong version (e.g. opentelemetry-api without the opentelemetry-context/opentelemetry-common"
+        + " of the same version)", error);
+  }
+
+  /** Reports {@code message} as an error once per flag: through the diagnostics, and on stderr unless that is it. */
+  private void reportOnce(java.util.concurrent.atomic.AtomicBoolean flag, String message, Throwable error) {
+    if (flag.get() || !flag.compareAndSet(false, true)) return;
+    // The first failure in the text itself: a status list or a console shows the message, not always the throwable.
+    String full = message + "; the first failure: " + error;
+    try {
+      diagnostics.error(full, error);
+    } catch (RuntimeException | LinkageError ignored) {
+      // Diagnostics must not throw; if one does, stderr below still carries the report.
+    }
+    if (!diagnostics.errorsOnStderr()) Diagnostics.STDERR.error(full, null);
   }
 
   private void flush(Batcher batcher) {

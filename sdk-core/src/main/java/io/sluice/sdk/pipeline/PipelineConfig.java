@@ -37,6 +37,7 @@ public final class PipelineConfig {
   private final long spoolMaxBytes;
   private final WhenFull whenFull;
   private final Duration blockTimeout;
+  private final Duration queueWait;
   private final FsyncPolicy fsync;
   private final int queueMaxRecords;
   private final long queueMaxBytes;
@@ -74,6 +75,7 @@ public final class PipelineConfig {
     this.spoolMaxBytes = b.spoolMaxBytes;
     this.whenFull = b.whenFull;
     this.blockTimeout = Duration.ofMillis(b.blockTimeoutMs);
+    this.queueWait = Duration.ofMillis(b.queueWaitMs);
     this.fsync = b.fsync;
     this.queueMaxRecords = b.queueMaxRecords;
     this.queueMaxBytes = b.queueMaxBytes;
@@ -123,6 +125,13 @@ public final class PipelineConfig {
   public WhenFull whenFull() { return whenFull; }
   /** How long {@link WhenFull#BLOCK} waits for room before it drops the newest. Default 1 s. */
   public Duration blockTimeout() { return blockTimeout; }
+  /**
+   * How long a record waits on the caller's thread for room in a full hand-off queue before it is dropped
+   * ({@code QUEUE_FULL}); 0 refuses at once. Default 1 s. The queue drains into the local spool, never onto the
+   * network (under {@code drop-oldest}/{@code drop-newest}), so the wait depends on the batcher's speed only. Under
+   * {@link WhenFull#BLOCK} the caller waits the longer of this and {@link #blockTimeout()}.
+   */
+  public Duration queueWait() { return queueWait; }
   public FsyncPolicy fsync() { return fsync; }
   /** Bound of the hand-off queue in records. Default 65,536; rounded up to a power of two. */
   public int queueMaxRecords() { return queueMaxRecords; }
@@ -198,6 +207,7 @@ public final class PipelineConfig {
     private long spoolMaxBytes = 256L << 20;
     private WhenFull whenFull = WhenFull.DROP_OLDEST;
     private long blockTimeoutMs = 1000;
+    private long queueWaitMs = 1000;
     private FsyncPolicy fsync = FsyncPolicy.NEVER;
     private int queueMaxRecords = 65_536;
     private long queueMaxBytes = 64L << 20;
@@ -306,6 +316,7 @@ public final class PipelineConfig {
     public Builder spoolMaxBytes(long v) { spoolMaxBytes = v; return this; }
     public Builder whenFull(WhenFull v) { whenFull = v; return this; }
     public Builder blockTimeoutMs(long v) { blockTimeoutMs = v; return this; }
+    public Builder queueWaitMs(long v) { queueWaitMs = v; return this; }
     public Builder fsync(FsyncPolicy v) { fsync = v; return this; }
     public Builder queueMaxRecords(int v) { queueMaxRecords = v; return this; }
     public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
@@ -354,6 +365,7 @@ public final class PipelineConfig {
           whenFull(w);
         }
         case "blockTimeoutMs" -> blockTimeoutMs(parseDurationMs(key, value));
+        case "queueWaitMs" -> queueWaitMs(parseDurationMs(key, value));
         case "fsync" -> {
           FsyncPolicy f = FsyncPolicy.parse(value);
           if (f == null) throw new ConfigException(key, "\"" + value + "\" is not a policy; write never or every-batch");
@@ -392,6 +404,8 @@ public final class PipelineConfig {
       }
       check("spoolMaxBytes", spoolMaxBytes >= (1L << 20), "must be at least 1MiB, was " + spoolMaxBytes);
       check("blockTimeoutMs", blockTimeoutMs >= 0, "must be >= 0, was " + blockTimeoutMs);
+      check("queueWaitMs", queueWaitMs >= 0 && queueWaitMs <= 60_000, "must be in [0, 60000] ms, was " + queueWaitMs
+          + "; 0 drops at once when the queue is full");
       check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24), "must be in [16, 16777216], was " + queueMaxRecords);
       check("queueMaxBytes", queueMaxBytes >= maxRecordBytes, "must be at least maxRecordBytes (" + maxRecordBytes + "), was " + queueMaxBytes);
       check("maxRecordBytes", maxRecordBytes >= 1024, "must be at least 1KiB, was " + maxRecordBytes);
@@ -436,7 +450,7 @@ public final class PipelineConfig {
       "endpoint", "serviceName", "resourceAttributes", "tenant", "credentials", "clientId", "spoolDir",
       "spoolMaxBytes", "whenFull", "blockTimeoutMs", "fsync", "queueMaxRecords", "queueMaxBytes", "maxRecordBytes",
       "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
-      "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath");
+      "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath", "queueWaitMs");
 
   /** A whole number in [min, max]; errors name {@code key}. */
   public static long parseLong(String key, String value, long min, long max) {

@@ -35,7 +35,7 @@ class PipelineConfigTest {
 
   @Test
   void everyListedKeyIsKnownAndABadValueNamesIt() {
-    assertThat(PipelineConfig.KEYS).hasSize(26);
+    assertThat(PipelineConfig.KEYS).hasSize(27);
     for (String key : PipelineConfig.KEYS) {
       try {
         PipelineConfig.builder().set(key, "x?");

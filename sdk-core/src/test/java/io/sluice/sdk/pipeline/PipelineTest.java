@@ -11,6 +11,7 @@ import io.sluice.sdk.testkit.TestCollector.Answer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -204,7 +205,7 @@ class PipelineTest {
     collector.stop();
     // A spool of 1 MiB with drop-newest and a 16-record queue: most of 50k records must be refused, each counted.
     try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).batchMaxBytes(64 << 10).spoolMaxBytes(1 << 20)
-        .whenFull(WhenFull.DROP_NEWEST).closeTimeoutMs(200).build())) {
+        .whenFull(WhenFull.DROP_NEWEST).queueWaitMs(0).closeTimeoutMs(200).build())) {
       int accepted = 0;
       for (int i = 0; i < 50_000; i++) {
         if (p.offer(Records.numbered(i, 200))) accepted++;
@@ -308,6 +309,53 @@ class PipelineTest {
   }
 
   @Test
+  void aLinkageErrorWhileBuildingIsCountedAndTheBatcherKeepsGoing() {
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Diagnostics recording = new Diagnostics() {
+      @Override
+      public void warn(String message, Throwable error) {}
+
+      @Override
+      public void error(String message, Throwable error) {
+        errors.add(message);
+      }
+    };
+    try (Pipeline p = Pipeline.start(config().diagnostics(recording).build())) {
+      DeferredRecord broken = new DeferredRecord() {
+        @Override
+        public int estimatedBytes() {
+          return 10;
+        }
+
+        @Override
+        public LogRecord build() {
+          throw new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader");
+        }
+      };
+      for (int i = 0; i < 3; i++) assertThat(p.offer(broken)).isTrue();
+      assertThat(p.offer(Records.numbered(7))).isTrue();
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
+      assertThat(p.stats().dropped(DropReason.BUILD_FAILED)).isEqualTo(3);
+      assertThat(p.stats().balanced()).isTrue();
+    }
+    assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("BUILD_FAILED")
+        .contains("NoClassDefFoundError"));
+  }
+
+  @Test
+  void captureFailuresAreCountedOnEveryEventAndReportedOnce() {
+    List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Pipeline p = Pipeline.start(config().diagnostics((m, e) -> errors.add(m)).build())) {
+      for (int i = 0; i < 5; i++) p.captureFailed(new NoClassDefFoundError("io/opentelemetry/common/ComponentLoader"));
+      PipelineStats s = p.stats();
+      assertThat(s.appended()).isEqualTo(5);
+      assertThat(s.dropped(DropReason.CAPTURE_FAILED)).isEqualTo(5);
+      assertThat(s.balanced()).isTrue();
+    }
+    assertThat(errors).singleElement().satisfies(m -> assertThat(m).contains("CAPTURE_FAILED"));
+  }
+
+  @Test
   void pipelineThreadsAreMarkedInternal() throws Exception {
     assertThat(Pipeline.isInternalThread()).isFalse();
     java.util.concurrent.atomic.AtomicBoolean internal = new java.util.concurrent.atomic.AtomicBoolean();
@@ -336,7 +384,8 @@ class PipelineTest {
   @Test
   void refuseWhenFullCountsARefusalOnlyWhileTheQueueIsFull() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).build())) {
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).queueWaitMs(0)
+        .build())) {
       assertThat(p.refuseWhenFull()).isFalse();
       // The batcher takes this one and waits inside build(), so nothing else leaves the queue meanwhile.
       assertThat(p.offer(blockingRecord(release, 0))).isTrue();
@@ -346,18 +395,27 @@ class PipelineTest {
         assertThat(accepted).isLessThanOrEqualTo(16);
       }
       accepted--; // the last offer was refused
-      assertThat(accepted).isEqualTo(16);
+      assertThat(accepted).as("below WARN fills 7/8 of the queue").isEqualTo(14);
       long refusedByOffer = p.stats().dropped(DropReason.QUEUE_FULL);
       assertThat(refusedByOffer).isEqualTo(1);
 
       for (int i = 0; i < 5; i++) assertThat(p.refuseWhenFull()).isTrue();
       assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
-      assertThat(p.stats().appended()).isEqualTo(1 + 17 + 5);
+      assertThat(p.stats().appended()).isEqualTo(1 + 15 + 5);
+
+      // WARN and above still find the reserved eighth.
+      int warn = io.sluice.proto.v1.SeverityNumber.SEVERITY_NUMBER_WARN_VALUE;
+      assertThat(p.refuseWhenFull(warn)).isFalse();
+      LogRecord warning = Records.numbered(100).toBuilder().setSeverityNumberValue(warn).build();
+      assertThat(p.offer(warning)).isTrue();
+      assertThat(p.offer(warning.toBuilder().setSeverityNumberValue(warn + 4).build())).isTrue();
+      assertThat(p.refuseWhenFull(warn)).isTrue();
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(7);
 
       release.countDown();
       await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
       assertThat(p.refuseWhenFull()).isFalse();
-      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(6);
+      assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isEqualTo(7);
       assertThat(p.stats().balanced()).isTrue();
     }
   }
@@ -369,11 +427,12 @@ class PipelineTest {
         .build())) {
       assertThat(p.offer(blockingRecord(release, 0))).isTrue();
       await().atMost(Duration.ofSeconds(10)).until(() -> p.stats().queued() == 0);
-      for (int i = 1; i <= 16; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
+      // Below WARN fills 7/8 of the queue (14 of 16); the rest is WARN's.
+      for (int i = 1; i <= 14; i++) assertThat(p.offer(Records.numbered(i))).isTrue();
       assertThat(p.refuseWhenFull()).isFalse();
       assertThat(p.stats().dropped(DropReason.QUEUE_FULL)).isZero();
       release.countDown();
-      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 17);
+      await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 15);
     }
   }
 

@@ -48,7 +48,21 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -56,8 +70,9 @@ import org.junit.jupiter.api.Test;
  * The query service over real engines, started once for the class: a KRaft broker and an OpenSearch node in this
  * JVM, a Cassandra node in a child JVM ({@link CassandraProcess}), filled through the backend's own sinks
  * (OpenSearchSink, CassandraAggregateSink, CassandraFingerprintSink) and topics, with data dated minutes before
- * now. Every JSON answer is validated against the served /openapi.json. {@link QueryUiBrowser} drives the web UI in
- * headless Chromium over the same service (skipped when Chromium is not installed).
+ * now. Every JSON answer is validated against the served /openapi.json. The {@code ui*} tests drive the web UI in
+ * headless Chromium over the same service (skipped with a message when Debian's chromium/chromium-driver are absent)
+ * and save screenshots to target/screenshots.
  */
 class QueryServiceIT {
   static final String ACME_KEY = "acme-key-1";
@@ -363,7 +378,9 @@ class QueryServiceIT {
     QueryMetrics metrics = new QueryMetrics();
     try (TailHub hub = new TailHub(kafka.bootstrapServers(), TOPIC, 2, 2048, metrics)) {
       TailHub.Client slow = hub.join("acme", e -> true);
-      TailHub.Client reading = hub.join("acme", e -> true);
+      // the same buffer size for both; the reading client's filter lets 2 of the 12 lines through, so it never
+      // overflows whatever the scheduling, while the slow one must (12 lines of ~600 bytes > 2048)
+      TailHub.Client reading = hub.join("acme", e -> e.body().equals("line 3") || e.body().equals("line 11"));
       assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(HttpError.class,
           () -> hub.join("acme", e -> true)).status).isEqualTo(429);
       List<byte[]> received = new ArrayList<>();
@@ -378,8 +395,10 @@ class QueryServiceIT {
         if (line != null && line.length > 0) {
           received.add(line);
         }
-        return received.size() == 12;
+        return received.size() == 2;
       });
+      assertThat(received).extracting(b -> JSON.readTree(b).path("body").asText())
+          .containsExactly("line 3", "line 11");
       assertThat(slow.dropped()).isEqualTo(TailHub.DropReason.SLOW_CLIENT);
       assertThat(reading.dropped()).isNull();
       assertThat(metrics.get("sluice_query_tail_dropped_total{reason=\"slow_client\"}")).isEqualTo(1);
@@ -393,6 +412,168 @@ class QueryServiceIT {
       assertThat(buffered).isBetween(1, 11);
     }
   }
+
+
+  // ---- the web UI in headless Chromium (Debian's chromium + chromium-driver; skipped when absent) ----
+
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final DateTimeFormatter UI_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
+      .withZone(ZoneOffset.UTC);
+  static WebDriver browser;
+
+  static WebDriver browser() {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "skipped: the browser tests need Debian's chromium and chromium-driver (/usr/bin/chromium, "
+            + "/usr/bin/chromedriver); .ci/run installs them: apt-get install chromium chromium-driver");
+    if (browser == null) {
+      ChromeOptions options = new ChromeOptions();
+      options.setBinary(CHROMIUM.toFile());
+      options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900",
+          "--disable-gpu", "--no-first-run", "--disable-extensions");
+      ChromeDriverService service = new ChromeDriverService.Builder()
+          .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+      browser = new ChromeDriver(service, options);
+    }
+    return browser;
+  }
+
+  @AfterAll
+  static void closeBrowser() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  static WebDriverWait waiting(WebDriver d) {
+    return new WebDriverWait(d, Duration.ofSeconds(30));
+  }
+
+  static void login(WebDriver d) {
+    d.get(server.url());
+    WebDriverWait wait = waiting(d);
+    // a key saved by an earlier test (localStorage) logs in by itself; else the page asks for one
+    wait.until(ExpectedConditions.or(ExpectedConditions.textToBe(By.id("tenant"), "tenant: acme"),
+        ExpectedConditions.visibilityOfElementLocated(By.id("login"))));
+    if (d.findElement(By.id("login")).isDisplayed()) {
+      d.findElement(By.id("api-key")).sendKeys(ACME_KEY);
+      d.findElement(By.id("login-btn")).click();
+    }
+    wait.until(ExpectedConditions.textToBe(By.id("tenant"), "tenant: acme"));
+  }
+
+  static void searchFor(WebDriver d, String text, long expected) {
+    WebElement q = d.findElement(By.id("q"));
+    q.clear();
+    q.sendKeys(text, Keys.ENTER);
+    waiting(d).until(ExpectedConditions.textMatches(By.id("summary"), java.util.regex.Pattern.compile(
+        "^" + expected + " matching lines.*")));
+    waiting(d).until(x -> x.findElements(By.cssSelector("#results li.line")).size() == expected);
+  }
+
+  static void screenshot(WebDriver d, String name) throws Exception {
+    Files.write(screenshots().resolve(name), ((TakesScreenshot) d).getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
+  void uiFindsAStackTraceByTextShowsItsMinuteAndFollowsItsTrace() throws Exception {
+    WebDriver d = browser();
+    login(d);
+    waiting(d).until(x -> x.findElements(By.cssSelector("#results li.line")).size() == data.count("acme"));
+
+    searchFor(d, "timed out", 3);
+    List<WebElement> lines = d.findElements(By.cssSelector("#results li.line"));
+    for (WebElement line : lines) {
+      WebElement ex = line.findElement(By.cssSelector(".exception"));
+      assertThat(ex.findElement(By.cssSelector(".throwable .title")).getText())
+          .isEqualTo("com.example.checkout.PaymentException: could not charge the card");
+      assertThat(ex.findElements(By.cssSelector(".throwable:first-child .frame")).get(0).getText())
+          .isEqualTo("at com.example.checkout.PaymentClient.charge(PaymentClient.java:88)");
+      assertThat(ex.findElement(By.cssSelector(".cause .title")).getText())
+          .isEqualTo("Caused by: java.net.SocketTimeoutException: Read timed out");
+      assertThat(ex.findElements(By.cssSelector(".cause .frame"))).extracting(WebElement::getText)
+          .containsExactly("at java.net.SocketInputStream.socketRead0(SocketInputStream.java)",
+              "at okhttp3.internal.http1.Http1ExchangeCodec.readResponseHeaders(Http1ExchangeCodec.java:120)");
+    }
+    // the histogram shows the matches in their minutes: bars (one per severity in a bucket) add up to 3
+    Map<String, Long> byBucket = new java.util.TreeMap<>();
+    for (WebElement bar : d.findElements(By.cssSelector("#histogram rect.bar"))) {
+      byBucket.put(bar.getAttribute("data-start"), Long.parseLong(bar.getAttribute("data-count")));
+    }
+    assertThat(byBucket.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(3);
+    long firstError = data.events.stream().filter(e -> e.tenant().equals("acme") && !e.fingerprint().isEmpty())
+        .mapToLong(LogEvent::timeMillis).min().orElseThrow();
+    assertThat(byBucket.keySet().stream().mapToLong(Long::parseLong))
+        .anyMatch(start -> start <= firstError && firstError < start + 60_000L); // the last hour: 1-minute buckets
+    screenshot(d, "search.png");
+
+    // the trace link filters by trace id: the error's trace has 3 lines (2 INFO and this ERROR)
+    WebElement traced = d.findElements(By.cssSelector("#results a.trace-link")).get(0);
+    assertThat(traced.getText()).isEqualTo(TRACE_ID);
+    traced.click();
+    waiting(d).until(ExpectedConditions.visibilityOfElementLocated(By.id("trace-filter")));
+    searchFor(d, "", 3);
+    assertThat(d.findElements(By.cssSelector("#results .sev"))).extracting(WebElement::getText)
+        .containsExactlyInAnyOrder("ERROR", "INFO", "INFO");
+    d.findElement(By.id("trace-clear")).click();
+    waiting(d).until(ExpectedConditions.invisibilityOfElementLocated(By.id("trace-filter")));
+
+    // severity filter
+    d.findElement(By.id("severity-WARN")).click();
+    waiting(d).until(ExpectedConditions.textMatches(By.id("summary"), java.util.regex.Pattern.compile("^5 matching.*")));
+    assertThat(d.findElements(By.cssSelector("#results .sev"))).extracting(WebElement::getText).containsOnly("WARN");
+    d.findElement(By.id("severity-WARN")).click();
+
+    // error fingerprints with first seen and count
+    WebElement row = waiting(d).until(x -> x.findElements(By.cssSelector("#fingerprints tbody tr[data-fingerprint]"))
+        .stream().findFirst().orElse(null));
+    assertThat(row.findElement(By.cssSelector(".count")).getText()).isEqualTo("3");
+    assertThat(row.findElement(By.cssSelector(".first-seen")).getText()).isEqualTo(UI_TIME.format(
+        java.time.Instant.ofEpochMilli(firstError)));
+    assertThat(d.getPageSource()).doesNotContain(QueryTestData.SECRET);
+  }
+
+  @Test
+  void uiLiveTailShowsNewLinesAndHoldsThemWhilePaused() throws Exception {
+    WebDriver d = browser();
+    login(d);
+    d.findElement(By.id("service")).sendKeys("storefront");
+    d.findElement(By.id("tail-toggle")).click();
+    waiting(d).until(ExpectedConditions.textToBe(By.id("tail-status"), "live"));
+
+    QueryTestData live = new QueryTestData(TOPIC);
+    long t = System.currentTimeMillis();
+    live.add("acme", "storefront", SeverityNumber.SEVERITY_NUMBER_INFO, t, "cart 1 opened", null, false);
+    live.add("globex", "storefront", SeverityNumber.SEVERITY_NUMBER_INFO, t, "cart " + QueryTestData.SECRET, null,
+        false);
+    live.add("acme", "storefront", SeverityNumber.SEVERITY_NUMBER_ERROR, t, "cart 1 checkout failed", TRACE_ID,
+        true);
+    kafka.produce(live.records);
+    waiting(d).until(x -> x.findElements(By.cssSelector("#tail-lines li.line")).size() == 2);
+
+    d.findElement(By.id("tail-toggle")).click(); // pause
+    waiting(d).until(ExpectedConditions.textToBe(By.id("tail-status"), "paused, 0 new lines held"));
+    QueryTestData more = new QueryTestData(TOPIC);
+    for (int i = 2; i <= 4; i++) {
+      more.add("acme", "storefront", SeverityNumber.SEVERITY_NUMBER_INFO, System.currentTimeMillis(),
+          "cart " + i + " opened", null, false);
+    }
+    kafka.produce(more.records);
+    waiting(d).until(ExpectedConditions.textToBe(By.id("tail-status"), "paused, 3 new lines held"));
+    assertThat(d.findElements(By.cssSelector("#tail-lines li.line"))).hasSize(2);
+
+    d.findElement(By.id("tail-toggle")).click(); // resume
+    waiting(d).until(x -> x.findElements(By.cssSelector("#tail-lines li.line")).size() == 5);
+    assertThat(d.findElements(By.cssSelector("#tail-lines .body"))).extracting(WebElement::getText).containsExactly(
+        "cart 1 opened", "cart 1 checkout failed", "cart 2 opened", "cart 3 opened", "cart 4 opened");
+    assertThat(d.findElement(By.cssSelector("#tail-lines .cause .title")).getText())
+        .isEqualTo("Caused by: java.net.SocketTimeoutException: Read timed out");
+    assertThat(d.getPageSource()).doesNotContain(QueryTestData.SECRET);
+    screenshot(d, "tail.png");
+    d.findElement(By.id("tail-toggle")).click(); // pause again: the page keeps its connection until it is closed
+  }
+
+  static final String TRACE_ID = QueryTestData.TRACE;
 
   static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);

@@ -99,7 +99,8 @@
     const box = el('div', {class: 'exception'});
     ex.chain.forEach((t, i) => {
       const part = el('div', {class: i === 0 ? 'throwable' : 'throwable cause'},
-        el('div', {class: 'title'}, t.type + (t.message ? ': ' + t.message : '')));
+        el('div', {class: 'title'}, i === 0 ? null : el('span', {class: 'caused'}, 'Caused by: '),
+          t.type + (t.message ? ': ' + t.message : '')));
       for (const f of t.frames) part.append(el('div', {class: 'frame'}, 'at ' + f));
       if (t.omitted > 0) part.append(el('div', {class: 'frame muted'}, '... ' + t.omitted + ' more'));
       box.append(part);

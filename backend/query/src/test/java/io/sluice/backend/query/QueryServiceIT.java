@@ -99,10 +99,17 @@ class QueryServiceIT {
         throw new IllegalStateException(e);
       }
     });
+    CompletableFuture<TestOpenSearch> search = CompletableFuture.supplyAsync(() -> {
+      try {
+        return TestOpenSearch.start("query-it-");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
     kafka = TestKafka.shared();
     kafka.createTopic(TOPIC, 2);
     kafka.createTopic(ALERTS, 1);
-    opensearch = TestOpenSearch.start("query-it-");
+    opensearch = search.join();
     cassandra = node.join();
     now = System.currentTimeMillis();
     data = QueryTestData.standard(TOPIC, now);

@@ -24,6 +24,8 @@ import java.util.Set;
  * opensearch: { urls: [http://opensearch:9200], indexPrefix: sluice-logs- }
  * cassandra:  { contactPoints: [cassandra:9042], datacenter: datacenter1, keyspace: sluice }
  * kafka:      { bootstrap: kafka:9092, topic: sluice.logs, alertsTopic: sluice-alerts }
+ *   # scanSearch: true  -- no OpenSearch: search and histogram scan the topic (the demo; at most
+ *   #                      KafkaScanLogs.MAX_SCAN_RECORDS newest records per partition)
  * limits:
  *   maxLimit: 500            # most hits, rows or alerts one request may ask for
  *   queryTimeoutMs: 5000     # every engine call; past it the request gets 504
@@ -48,6 +50,7 @@ public record QueryConfig(
     String kafkaBootstrap,
     String kafkaTopic,
     String alertsTopic,
+    boolean kafkaScanSearch,
     int maxLimit,
     Duration queryTimeout,
     int maxConcurrentRequests,
@@ -61,7 +64,7 @@ public record QueryConfig(
       "tenants");
   private static final Set<String> OPENSEARCH = Set.of("urls", "indexPrefix");
   private static final Set<String> CASSANDRA = Set.of("contactPoints", "datacenter", "keyspace");
-  private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "alertsTopic");
+  private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "alertsTopic", "scanSearch");
   private static final Set<String> LIMITS = Set.of("maxLimit", "queryTimeoutMs", "maxConcurrentRequests",
       "tailMaxClients", "tailBufferBytes");
   private static final Set<String> AUTH = Set.of("anonymous", "anonymousTenant");
@@ -89,42 +92,48 @@ public record QueryConfig(
   /** A builder-style starting point: listen on 127.0.0.1 (port 0 = any free one), no engines, anonymous off. */
   public static QueryConfig defaults(Map<String, List<String>> keys, boolean anonymous) {
     return new QueryConfig("127.0.0.1", 0, List.of(), "sluice-logs-", List.of(), "datacenter1", "sluice", null,
-        "sluice.logs", null, 500, Duration.ofSeconds(5), 16, 8, 1 << 20, anonymous, "", keys);
+        "sluice.logs", null, false, 500, Duration.ofSeconds(5), 16, 8, 1 << 20, anonymous, "", keys);
   }
 
   public QueryConfig withOpenSearch(List<String> urls, String prefix) {
     return new QueryConfig(listenHost, listenPort, urls, prefix, cassandraContactPoints, cassandraDatacenter,
-        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, maxLimit, queryTimeout, maxConcurrentRequests,
+        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests,
         tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withCassandra(List<String> contactPoints, String datacenter, String keyspace) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, contactPoints, datacenter, keyspace,
-        kafkaBootstrap, kafkaTopic, alertsTopic, maxLimit, queryTimeout, maxConcurrentRequests, tailMaxClients,
+        kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests, tailMaxClients,
         tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withKafka(String bootstrap, String topic, String alerts) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
-        cassandraDatacenter, cassandraKeyspace, bootstrap, topic, alerts, maxLimit, queryTimeout,
+        cassandraDatacenter, cassandraKeyspace, bootstrap, topic, alerts, kafkaScanSearch, maxLimit, queryTimeout,
         maxConcurrentRequests, tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withLimits(int maxLimit, Duration timeout, int tailMaxClients, long tailBufferBytes) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
-        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, maxLimit, timeout,
+        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, timeout,
+        maxConcurrentRequests, tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
+  }
+
+  public QueryConfig withScanSearch() {
+    return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
+        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, true, maxLimit, queryTimeout,
         maxConcurrentRequests, tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withListen(String host, int port) {
     return new QueryConfig(host, port, opensearchUrls, indexPrefix, cassandraContactPoints, cassandraDatacenter,
-        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, maxLimit, queryTimeout, maxConcurrentRequests,
+        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests,
         tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withAnonymousTenant(String tenant) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
-        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, maxLimit, queryTimeout,
+        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout,
         maxConcurrentRequests, tailMaxClients, tailBufferBytes, true, tenant, apiKeyDigestsByTenant);
   }
 
@@ -191,6 +200,7 @@ public record QueryConfig(
         list(cs, "contactPoints", "cassandra.contactPoints"), text(cs, "datacenter", "datacenter1"),
         text(cs, "keyspace", "sluice"),
         bootstrap, text(kf, "topic", "sluice.logs"), text(kf, "alertsTopic", null),
+        kf.path("scanSearch").asBoolean(false),
         integer(lim, "maxLimit", 500, "limits."), Duration.ofMillis(integer(lim, "queryTimeoutMs", 5000, "limits.")),
         integer(lim, "maxConcurrentRequests", 16, "limits."), integer(lim, "tailMaxClients", 8, "limits."),
         integer(lim, "tailBufferBytes", 1 << 20, "limits."),

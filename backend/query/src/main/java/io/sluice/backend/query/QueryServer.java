@@ -54,8 +54,11 @@ public final class QueryServer implements AutoCloseable {
     this.clock = clock;
     this.keys = new ApiKeys(config.apiKeyDigestsByTenant(), config.anonymous(), config.anonymousTenant());
     this.engines = new Engines(config.maxConcurrentRequests(), config.queryTimeout(), metrics);
-    this.logs = config.opensearchUrls().isEmpty() ? null
-        : new OpenSearchLogs(config.opensearchUrls(), config.indexPrefix(), config.queryTimeout().toMillis());
+    this.logs = !config.opensearchUrls().isEmpty()
+        ? new OpenSearchLogs(config.opensearchUrls(), config.indexPrefix(), config.queryTimeout().toMillis())
+        : config.kafkaScanSearch() && config.kafkaBootstrap() != null
+            ? new KafkaScanLogs(config.kafkaBootstrap(), config.kafkaTopic(), config.queryTimeout())
+            : null;
     this.aggregates = config.cassandraContactPoints().isEmpty() ? null
         : new CassandraAggregates(config.cassandraContactPoints(), config.cassandraDatacenter(),
             config.cassandraKeyspace(), config.queryTimeout());

@@ -5,7 +5,7 @@
   const SEVERITIES = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
   const COLORS = {TRACE: '#9aa3ae', DEBUG: '#9aa3ae', INFO: '#1a5fb4', WARN: '#e5a50a', ERROR: '#c01c28', FATAL: '#7a0e16', UNSPECIFIED: '#9aa3ae'};
   const TAIL_KEEP = 500;
-  const state = {traceId: '', cursor: null, from: 0, to: 0, tail: null, paused: false, pending: []};
+  const state = {traceId: '', cursor: null, from: 0, to: 0, tail: null, paused: false, pending: [], generation: 0};
 
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
@@ -42,19 +42,25 @@
     $('error').textContent = '';
     if (!keepRange) { state.to = Date.now(); state.from = state.to - Number($('range').value); }
     const f = Object.assign(filters(), {from: state.from, to: state.to});
+    const generation = ++state.generation; // answers of an earlier, slower search are dropped, not mixed in
     state.cursor = null;
     $('results').replaceChildren();
     try {
       const [page, hist] = await Promise.all([api('search', Object.assign({limit: 100}, f)), api('histogram', f)]);
+      if (generation !== state.generation) return;
       drawHistogram(hist);
       showPage(page);
       $('summary').textContent = page.total + ' matching lines, ' + fmtTime(state.from) + ' – ' + fmtTime(state.to) + ' UTC';
-    } catch (e) { $('error').textContent = e.message; }
+    } catch (e) { if (generation === state.generation) $('error').textContent = e.message; }
     loadSide();
   }
 
   async function more() {
-    try { showPage(await api('search', Object.assign({limit: 100, cursor: state.cursor, from: state.from, to: state.to}, filters()))); }
+    const generation = state.generation;
+    try {
+      const page = await api('search', Object.assign({limit: 100, cursor: state.cursor, from: state.from, to: state.to}, filters()));
+      if (generation === state.generation) showPage(page);
+    }
     catch (e) { $('error').textContent = e.message; }
   }
 

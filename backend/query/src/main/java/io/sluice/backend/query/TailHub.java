@@ -27,7 +27,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Live tail: one Kafka consumer (no group, nothing committed) reading the log topic from its end at the moment the
  * first client joined, fanning each decoded record (the record format, schema v1) out to the clients of its tenant
- * whose filter matches. Bounded: at most {@code maxClients} clients (the next is refused, counted
+ * whose filter matches, from the partitions' end offsets at the moment each client joined (taken by the consumer
+ * thread, so a line written before a client joined never reaches it, however far the consumer lags). Bounded: at most {@code maxClients} clients (the next is refused, counted
  * {@code too_many_clients}), each with a buffer of {@code bufferBytes} of encoded lines; a client whose buffer is full
  * is dropped (counted {@code slow_client}) instead of slowing the others or growing memory. Lines already buffered are
  * still delivered before the client is told why it was dropped. The consumer thread never blocks on a client.
@@ -58,6 +59,10 @@ final class TailHub implements AutoCloseable {
   private final long bufferBytes;
   private final QueryMetrics metrics;
   private final List<Client> clients = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Client> joining =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.atomic.AtomicInteger admitted = new java.util.concurrent.atomic.AtomicInteger();
+  private List<TopicPartition> partitions;
   private KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
   private volatile boolean closed;
@@ -71,37 +76,56 @@ final class TailHub implements AutoCloseable {
   }
 
   /**
-   * Registers a client; lines written to the topic after this returns reach it (the consumer's position is fixed
-   * at the partitions' ends before the first client's join returns).
+   * Registers a client and returns once the consumer thread has taken the partitions' end offsets for it: exactly
+   * the lines written to the topic after those offsets reach it (never one written before it joined, however far
+   * the shared consumer lags).
    */
-  synchronized Client join(String tenant, Predicate<LogEvent> filter) throws HttpError {
-    if (closed) {
-      throw new HttpError(503, null, "the service is shutting down");
-    }
-    if (clients.size() >= maxClients) {
-      metrics.tailDropped(DropReason.TOO_MANY_CLIENTS);
-      throw new HttpError(429, null, "too many live-tail clients (limits.tailMaxClients = " + maxClients
-          + "); close one or retry later");
-    }
-    if (thread == null) {
-      start();
+  Client join(String tenant, Predicate<LogEvent> filter) throws HttpError {
+    synchronized (this) {
+      if (closed) {
+        throw new HttpError(503, null, "the service is shutting down");
+      }
+      if (admitted.get() >= maxClients) {
+        metrics.tailDropped(DropReason.TOO_MANY_CLIENTS);
+        throw new HttpError(429, null, "too many live-tail clients (limits.tailMaxClients = " + maxClients
+            + "); close one or retry later");
+      }
+      admitted.incrementAndGet();
+      if (thread == null) {
+        start();
+      }
     }
     Client c = new Client(tenant, filter, bufferBytes);
-    clients.add(c);
+    joining.add(c);
+    consumer.wakeup(); // the consumer thread takes it now rather than after its poll
+    try {
+      if (!c.started.await(30, TimeUnit.SECONDS)) {
+        leave(c, DropReason.SHUTDOWN);
+        throw new HttpError(503, null, "the live tail's Kafka consumer did not take the client within 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      leave(c, DropReason.SHUTDOWN);
+      throw new HttpError(503, null, "interrupted while joining the live tail");
+    }
     metrics.tailClients.increment();
     return c;
   }
 
   void leave(Client c, DropReason reason) {
-    if (clients.remove(c)) {
-      metrics.tailClients.decrement();
+    boolean joined = clients.remove(c);
+    if (joined || joining.remove(c)) {
+      admitted.decrementAndGet();
+      if (joined) {
+        metrics.tailClients.decrement();
+      }
       c.drop(reason);
       metrics.tailDropped(reason);
     }
   }
 
   int clients() {
-    return clients.size();
+    return admitted.get();
   }
 
   private void start() {
@@ -117,7 +141,8 @@ final class TailHub implements AutoCloseable {
         i.partition())));
     c.assign(parts);
     c.seekToEnd(parts);
-    parts.forEach(tp -> c.position(tp, Duration.ofSeconds(10))); // "now" is fixed here, not at the first poll
+    parts.forEach(tp -> c.position(tp, Duration.ofSeconds(10)));
+    partitions = parts;
     consumer = c;
     thread = new Thread(this::run, "sluice-query-tail");
     thread.setDaemon(true);
@@ -127,12 +152,21 @@ final class TailHub implements AutoCloseable {
   private void run() {
     try {
       while (!closed) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-          fanOut(r);
+        for (Client c; (c = joining.poll()) != null; ) {
+          // this client's "now": lines at or after these offsets are its; the consumer may still be behind them
+          Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
+          end.forEach((tp, offset) -> c.startOffsets.put(tp.partition(), offset));
+          clients.add(c);
+          c.started.countDown();
+        }
+        try {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+            fanOut(r);
+          }
+        } catch (WakeupException e) {
+          // a client joined, or close()
         }
       }
-    } catch (WakeupException e) {
-      // close()
     } finally {
       consumer.close(Duration.ofSeconds(1));
     }
@@ -156,7 +190,8 @@ final class TailHub implements AutoCloseable {
     }
     byte[] json = null;
     for (Client c : clients) {
-      if (c.tenant.equals(e.tenant()) && c.filter.test(e)) {
+      if (r.offset() >= c.startOffsets.getOrDefault(r.partition(), Long.MAX_VALUE) && c.tenant.equals(e.tenant())
+          && c.filter.test(e)) {
         if (json == null) {
           try {
             json = JSON.writeValueAsBytes(LogLines.fromEvent(e));
@@ -177,6 +212,9 @@ final class TailHub implements AutoCloseable {
   public void close() {
     closed = true;
     for (Client c : clients) {
+      leave(c, DropReason.SHUTDOWN);
+    }
+    for (Client c : joining) {
       leave(c, DropReason.SHUTDOWN);
     }
     KafkaConsumer<byte[], byte[]> c;
@@ -204,6 +242,8 @@ final class TailHub implements AutoCloseable {
     private final long capacity;
     private final AtomicLong bytes = new AtomicLong();
     private final LinkedBlockingQueue<byte[]> lines = new LinkedBlockingQueue<>();
+    final Map<Integer, Long> startOffsets = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
     private volatile DropReason dropped;
 
     Client(String tenant, Predicate<LogEvent> filter, long capacity) {

@@ -97,7 +97,13 @@ final class TailHub implements AutoCloseable {
     }
     Client c = new Client(tenant, filter, bufferBytes);
     joining.add(c);
-    consumer.wakeup(); // the consumer thread takes it now rather than after its poll
+    KafkaConsumer<byte[], byte[]> current;
+    synchronized (this) {
+      current = consumer;
+    }
+    if (current != null) {
+      current.wakeup(); // the consumer thread takes it now rather than after its poll
+    }
     try {
       if (!c.started.await(30, TimeUnit.SECONDS)) {
         leave(c, DropReason.SHUTDOWN);
@@ -150,25 +156,42 @@ final class TailHub implements AutoCloseable {
   }
 
   private void run() {
+    KafkaConsumer<byte[], byte[]> c = consumer;
     try {
       while (!closed) {
-        for (Client c; (c = joining.poll()) != null; ) {
-          // this client's "now": lines at or after these offsets are its; the consumer may still be behind them
-          Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(10));
-          end.forEach((tp, offset) -> c.startOffsets.put(tp.partition(), offset));
-          clients.add(c);
-          c.started.countDown();
-        }
         try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+          for (Client joined; (joined = joining.peek()) != null; ) {
+            // this client's "now": lines at or after these offsets are its; the consumer may still be behind them
+            Map<TopicPartition, Long> end = c.endOffsets(partitions, Duration.ofSeconds(10));
+            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+              joined.startOffsets.put(e.getKey().partition(), e.getValue());
+            }
+            joining.remove(joined);
+            clients.add(joined);
+            joined.started.countDown();
+          }
+          for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
             fanOut(r);
           }
         } catch (WakeupException e) {
-          // a client joined, or close()
+          // a client joined (wakeup() may land in any blocking call, not only poll), or close()
         }
       }
+    } catch (RuntimeException e) {
+      // Kafka failed under us: every client is told (dropped), the failure counted, and the next join starts afresh
+      metrics.engineError("kafka", "tail_failed");
+      synchronized (this) {
+        thread = null;
+        consumer = null;
+      }
+      for (Client client : clients) {
+        leave(client, DropReason.SHUTDOWN);
+      }
+      for (Client client : joining) {
+        leave(client, DropReason.SHUTDOWN);
+      }
     } finally {
-      consumer.close(Duration.ofSeconds(1));
+      c.close(Duration.ofSeconds(1));
     }
   }
 
@@ -226,6 +249,7 @@ final class TailHub implements AutoCloseable {
     if (c != null) {
       c.wakeup();
     }
+
     if (t != null) {
       try {
         t.join(5_000);

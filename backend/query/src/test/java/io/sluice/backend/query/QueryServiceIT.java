@@ -529,14 +529,14 @@ class QueryServiceIT {
     d.findElement(By.id("severity-WARN")).click();
     waiting(d).until(ExpectedConditions.textMatches(By.id("summary"), java.util.regex.Pattern.compile("^5 matching.*")));
     assertThat(d.findElements(By.cssSelector("#results .sev"))).extracting(WebElement::getText).containsOnly("WARN");
-    d.findElement(By.id("severity-WARN")).click();
 
-    // error fingerprints with first seen and count
-    WebElement row = waiting(d).until(x -> x.findElements(By.cssSelector("#fingerprints tbody tr[data-fingerprint]"))
-        .stream().findFirst().orElse(null));
-    assertThat(row.findElement(By.cssSelector(".count")).getText()).isEqualTo("3");
-    assertThat(row.findElement(By.cssSelector(".first-seen")).getText()).isEqualTo(UI_TIME.format(
-        java.time.Instant.ofEpochMilli(firstError)));
+    // error fingerprints with first seen and count (the table is redrawn after every search: read it in one go)
+    String expectedRow = "3 " + UI_TIME.format(java.time.Instant.ofEpochMilli(firstError));
+    waiting(d).ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(x -> {
+      List<WebElement> rows = x.findElements(By.cssSelector("#fingerprints tbody tr[data-fingerprint]"));
+      return rows.size() == 1 && expectedRow.equals(rows.get(0).findElement(By.cssSelector(".count")).getText() + " "
+          + rows.get(0).findElement(By.cssSelector(".first-seen")).getText());
+    });
     assertThat(d.getPageSource()).doesNotContain(QueryTestData.SECRET);
   }
 

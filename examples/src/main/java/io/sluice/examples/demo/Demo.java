@@ -62,8 +62,11 @@ public final class Demo {
      * @param bootstrapServers the demo broker
      * @param topic the topic the collector wrote
      * @param delivered distinct records in it
+     * @param live starts the demo app logging on (a line a second, some errors with a cause chain) through the same
+     *     appender and collector until this step returns: new lines for a live tail
      */
-    void run(String bootstrapServers, String topic, long delivered) throws IOException, InterruptedException;
+    void run(String bootstrapServers, String topic, long delivered, Runnable live)
+        throws IOException, InterruptedException;
   }
 
   static final String TOPIC = "sluice-demo";
@@ -170,18 +173,45 @@ public final class Demo {
 
       Count count = consume(kafka.bootstrapServers(), n);
       double endToEnd = (allAcknowledged - started) / 1e9;
-      appender.stop();
-      current[0].close();
 
       long lost = n - count.distinct;
       Result result = new Result(n, count.distinct, count.total - count.distinct, lost, loggingSeconds,
           endToEnd, options.outage(), peakBytes.get(), peakBatches.get(), stats);
       printSummary(result, out);
-      if (after != null) {
-        after.run(kafka.bootstrapServers(), TOPIC, count.distinct);
+      Thread live = liveThread(shop, n);
+      try {
+        if (after != null) {
+          after.run(kafka.bootstrapServers(), TOPIC, count.distinct, live::start);
+        }
+      } finally {
+        live.interrupt();
+        live.join(5_000);
+        appender.stop();
+        current[0].close();
       }
       return result;
     }
+  }
+
+  /** The shop logging on, a line a second; every fifth an error whose exception has a cause (for the query UI). */
+  private static Thread liveThread(Logger shop, int first) {
+    Thread t = new Thread(() -> {
+      for (int i = first; !Thread.currentThread().isInterrupted(); i++) {
+        if (i % 5 == 0) {
+          shop.error("payment for order {} failed", i, new IllegalStateException("card declined by the bank",
+              new java.net.SocketTimeoutException("Read timed out after 2000 ms")));
+        } else {
+          shop.atInfo().addKeyValue("seq", i).log("order {} placed, {} items", i, 1 + i % 7);
+        }
+        try {
+          Thread.sleep(1_000); // a person watching the live tail, not a synchronisation
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "demo-shop-live");
+    t.setDaemon(true);
+    return t;
   }
 
   /** Kafka's storage formatter prints to the console; the demo's output is the summary. */

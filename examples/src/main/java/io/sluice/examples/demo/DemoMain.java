@@ -32,6 +32,11 @@ public final class DemoMain implements Callable<Integer> {
           + "own from this jar; ./sluice demo --backend builds it) and print the aggregates it wrote to Cassandra")
   Path backendJar;
 
+  @Option(names = "--ui", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:8080",
+      description = "with --backend-jar: then serve the query service and web UI (default 127.0.0.1:8080) over the "
+          + "job's Cassandra and the demo's topic, with the app logging on, until Ctrl-C")
+  String ui;
+
   @Override
   public Integer call() throws Exception {
     if (records < 3) throw new CommandLine.ParameterException(new CommandLine(this), "--records must be at least 3");
@@ -42,15 +47,38 @@ public final class DemoMain implements Callable<Integer> {
           + " is not a file: build it with ./mvnw -pl backend/demo -am package -DskipTests, or use ./sluice demo --backend");
     }
     int[] backendExit = {0};
-    Demo.AfterDelivery backend = backendJar == null ? null : (bootstrap, topic, delivered) -> {
+    if (ui != null && backendJar == null) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--ui needs --backend-jar (./sluice demo --ui "
+          + "builds and passes it)");
+    }
+    Demo.AfterDelivery backend = backendJar == null ? null : (bootstrap, topic, delivered, live) -> {
       System.out.println();
       System.out.println("Backend: the streaming job (Beam on Flink [local]) over topic " + topic
           + " into an embedded Cassandra, in a JVM of its own");
       // Cassandra's add-opens are in the jar's manifest; allowAttachSelf is read at JVM start only
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+      java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
           "-Xmx1536m", "-Djdk.attach.allowAttachSelf=true", "-jar", backendJar.toString(),
-          "--bootstrap-servers", bootstrap, "--topics", topic, "--expect", Long.toString(delivered))
-          .inheritIO().start();
+          "--bootstrap-servers", bootstrap, "--topics", topic, "--expect", Long.toString(delivered)));
+      if (ui == null) {
+        backendExit[0] = new ProcessBuilder(cmd).inheritIO().start().waitFor();
+        return;
+      }
+      cmd.add("--ui=" + ui);
+      Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+      try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8))) {
+        for (String line; (line = out.readLine()) != null; ) {
+          System.out.println(line);
+          if (line.contains("Sluice UI: http")) {
+            // the bounded job has counted the demo's records: new lines now go to the live tail
+            live.run();
+            System.out.println("  the demo app logs on (a line a second, every fifth an error); Ctrl-C stops it all");
+          }
+        }
+      }
       backendExit[0] = p.waitFor();
     };
     Demo.Result r = Demo.run(new Demo.Options(records, rate, Duration.ofMillis((long) (outageSeconds * 1000)),

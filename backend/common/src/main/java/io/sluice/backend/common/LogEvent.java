@@ -28,6 +28,8 @@ import java.util.Map;
  * @param fingerprint see {@link Fingerprints}: set for ERROR/FATAL records and records with an exception, else {@code ""}
  * @param attributes the record's attributes rendered as strings (resource attributes carry the {@code resource.} prefix)
  * @param sizeBytes the encoded record's size in bytes (the Kafka value)
+ * @param exceptionChain the structured exception, outermost first then its causes, as {@link ExceptionChains}
+ *     renders it (bounded JSON), or {@code ""}
  */
 public record LogEvent(
     RecordIdentity identity,
@@ -49,8 +51,19 @@ public record LogEvent(
     String topFrame,
     String fingerprint,
     Map<String, String> attributes,
-    int sizeBytes)
+    int sizeBytes,
+    String exceptionChain)
     implements Serializable {
+
+  /** An event without a structured exception chain (tests, and readers of sources that do not carry one). */
+  public LogEvent(
+      RecordIdentity identity, String tenant, String topic, long timeUnixNano, String service, String host,
+      Severity severity, String severityText, String body, String messageTemplate, String logger, String thread,
+      String traceId, String spanId, String exceptionType, String exceptionMessage, String topFrame,
+      String fingerprint, Map<String, String> attributes, int sizeBytes) {
+    this(identity, tenant, topic, timeUnixNano, service, host, severity, severityText, body, messageTemplate, logger,
+        thread, traceId, spanId, exceptionType, exceptionMessage, topFrame, fingerprint, attributes, sizeBytes, "");
+  }
 
   public static final String UNKNOWN_SERVICE = "unknown";
 

@@ -67,6 +67,7 @@ public final class LogEvents {
     String exceptionType = "";
     String exceptionMessage = "";
     String topFrame = "";
+    String chain = "";
     if (r.hasException()) {
       ExceptionInfo e = r.getException();
       exceptionType = e.getType();
@@ -74,6 +75,7 @@ public final class LogEvents {
       if (e.getFramesCount() > 0) {
         topFrame = frame(e.getFrames(0));
       }
+      chain = ExceptionChains.json(e);
     }
     String template = r.getMessageTemplate();
     return new LogEvent(
@@ -96,7 +98,8 @@ public final class LogEvents {
         topFrame,
         Fingerprints.of(severity, exceptionType, topFrame, template, body),
         Collections.unmodifiableMap(attributes),
-        sizeBytes);
+        sizeBytes,
+        chain);
   }
 
   /** {@code class.method(file:line)}, the way a Java stack trace prints a frame. */

@@ -3,6 +3,8 @@ package io.sluice.backend.demo;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import io.sluice.backend.job.JobMain;
+import io.sluice.backend.query.QueryConfig;
+import io.sluice.backend.query.QueryServer;
 import io.sluice.backend.streaming.EmbeddedCassandra;
 import io.sluice.backend.streaming.cassandra.CassandraSettings;
 import java.io.IOException;
@@ -55,6 +57,12 @@ public final class BackendDemoMain implements Callable<Integer> {
   @Option(names = "--rows-csv", paramLabel = "FILE",
       description = "also write the rows to FILE as CSV: minute (epoch ms, UTC),tenant,service,severity,records")
   Path rowsCsv;
+
+  @Option(names = "--ui", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:8080",
+      description = "after the job, serve the query service and web UI here (default 127.0.0.1:8080) until stopped: "
+          + "counts and fingerprints from the job's Cassandra, search and live tail over the topic (no OpenSearch in "
+          + "the demo: search scans the topic)")
+  String ui;
 
   @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE})")
   int parallelism;
@@ -117,12 +125,47 @@ public final class BackendDemoMain implements Callable<Integer> {
       }
     }
     out.printf("  %-57s %,12d%n", "total (Cassandra's per-minute aggregates)", total);
+    boolean equal = expect == null || expect == total;
     if (expect != null) {
-      boolean equal = expect == total;
       out.printf("  %s the demo's delivered count (%,d distinct records)%n", equal ? "==" : "!=", expect);
-      return equal ? 0 : 1;
     }
-    return 0;
+    if (ui != null && equal) {
+      return serveUi(out, node, keyspace);
+    }
+    return equal ? 0 : 1;
+  }
+
+  /** The query service over what the demo has: Cassandra (this JVM) and the topic; runs until the JVM is stopped. */
+  private int serveUi(PrintWriter out, EmbeddedCassandra node, String keyspace) {
+    int colon = ui.lastIndexOf(':');
+    QueryConfig config;
+    try {
+      config = QueryConfig.defaults(Map.of(), true)
+          .withCassandra(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, keyspace)
+          .withKafka(bootstrapServers, topics.split(",")[0], null)
+          .withScanSearch()
+          .withListen(ui.substring(0, colon), Integer.parseInt(ui.substring(colon + 1)));
+    } catch (RuntimeException e) {
+      spec.commandLine().getErr().println("sluice-backend-demo: --ui " + ui + ": use host:port (" + e.getMessage() + ")");
+      return 2;
+    }
+    try {
+      QueryServer server = new QueryServer(config, java.time.Clock.systemUTC()).start();
+      out.println();
+      out.println("  Sluice UI: " + server.url());
+      out.println("  (search, histogram, live tail: the demo's topic; counts and error fingerprints: Cassandra. The "
+          + "demo runs no OpenSearch: search scans the topic, see backend/query/README.md)");
+      out.flush();
+      new java.util.concurrent.CountDownLatch(1).await();
+      return 0;
+    } catch (IOException e) {
+      spec.commandLine().getErr().println("sluice-backend-demo: cannot serve the UI on " + ui + ": " + e.getMessage()
+          + " (choose another port: --ui 127.0.0.1:PORT)");
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    }
   }
 
   /** RFC 4180: quoted when it holds a comma, a quote or a line break. */

@@ -4,7 +4,10 @@ import io.sluice.backend.common.LogEvent;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +16,7 @@ import java.util.Map;
  */
 public final class LogDocuments {
   public static final String DEFAULT_INDEX_PREFIX = "sluice-logs-";
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC);
 
   private LogDocuments() {}
@@ -25,6 +29,14 @@ public final class LogDocuments {
   /** {@code prefix + yyyy.MM.dd} of the event time in UTC, e.g. {@code sluice-logs-2026.11.24}. */
   public static String index(String prefix, LogEvent e) {
     return prefix + DAY.format(Instant.ofEpochMilli(e.timeMillis()));
+  }
+
+  private static List<?> chain(String json) {
+    try {
+      return JSON.readValue(json, List.class);
+    } catch (JsonProcessingException ex) {
+      throw new IllegalStateException("ExceptionChains wrote invalid JSON: " + ex.getOriginalMessage(), ex);
+    }
   }
 
   public static Map<String, Object> document(LogEvent e) {
@@ -47,6 +59,10 @@ public final class LogDocuments {
       ex.put("type", e.exceptionType());
       ex.put("message", e.exceptionMessage());
       ex.put("top_frame", e.topFrame());
+      if (!e.exceptionChain().isEmpty()) {
+        // stored, not indexed (mapping "enabled": false): what the query UI renders as frames with causes
+        ex.put("chain", chain(e.exceptionChain()));
+      }
       d.put("exception", ex);
     }
     d.put("fingerprint", e.fingerprint());

@@ -69,6 +69,7 @@ public final class LogEventCoder extends CustomCoder<LogEvent> {
       writeString(out, a.getValue());
     }
     VarInt.encode(e.sizeBytes(), out);
+    writeString(out, e.exceptionChain());
   }
 
   @Override
@@ -102,7 +103,7 @@ public final class LogEventCoder extends CustomCoder<LogEvent> {
     return new LogEvent(
         id, tenant, topic, time, service, host, SEVERITIES[severity], severityText, body, template, logger, thread,
         traceId, spanId, exceptionType, exceptionMessage, topFrame, fingerprint,
-        Collections.unmodifiableMap(attributes), VarInt.decodeInt(in));
+        Collections.unmodifiableMap(attributes), VarInt.decodeInt(in), readString(in));
   }
 
   @Override

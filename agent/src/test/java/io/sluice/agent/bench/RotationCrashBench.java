@@ -293,7 +293,8 @@ public final class RotationCrashBench {
       }
     }, "rotator");
     System.out.printf("rotation-crash: collector=%s mode=%s rate=%d lines/s x %d B, rotate every %d ms, kill %d-%d ms"
-        + " after start, down %d ms, %d s, seed %d%n", kind, mode, rate, lineBytes, rotateMs, killMin, killMax, downMs,
+        + " after %s, down %d ms, %d s, seed %d%n", kind, mode, rate, lineBytes, rotateMs, killMin, killMax,
+        opt("kill-clock", "start").equals("started") ? "the agent said started" : "its process started", downMs,
         seconds, seed);
     // The agent is deployed before the failures begin: its first life runs until it has started (spool open, first
     // look at app.log), then the application starts writing and logrotate rotating. A busy machine can take longer
@@ -314,12 +315,24 @@ public final class RotationCrashBench {
     int kills = 0;
     int started = 0;
     boolean keepSpools = opts.containsKey("keep-spools");
+    String killClock = opt("kill-clock", "start");
+    if (!killClock.equals("start") && !killClock.equals("started")) throw new IllegalArgumentException("--kill-clock start|started");
+    boolean killAfterStarted = killClock.equals("started");
     long benchStart = System.nanoTime();
     while (System.nanoTime() - end < 0) {
       long before = kills == 0 ? 0 : Files.exists(agentOut) ? Files.size(agentOut) : 0;
       long at = (System.nanoTime() - benchStart) / 1_000_000;
       Process agent = kills == 0 ? firstLife : startAgent(config, agentOut);
       long upMs = killMin + (killMax > killMin ? random.nextLong(killMax - killMin) : 0);
+      if (killAfterStarted) {
+        // --kill-clock started: the up time counts from the agent's "started" line, so that on a busy machine each
+        // life really runs (opens its spool, reads, spools) before it is killed.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (agent.isAlive() && System.nanoTime() - deadline < 0
+            && !Files.readString(agentOut).substring((int) before).contains("sluice-agent: started")) {
+          Thread.sleep(20); // polling a child's output
+        }
+      }
       Thread.sleep(upMs); // the scenario's schedule, not a synchronisation
       agent.destroyForcibly();
       agent.waitFor(10, TimeUnit.SECONDS);

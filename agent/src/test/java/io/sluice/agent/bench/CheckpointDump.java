@@ -24,7 +24,10 @@ public final class CheckpointDump {
         System.out.printf("   batches %d, records %d%n", spool.batches(), spool.records());
         for (Map.Entry<String, byte[]> e : spool.checkpoints().entrySet()) {
           Checkpoint c = e.getKey().startsWith(Checkpoint.KEY_PREFIX) ? Checkpoint.decode(e.getValue()) : null;
-          if (c == null) {
+          if (e.getKey().equals("agent/watching-since") && e.getValue().length == 8) {
+            System.out.printf("   watching since %s%n",
+                Instant.ofEpochMilli(java.nio.ByteBuffer.wrap(e.getValue()).getLong()));
+          } else if (c == null) {
             System.out.printf("   %s: %d bytes%n", e.getKey(), e.getValue().length);
           } else {
             System.out.printf("   ino %d path %s offset %d fp %d seen %s%n", c.id().ino(), c.path(), c.offset(),

@@ -45,7 +45,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@code --line-bytes} bytes to {@code app.log}; Debian's {@code logrotate} rotates it every {@code --rotate-ms}
  * ({@code --mode create|copytruncate}, numbered suffixes the agent's glob does not match); the agent — a child JVM
  * with the image's flags — is SIGKILLed {@code --kill-min-ms..--kill-max-ms} after each start and kept down
- * {@code --down-ms}; for {@code --seconds}. Then the writer stops, the agent runs once more until everything on
+ * {@code --down-ms}; for {@code --seconds}. The first life runs until it has started (the agent is deployed before
+ * the failures begin) before the writer and logrotate start; each life's up time counts from its process start
+ * ({@code --kill-clock start}, the default: on a busy machine many lives die inside JVM start-up) or from its
+ * "started" line ({@code --kill-clock started}); {@code agent-out.txt} gets a line per life saying which.
+ * Then the writer stops, the agent runs once more until everything on
  * disk arrived (or nothing arrived for 30 s), and the run prints written / on disk / delivered / lost / duplicates
  * (resent batches vs lines read twice) / kills / duplicates per kill / out-of-order first deliveries.
  *

@@ -309,6 +309,7 @@ public final class RotationCrashBench {
     long firstDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!(Files.exists(agentOut) && Files.readString(agentOut).contains("sluice-agent: recovered"))) {
       if (!firstLife.isAlive() || System.nanoTime() - firstDeadline > 0) {
+        firstLife.destroyForcibly();
         throw new IllegalStateException("the first agent did not start; see " + agentOut);
       }
       Thread.sleep(50); // polling a child's output, not a synchronisation of this JVM's threads

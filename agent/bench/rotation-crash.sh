@@ -14,9 +14,16 @@
 #   agent/bench/rotation-crash.sh --mode copytruncate --down-ms 3000 --seconds 30
 #   agent/bench/rotation-crash.sh --collector real --mode create --down-ms 500 --seconds 30
 #
+# The first agent life runs until it has started (spool open, first look at app.log) before the writer and logrotate
+# begin: the agent is deployed before the failures do. Every life is then killed on the schedule, by default counted
+# from its process start (--kill-clock start: on a busy machine many lives die inside JVM start-up, before they open
+# the spool; the run prints how many started), or from its "started" line (--kill-clock started: each life really
+# runs). agent-out.txt gets one "# bench: life N ..." line per life; --keep-spools copies the spool after each kill to
+# spool-after-life-N (print one with io.sluice.agent.bench.CheckpointDump DIR, on the same classpath).
+#
 # Options: --collector counting|real --mode create|copytruncate --rate 20000 --line-bytes 200 --rotate-ms 1000
-#   --kill-min-ms 1000 --kill-max-ms 3000 --down-ms 500 --seconds 30 --seed N --verbose-order N
-#   --work DIR (default agent/target/rotation-crash)
+#   --kill-min-ms 1000 --kill-max-ms 3000 --kill-clock start|started --down-ms 500 --seconds 30 --seed N
+#   --verbose-order N --keep-spools --work DIR (default agent/target/rotation-crash)
 # Needs /usr/sbin/logrotate (Debian package logrotate).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

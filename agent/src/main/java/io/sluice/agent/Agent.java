@@ -102,6 +102,22 @@ public final class Agent implements AutoCloseable {
   private volatile List<TailedFile> fileSnapshot = List.of();
   private boolean filesChanged;
   private long nextScanNanos;
+  private int restoredCount;
+
+  /**
+   * Spool key of the wall-clock time (ms) the agent first started over this spool, written before its first look at
+   * any file ({@link Tailer#restore(java.util.Collection, long)}).
+   */
+  static final String WATCHING_SINCE_KEY = "agent/watching-since";
+
+  static byte[] encodeMillis(long millis) {
+    return ByteBuffer.allocate(8).putLong(millis).array();
+  }
+
+  /** 0 when absent or not 8 bytes. */
+  static long decodeMillis(byte[] value) {
+    return value == null || value.length != 8 ? 0 : ByteBuffer.wrap(value).getLong();
+  }
 
   private record PendingBatch(int count, long encodedSize, byte[] payload, Map<String, byte[]> checkpoints) {}
 
@@ -139,12 +155,21 @@ public final class Agent implements AutoCloseable {
       throws IOException {
     Agent a = new Agent(config, spool, shipperFactory);
     List<Checkpoint> restored = new ArrayList<>();
-    for (Map.Entry<String, byte[]> e : spool.checkpoints().entrySet()) {
+    Map<String, byte[]> stored = spool.checkpoints();
+    for (Map.Entry<String, byte[]> e : stored.entrySet()) {
       if (!e.getKey().startsWith(Checkpoint.KEY_PREFIX)) continue;
       Checkpoint c = Checkpoint.decode(e.getValue());
       if (c != null) restored.add(c);
     }
-    a.tailer.restore(restored);
+    long watchingSince = decodeMillis(stored.get(WATCHING_SINCE_KEY));
+    if (watchingSince == 0) {
+      // The first start over this spool: stored now, before the first look at any file, so that a later start knows
+      // since when rotated files may hold unread lines even if this run is killed before its first checkpoint.
+      Map<String, byte[]> since = Map.of(WATCHING_SINCE_KEY, encodeMillis(System.currentTimeMillis()));
+      if (!a.spoolWritable(() -> spool.putCheckpoints(since))) a.extra.putAll(since); // disk full: with the first cut
+    }
+    a.tailer.restore(restored, watchingSince);
+    a.restoredCount = restored.size();
     if (config.httpPort() >= 0) a.http = AgentHttp.start(a, config.httpHost(), config.httpPort());
     a.shipWorker.start();
     a.thread.start();
@@ -158,7 +183,10 @@ public final class Agent implements AutoCloseable {
       openWatcher();
       long now = System.nanoTime();
       scan(now);
-      for (Checkpoint gone : tailer.recover(now)) extra.put(gone.key(), null);
+      List<Checkpoint> gone = tailer.recover(now);
+      for (Checkpoint c : gone) extra.put(c.key(), null);
+      System.err.println("sluice-agent: recovered " + restoredCount + " checkpoints (" + gone.size() + " of files gone),"
+          + " reading " + tailer.files().size() + " files, " + tailer.siblingsAdopted() + " of them rotated siblings");
       ready = true;
       while (!stop) {
         now = System.nanoTime();

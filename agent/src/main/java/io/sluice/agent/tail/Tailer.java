@@ -99,6 +99,8 @@ public final class Tailer implements AutoCloseable {
   /** Remembered files not found by the last sweeps, and since when (see {@link #sweep}). */
   private final Map<FileId, Long> missingSince = new HashMap<>();
   private final ByteBuffer buffer;
+  /** See {@link #restore(Collection, long)}; 0: unknown. */
+  private long watchingSinceMillis;
   private long deferred;
   private long nextOrder;
   /** Metrics, read from other threads. */
@@ -116,10 +118,23 @@ public final class Tailer implements AutoCloseable {
    * resumes at its checkpoint; anything else starts at 0.
    */
   public void restore(Collection<Checkpoint> checkpoints) {
+    restore(checkpoints, 0);
+  }
+
+  /**
+   * As {@link #restore(Collection)}, and since when the agent has been watching ({@code watchingSinceMillis}, wall
+   * clock, stored before its first look at any file; 0 when unknown or when this is its first start): a path found
+   * by the first {@link #track} pass that no checkpoint names has its rotated siblings written since then searched
+   * too by {@link #recover}. Such a path appeared while the agent was down, or a previous run was killed before it
+   * stored the path's first checkpoint (under load a JVM may be killed between opening its spool and its first
+   * write); either way its rotated files may hold lines nobody read.
+   */
+  public void restore(Collection<Checkpoint> checkpoints, long watchingSinceMillis) {
     for (Checkpoint c : checkpoints) {
       restored.put(c.id(), c);
       restoredAll.add(c);
     }
+    this.watchingSinceMillis = watchingSinceMillis;
   }
 
   /**
@@ -129,7 +144,8 @@ public final class Tailer implements AutoCloseable {
    * reads the rotated siblings written while the agent was down (same directory, name extending the path's name by
    * {@code .}, {@code -} or {@code _}, not compressed, not known by identity, not a copy of a generation already
    * known by fingerprint, last written no earlier than {@link #SIBLING_SLACK_MILLIS} before the newest checkpoint of
-   * the path) whole; (3) orders each path's files oldest first (the numbered suffix, else the modification time),
+   * the path; for a path no checkpoint names, no earlier than {@link #SIBLING_SLACK_MILLIS} before the agent started
+   * watching, see {@link #restore(Collection, long)}) whole; (3) orders each path's files oldest first (the numbered suffix, else the modification time),
    * the file now at the path last. Returns the checkpoints whose file is gone (the caller deletes them).
    */
   public List<Checkpoint> recover(long nowNanos) {
@@ -137,6 +153,14 @@ public final class Tailer implements AutoCloseable {
     Map<Path, Long> seenAt = new LinkedHashMap<>();
     for (Checkpoint c : restoredAll) {
       if (c.seenAtMillis() > 0) seenAt.merge(Path.of(c.path()), c.seenAtMillis(), Math::max);
+    }
+    if (watchingSinceMillis > 0) {
+      // Paths no checkpoint names: every file rotated away from them since the agent started watching is unknown.
+      for (TailedFile f : files.values()) {
+        boolean named = false;
+        for (Checkpoint c : restoredAll) named |= c.path().equals(f.lineage.toString());
+        if (!named) seenAt.putIfAbsent(f.lineage, watchingSinceMillis);
+      }
     }
     Map<Path, List<TailedFile>> adopted = new LinkedHashMap<>();
     for (Iterator<Checkpoint> it = restored.values().iterator(); it.hasNext(); ) {

@@ -45,7 +45,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * {@code --line-bytes} bytes to {@code app.log}; Debian's {@code logrotate} rotates it every {@code --rotate-ms}
  * ({@code --mode create|copytruncate}, numbered suffixes the agent's glob does not match); the agent — a child JVM
  * with the image's flags — is SIGKILLed {@code --kill-min-ms..--kill-max-ms} after each start and kept down
- * {@code --down-ms}; for {@code --seconds}. Then the writer stops, the agent runs once more until everything on
+ * {@code --down-ms}; for {@code --seconds}. The first life runs until it has started (the agent is deployed before
+ * the failures begin) before the writer and logrotate start; each life's up time counts from its process start
+ * ({@code --kill-clock start}, the default: on a busy machine many lives die inside JVM start-up) or from its
+ * "started" line ({@code --kill-clock started}); {@code agent-out.txt} gets a line per life saying which.
+ * Then the writer stops, the agent runs once more until everything on
  * disk arrived (or nothing arrived for 30 s), and the run prints written / on disk / delivered / lost / duplicates
  * (resent batches vs lines read twice) / kills / duplicates per kill / out-of-order first deliveries.
  *
@@ -293,21 +297,64 @@ public final class RotationCrashBench {
       }
     }, "rotator");
     System.out.printf("rotation-crash: collector=%s mode=%s rate=%d lines/s x %d B, rotate every %d ms, kill %d-%d ms"
-        + " after start, down %d ms, %d s, seed %d%n", kind, mode, rate, lineBytes, rotateMs, killMin, killMax, downMs,
+        + " after %s, down %d ms, %d s, seed %d%n", kind, mode, rate, lineBytes, rotateMs, killMin, killMax,
+        opt("kill-clock", "start").equals("started") ? "the agent said started" : "its process started", downMs,
         seconds, seed);
+    // The agent is deployed before the failures begin: its first life runs until it has started (spool open, first
+    // look at app.log), then the application starts writing and logrotate rotating. A busy machine can take longer
+    // than --kill-max-ms to start a JVM: were the first lives all killed before any of them opened its spool, the
+    // files rotated away meanwhile would be older than the agent (nothing the agent could know of: its first start
+    // reads the file at the path, not the rotated ones). Every later life is killed on the schedule, started or not.
+    Process firstLife = startAgent(config, agentOut);
+    long firstDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!(Files.exists(agentOut) && Files.readString(agentOut).contains("sluice-agent: recovered"))) {
+      if (!firstLife.isAlive() || System.nanoTime() - firstDeadline > 0) {
+        firstLife.destroyForcibly();
+        throw new IllegalStateException("the first agent did not start; see " + agentOut);
+      }
+      Thread.sleep(50); // polling a child's output, not a synchronisation of this JVM's threads
+    }
     writer.start();
     rotator.start();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     int kills = 0;
+    int started = 0;
+    boolean keepSpools = opts.containsKey("keep-spools");
+    String killClock = opt("kill-clock", "start");
+    if (!killClock.equals("start") && !killClock.equals("started")) throw new IllegalArgumentException("--kill-clock start|started");
+    boolean killAfterStarted = killClock.equals("started");
+    long benchStart = System.nanoTime();
     while (System.nanoTime() - end < 0) {
-      Process agent = startAgent(config, agentOut);
+      long before = kills == 0 ? 0 : Files.exists(agentOut) ? Files.size(agentOut) : 0;
+      long at = (System.nanoTime() - benchStart) / 1_000_000;
+      Process agent = kills == 0 ? firstLife : startAgent(config, agentOut);
       long upMs = killMin + (killMax > killMin ? random.nextLong(killMax - killMin) : 0);
+      if (killAfterStarted) {
+        // --kill-clock started: the up time counts from the agent's "started" line, so that on a busy machine each
+        // life really runs (opens its spool, reads, spools) before it is killed.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (agent.isAlive() && System.nanoTime() - deadline < 0
+            && !Files.readString(agentOut).substring((int) before).contains("sluice-agent: started")) {
+          Thread.sleep(20); // polling a child's output
+        }
+      }
       Thread.sleep(upMs); // the scenario's schedule, not a synchronisation
       agent.destroyForcibly();
       agent.waitFor(10, TimeUnit.SECONDS);
       kills++;
+      // Whether this life got as far as printing "started" (its spool open, its threads running) before the kill.
+      String out = Files.exists(agentOut) ? Files.readString(agentOut).substring((int) before) : "";
+      boolean up = out.contains("sluice-agent: started");
+      if (up) started++;
+      Files.writeString(agentOut, String.format("# bench: life %d started at +%d ms, killed after %d ms, %s%n", kills,
+          at, upMs, up ? "had started" : "killed before it started"), StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      if (keepSpools && Files.isDirectory(work.resolve("spool"))) {
+        copyTree(work.resolve("spool"), work.resolve("spool-after-life-" + kills));
+      }
       Thread.sleep(downMs);
     }
+    System.out.printf("lives killed: %d, of which started (spool open) before the kill: %d%n", kills, started);
     writer.stop = true;
     writer.join();
     rotator.join();
@@ -428,7 +475,8 @@ public final class RotationCrashBench {
     @Override
     public void run() {
       long sliceNanos = TimeUnit.MILLISECONDS.toNanos(10);
-      long next = System.nanoTime();
+      startNanos = System.nanoTime(); // the rate counts from the writer's start, not its construction
+      long next = startNanos;
       StringBuilder sb = new StringBuilder();
       try {
         FileChannel ch = open();
@@ -460,10 +508,21 @@ public final class RotationCrashBench {
       }
     }
 
-    private final long startNanos = System.nanoTime();
+    private long startNanos;
 
     private FileChannel open() throws IOException {
       return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    Files.createDirectories(to);
+    try (var files = Files.list(from)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f) && !f.getFileName().toString().equals("LOCK")) {
+          Files.copy(f, to.resolve(f.getFileName()));
+        }
+      }
     }
   }
 

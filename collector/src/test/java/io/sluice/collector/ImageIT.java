@@ -34,6 +34,8 @@ class ImageIT {
     ContainerImage image = ContainerImage.unpack(IMAGE, dir);
     assertThat(image.user()).isEqualTo("65532");
     assertThat(image.entrypoint()).first().isEqualTo("/opt/java/bin/java");
+    // an OutOfMemoryError ends the process, so the orchestrator restarts it (as the Helm chart and launcher do)
+    assertThat(image.entrypoint()).contains("-XX:+ExitOnOutOfMemoryError");
     Files.writeString(
         image.rootfs().resolve("var/lib/sluice/collector.yaml"),
         "listen: 127.0.0.1:0\nhttp: {listen: \"127.0.0.1:0\"}\nauth: {anonymous: true}\n");

@@ -49,8 +49,8 @@ class ShadedJarQuietIT {
         </Configuration>
         """.formatted(refusingPort, dir.resolve("spool")));
     List<String> cp = new ArrayList<>();
-    cp.add(shadedJar().toString());
-    for (URL entry : testClasspath()) {
+    cp.add(ShadedJarFixture.shadedJar().toString());
+    for (URL entry : ShadedJarFixture.testClasspath()) {
       String path = entry.getPath();
       String name = path.substring(path.lastIndexOf('/') + 1);
       for (String prefix : NEEDED) {
@@ -72,30 +72,5 @@ class ShadedJarQuietIT {
     assertThat(out).contains("QUIET-APP-DONE");
     assertThat(err).doesNotContain("SLF4J").doesNotContain("synthetic gRPC warning")
         .doesNotContainPattern("(?m)^(WARNING|SEVERE|INFO): ");
-  }
-
-  /** This JVM's class path, also through the manifest-only jar failsafe may start it with. */
-  private static List<URL> testClasspath() throws IOException {
-    List<URL> out = new ArrayList<>();
-    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-      URL url = Paths.get(entry).toUri().toURL();
-      out.add(url);
-      if (!entry.endsWith(".jar")) continue;
-      try (JarFile jar = new JarFile(entry)) {
-        Manifest manifest = jar.getManifest();
-        String classPath = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
-        if (classPath == null) continue;
-        for (String ref : classPath.trim().split("\\s+")) out.add(new URL(url, ref));
-      }
-    }
-    return out;
-  }
-
-  private static Path shadedJar() throws IOException {
-    String name = System.getProperty("sluice.shadedJar");
-    if (name == null) throw new AssertionError("failsafe sets sluice.shadedJar");
-    Path jar = Paths.get(name);
-    if (!Files.exists(jar)) throw new AssertionError("no " + jar + ": the package phase builds it");
-    return jar;
   }
 }

@@ -4,6 +4,7 @@ import io.sluice.agent.multiline.MultilineConfig;
 import io.sluice.agent.multiline.MultilineMode;
 import io.sluice.agent.parse.ContainerFormat;
 import io.sluice.agent.parse.ParserKind;
+import io.sluice.agent.parse.PodServiceName;
 import io.sluice.agent.parse.RegexParser;
 import io.sluice.agent.tail.TailerConfig;
 import io.sluice.config.ConfigNode;
@@ -40,6 +41,7 @@ public final class AgentConfig {
   private final int httpPort;
   private final Duration stallTimeout;
   private final Duration drainTimeout;
+  private final PodServiceName.Mode serviceNameFrom;
 
   private AgentConfig(Builder b) {
     this.pipeline = b.pipeline.build();
@@ -52,6 +54,7 @@ public final class AgentConfig {
     this.httpPort = b.httpPort;
     this.stallTimeout = Duration.ofMillis(b.stallTimeoutMs);
     this.drainTimeout = Duration.ofMillis(b.drainTimeoutMs);
+    this.serviceNameFrom = b.serviceNameFrom;
   }
 
   /** Collector, spool and batching, as in the appenders. The agent always spools with {@code BLOCK}. */
@@ -69,6 +72,11 @@ public final class AgentConfig {
   public Duration stallTimeout() { return stallTimeout; }
   /** On SIGTERM: how long to wait for the spool to empty. Default 10 s. */
   public Duration drainTimeout() { return drainTimeout; }
+  /**
+   * Where a pod log's {@code service.name} comes from (key {@code serviceNameFrom}); {@code config} (the default):
+   * {@code serviceName} for every line. Lines of files that are not pod logs always get {@code serviceName}.
+   */
+  public PodServiceName.Mode serviceNameFrom() { return serviceNameFrom; }
 
   public static Builder builder() {
     return new Builder();
@@ -97,6 +105,7 @@ public final class AgentConfig {
     int httpPort = 9464;
     long stallTimeoutMs = 60_000;
     long drainTimeoutMs = 10_000;
+    PodServiceName.Mode serviceNameFrom = PodServiceName.Mode.CONFIG;
 
     /** The sdk-core settings; its keys are documented in sdk-core's README. */
     public PipelineConfig.Builder pipeline() { return pipeline; }
@@ -113,6 +122,7 @@ public final class AgentConfig {
     public Builder http(String host, int port) { httpHost = host; httpPort = port; return this; }
     public Builder stallTimeoutMs(long v) { stallTimeoutMs = v; return this; }
     public Builder drainTimeoutMs(long v) { drainTimeoutMs = v; return this; }
+    public Builder serviceNameFrom(PodServiceName.Mode v) { serviceNameFrom = v; return this; }
 
     public AgentConfig build() {
       check("inputs", !inputs.isEmpty(), "at least one input is required; add e.g. inputs: [{include: [/var/log/app/*.log]}]");
@@ -153,13 +163,20 @@ public final class AgentConfig {
       Map.entry("lingerMs", "batch.lingerMs"), Map.entry("zstdLevel", "batch.zstdLevel"),
       Map.entry("closeTimeoutMs", "drainTimeoutMs"), Map.entry("tls", "collector.tls"),
       Map.entry("trustCertPath", "collector.trustCertPath"), Map.entry("clientCertPath", "collector.clientCertPath"),
-      Map.entry("clientKeyPath", "collector.clientKeyPath"));
+      Map.entry("clientKeyPath", "collector.clientKeyPath"), Map.entry("credentialsFile", "collector.credentialsFile"),
+      Map.entry("oauth2Issuer", "collector.oauth2.issuer"), Map.entry("oauth2TokenUrl", "collector.oauth2.tokenUrl"),
+      Map.entry("oauth2ClientId", "collector.oauth2.clientId"),
+      Map.entry("oauth2ClientSecret", "collector.oauth2.clientSecret"),
+      Map.entry("oauth2ClientSecretFile", "collector.oauth2.clientSecretFile"),
+      Map.entry("oauth2Scope", "collector.oauth2.scope"), Map.entry("oauth2Audience", "collector.oauth2.audience"));
 
   private static final Set<String> TOP = Set.of("serviceName", "resource", "collector", "spool", "batch", "tail",
-      "http", "health", "drainTimeoutMs", "inputs");
+      "http", "health", "drainTimeoutMs", "inputs", "serviceNameFrom");
   private static final Set<String> COLLECTOR = Set.of("endpoints", "tenant", "credentials", "clientId",
       "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs", "tls", "trustCertPath", "clientCertPath",
-      "clientKeyPath");
+      "clientKeyPath", "credentialsFile", "oauth2");
+  private static final Set<String> OAUTH2 = Set.of("issuer", "tokenUrl", "clientId", "clientSecret",
+      "clientSecretFile", "scope", "audience");
   private static final Set<String> TAIL = Set.of("pollIntervalMs", "rescanIntervalMs", "maxOpenFiles",
       "readChunkBytes", "maxBytesPerPoll", "maxLineBytes", "fingerprintBytes", "releaseAfterMs", "deletedMaxHoldMs");
   private static final String DEFAULT_SERVICE = "sluice-agent";
@@ -181,7 +198,10 @@ public final class AgentConfig {
 
   /**
    * Parses YAML text named {@code source} (null for none), with {@code env} as the environment. Keys:
-   * {@code serviceName}, {@code resource} (map), {@code collector} (endpoints, tenant, credentials, clientId,
+   * {@code serviceName}, {@code serviceNameFrom} (config, container, workload, namespace-workload: a pod log's
+   * service.name from its kubelet path, see {@link PodServiceName}), {@code resource} (map), {@code collector}
+   * (endpoints, tenant, credentials, credentialsFile, oauth2 (issuer, tokenUrl, clientId, clientSecret,
+   * clientSecretFile, scope, audience), clientId,
    * maxInFlightBatches, reconnectMinMs, reconnectMaxMs, tls, trustCertPath, clientCertPath, clientKeyPath),
    * {@code spool} (dir, maxBytes, fsync), {@code batch} (maxRecords, maxBytes, lingerMs, zstdLevel), {@code tail}
    * (pollIntervalMs, rescanIntervalMs, maxOpenFiles, readChunkBytes, maxBytesPerPoll, maxLineBytes, fingerprintBytes,
@@ -225,6 +245,16 @@ public final class AgentConfig {
       if (v != null) service = v;
     }
     sdk(r, b, root, "serviceName", "serviceName", service);
+    if (root.has("serviceNameFrom")) {
+      String v = r.nonBlank(root.get("serviceNameFrom"));
+      PodServiceName.Mode m = v == null ? null : PodServiceName.Mode.parse(v);
+      if (v != null && m == null) {
+        r.problem(root.get("serviceNameFrom"), "\"" + v + "\" is not a source; write config, container, workload or"
+            + " namespace-workload");
+      } else if (m != null) {
+        b.serviceNameFrom = m;
+      }
+    }
 
     ConfigNode c = r.mapping(root, "collector", COLLECTOR);
     if (c != null) {
@@ -237,6 +267,17 @@ public final class AgentConfig {
       }
       for (String k : List.of("maxInFlightBatches", "tls", "trustCertPath", "clientCertPath", "clientKeyPath")) {
         if (c.has(k)) sdk(r, b, c, k, k, r.nonBlank(c.get(k)));
+      }
+      if (c.has("credentialsFile")) { // empty = none, e.g. ${SLUICE_CREDENTIALS_FILE:-}
+        sdk(r, b, c, "credentialsFile", "credentialsFile", c.get("credentialsFile").isNull() ? ""
+            : trimmed(r.text(c.get("credentialsFile"))));
+      }
+      ConfigNode o = r.mapping(c, "oauth2", OAUTH2);
+      if (o != null) {
+        for (String k : OAUTH2) {
+          String key = "oauth2" + Character.toUpperCase(k.charAt(0)) + k.substring(1);
+          if (o.has(k)) sdk(r, b, o, k, key, o.get(k).isNull() ? "" : trimmed(r.text(o.get(k))));
+        }
       }
       for (String k : List.of("reconnectMinMs", "reconnectMaxMs")) {
         if (c.has(k)) sdk(r, b, c, k, k, str(r.millis(c.get(k))));

@@ -40,8 +40,10 @@ final class AgentHttp implements AutoCloseable {
       h.respond(e, ok ? 200 : 503, "text/plain", agent.liveness() + "\n");
     });
     s.createContext("/readyz", e -> {
-      boolean ok = agent.ready();
-      h.respond(e, ok ? 200 : 503, "text/plain", (ok ? "ok" : "not ready: starting or draining") + "\n");
+      String credentials = agent.delivery().credentialsProblem;
+      boolean ok = agent.ready() && credentials == null;
+      h.respond(e, ok ? 200 : 503, "text/plain", (ok ? "ok" : agent.ready() ? "not ready: " + credentials
+          : "not ready: starting or draining") + "\n");
     });
     s.start();
     return h;
@@ -82,6 +84,9 @@ final class AgentHttp implements AutoCloseable {
     counter(m, "sluice_agent_records_acknowledged_total", "Records the collector acknowledged.", agent.delivery().acknowledged.sum());
     counter(m, "sluice_agent_records_rejected_total", "Records the collector rejected for good (dropped, reason: rejected).", agent.delivery().rejected.sum());
     counter(m, "sluice_agent_reconnects_total", "Reconnections to the collector.", agent.delivery().reconnects.sum());
+    counter(m, "sluice_agent_credential_errors_total", "Streams not opened because the credentials were unavailable (collector.credentialsFile missing or unreadable, no OAuth2 token).", agent.delivery().credentialErrors.sum());
+    counter(m, "sluice_agent_credential_rotations_total", "Streams replaced because the credentials changed (file rotated, OAuth2 token refreshed).", agent.delivery().credentialRotations.sum());
+    gauge(m, "sluice_agent_credentials_usable", "0 while the credentials are unavailable (/readyz says why), else 1.", agent.delivery().credentialsProblem == null ? 1 : 0);
     gauge(m, "sluice_agent_connected", "1 when a stream to the collector is open.", agent.delivery().connected ? 1 : 0);
     gauge(m, "sluice_agent_spool_bytes", "Compressed bytes waiting in the spool.", agent.spool().bytes());
     gauge(m, "sluice_agent_spool_batches", "Batches waiting in the spool.", agent.spool().batches());
@@ -98,7 +103,7 @@ final class AgentHttp implements AutoCloseable {
     header(m, "sluice_agent_file_lines_read_total", "counter", "Lines read from a file since it was opened.");
     for (TailedFile f : files) fileSample(m, "sluice_agent_file_lines_read_total", f, f.linesRead());
     gauge(m, "sluice_agent_live", "1 when /livez answers 200.", agent.live() ? 1 : 0);
-    gauge(m, "sluice_agent_ready", "1 when /readyz answers 200.", agent.ready() ? 1 : 0);
+    gauge(m, "sluice_agent_ready", "1 when /readyz answers 200.", agent.ready() && agent.delivery().credentialsProblem == null ? 1 : 0);
     return m.toString();
   }
 

@@ -60,7 +60,7 @@ final class InputProcessor implements LineHandler {
     void record(TailedFile file, LogRecord record);
 
     /**
-     * A plain-text record from its parts, as {@link BatchBuffer#addPlain} takes them (its time and observed time
+     * A plain-text record from its parts, as {@link io.sluice.wire.BatchWriter#addPlain} takes them (its time and observed time
      * {@code timeNanos}; {@code severityNumber} 0 and an empty {@code severityText} when no level word was found).
      */
     void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
@@ -86,7 +86,7 @@ final class InputProcessor implements LineHandler {
     file.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
     input.attributes().forEach((k, v) -> attrs.add(kv(k, v)));
     this.fixed = List.copyOf(attrs);
-    this.fixedFields = BatchBuffer.attributeFields(fixed);
+    this.fixedFields = io.sluice.wire.BatchWriter.attributeFields(fixed);
     this.plain = direct && parser instanceof PlainParser;
   }
 

@@ -182,19 +182,38 @@ class AgentConfigTest {
   }
 
   @Test
-  void theKubernetesManifestsPassTheirSecretToTheAgent() throws Exception {
+  void theAgentChartPassesItsSecretToTheAgent() throws Exception {
     // the DaemonSet and the sidecar put the API key in SLUICE_CREDENTIALS; before ${VAR}, agent.yaml could not use
     // it, so the agent connected without credentials and a collector with authentication refused everything
-    for (String f : java.util.List.of("daemonset.yaml", "sidecar.yaml")) {
-      String text = Files.readString(Path.of("../collector/deploy/agent", f));
-      var docs = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readerFor(com.fasterxml.jackson.databind.JsonNode.class)
-          .<com.fasterxml.jackson.databind.JsonNode>readValues(text).readAll();
-      String agentYaml = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst()
-          .orElseThrow().at("/data/agent.yaml").asText();
-      AgentConfig c = AgentConfig.parse(f, agentYaml, Map.of("SLUICE_CREDENTIALS", "api-key-1")::get);
-      assertThat(c.pipeline().credentials()).as(f).isEqualTo("api-key-1");
-      assertThatThrownBy(() -> AgentConfig.parse(f, agentYaml, Map.<String, String>of()::get))
-          .hasMessageContaining("SLUICE_CREDENTIALS is not set");
+    var docs = io.sluice.collector.deploy.Charts.render(Path.of("helm/sluice-agent"), "agent", "sluice",
+        Map.of("sidecarExample.enabled", true));
+    for (String cm : java.util.List.of("agent-sluice-agent", "checkout-sluice-agent")) {
+      String agentYaml = io.sluice.collector.deploy.Charts.find(docs, "ConfigMap", cm).orElseThrow()
+          .at("/data/agent.yaml").asText();
+      AgentConfig c = AgentConfig.parse(cm, agentYaml, Map.of("SLUICE_CREDENTIALS", "api-key-1", "NODE_NAME", "n",
+          "POD_NAME", "p", "POD_NAMESPACE", "ns")::get);
+      assertThat(c.pipeline().credentials()).as(cm).isEqualTo("api-key-1");
+      assertThatThrownBy(() -> AgentConfig.parse(cm, agentYaml, Map.of("NODE_NAME", "n", "POD_NAME", "p",
+          "POD_NAMESPACE", "ns")::get)).hasMessageContaining("SLUICE_CREDENTIALS is not set");
     }
+  }
+
+  @Test
+  void rotatingCredentialsFromAFileOrOAuth2() {
+    AgentConfig f = AgentConfig.parse("inputs: [{include: [/x/*.log]}]\n"
+        + "collector: {credentialsFile: /vault/secrets/sluice}");
+    assertThat(f.pipeline().credentialsFile()).hasToString("/vault/secrets/sluice");
+    AgentConfig o = AgentConfig.parse("inputs: [{include: [/x/*.log]}]\ncollector:\n  oauth2:\n"
+        + "    issuer: https://kc.example/realms/infra\n    clientId: node-agent\n"
+        + "    clientSecretFile: /var/run/secrets/oauth2/secret\n    scope: logs\n");
+    assertThat(o.pipeline().oauth2().issuer()).hasToString("https://kc.example/realms/infra");
+    assertThat(o.pipeline().oauth2().clientId()).isEqualTo("node-agent");
+    assertThat(o.pipeline().oauth2().scope()).isEqualTo("logs");
+    assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [/x/*.log]}]\n"
+        + "collector: {oauth2: {issuer: https://kc.example/realms/infra, clientSecret: s}}"))
+        .hasMessageContaining("collector.oauth2.clientId").hasMessageContaining("required");
+    assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [/x/*.log]}]\n"
+        + "collector: {oauth2: {issuer: https://kc.example/realms/infra, clientId: a, secret: s}}"))
+        .hasMessageContaining("collector.oauth2.secret: unknown key");
   }
 }

@@ -207,4 +207,82 @@ class AgentKafkaIT {
       assertThat(lines.duplicatesWithNewIdentity()).isEmpty();
     }
   }
+
+  /**
+   * {@code collector.credentialsFile} as a secret manager maintains it: missing at start (counted, /readyz says why,
+   * lines stay spooled), written, then replaced by a new key that the collector then makes the only valid one
+   * (its config reloaded; connections aged out every second, so the agent authenticates again). Every line in Kafka.
+   */
+  @Test
+  void aCredentialsFileThatAppearsAndRotatesKeepsShippingWithNothingLost() throws Exception {
+    collector.close();
+    String oldKey = "agent-key-1-" + UUID.randomUUID();
+    String newKey = "agent-key-2-" + UUID.randomUUID();
+    Path collectorYaml = tmp.resolve("collector.yaml");
+    Files.writeString(collectorYaml, apiKeys(oldKey));
+    collector = Collector.start(CollectorConfig.builder().listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+        .topic(topic).topicPartitions(3).topicReplicationFactor(1)
+        .tenant(new io.sluice.collector.config.TenantConfig("acme",
+            java.util.List.of(io.sluice.collector.auth.Authenticator.sha256Hex(oldKey)), java.util.List.of(),
+            java.util.List.of(), null))
+        .configFile(collectorYaml).reloadInterval(Duration.ofMillis(50)).maxConnectionAge(Duration.ofSeconds(1))
+        .maxConnectionAgeGrace(Duration.ofSeconds(1))
+        .build());
+    Path secret = Files.createDirectories(tmp.resolve("vault-secrets")).resolve("sluice");
+    AgentConfig.Builder b = Harness.config(endpoint(), tmp.resolve("spool"), InputConfig.plain("app", app.toString()))
+        .http("127.0.0.1", 0);
+    b.pipeline().set("credentialsFile", secret.toString());
+    long total;
+    try (Agent agent = Agent.start(b.build()); LineWriter writer = new LineWriter(app, "k-", 500)) {
+      LineWriter.touch(app);
+      writer.start();
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + agent.httpPort();
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.delivery().credentialErrors.sum() >= 1);
+      java.net.http.HttpResponse<String> ready = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(base + "/readyz")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).contains(secret.toString()).contains("cannot be read");
+      assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body()).contains("sluice_agent_credentials_usable 0");
+
+      atomicWrite(secret, oldKey + "\n");
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.delivery().acknowledged.sum() > 0);
+      assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/readyz")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+      Files.writeString(collectorYaml, apiKeys(oldKey, newKey));
+      await().atMost(Duration.ofSeconds(30)).until(() -> collector.policy().config().tenants().get("acme")
+          .apiKeySha256().size() == 2);
+      atomicWrite(secret, newKey + "\n");
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.delivery().credentialRotations.sum() >= 1);
+      Files.writeString(collectorYaml, apiKeys(newKey));
+      await().atMost(Duration.ofSeconds(30)).until(() -> collector.policy().config().tenants().get("acme")
+          .apiKeySha256().size() == 1);
+      long reconnects = agent.delivery().reconnects.sum();
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.delivery().reconnects.sum() >= reconnects + 2);
+      writer.close();
+      total = writer.written();
+      try (KafkaLines lines = new KafkaLines(kafka.bootstrapServers(), topic)) {
+        lines.readUntil(l -> l.distinct().size() >= total, Duration.ofSeconds(30));
+        assertThat(lines.distinct()).containsExactlyInAnyOrderElementsOf(expected("k-", 0, (int) total));
+      }
+      assertThat(agent.delivery().refused.sum()).isZero();
+    }
+  }
+
+  private static String apiKeys(String... keys) {
+    StringBuilder sb = new StringBuilder("tenants:\n  acme:\n    apiKeys:\n");
+    for (String k : keys) {
+      sb.append("      - \"sha256:").append(io.sluice.collector.auth.Authenticator.sha256Hex(k)).append("\"\n");
+    }
+    return sb.toString();
+  }
+
+  private static void atomicWrite(Path file, String text) throws Exception {
+    Path tmpFile = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmpFile, text);
+    Files.move(tmpFile, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
 }

@@ -1,6 +1,9 @@
 package io.sluice.agent;
 
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.kafka.KafkaFormatException;
+import io.sluice.wire.kafka.KafkaLine;
+import io.sluice.wire.kafka.KafkaRecordReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -55,8 +58,11 @@ final class KafkaLines implements AutoCloseable {
 
   private void pollOnce(long ms) {
     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(ms))) {
-      total++;
-      copies.computeIfAbsent(body(r.value()), k -> new ArrayList<>(1)).add(identity(r));
+      for (KafkaLine line : lines(r)) { // either Kafka record format
+        total++;
+        copies.computeIfAbsent(line.record().getBody().getStringValue(), k -> new ArrayList<>(1))
+            .add(line.source() + "/" + line.epoch() + "/" + line.sequence() + "/" + line.index());
+      }
     }
   }
 
@@ -80,6 +86,18 @@ final class KafkaLines implements AutoCloseable {
 
   long total() {
     return total;
+  }
+
+  /** The lines of a Kafka record of either format, with their identities. */
+  static List<KafkaLine> lines(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      return new KafkaRecordReader().read(name -> {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : h.value();
+      }, r.value());
+    } catch (KafkaFormatException e) {
+      throw new AssertionError("record at offset " + r.offset() + " is not a Sluice record: " + e.getMessage(), e);
+    }
   }
 
   static String body(byte[] value) {

@@ -5,6 +5,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.sdk.record.TraceContext;
+import io.sluice.wire.RecordWriter;
 import org.apache.logging.log4j.core.LogEvent;
 import org.apache.logging.log4j.core.impl.MutableLogEvent;
 import org.apache.logging.log4j.core.time.MutableInstant;
@@ -16,8 +17,8 @@ import org.jctools.queues.MpmcArrayQueue;
 /**
  * A preallocated, mutable copy of one Log4j2 event, the way Log4j2's own async loggers hand events over
  * ({@code RingBufferLogEvent}): the logging thread copies the event's fields into a slot ({@link #capture}) and
- * offers it; the pipeline's batcher thread encodes the record from the slot ({@link #build()}) and gives the slot
- * back to the pool.
+ * offers it; the pipeline's batcher thread writes the record from the slot straight into its batch ({@link #writeTo})
+ * and gives the slot back to the pool.
  *
  * <p>The copy is what Log4j2's {@link MutableLogEvent#initFrom} does (see {@link #copy}): the formatted message into the slot's reused
  * {@code StringBuilder}, the parameters swapped into its reused array, the ThreadContext into its reused map, and
@@ -123,7 +124,21 @@ final class CapturedEvent implements DeferredRecord {
     return level == null ? 0 : Log4j2EventMapper.severity(level.intLevel()).getNumber();
   }
 
-  /** Encodes the record from the slot (batcher thread) and gives the slot back to the pool. */
+  /**
+   * Writes the record from the slot straight into the batcher's writer (batcher thread: no message object, no parse)
+   * and gives the slot back to the pool.
+   */
+  @Override
+  public boolean writeTo(RecordWriter out) {
+    try {
+      mapper.encode(event, span, out);
+      return true;
+    } finally {
+      recycle();
+    }
+  }
+
+  /** Encodes the record from the slot and gives the slot back to the pool (a caller waiting for room, tests). */
   @Override
   public LogRecord build() {
     try {

@@ -10,6 +10,7 @@ import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.Values;
+import io.sluice.wire.RecordWriter;
 import java.time.Clock;
 import java.time.Instant;
 import org.apache.logging.log4j.Level;
@@ -72,11 +73,11 @@ final class Log4j2EventMapper {
   private static final int[] BAND_BASE = {21, 17, 13, 9, 5, 1};
 
   /** Writes one map-message field as a typed attribute. */
-  private static final TriConsumer<String, Object, EncodedRecord> MAP_FIELD =
+  private static final TriConsumer<String, Object, RecordWriter> MAP_FIELD =
       (key, value, out) -> keyValue(out, key, value);
 
   /** Writes one message argument. */
-  private static final ParameterConsumer<EncodedRecord> ARGUMENT =
+  private static final ParameterConsumer<RecordWriter> ARGUMENT =
       (value, index, out) -> anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, value);
 
   private final Clock clock;
@@ -87,7 +88,7 @@ final class Log4j2EventMapper {
   private final int maxFrames;
   private final boolean rootCauseFirst;
   // Created once: visiting the context map per event then allocates nothing but the attributes themselves.
-  private final TriConsumer<String, Object, EncodedRecord> contextEntry = this::addContextEntry;
+  private final TriConsumer<String, Object, RecordWriter> contextEntry = this::addContextEntry;
 
   /**
    * @param contextInclude ThreadContext keys to keep; empty keeps all
@@ -123,16 +124,16 @@ final class Log4j2EventMapper {
    * formatted into {@code out}'s reusable builder. Exceptions, map messages, markers and argument values of other
    * types go through the protobuf builders ({@link Exceptions}, {@link Values}) and allocate.
    */
-  void encode(LogEvent event, EncodedRecord out) {
+  void encode(LogEvent event, RecordWriter out) {
     encode(event, event.getThreadId() == Thread.currentThread().getId() ? TraceContext.currentSpan() : null, out);
   }
 
   /**
-   * Writes one event as {@link #encode(LogEvent, EncodedRecord)} does, with {@code span} (the span that was current
+   * Writes one event as {@link #encode(LogEvent, RecordWriter)} does, with {@code span} (the span that was current
    * on the logging thread, taken there; null when none) instead of the current thread's: for events copied on the
    * logging thread ({@link CapturedEvent}) and encoded on the pipeline's batcher thread.
    */
-  void encode(LogEvent event, SpanContext span, EncodedRecord out) {
+  void encode(LogEvent event, SpanContext span, RecordWriter out) {
     org.apache.logging.log4j.core.time.Instant instant = event.getInstant();
     out.fixed64(LogRecord.TIME_UNIX_NANO_FIELD_NUMBER,
         instant.getEpochSecond() * 1_000_000_000L + instant.getNanoOfSecond());
@@ -178,12 +179,12 @@ final class Log4j2EventMapper {
 
   /** The record {@link #encode} writes, parsed (tests, and callers that want the message). */
   LogRecord map(LogEvent event) {
-    EncodedRecord out = EncodedRecord.take();
-    encode(event, out);
-    return out.build();
+    EncodedRecord built = EncodedRecord.take();
+    encode(event, built);
+    return built.build();
   }
 
-  private void encodeMessage(EncodedRecord out, Message message) {
+  private void encodeMessage(RecordWriter out, Message message) {
     if (message instanceof StringBuilderFormattable formattable) {
       StringBuilder text = EncodedRecord.scratch().text();
       formattable.formatTo(text);
@@ -206,18 +207,18 @@ final class Log4j2EventMapper {
     for (Object param : params) anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, param);
   }
 
-  private static void encodeBody(EncodedRecord out, CharSequence body) {
+  private static void encodeBody(RecordWriter out, CharSequence body) {
     int m = out.begin(LogRecord.BODY_FIELD_NUMBER);
     out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, body);
     out.end(m);
   }
 
-  private static void encodeTemplate(EncodedRecord out, String template) {
+  private static void encodeTemplate(RecordWriter out, String template) {
     if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
   }
 
   /** A value as {@link Values#of(Object)} maps it: common types written directly, the rest through it. */
-  static void anyValue(EncodedRecord out, int field, Object o) {
+  static void anyValue(RecordWriter out, int field, Object o) {
     if (o instanceof String s) {
       int m = out.begin(field);
       out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
@@ -239,14 +240,14 @@ final class Log4j2EventMapper {
     }
   }
 
-  private static void keyValue(EncodedRecord out, String key, Object value) {
+  private static void keyValue(RecordWriter out, String key, Object value) {
     int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
     out.string(KeyValue.KEY_FIELD_NUMBER, key);
     anyValue(out, KeyValue.VALUE_FIELD_NUMBER, value);
     out.end(m);
   }
 
-  private static void encodeMapMessage(EncodedRecord out, MapMessage<?, ?> map) {
+  private static void encodeMapMessage(RecordWriter out, MapMessage<?, ?> map) {
     map.forEach(MAP_FIELD, out);
     if (map instanceof StructuredDataMessage sd) {
       StructuredDataId id = sd.getId();
@@ -256,7 +257,7 @@ final class Log4j2EventMapper {
     }
   }
 
-  private void addContextEntry(String key, Object value, EncodedRecord out) {
+  private void addContextEntry(String key, Object value, RecordWriter out) {
     if (key == null) return;
     if ((contextInclude.isEmpty() || contextInclude.matchesAny(key))
         && (contextExclude.isEmpty() || !contextExclude.matchesAny(key))) {
@@ -264,7 +265,7 @@ final class Log4j2EventMapper {
     }
   }
 
-  private static boolean encodeSpan(EncodedRecord out, SpanContext span) {
+  private static boolean encodeSpan(RecordWriter out, SpanContext span) {
     if (span == null) return false;
     out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, span.getTraceId(), 16);
     out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, span.getSpanId(), 8);
@@ -273,7 +274,7 @@ final class Log4j2EventMapper {
   }
 
   /** As {@link TraceContext#fromHex}: both ids valid or nothing; flags only when valid. */
-  private static void encodeHexContext(EncodedRecord out, Object traceId, Object spanId, Object flags) {
+  private static void encodeHexContext(RecordWriter out, Object traceId, Object spanId, Object flags) {
     if (TraceContext.hexToBytes(traceId, 16) == null || TraceContext.hexToBytes(spanId, 8) == null) return;
     out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, (String) traceId, 16);
     out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, (String) spanId, 8);
@@ -296,7 +297,7 @@ final class Log4j2EventMapper {
     return SeverityNumber.forNumber(BAND_BASE[band] + step);
   }
 
-  private static void encodeCallerData(EncodedRecord out, StackTraceElement caller) {
+  private static void encodeCallerData(RecordWriter out, StackTraceElement caller) {
     if (caller == null) return;
     if (caller.getFileName() != null) keyValue(out, "code.filepath", caller.getFileName());
     if (caller.getLineNumber() > 0) keyValue(out, "code.lineno", (long) caller.getLineNumber());
@@ -305,7 +306,7 @@ final class Log4j2EventMapper {
   }
 
   /** The marker's name, then its parents' names, depth-first, each name once. */
-  private static void encodeMarkers(EncodedRecord out, Marker marker) {
+  private static void encodeMarkers(RecordWriter out, Marker marker) {
     java.util.List<String> names = new java.util.ArrayList<>(4);
     collectMarker(names, marker, 0);
     for (int i = 0; i < names.size(); i++) out.string(LogRecord.MARKERS_FIELD_NUMBER, names.get(i));

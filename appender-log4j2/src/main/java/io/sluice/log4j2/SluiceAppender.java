@@ -207,6 +207,14 @@ public final class SluiceAppender extends AbstractAppender {
     @PluginBuilderAttribute private String trustCertPath;
     @PluginBuilderAttribute private String clientCertPath;
     @PluginBuilderAttribute private String clientKeyPath;
+    @PluginBuilderAttribute private String credentialsFile;
+    @PluginBuilderAttribute private String oauth2Issuer;
+    @PluginBuilderAttribute private String oauth2TokenUrl;
+    @PluginBuilderAttribute private String oauth2ClientId;
+    @PluginBuilderAttribute(sensitive = true) private String oauth2ClientSecret;
+    @PluginBuilderAttribute private String oauth2ClientSecretFile;
+    @PluginBuilderAttribute private String oauth2Scope;
+    @PluginBuilderAttribute private String oauth2Audience;
 
     // Appender-only settings.
     @PluginBuilderAttribute private String includeCallerData;
@@ -227,6 +235,25 @@ public final class SluiceAppender extends AbstractAppender {
     public B setTenant(String v) { tenant = v; return asBuilder(); }
     /** Credentials sent in the stream's hello; default empty. Never printed. */
     public B setCredentials(String v) { credentials = v; return asBuilder(); }
+    /**
+     * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (Vault agent,
+     * Kubernetes Secret volume); default none. Excludes {@code credentials} and OAuth2.
+     */
+    public B setCredentialsFile(String v) { credentialsFile = v; return asBuilder(); }
+    /** OIDC issuer for OAuth2 client credentials; its discovery document names the token endpoint. */
+    public B setOauth2Issuer(String v) { oauth2Issuer = v; return asBuilder(); }
+    /** OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
+    public B setOauth2TokenUrl(String v) { oauth2TokenUrl = v; return asBuilder(); }
+    /** OAuth2 client id. */
+    public B setOauth2ClientId(String v) { oauth2ClientId = v; return asBuilder(); }
+    /** OAuth2 client secret (or {@code oauth2ClientSecretFile}). Never printed. */
+    public B setOauth2ClientSecret(String v) { oauth2ClientSecret = v; return asBuilder(); }
+    /** A file holding the OAuth2 client secret, re-read before every token request. */
+    public B setOauth2ClientSecretFile(String v) { oauth2ClientSecretFile = v; return asBuilder(); }
+    /** Space-separated OAuth2 scopes; default none. */
+    public B setOauth2Scope(String v) { oauth2Scope = v; return asBuilder(); }
+    /** An OAuth2 {@code audience} parameter; default none. */
+    public B setOauth2Audience(String v) { oauth2Audience = v; return asBuilder(); }
     /** {@code true}: connect to the collector with TLS; default false (plaintext). */
     public B setTls(String v) { tls = v; return asBuilder(); }
     /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */
@@ -294,7 +321,9 @@ public final class SluiceAppender extends AbstractAppender {
       String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
           spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
           batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
-          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath, queueWaitMs};
+          closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath, queueWaitMs,
+          credentialsFile, oauth2Issuer, oauth2TokenUrl, oauth2ClientId, oauth2ClientSecret, oauth2ClientSecretFile,
+          oauth2Scope, oauth2Audience};
       Map<String, String> given = new LinkedHashMap<>();
       for (int i = 0; i < values.length; i++) {
         if (values[i] != null) given.put(PipelineConfig.KEYS.get(i), values[i]);

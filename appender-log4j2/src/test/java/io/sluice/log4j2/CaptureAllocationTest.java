@@ -81,6 +81,50 @@ class CaptureAllocationTest {
     assertThat(appender.stats().dropped()).isZero();
   }
 
+  /**
+   * The batcher thread writes each event straight into its batch ({@code CapturedEvent.writeTo}): no LogRecord is
+   * parsed back and encoded again. Parsing the record of this event alone allocates several hundred bytes (the
+   * message, its strings, the arguments); what remains per event is the batch's share of its compressed payload and
+   * spool write.
+   */
+  @Test
+  void theBatcherBuildsNoRecordObjectPerEvent() {
+    context = Log4j2Testing.start("sluice-pipeline.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    Logger log = context.getLogger("app.Orders");
+    String[] ids = new String[256];
+    for (int i = 0; i < ids.length; i++) ids[i] = "order-" + i;
+    var marker = MarkerManager.getMarker("AUDIT");
+    long logged = 0;
+    logged += logBurst(log, marker, ids, appender, logged); // starts the batcher thread's work and warms it
+    long batcher = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("sluice-batcher"))
+        .mapToLong(Thread::getId).findFirst().orElseThrow();
+    long best = Long.MAX_VALUE;
+    for (int round = 0; round < 8 && (round < 3 || best > MAX_BATCHER_BYTES_PER_EVENT * CALLS); round++) {
+      long before = THREADS.getThreadAllocatedBytes(batcher);
+      for (int burst = 0; burst < CALLS / BURST; burst++) logged += logBurst(log, marker, ids, appender, logged);
+      best = Math.min(best, THREADS.getThreadAllocatedBytes(batcher) - before);
+    }
+    assertThat(best / (double) CALLS).as("bytes allocated per event on the batcher thread (best round)")
+        .isLessThanOrEqualTo(MAX_BATCHER_BYTES_PER_EVENT);
+    long total = logged;
+    await().atMost(Duration.ofSeconds(120)).until(() -> appender.stats().acknowledged() == total);
+    assertThat(appender.stats().dropped()).isZero();
+  }
+
+  /** Bound per event on the batcher thread; building a LogRecord of the event allocates more than twice as much. */
+  private static final long MAX_BATCHER_BYTES_PER_EVENT = 200;
+
+  /** Logs one burst and waits until the pipeline took all of it; returns the events logged. */
+  private static int logBurst(Logger log, org.apache.logging.log4j.Marker marker, String[] ids,
+      SluiceAppender appender, long loggedBefore) {
+    for (int i = 0; i < BURST; i++) logOne(log, marker, ids, i);
+    long target = loggedBefore + BURST;
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+        .until(() -> appender.stats().appended() == target && appender.stats().queued() == 0);
+    return BURST;
+  }
+
   /** One call with a template, three string arguments and a marker (Log4j2's garbage-free 3-argument overload). */
   private static int logOne(Logger log, org.apache.logging.log4j.Marker marker, String[] ids, int i) {
     log.info(marker, "order {} placed by {} for {}", ids[i & 255], ids[(i >> 3) & 255], ids[(i >> 5) & 255]);

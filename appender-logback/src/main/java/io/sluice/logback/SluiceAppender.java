@@ -83,6 +83,25 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setTenant(String value) { settings.put("tenant", value); }
   /** Credentials sent in the stream's hello; default empty. */
   public void setCredentials(String value) { settings.put("credentials", value); }
+  /**
+   * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (Vault agent,
+   * Kubernetes Secret volume); default none. Excludes {@code credentials} and OAuth2.
+   */
+  public void setCredentialsFile(String value) { settings.put("credentialsFile", value); }
+  /** OIDC issuer for OAuth2 client credentials; its discovery document names the token endpoint. */
+  public void setOauth2Issuer(String value) { settings.put("oauth2Issuer", value); }
+  /** OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
+  public void setOauth2TokenUrl(String value) { settings.put("oauth2TokenUrl", value); }
+  /** OAuth2 client id. */
+  public void setOauth2ClientId(String value) { settings.put("oauth2ClientId", value); }
+  /** OAuth2 client secret (or {@code oauth2ClientSecretFile}). */
+  public void setOauth2ClientSecret(String value) { settings.put("oauth2ClientSecret", value); }
+  /** A file holding the OAuth2 client secret, re-read before every token request. */
+  public void setOauth2ClientSecretFile(String value) { settings.put("oauth2ClientSecretFile", value); }
+  /** Space-separated OAuth2 scopes; default none. */
+  public void setOauth2Scope(String value) { settings.put("oauth2Scope", value); }
+  /** An OAuth2 {@code audience} parameter; default none. */
+  public void setOauth2Audience(String value) { settings.put("oauth2Audience", value); }
   /** {@code true}: connect to the collector with TLS; default false (plaintext). */
   public void setTls(String value) { settings.put("tls", value); }
   /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */

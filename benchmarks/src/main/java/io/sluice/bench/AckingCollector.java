@@ -9,7 +9,8 @@ import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.ServerFrame;
-import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.wire.WireException;
+import io.sluice.wire.ZstdCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -68,10 +69,10 @@ public final class AckingCollector implements AutoCloseable {
           if (!frame.hasBatch()) return;
           var b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             records.add(batch.getRecordsCount());
             batches.increment();
-          } catch (IOException e) {
+          } catch (IOException | WireException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
           }

@@ -5,6 +5,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.sluice.collector.auth.TlsReloader;
 import io.sluice.collector.auth.TlsSessions;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
@@ -14,6 +15,8 @@ import io.sluice.collector.ingest.InFlightBudget;
 import io.sluice.collector.ingest.IngestServiceImpl;
 import io.sluice.collector.ingest.IngestSpans;
 import io.sluice.collector.ingest.RequestIngest;
+import io.sluice.collector.ingest.fluent.FluentListener;
+import io.sluice.collector.ingest.fluent.FluentMetrics;
 import io.sluice.collector.ingest.http.OtlpHttpHandler;
 import io.sluice.collector.ingest.http.SluiceHttpHandler;
 import io.sluice.collector.ingest.otlp.OtlpGrpcService;
@@ -69,14 +72,17 @@ public final class Collector implements AutoCloseable {
   private final ConfigReloader reloader;
   private final AtomicReference<Policy> policy;
   private final Liveness liveness;
+  private final FluentListener fluent;
   private volatile boolean draining;
+  private volatile TlsReloader tlsReloader; // null without TLS
   private boolean closed; // guarded by this
 
   private Collector(CollectorConfig config, CollectorMetrics metrics, EmbeddedKafka embedded, String bootstrap,
       Publisher publisher, IngestServiceImpl ingest, RequestIngest requests, Server server, HealthStatusManager health,
       KafkaHealth kafkaHealth, OpsHttpServer http, ConfigReloader reloader, AtomicReference<Policy> policy,
-      Liveness liveness) {
+      Liveness liveness, FluentListener fluent) {
     this.liveness = liveness;
+    this.fluent = fluent;
     this.health = health;
     this.kafkaHealth = kafkaHealth;
     this.http = http;
@@ -112,7 +118,8 @@ public final class Collector implements AutoCloseable {
       Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
       props.putAll(config.producerOverrides());
       java.util.Set<Thread> before = Liveness.threadsNow();
-      publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic());
+      publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic(), KafkaPublisher.Options.DEFAULTS,
+          new io.sluice.collector.publish.TopicFormats(config.kafkaFormat(), config.topicFormats()));
       // the producer's network thread and the publisher's send thread: if one dies (an OutOfMemoryError), nothing
       // is published again
       List<Thread> producerThreads = Liveness.newThreads(before, "kafka-producer-network-thread");
@@ -177,6 +184,8 @@ public final class Collector implements AutoCloseable {
     OpsHttpServer http = null;
     ConfigReloader reloader = null;
     Server server = null;
+    FluentListener fluent = null;
+    TlsReloader tlsReloader = null;
     try {
       if (watchKafka) {
         kafkaHealth = new KafkaHealth(bootstrap, 1000, ok -> {
@@ -214,7 +223,10 @@ public final class Collector implements AutoCloseable {
             .maxConnectionAgeGrace(config.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
       }
       if (config.tls() != null) {
-        sb.sslContext(TlsSessions.serverContext(config.tls()));
+        // the certificate and key follow their files (reloaded every reloadInterval), the listener stays up
+        tlsReloader = new TlsReloader(config.tls(), config.reloadInterval(),
+            metrics.registry());
+        sb.sslContext(tlsReloader.grpcContext());
       }
       server = sb.build().start();
       Collector[] self = new Collector[1];
@@ -223,8 +235,7 @@ public final class Collector implements AutoCloseable {
         int colon = hl.lastIndexOf(':');
         String host = hl.substring(0, colon).replace("[", "").replace("]", "");
         KafkaHealth kh = kafkaHealth;
-        javax.net.ssl.SSLContext httpsContext =
-            config.httpTls() ? io.sluice.collector.auth.TlsSessions.jdkServerContext(config.tls()) : null;
+        javax.net.ssl.SSLContext httpsContext = config.httpTls() ? tlsReloader.jdkContext() : null;
         boolean needClientCert = config.httpTls() && config.tls().clientCaFile() != null
             && config.tls().requireClientCert();
         http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), httpsContext, needClientCert,
@@ -240,6 +251,12 @@ public final class Collector implements AutoCloseable {
             config.maxDecompressedBytes()));
         http.addContext(SluiceHttpHandler.OPENAPI_PATH, SluiceHttpHandler.openApiHandler(), "GET", "HEAD");
       }
+      if (config.fluent() != null) {
+        // the Fluent forward protocol: the same request ingest (auth fallback, limits, routing, Kafka acks first)
+        fluent = new FluentListener(config.fluent(), requests, policy::get, metrics,
+            config.maxInFlightBytes());
+        liveness.watch("Fluent forward acceptor", fluent.threads());
+      }
       if (config.configFile() != null || config.zookeeperConnect() != null) {
         java.util.Set<Thread> beforeReloader = Liveness.threadsNow();
         reloader = new ConfigReloader(config, next -> {
@@ -249,11 +266,14 @@ public final class Collector implements AutoCloseable {
         liveness.watch("configuration reloader", Liveness.newThreads(beforeReloader, "sluice-config-reload"));
       }
       Collector c = new Collector(config, metrics, embedded, bootstrap, publisher, ingest, requests, server, health,
-          kafkaHealth, http, reloader, policy, liveness);
+          kafkaHealth, http, reloader, policy, liveness, fluent);
+      c.tlsReloader = tlsReloader;
       self[0] = c;
       return c;
     } catch (IOException | RuntimeException e) {
+      if (tlsReloader != null) tlsReloader.close();
       if (reloader != null) reloader.close();
+      if (fluent != null) fluent.close();
       if (http != null) http.close();
       if (server != null) server.shutdownNow();
       if (kafkaHealth != null) kafkaHealth.close();
@@ -297,6 +317,21 @@ public final class Collector implements AutoCloseable {
   /** The bound HTTP port of /livez, /readyz, /metrics, or -1 when {@code http.listen} is off. */
   public int httpPort() {
     return http == null ? -1 : http.port();
+  }
+
+  /** The bound port of the Fluent forward listener, or -1 when {@code fluent} is off. */
+  public int fluentPort() {
+    return fluent == null ? -1 : fluent.port();
+  }
+
+  /** The Fluent forward listener's counters, or null when {@code fluent} is off. */
+  public FluentMetrics fluentMetrics() {
+    return fluent == null ? null : fluent.metrics();
+  }
+
+  /** The TLS certificate watcher, or null when the collector listens in plaintext. */
+  public TlsReloader tlsReloader() {
+    return tlsReloader;
   }
 
   /** The dynamic policy in force (changes on reload). */
@@ -354,7 +389,13 @@ public final class Collector implements AutoCloseable {
     if (reloader != null) {
       reloader.close();
     }
+    if (tlsReloader != null) {
+      tlsReloader.close();
+    }
     server.shutdown(); // no new streams
+    if (fluent != null) {
+      fluent.stopAccepting(); // no new Fluent connections; open ones finish the message they are in
+    }
     ingest.drain(); // no new frames on open streams
     requests.drain(); // no new OTLP / HTTP requests
     boolean idle;
@@ -370,6 +411,9 @@ public final class Collector implements AutoCloseable {
     }
     ingest.goAwayAll("collector shutting down");
     publisher.close(Duration.ofNanos(Math.max(TimeUnit.SECONDS.toNanos(1), deadline - System.nanoTime())));
+    if (fluent != null) {
+      fluent.close(); // after the publisher: messages Kafka acknowledged while it flushed have had their acks
+    }
     try {
       // every stream has had its GoAway: nothing is left to drain, so connections the clients keep open are cut
       // after a short grace instead of holding the exit until the deadline

@@ -26,7 +26,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code collector validate --config collector.yaml} checks the same configuration without starting (0 or 2).
  */
 @Command(name = "collector", mixinStandardHelpOptions = true, versionProvider = CollectorMain.Version.class,
-    sortOptions = false, subcommands = CollectorMain.Validate.class,
+    sortOptions = false, subcommands = {CollectorMain.Validate.class, io.sluice.collector.tail.TailCommand.class},
     description = "Receives log batches from Sluice clients over gRPC and publishes each record to Kafka, "
         + "acknowledging a batch only after Kafka has acknowledged all of its records.")
 public final class CollectorMain implements Callable<Integer> {
@@ -204,6 +204,10 @@ public final class CollectorMain implements Callable<Integer> {
         + config.topic() + " at bootstrap " + c.bootstrapServers());
     if (c.httpPort() >= 0) {
       out.println("sluice collector serving /livez /readyz /metrics on port " + c.httpPort());
+    }
+    if (c.fluentPort() >= 0) {
+      out.println("sluice collector accepting the Fluent forward protocol on " + config.fluent().listenHost() + ":"
+          + c.fluentPort());
     }
     out.flush();
     try {

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.Pipeline;
@@ -201,8 +201,11 @@ class FleetIT {
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (System.nanoTime() < deadline) {
         var batch = consumer.poll(Duration.ofMillis(500));
-        batch.forEach(each);
-        seen += batch.count();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+          List<ConsumerRecord<byte[], byte[]>> lines = KafkaRecords.lines(r); // either Kafka record format
+          lines.forEach(each);
+          seen += lines.size();
+        }
         if (seen >= expected && batch.isEmpty()) {
           return;
         }

@@ -6,7 +6,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.grpc.Status;
 import io.sluice.collector.config.CollectorConfig;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
@@ -47,11 +47,11 @@ class IngestServiceIT {
       s.send(Frames.zstdBatch(1, b1));
       assertThat(s.next().getAck().getSequence()).isEqualTo(1);
       // the ack came after Kafka acknowledged: the records are already in the log
-      assertThat(KafkaRecords.endOffsetSum(SharedKafka.bootstrap(), topic)).isEqualTo(5);
+      assertThat(KafkaRecords.lineCount(SharedKafka.bootstrap(), topic)).isEqualTo(5);
 
       s.send(Frames.zstdBatch(2, b2));
       assertThat(s.next().getAck().getSequence()).isEqualTo(2);
-      assertThat(KafkaRecords.endOffsetSum(SharedKafka.bootstrap(), topic)).isEqualTo(12);
+      assertThat(KafkaRecords.lineCount(SharedKafka.bootstrap(), topic)).isEqualTo(12);
 
       List<ConsumerRecord<byte[], byte[]>> got =
           KafkaRecords.read(SharedKafka.bootstrap(), topic, 12, Duration.ofSeconds(30));

@@ -7,7 +7,7 @@ import io.sluice.collector.Collector;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.RecordEnricher;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import java.io.BufferedReader;
@@ -205,18 +205,16 @@ class BackendSeamIT {
           assertThat(System.nanoTime()).as("read the topic to its end offsets %s", end).isLessThan(deadline);
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) continue;
+            for (io.sluice.wire.kafka.KafkaLine line : EndToEnd.lines(r)) { // either Kafka record format
             copies++;
-            Map<String, byte[]> h = new HashMap<>();
-            for (Header header : r.headers()) h.put(header.key(), header.value());
-            String identity = new String(h.get(KafkaHeaders.SOURCE), StandardCharsets.UTF_8) + "/"
-                + KafkaHeaders.readInt64(h.get(KafkaHeaders.EPOCH)) + "/" + KafkaHeaders.readInt64(h.get(KafkaHeaders.SEQ))
-                + "/" + KafkaHeaders.readInt32(h.get(KafkaHeaders.IDX));
-            byte[] prior = firstCopy.putIfAbsent(identity, r.value());
+            String identity = line.source() + "/" + line.epoch() + "/" + line.sequence() + "/" + line.index();
+            byte[] value = line.record().toByteArray();
+            byte[] prior = firstCopy.putIfAbsent(identity, value);
             if (prior != null) {
-              assertThat(Arrays.equals(prior, r.value())).as("a resent copy of %s is the same record", identity).isTrue();
+              assertThat(Arrays.equals(prior, value)).as("a resent copy of %s is the same record", identity).isTrue();
               continue;
             }
-            LogRecord record = LogRecord.parseFrom(r.value());
+            LogRecord record = line.record();
             String service = "";
             for (KeyValue kv : record.getAttributesList()) {
               if (kv.getKey().equals("seq")) seqs.add(kv.getValue().getIntValue());
@@ -225,9 +223,10 @@ class BackendSeamIT {
             long ms = record.getTimeUnixNano() / 1_000_000L;
             int n = record.getSeverityNumberValue();
             Key key = new Key(ms - Math.floorMod(ms, 60_000L),
-                new String(h.get(KafkaHeaders.TENANT), StandardCharsets.UTF_8), service,
+                line.tenant(), service,
                 n >= 1 && n <= 24 ? SEVERITIES[(n - 1) / 4] : "UNSPECIFIED");
             perKey.merge(key, 1L, Long::sum);
+            }
           }
         }
       }

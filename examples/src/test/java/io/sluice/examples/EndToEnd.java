@@ -124,6 +124,15 @@ public final class EndToEnd {
       return total - bySeq.size();
     }
 
+    /** Counts each line of {@code r}, in either Kafka record format. */
+    void add(ConsumerRecord<byte[], byte[]> r) {
+      for (io.sluice.wire.kafka.KafkaLine line : lines(r)) {
+        total++;
+        bySeq.merge(seqOf(line.record()), 1, Integer::sum);
+        identities.add(line.source() + "/" + line.epoch() + "/" + line.sequence() + "/" + line.index());
+      }
+    }
+
     public boolean containsExactly(long from, long to) {
       if (bySeq.size() != to - from) return false;
       for (long i = from; i < to; i++) if (!bySeq.containsKey(i)) return false;
@@ -147,22 +156,38 @@ public final class EndToEnd {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (a.bySeq.size() < expected && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          a.total++;
-          a.bySeq.merge(seqOf(r.value()), 1, Integer::sum);
-          a.identities.add(identity(r));
+          a.add(r);
         }
       }
       // Whatever else is already there (late duplicates) within a short grace period.
       long grace = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
       while (System.nanoTime() < grace) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          a.total++;
-          a.bySeq.merge(seqOf(r.value()), 1, Integer::sum);
-          a.identities.add(identity(r));
+          a.add(r);
         }
       }
     }
     return a;
+  }
+
+
+  /** The lines of a Kafka record of either format (io.sluice.wire.kafka), with their identities. */
+  public static java.util.List<io.sluice.wire.kafka.KafkaLine> lines(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      return new io.sluice.wire.kafka.KafkaRecordReader().read(name -> {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : h.value();
+      }, r.value());
+    } catch (io.sluice.wire.kafka.KafkaFormatException e) {
+      throw new AssertionError("record at offset " + r.offset() + " is not a Sluice record: " + e.getMessage(), e);
+    }
+  }
+
+  static long seqOf(LogRecord record) {
+    for (KeyValue kv : record.getAttributesList()) {
+      if (kv.getKey().equals("seq")) return kv.getValue().getIntValue();
+    }
+    throw new AssertionError("record without seq: " + record);
   }
 
   static long seqOf(byte[] value) {

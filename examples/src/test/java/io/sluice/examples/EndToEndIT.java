@@ -12,7 +12,10 @@ import io.sluice.sdk.pipeline.PipelineStats;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,11 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndIT {
   @TempDir Path dir;
 
-  @Test
-  void deliversOneHundredThousandRecordsWithExactSetEquality() {
+  @ParameterizedTest
+  @EnumSource(KafkaFormat.class)
+  void deliversOneHundredThousandRecordsWithExactSetEquality(KafkaFormat format) {
     EmbeddedKafka kafka = EndToEnd.kafka();
     String topic = EndToEnd.newTopic();
-    try (Collector collector = EndToEnd.startCollector(EndToEnd.collectorConfig(kafka.bootstrapServers(), topic).build());
+    try (Collector collector = EndToEnd.startCollector(EndToEnd.collectorConfig(kafka.bootstrapServers(), topic)
+            .kafkaFormat(format).build());
          // A burst of 100k is larger than the hand-off queue (65,536) and the caller outruns the batcher, so only
          // the lossless policy delivers all of it: the caller waits for room instead of dropping the oldest.
          App app = EndToEnd.app("127.0.0.1:" + collector.port(), dir.resolve("spool"), Map.of("whenFull", "block"))) {

@@ -13,8 +13,9 @@ import java.io.UncheckedIOException;
  * Where reading a file resumes after a restart: the byte offset just past the last record that is safe in the
  * spool (always a record boundary), the file's identity and fingerprint at that moment, the watched path the file
  * belongs to ({@code path}: the path it was found at, kept when it is rotated to {@code app.log.1}; its directory is
- * searched for the file and its rotated siblings after a restart), and when the agent last looked at it
- * ({@code seenAtMillis}, wall clock; 0 when unknown). A file read to its end and released keeps a checkpoint at its
+ * searched for the file and its rotated siblings after a restart), and when the agent last found the file at that
+ * path ({@code seenAtMillis}, wall clock; 0 when unknown; never the time the checkpoint was written, which may be
+ * later: every file at the path since that look was written after it, see {@code TailedFile#checkpoint}). A file read to its end and released keeps a checkpoint at its
  * end while it exists, so it is known by identity and never read again. Stored in the spool under
  * {@link #KEY_PREFIX}{@code dev:ino}, written in the same RocksDB write as the batch holding the records. Immutable.
  */

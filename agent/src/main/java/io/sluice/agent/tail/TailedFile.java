@@ -23,7 +23,14 @@ public final class TailedFile {
   /** Rotation order within the lineage: a file is read only when every file of its lineage with a lower order is at its end. */
   long order;
   /** Wall-clock time the file was opened (the look before the first {@link #lastLookWallMillis}). */
-  final long openedWallMillis = System.currentTimeMillis();
+  long openedWallMillis;
+  /**
+   * Wall-clock time of the last look that found this file at its lineage's path (its open there, then every pass
+   * while it stays there); for a file opened elsewhere (a rotated sibling or copy adopted after a restart) the look
+   * time its checkpoint carried, else 0 (unknown). What its checkpoint says as {@code seenAtMillis}: any file that
+   * replaced it at the path was written after this, never after the time the checkpoint was written.
+   */
+  long pathLookWallMillis;
   volatile FileState state = FileState.ACTIVE;
   long stateSinceNanos;
   long lastGrowthNanos;
@@ -85,6 +92,12 @@ public final class TailedFile {
   public long truncations() { return truncations; }
   /** Attributes derived from the path (Kubernetes metadata), fixed at open. */
   public Map<String, String> attributes() { return attributes; }
+
+  /** Where a restart resumes this file (see {@link #safeOffset}), and when the agent last found it at its path. */
+  public io.sluice.agent.checkpoint.Checkpoint checkpoint() {
+    return new io.sluice.agent.checkpoint.Checkpoint(id, lineage.toString(), safeOffset(), fingerprint,
+        pathLookWallMillis);
+  }
 
   /** Records the end offset of a record just emitted: the checkpoint may move there (never backwards). */
   public void recordEmitted(long end) {

@@ -32,7 +32,8 @@ import java.util.Map;
  * <p>Rotation order: the files of one watched path (its <em>lineage</em>: the file at the path, the rotated files
  * still being read, the rotated siblings found after a restart) are read oldest first — a file is read only when
  * every older file of its lineage is at its end — so a rotated file's tail reaches the handler before the head of the
- * file that replaced it. Identity: a file read to its end and released, and a copytruncate copy whose tail was read,
+ * file that replaced it. A copytruncate of the file at the path noticed while an older file of its lineage is not at
+ * its end has its copy opened as a rotated file in that order, not read at once as the rest of the file. Identity: a file read to its end and released, and a copytruncate copy whose tail was read,
  * stay known by (dev, inode) and fingerprint ({@link Listener#remember}) while they exist, so no rotated sibling is
  * ever read twice. After a restart ({@link #recover}) the rotated siblings of every checkpointed path that are not
  * known, not compressed and were written after the checkpoint are read whole, in rotation order, before the file
@@ -238,7 +239,7 @@ public final class Tailer implements AutoCloseable {
     }
     long rest = 0;
     if (size <= checkpoint.offset()) {
-      remember(new Checkpoint(bestId, f.lineage.toString(), size, copyFingerprint, System.currentTimeMillis()), true);
+      remember(new Checkpoint(bestId, f.lineage.toString(), size, copyFingerprint, f.pathLookWallMillis), true);
     } else {
       TailedFile tail = open(best, bestId, new Checkpoint(bestId, f.lineage.toString(), checkpoint.offset(),
           checkpoint.fingerprint(), checkpoint.seenAtMillis()), f.lineage, nowNanos);
@@ -531,6 +532,10 @@ public final class Tailer implements AutoCloseable {
           io.sluice.agent.parse.KubernetesPath.attributes(lineage), nowNanos);
       f.size = size;
       f.lastVerifiedSize = size;
+      f.openedWallMillis = System.currentTimeMillis();
+      // Opened at its path: a look at the path. Opened elsewhere (rotated): what its checkpoint knew, if anything.
+      f.pathLookWallMillis = path.equals(lineage) ? f.openedWallMillis
+          : checkpoint != null ? checkpoint.seenAtMillis() : 0;
       f.order = nextOrder++;
       if (remembered.remove(id) != null) rememberedCount = remembered.size(); // inode reused, or opened again
       missingSince.remove(id);
@@ -587,7 +592,9 @@ public final class Tailer implements AutoCloseable {
     if (replaced != null) {
       for (TailedFile f : replaced) {
         // Files that were at the path after f and rotated away before we looked (rotations faster than our looks).
-        long lookedAt = f.lastLookWallMillis != 0 ? f.lastLookWallMillis : f.openedWallMillis;
+        // The last look that found f at the path, not this pass's look (made after f was found rotated): every
+        // file at the path since then was written after it.
+        long lookedAt = f.pathLookWallMillis != 0 ? f.pathLookWallMillis : f.openedWallMillis;
         List<Sibling> missed = unknownSiblings(f.lineage, lookedAt - SIBLING_SLACK_MILLIS, s -> true);
         if (!missed.isEmpty()) {
           readInRotationOrder(f.lineage, missed, nowNanos);
@@ -654,6 +661,8 @@ public final class Tailer implements AutoCloseable {
     }
     f.lastLookWallMillis = lookedAt;
     f.lastLookWallNanos = lookedAtNanos;
+    // checkPath has just found it at its path (poll calls it first): this look is a look at the path.
+    if (f.state == FileState.ACTIVE && f.path.equals(f.lineage)) f.pathLookWallMillis = lookedAt;
     if (size != f.lastVerifiedSize) {
       f.lastVerifiedSize = size;
       if (f.fingerprint.length() < config.fingerprintBytes() && size > f.fingerprint.length()) {
@@ -813,6 +822,13 @@ public final class Tailer implements AutoCloseable {
       return 0; // directory unreadable: nothing to recover
     }
     if (best == null) return 0;
+    try {
+      // Per-path order: while an older file of the lineage (a copy being caught up on after a restart) still has
+      // bytes, this file has read nothing since it was put behind it, and neither may its copy be read now.
+      if (!f.splitter.hasPartial() && waitsForOlder(f)) return adoptCopyInOrder(f, best, pos, nowNanos);
+    } catch (IOException e) {
+      return 0;
+    }
     // The newest copy that starts like the file is the one just made.
     try (FileChannel copy = FileChannel.open(best, StandardOpenOption.READ)) {
       FileId copyId = FileId.of(best);
@@ -835,7 +851,7 @@ public final class Tailer implements AutoCloseable {
       }
       // Known from now on (stored with the records just read): never read again, not even after a restart.
       remember(new Checkpoint(copyId, f.lineage.toString(), Math.min(p, size), copyFingerprint,
-          System.currentTimeMillis()), true);
+          f.pathLookWallMillis), true);
       // Copies of later generations (several copytruncates since our last look, e.g. while the agent was down) are
       // read whole, in rotation order, before the file goes on from 0.
       Sibling tailCopy = Sibling.of(best, copyId);
@@ -845,6 +861,38 @@ public final class Tailer implements AutoCloseable {
     } catch (IOException e) {
       return 0;
     }
+  }
+
+  /**
+   * The copytruncate copy of f's generation, found while an older file of f's lineage is not at its end: opened as a
+   * rotated file of the lineage from f's position (or only remembered when it holds nothing past it), with the
+   * later copies whole, and every rotated file of the lineage ordered before f — so its bytes are read after the
+   * older files' and before f's new generation, as {@link #adoptTailCopy} does after a restart. Returns the bytes the
+   * copy holds past f's position (read later, in order).
+   */
+  private long adoptCopyInOrder(TailedFile f, Path copyPath, long pos, long nowNanos) throws IOException {
+    FileId copyId;
+    long size;
+    Fingerprint copyFingerprint;
+    try (FileChannel copy = FileChannel.open(copyPath, StandardOpenOption.READ)) {
+      copyId = FileId.of(copyPath);
+      size = copy.size();
+      copyFingerprint = Fingerprint.of(copy, config.fingerprintBytes());
+    }
+    long rest = 0;
+    if (size <= pos) {
+      remember(new Checkpoint(copyId, f.lineage.toString(), size, copyFingerprint, f.pathLookWallMillis), true);
+    } else {
+      TailedFile tail = open(copyPath, copyId, new Checkpoint(copyId, f.lineage.toString(), pos, copyFingerprint,
+          f.pathLookWallMillis), f.lineage, nowNanos);
+      if (tail == null) return 0; // vanished since the listing: as if there were no copy
+      tail.state = FileState.ROTATED;
+      rest = size - pos;
+    }
+    Sibling tailCopy = Sibling.of(copyPath, copyId);
+    List<Sibling> later = unknownSiblings(f.lineage, Long.MIN_VALUE, s -> s.compareRotation(tailCopy) > 0);
+    readInRotationOrder(f.lineage, later, nowNanos);
+    return rest;
   }
 
   private boolean readyToRelease(TailedFile f, long nowNanos) {
@@ -871,7 +919,7 @@ public final class Tailer implements AutoCloseable {
     // Remembered whatever its state: a file seen as deleted may only have been renamed out of the path (the path
     // was missing for a moment); the sweep forgets it once it is really gone.
     remember(new Checkpoint(f.id, f.lineage.toString(), f.splitter.position(), f.fingerprint,
-        System.currentTimeMillis()), false);
+        f.pathLookWallMillis), false);
     try {
       f.channel.close();
     } catch (IOException ignored) {

@@ -13,7 +13,8 @@ import io.sluice.collector.config.CollectorConfig;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.ServerFrame;
-import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.wire.WireException;
+import io.sluice.wire.ZstdCodec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -145,13 +146,13 @@ public final class RotationCrashBench {
           }
           Batch b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             boolean resent = !batchIds.add(hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence());
             for (LogRecord r : batch.getRecordsList()) {
               tally.line(r.getBody().getStringValue(), resent, r.getSource().getFile(), r.getSource().getOffset(),
                   b.getSequence());
             }
-          } catch (IOException | RuntimeException e) {
+          } catch (IOException | WireException | RuntimeException e) {
             System.err.println("undecodable batch: " + e);
           }
           out.onNext(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(b.getSequence())).build());
@@ -199,14 +200,16 @@ public final class RotationCrashBench {
         Map<String, byte[]> h = new HashMap<>();
         for (Header header : r.headers()) h.put(header.key(), header.value());
         try {
-          LogRecord rec = LogRecord.parseFrom(r.value());
-          long seq = ByteBuffer.wrap(h.get("sluice.seq")).getLong();
-          String id = new String(h.get("sluice.source"), StandardCharsets.UTF_8) + "/"
-              + ByteBuffer.wrap(h.get("sluice.epoch")).getLong() + "/" + seq + "/"
-              + ByteBuffer.wrap(h.get("sluice.idx")).getInt();
-          tally.line(rec.getBody().getStringValue(), !identities.add(id), rec.getSource().getFile(),
-              rec.getSource().getOffset(), seq);
-        } catch (IOException | RuntimeException e) {
+          // either Kafka record format
+          for (io.sluice.wire.kafka.KafkaLine line : new io.sluice.wire.kafka.KafkaRecordReader().read(h::get,
+              r.value())) {
+            LogRecord rec = line.record();
+            long seq = line.sequence();
+            String id = line.source() + "/" + line.epoch() + "/" + seq + "/" + line.index();
+            tally.line(rec.getBody().getStringValue(), !identities.add(id), rec.getSource().getFile(),
+                rec.getSource().getOffset(), seq);
+          }
+        } catch (io.sluice.wire.kafka.KafkaFormatException | RuntimeException e) {
           if (undecodable++ == 0) System.err.println("undecodable record at offset " + r.offset() + ": " + e);
         }
       }

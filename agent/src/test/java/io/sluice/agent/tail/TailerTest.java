@@ -460,4 +460,78 @@ class TailerTest {
       assertThat(second.lines).isEmpty();
     }
   }
+  /**
+   * Issue 14, per-path order: after a restart the tailer catches up on copies made while it was down (the known
+   * generation's tail, then later copies whole) while the file at the path waits behind them. A copytruncate of the
+   * file at the path in that window used to have its copy read at once, as the rest of that file, ahead of the older
+   * copies not yet at their end (the bench's "app.log@4,322,200 before app.log.1@1,048,400's tail").
+   */
+  @Test
+  void aCopytruncateWhileCatchingUpOnOlderCopiesAfterARestartIsReadAfterThem() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("g0", 20));
+    RecordingListener first = new RecordingListener();
+    List<Checkpoint> saved;
+    try (Tailer t = new Tailer(config(), first)) {
+      t.track(f, now);
+      drain(t);
+      saved = stored(t, first);
+    }
+    // While the agent is down: g0's tail is written, then two copytruncates (g0 -> app.log.2, g1 -> app.log.1).
+    Files.writeString(f, gen("g0-tail", 10), StandardOpenOption.APPEND);
+    rotateCopytruncate(f);
+    Files.writeString(f, gen("g1", 300), StandardOpenOption.APPEND); // ~10 KB: more than one poll's budget (4 KiB)
+    rotateCopytruncate(f);
+    Files.writeString(f, gen("g2", 30), StandardOpenOption.APPEND);
+    List<String> want = new ArrayList<>(linesOf(gen("g0-tail", 10)));
+    want.addAll(linesOf(gen("g1", 300)));
+    want.addAll(linesOf(gen("g2", 30)));
+    want.addAll(linesOf(gen("g2-more", 5)));
+    want.addAll(linesOf(gen("g3", 5)));
+    RecordingListener second = new RecordingListener();
+    try (Tailer t = new Tailer(config(), second)) {
+      t.restore(saved);
+      t.track(f, now);
+      assertThat(t.recover(now)).isEmpty();
+      assertThat(t.poll(now)).as("app.log.1 (g1) is not at its end after one poll").isTrue();
+      assertThat(second.lines).doesNotContain("g1-299 some text to make it longer");
+      // The restarted agent is still reading g1's copy when logrotate copytruncates g2.
+      Files.writeString(f, gen("g2-more", 5), StandardOpenOption.APPEND);
+      rotateCopytruncate(f);
+      Files.writeString(f, gen("g3", 5), StandardOpenOption.APPEND);
+      now += 1000;
+      drain(t);
+      assertThat(second.lines).containsExactlyElementsOf(want);
+    }
+  }
+  /**
+   * Issue 14: when a rotation is noticed, the files that were at the path since the last look that found the old
+   * file there are searched for (rotations faster than the looks). The search used to start at the look made after
+   * the rotation was noticed; with more than the 2 s slack between two looks (a starved tailing thread) a file that
+   * came and went in between was never read.
+   */
+  @Test
+  void aFileThatCameAndWentBetweenTwoLooksFarApartIsReadInRotationOrder() throws Exception {
+    Path f = dir.resolve("app.log");
+    Files.writeString(f, gen("x", 10));
+    RecordingListener l = new RecordingListener();
+    try (Tailer t = new Tailer(config(), l)) {
+      t.track(f, now);
+      drain(t);
+      rotateCreate(f); // x -> app.log.1, y at the path ...
+      Files.writeString(f, gen("y", 10));
+      rotateCreate(f); // ... and gone before the next look: y -> app.log.1, x -> app.log.2, z at the path
+      Files.writeString(f, gen("z", 10));
+      Instant yWritten = Files.getLastModifiedTime(dir.resolve("app.log.1")).toInstant();
+      Instant past = yWritten.plusMillis(2_500); // the next look comes more than the slack later
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+          .until(() -> Instant.now().isAfter(past));
+      now += SECOND;
+      drain(t);
+      List<String> want = new ArrayList<>(linesOf(gen("x", 10)));
+      want.addAll(linesOf(gen("y", 10)));
+      want.addAll(linesOf(gen("z", 10)));
+      assertThat(l.lines).containsExactlyElementsOf(want);
+    }
+  }
 }

@@ -742,8 +742,9 @@ public final class Burst {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
           continue;
         }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(50))) {
-          long id = idOf(r.value());
+        for (ConsumerRecord<byte[], byte[]> r0 : consumer.poll(Duration.ofMillis(50))) {
+          for (byte[] value : io.sluice.bench.e2e.KafkaTap.lineValues(r0)) { // either Sluice Kafka record format
+          long id = idOf(value);
           if (id < 0) continue;
           int slot = (int) (id >>> 32);
           int index = (int) id;
@@ -752,6 +753,7 @@ public final class Burst {
           seen[slot].set(index);
           if (slot == slots) w++;
           else d++;
+          }
         }
         distinct = d;
         warm = w;

@@ -7,7 +7,6 @@ import io.sluice.bench.data.LogLines;
 import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.BatchRejectedException;
-import io.sluice.collector.ingest.DecodedBatch;
 import io.sluice.collector.ingest.RecordEnricher;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.PublishBatch;
@@ -17,6 +16,7 @@ import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -60,7 +60,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       with the resource attributes ({@code toBuilder()/build()}), and {@code toByteArray()} it again.
  *   <li>{@code decodeSpliceProduce}: {@code decodeSplice}, then {@link KafkaPublisher} to a real KRaft broker in this
  *       JVM ({@code EmbeddedKafka}, 3 partitions) with the collector's producer defaults (acks=all, idempotent,
- *       linger 5 ms, 1 MiB batches) and the {@code compression} parameter, keeping up to four batches in flight
+ *       linger 5 ms, 1 MiB batches), the {@code compression} parameter and the Kafka record {@code format}
+ *       ({@code batch}: one Kafka record per batch, {@code record}: one per line), keeping up to four batches in flight
  *       as a stream does; an operation ends when Kafka acknowledged the oldest batch. The difference to
  *       {@code decodeSplice} is the producer's and the broker's cost per record (the broker shares the cores).
  *       At the end of each trial it prints the CPU time per record of the publishing thread, of the whole process,
@@ -109,6 +110,10 @@ public class DecodeProduceBench {
     @Param({"zstd", "lz4", "none"})
     public String compression;
 
+    /** The Kafka record format ({@code io.sluice.wire.kafka.KafkaFormat}): one record per batch, or per line. */
+    @Param({"batch", "record"})
+    public String format;
+
     EmbeddedKafka kafka;
     KafkaPublisher publisher;
     Path dir;
@@ -130,7 +135,8 @@ public class DecodeProduceBench {
       kafka.createTopic("logs", 3, 1);
       Map<String, Object> p = KafkaPublisher.producerDefaults(kafka.bootstrapServers());
       p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
-      publisher = new KafkaPublisher(p, "logs");
+      publisher = new KafkaPublisher(p, "logs", null, KafkaPublisher.Options.DEFAULTS,
+          io.sluice.collector.publish.TopicFormats.all(io.sluice.wire.kafka.KafkaFormat.parse(format)));
       processCpu0 = processCpuNanos();
       threadCpu0 = threadCpus();
     }
@@ -142,8 +148,8 @@ public class DecodeProduceBench {
       }
       // CPU time, unlike wall time, hardly depends on what else runs on the machine: the figure to compare
       long publishCpu = threadCpuNanos("sluice-publish");
-      System.out.printf("%n  compression=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
-          + "whole process (decode + producer + broker) %,.0f ns%n", compression, published,
+      System.out.printf("%n  compression=%s format=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
+          + "whole process (decode + producer + broker) %,.0f ns%n", compression, format, published,
           publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published);
       System.out.printf("  CPU per record by thread group: %s%n", threadGroups(threadCpu0, published));
       publisher.close(Duration.ofSeconds(30));

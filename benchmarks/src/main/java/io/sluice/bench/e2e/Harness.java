@@ -6,8 +6,6 @@ import io.sluice.collector.Collector;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.proto.v1.LogRecord;
-import io.sluice.sdk.codec.BatchEncoder;
-import io.sluice.sdk.codec.ZstdCodec;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
 import java.io.IOException;
@@ -400,11 +398,12 @@ public final class Harness {
   /** Compression ratio of what the batcher compresses: a 2,048-record LogBatch of realistic records. */
   static double zstdRatio(int level, int messageBytes) {
     List<LogRecord> records = LogLines.records(99, 2048, messageBytes);
-    long size = 0;
-    for (LogRecord r : records) size += BatchEncoder.sizeInBatch(r);
-    byte[] encoded = new BatchEncoder(PipelineConfig.builder().serviceName("bench-app").build().resource())
-        .encode(records, size);
-    return encoded.length / (double) ZstdCodec.compress(encoded, level).length;
+    io.sluice.wire.BatchWriter writer = new io.sluice.wire.BatchWriter(
+        PipelineConfig.builder().serviceName("bench-app").build().resource(), 1 << 20);
+    for (LogRecord r : records) writer.add(r);
+    try (io.sluice.wire.ZstdCodec codec = new io.sluice.wire.ZstdCodec(level)) {
+      return writer.length() / (double) writer.compress(codec).length;
+    }
   }
 
   /** Kafka's storage formatter prints to System.out. */

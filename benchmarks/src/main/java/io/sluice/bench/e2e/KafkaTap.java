@@ -22,7 +22,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * of 50 ms here). Counters are written by the tap thread only and read after {@link #stop} or as volatile
  * snapshots.
  */
-final class KafkaTap implements AutoCloseable {
+public final class KafkaTap implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final Emitter decoder;
   private final int loadThreads;
@@ -68,8 +68,10 @@ final class KafkaTap implements AutoCloseable {
       if (batch.isEmpty()) continue;
       long now = System.nanoTime();
       for (ConsumerRecord<byte[], byte[]> r : batch) {
+        boolean first = true;
+        for (byte[] value : lineValues(r)) { // a Sluice batch-format record holds many lines
         t++;
-        if (!decoder.decode(r.value(), decoded)) {
+        if (!decoder.decode(value, decoded)) {
           bad++;
           continue;
         }
@@ -86,13 +88,17 @@ final class KafkaTap implements AutoCloseable {
           }
           continue;
         }
-        b += r.serializedValueSize();
+        if (first) {
+          b += r.serializedValueSize();
+          first = false;
+        }
         if (!seen[loadThread].get(index)) {
           seen[loadThread].set(index);
           d++;
         }
         latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
             Math.max(0, (now - decoded[1]) / 1_000)));
+        }
       }
       total = t;
       distinct = d;
@@ -100,6 +106,28 @@ final class KafkaTap implements AutoCloseable {
       undecodable = bad;
       warmup = w;
       if (d > 0) lastArrivalNanos = now;
+    }
+  }
+
+  private static final io.sluice.wire.kafka.KafkaRecordReader SLUICE = new io.sluice.wire.kafka.KafkaRecordReader();
+
+  /**
+   * The values of the lines in {@code r}: the value itself, unless it is a Sluice batch-format record
+   * ({@code sluice.schema} 2), whose lines are each returned as an encoded LogRecord (none if it does not decode).
+   */
+  public static List<byte[]> lineValues(ConsumerRecord<byte[], byte[]> r) {
+    org.apache.kafka.common.header.Header schema = r.headers().lastHeader(io.sluice.wire.kafka.KafkaHeaders.SCHEMA);
+    if (schema == null || !io.sluice.wire.kafka.KafkaHeaders.SCHEMA_BATCH.equals(
+        new String(schema.value(), java.nio.charset.StandardCharsets.UTF_8))) {
+      return List.of(r.value());
+    }
+    try {
+      return SLUICE.read(name -> {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : h.value();
+      }, r.value()).stream().map(l -> l.record().toByteArray()).toList();
+    } catch (io.sluice.wire.kafka.KafkaFormatException e) {
+      return List.of();
     }
   }
 

@@ -22,7 +22,7 @@ import java.util.Set;
 
 /**
  * Validates OIDC bearer tokens (signed JWTs, RSA or EC, as Keycloak and most IdPs issue them) against a JWKS: the
- * signature, {@code exp}/{@code nbf} (60 s clock skew), {@code iss}, {@code aud} if configured, and a non-empty
+ * signature, {@code exp}/{@code nbf} (with {@code clockSkewMs}, 60 s by default), {@code iss}, {@code aud} if configured, and a non-empty
  * tenant claim. A JWKS URL is fetched on first use and cached (nimbus: refreshed on an unknown {@code kid}, rate
  * limited), so a verification normally does no I/O. Thread-safe.
  */
@@ -50,8 +50,10 @@ public final class JwtVerifier {
     algs.addAll(JWSAlgorithm.Family.EC);
     p.setJWSKeySelector(new JWSVerificationKeySelector<>(algs, keys));
     JWTClaimsSet exact = new JWTClaimsSet.Builder().issuer(config.issuer()).build();
-    p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(config.audience(), exact,
-        Set.of("exp", config.tenantClaim())));
+    DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(config.audience(), exact,
+        Set.of("exp", config.tenantClaim()));
+    claims.setMaxClockSkew((int) Math.min(Integer.MAX_VALUE, config.clockSkew().toSeconds()));
+    p.setJWTClaimsSetVerifier(claims);
     this.processor = p;
     this.tenantClaim = config.tenantClaim();
   }

@@ -57,6 +57,8 @@ public final class CollectorConfig {
   private final RateLimit tenantDefaultLimit;
   private final List<RouteRule> routes;
   private final String deadLetterTopic;
+  private final io.sluice.wire.kafka.KafkaFormat kafkaFormat;
+  private final Map<String, io.sluice.wire.kafka.KafkaFormat> topicFormats;
   private final int maxRecordBytes;
   private final Path configFile;
   private final Duration reloadInterval;
@@ -67,6 +69,8 @@ public final class CollectorConfig {
   private final int resendWindow;
   private final int resendSources;
   private final boolean allowUnknownTenants;
+  private final FluentConfig fluent;
+  private final FluentConfig.Builder fluentBuilder;
 
   private CollectorConfig(Builder b) {
     this.listenHost = b.listenHost;
@@ -101,6 +105,8 @@ public final class CollectorConfig {
     this.tenantDefaultLimit = b.tenantDefaultLimit;
     this.routes = List.copyOf(b.routes);
     this.deadLetterTopic = b.deadLetterTopic;
+    this.kafkaFormat = b.kafkaFormat;
+    this.topicFormats = Map.copyOf(b.topicFormats);
     this.maxRecordBytes = b.maxRecordBytes;
     this.configFile = b.configFile;
     this.reloadInterval = b.reloadInterval;
@@ -111,6 +117,8 @@ public final class CollectorConfig {
     this.resendWindow = b.resendWindow;
     this.resendSources = b.resendSources;
     this.allowUnknownTenants = b.allowUnknownTenants;
+    this.fluentBuilder = b.fluent;
+    this.fluent = b.fluent == null ? null : b.fluent.build(b.maxFrameBytes, b.maxDecompressedBytes);
   }
 
   public static Builder builder() {
@@ -149,9 +157,12 @@ public final class CollectorConfig {
     b.openTelemetry = openTelemetry;
     b.oidc = oidc;
     b.tenants.putAll(tenants);
+    b.fluent = fluentBuilder;
     b.tenantDefaultLimit = tenantDefaultLimit;
     b.routes.addAll(routes);
     b.deadLetterTopic = deadLetterTopic;
+    b.kafkaFormat = kafkaFormat;
+    b.topicFormats.putAll(topicFormats);
     b.maxRecordBytes = maxRecordBytes;
     b.configFile = configFile;
     b.reloadInterval = reloadInterval;
@@ -275,7 +286,8 @@ public final class CollectorConfig {
    */
   public void checkAuthentication() {
     boolean anyAuth = oidc != null || tenants.values().stream()
-        .anyMatch(t -> !t.apiKeySha256().isEmpty() || !t.mtlsSubjects().isEmpty());
+        .anyMatch(t -> !t.apiKeySha256().isEmpty() || !t.mtlsSubjects().isEmpty())
+        || (fluent != null && !fluent.tenants().isEmpty());
     if (!anyAuth && !anonymous()) {
       throw new ConfigException("auth.anonymous", "no authentication is configured (tenants.<name>.apiKeys, "
           + "tenants.<name>.mtlsSubjects or auth.oidc), so no client could connect; configure one, or set "
@@ -294,6 +306,9 @@ public final class CollectorConfig {
   /** OIDC bearer-token validation, or null (key {@code auth.oidc}). */
   public OidcConfig oidc() { return oidc; }
 
+  /** The Fluent forward protocol listener (key {@code fluent}), or null when off (the default). */
+  public FluentConfig fluent() { return fluent; }
+
   /** Known tenants by name (key {@code tenants}). */
   public Map<String, TenantConfig> tenants() { return tenants; }
 
@@ -305,6 +320,15 @@ public final class CollectorConfig {
 
   /** Where permanently invalid records go, with a {@code sluice.reason} header (key {@code kafka.deadLetterTopic}). */
   public String deadLetterTopic() { return deadLetterTopic; }
+
+  /**
+   * The Kafka record format of every topic not in {@link #topicFormats()} (key {@code kafka.format}, {@code batch}
+   * or {@code record}; default {@code batch}, see collector/README.md). Read at start, not reloaded.
+   */
+  public io.sluice.wire.kafka.KafkaFormat kafkaFormat() { return kafkaFormat; }
+
+  /** Per-topic exceptions to {@link #kafkaFormat()} (key {@code kafka.topicFormats}, topic: format). */
+  public Map<String, io.sluice.wire.kafka.KafkaFormat> topicFormats() { return topicFormats; }
 
   /** Largest encoded record; larger ones are dead-lettered, truncated (key {@code limits.maxRecordBytes}). */
   public int maxRecordBytes() { return maxRecordBytes; }
@@ -394,6 +418,7 @@ public final class CollectorConfig {
     private TlsConfig tls;
     private boolean httpTls;
     private int httpMaxConcurrentRequests = 128;
+    private FluentConfig.Builder fluent;
     private Boolean anonymous;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private OidcConfig oidc;
@@ -401,6 +426,8 @@ public final class CollectorConfig {
     private RateLimit tenantDefaultLimit = RateLimit.UNLIMITED;
     private final java.util.ArrayList<RouteRule> routes = new java.util.ArrayList<>();
     private String deadLetterTopic = DEFAULT_DEAD_LETTER_TOPIC;
+    private io.sluice.wire.kafka.KafkaFormat kafkaFormat = io.sluice.wire.kafka.KafkaFormat.BATCH;
+    private final Map<String, io.sluice.wire.kafka.KafkaFormat> topicFormats = new LinkedHashMap<>();
     private int maxRecordBytes = 1_000_000;
     private Path configFile;
     private Duration reloadInterval = Duration.ofSeconds(2);
@@ -595,6 +622,21 @@ public final class CollectorConfig {
       return this;
     }
 
+    /** {@code kafka.format}: the Kafka record format of every topic not named in {@link #topicFormat}. */
+    public Builder kafkaFormat(io.sluice.wire.kafka.KafkaFormat format) {
+      this.kafkaFormat = java.util.Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /** {@code kafka.topicFormats}: writes {@code topic} in {@code format} whatever {@code kafka.format} says. */
+    public Builder topicFormat(String topic, io.sluice.wire.kafka.KafkaFormat format) {
+      if (topic == null || !topic.matches("[a-zA-Z0-9._-]{1,249}")) {
+        throw new ConfigException("kafka.topicFormats", "\"" + topic + "\" is not a Kafka topic name");
+      }
+      topicFormats.put(topic, java.util.Objects.requireNonNull(format, "format"));
+      return this;
+    }
+
     public Builder configFile(Path file) {
       this.configFile = file;
       return this;
@@ -748,7 +790,21 @@ public final class CollectorConfig {
       return this;
     }
 
+    /** Turns the Fluent forward listener on with these settings (null: off, the default). */
+    public Builder fluent(FluentConfig.Builder fluent) {
+      this.fluent = fluent;
+      return this;
+    }
+
     public CollectorConfig build() {
+      if (fluent != null) {
+        for (String t : fluent.build(maxFrameBytes, maxDecompressedBytes).tenantNames()) {
+          if (!tenants.containsKey(t)) {
+            throw new ConfigException("fluent.tenants." + t, "names no tenant under tenants; add tenants." + t
+                + " (its limits, topics) or fix the name");
+          }
+        }
+      }
       if (kafkaBootstrap == null && !embeddedKafka) {
         throw new ConfigException("kafka.bootstrap",
             "is not set; write e.g. kafka.bootstrap: kafka-1:9092 (flag --kafka-bootstrap), or use --embedded-kafka");

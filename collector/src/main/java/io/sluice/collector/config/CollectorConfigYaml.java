@@ -30,6 +30,8 @@ import java.util.function.Function;
  *   replicationFactor: 1
  *   createTopic: true
  *   producer: { linger.ms: 10 }      # any producer property, over the collector's defaults
+ *   format: batch                    # Kafka record format: batch (one record per batch and topic) or record
+ *   topicFormats: { legacy-logs: record }   # per-topic exceptions
  * limits:
  *   maxFrameBytes: 4MiB
  *   maxDecompressedBytes: 32MiB
@@ -43,12 +45,23 @@ import java.util.function.Function;
  * </pre>
  */
 public final class CollectorConfigYaml {
+  private static io.sluice.wire.kafka.KafkaFormat kafkaFormat(String key, String value) {
+    try {
+      return io.sluice.wire.kafka.KafkaFormat.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, e.getMessage());
+    }
+  }
+
   private static final Set<String> TOP = Set.of("listen", "kafka", "limits", "shutdownTimeoutMs", "embeddedKafka",
       "http", "maxConnectionAgeMs", "maxConnectionAgeGraceMs", "tls", "auth", "tenants", "routes", "reloadIntervalMs",
-      "zookeeper");
+      "zookeeper", "fluent");
+  private static final Set<String> FLUENT = Set.of("listen", "selfHostname", "tenants", "serviceKey", "maxFrameBytes",
+      "maxDecompressedBytes", "maxConnections", "idleTimeoutMs", "anonymousTenant");
+  private static final Set<String> FLUENT_TENANT = Set.of("sharedKey", "users");
   private static final Set<String> ZOOKEEPER = Set.of("connect", "path");
   private static final Set<String> KAFKA = Set.of("bootstrap", "topic", "partitions", "replicationFactor",
-      "createTopic", "producer", "deadLetterTopic");
+      "createTopic", "producer", "deadLetterTopic", "format", "topicFormats");
   private static final Set<String> LIMITS = Set.of("maxFrameBytes", "maxDecompressedBytes", "maxInFlightBytes",
       "maxInFlightBytesPerStream", "retryAfterMs", "maxRecordsPerBatch", "maxStreamsPerConnection",
       "maxRecordBytes", "tenantDefault", "maxResourceBytes", "maxEnrichedBatchBytes", "resendWindow",
@@ -57,7 +70,8 @@ public final class CollectorConfigYaml {
   private static final Set<String> HTTP = Set.of("listen", "tls", "maxConcurrentRequests");
   private static final Set<String> TLS = Set.of("certFile", "keyFile", "clientCaFile", "requireClientCert");
   private static final Set<String> AUTH = Set.of("anonymous", "oidc", "allowUnknownTenants");
-  private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim");
+  private static final Set<String> OIDC = Set.of("jwksFile", "jwksUrl", "issuer", "audience", "tenantClaim",
+      "clockSkewMs");
   private static final Set<String> TENANT = Set.of("apiKeys", "mtlsSubjects", "topics", "limits");
   private static final Set<String> ROUTE = Set.of("tenant", "service", "minSeverity", "topic");
   private static final List<String> SEVERITIES = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL");
@@ -126,6 +140,18 @@ public final class CollectorConfigYaml {
     r.set(kafka, "replicationFactor", int32, v -> b.topicReplicationFactor(v.intValue()));
     r.set(kafka, "createTopic", r::bool, b::createTopic);
     r.set(kafka, "deadLetterTopic", r::text, b::deadLetterTopic);
+    r.set(kafka, "format", r::text, v -> b.kafkaFormat(kafkaFormat("kafka.format", v)));
+    ConfigNode formats = kafka == null ? null : kafka.get("topicFormats");
+    if (formats != null && !formats.isNull()) {
+      if (!formats.isMapping()) {
+        r.problem(formats, "must be a mapping of topic to format, e.g. { legacy-logs: record }");
+      } else {
+        for (Map.Entry<String, ConfigNode> e : formats.fields().entrySet()) {
+          r.set(formats, e.getKey(), r::text,
+              v -> b.topicFormat(e.getKey(), kafkaFormat("kafka.topicFormats." + e.getKey(), v)));
+        }
+      }
+    }
     ConfigNode producer = kafka == null ? null : kafka.get("producer");
     if (producer != null && !producer.isNull()) {
       if (!producer.isMapping()) {
@@ -189,7 +215,9 @@ public final class CollectorConfigYaml {
       String issuer = oidc.has("issuer") ? r.text(oidc.get("issuer")) : null;
       String audience = oidc.has("audience") ? r.text(oidc.get("audience")) : null;
       String claim = oidc.has("tenantClaim") ? r.text(oidc.get("tenantClaim")) : "tenant";
-      r.run(oidc, () -> b.oidc(new OidcConfig(jwksFile, jwksUrl, issuer, audience, claim)));
+      Long skewMs = oidc.has("clockSkewMs") ? r.millis(oidc.get("clockSkewMs")) : null;
+      java.time.Duration skew = skewMs == null ? null : Duration.ofMillis(skewMs);
+      r.run(oidc, () -> b.oidc(new OidcConfig(jwksFile, jwksUrl, issuer, audience, claim, skew)));
     }
 
     ConfigNode tenants = root.get("tenants");
@@ -214,6 +242,8 @@ public final class CollectorConfigYaml {
       }
     }
 
+    fluent(r, b, root);
+
     ConfigNode embedded = r.mapping(root, "embeddedKafka", EMBEDDED);
     r.set(embedded, "enabled", r::bool, b::embeddedKafka);
     if (embedded != null && embedded.has("dir")) {
@@ -224,6 +254,50 @@ public final class CollectorConfigYaml {
       throw new ConfigException(r.problems());
     }
     return r;
+  }
+
+  /** The optional {@code fluent:} section: the Fluent forward protocol listener (see {@link FluentConfig}). */
+  private static void fluent(ConfigReader r, CollectorConfig.Builder b, ConfigNode root) {
+    ConfigNode fluent = r.mapping(root, "fluent", FLUENT);
+    if (fluent == null) return;
+    FluentConfig.Builder f = FluentConfig.builder();
+    r.set(fluent, "listen", r::text, f::listen);
+    r.set(fluent, "selfHostname", r::text, f::selfHostname);
+    r.set(fluent, "serviceKey", r::text, f::serviceKey);
+    r.set(fluent, "anonymousTenant", r::text, f::anonymousTenant);
+    r.set(fluent, "maxFrameBytes", r::bytes, f::maxFrameBytes);
+    r.set(fluent, "maxDecompressedBytes", r::bytes, f::maxDecompressedBytes);
+    r.set(fluent, "maxConnections", r::integer, f::maxConnections);
+    r.set(fluent, "idleTimeoutMs", r::millis, v -> f.idleTimeout(Duration.ofMillis(v)));
+    ConfigNode tenants = fluent.get("tenants");
+    if (tenants != null && !tenants.isNull()) {
+      if (!tenants.isMapping()) {
+        r.problem(tenants, "must be a mapping of tenant names to {sharedKey: ..., users: {...}}");
+      } else {
+        for (Map.Entry<String, ConfigNode> e : tenants.fields().entrySet()) {
+          ConfigNode t = r.mapping(tenants, e.getKey(), FLUENT_TENANT);
+          if (t == null) {
+            r.problem(e.getValue(), "must be a mapping such as {sharedKey: ${FLUENT_KEY}}");
+            continue;
+          }
+          String key = t.has("sharedKey") ? r.text(t.get("sharedKey")) : "";
+          Map<String, String> users = new java.util.LinkedHashMap<>();
+          ConfigNode u = t.get("users");
+          if (u != null && !u.isNull()) {
+            if (!u.isMapping()) {
+              r.problem(u, "must be a mapping of username to password, e.g. {fluentbit: ${FLUENT_PASSWORD}}");
+            } else {
+              for (Map.Entry<String, ConfigNode> user : u.fields().entrySet()) {
+                String password = r.text(user.getValue());
+                if (password != null) users.put(user.getKey(), password);
+              }
+            }
+          }
+          if (key != null) r.run(t, () -> f.tenant(e.getKey(), key, users));
+        }
+      }
+    }
+    r.run(fluent, () -> b.fluent(f));
   }
 
   private static void tenant(ConfigReader r, CollectorConfig.Builder b, String name, ConfigNode t) {

@@ -9,6 +9,7 @@ import io.sluice.collector.publish.PublishBatch;
 import io.sluice.collector.publish.Publisher;
 import io.sluice.collector.route.Router;
 import io.sluice.proto.v1.AnyValue;
+import io.sluice.wire.DecodedBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -19,6 +19,7 @@ import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
+import io.sluice.wire.DecodedBatch;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

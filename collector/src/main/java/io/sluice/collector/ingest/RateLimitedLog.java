@@ -8,21 +8,21 @@ import org.slf4j.Logger;
  * One WARN line per {@code intervalNanos} at most, for events a client can cause at will (undecodable frames): the
  * line says how many were not logged since the last one, and no stack trace is ever logged. Thread-safe.
  */
-final class RateLimitedLog {
+public final class RateLimitedLog {
   private final Logger log;
   private final long intervalNanos;
   private final LongSupplier nanoTime;
   private final AtomicLong next;
   private final AtomicLong suppressed = new AtomicLong();
 
-  RateLimitedLog(Logger log, long intervalNanos, LongSupplier nanoTime) {
+  public RateLimitedLog(Logger log, long intervalNanos, LongSupplier nanoTime) {
     this.log = log;
     this.intervalNanos = intervalNanos;
     this.nanoTime = nanoTime;
     this.next = new AtomicLong(nanoTime.getAsLong());
   }
 
-  void warn(String message) {
+  public void warn(String message) {
     long now = nanoTime.getAsLong();
     long due = next.get();
     if (now - due >= 0 && next.compareAndSet(due, now + intervalNanos)) {

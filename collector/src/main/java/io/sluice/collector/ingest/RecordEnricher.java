@@ -5,6 +5,7 @@ import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ import java.util.Set;
  * {@code resource.*} attribute gets a suffix of only the entries it lacks.
  */
 public final class RecordEnricher {
-  public static final String RESOURCE_PREFIX = "resource.";
+  public static final String RESOURCE_PREFIX = DecodedBatch.RESOURCE_ATTRIBUTE_PREFIX;
 
   private RecordEnricher() {}
 

@@ -9,6 +9,7 @@ import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

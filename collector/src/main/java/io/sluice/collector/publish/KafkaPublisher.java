@@ -2,10 +2,15 @@ package io.sluice.collector.publish;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.kafka.BatchValueWriter;
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaHeaders;
+import io.sluice.wire.kafka.RecordSlices;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,9 +48,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes each LogRecord of a batch as one Kafka record (value = the encoded LogRecord, key = the batch's
- * partition key, headers from {@link KafkaHeaders}) with an idempotent {@code acks=all} producer, in per-topic
- * lanes so that a missing, slow or refused topic stalls only the batches routed to it.
+ * Publishes the lines of a batch to Kafka with an idempotent {@code acks=all} producer (key = the batch's partition
+ * key, headers from {@link KafkaHeaders}), in per-topic lanes so that a missing, slow or refused topic stalls only
+ * the batches routed to it. Each topic gets the {@link KafkaFormat} that {@link TopicFormats} names: in the batch
+ * format one Kafka record per (batch, topic) holding that topic's lines (a batch routed to several topics is split
+ * by topic, its lines' bytes copied, not re-encoded), in the record format one Kafka record per line.
+ *
+ * <p>Routing and dead-lettering act per line in both formats: a batch-format part is one Kafka record per
+ * (topic, dead-letter reason), cut into several when its lines exceed {@code max.request.size} less 16 KiB
+ * uncompressed (so a value that does not compress still fits a request); if the broker refuses such a record as too large or invalid, its lines are sent again
+ * one Kafka record each (record format), so that only the lines Kafka really refuses are dead-lettered.
  *
  * <p>Per-topic isolation. {@code producer.send} blocks for up to {@code max.block.ms} on a topic whose metadata the
  * producer does not have, so it is only ever called for a topic whose metadata is known ({@code READY}). Every
@@ -135,13 +147,22 @@ public final class KafkaPublisher implements Publisher {
   }
 
   private static final Header SCHEMA_HEADER = new RecordHeader(KafkaHeaders.SCHEMA,
-      KafkaHeaders.SCHEMA_VERSION.getBytes(StandardCharsets.UTF_8));
+      KafkaHeaders.SCHEMA_RECORD.getBytes(StandardCharsets.UTF_8));
+  private static final Header BATCH_SCHEMA_HEADER = new RecordHeader(KafkaHeaders.SCHEMA,
+      KafkaHeaders.SCHEMA_BATCH.getBytes(StandardCharsets.UTF_8));
 
   private final Producer<byte[], byte[]> producer;
   private final Admin admin;
   private final String topic;
   private final String deadLetterTopic;
   private final Options options;
+  private final TopicFormats formats;
+  // used on sluice-publish only; closed after that thread ended
+  private final BatchValueWriter batchWriter = new BatchValueWriter();
+  private final AtomicLong kafkaRecordsSent = new AtomicLong();
+  private final AtomicLong batchFallbacks = new AtomicLong();
+  // uncompressed bytes of one batch-format value: max.request.size less room for headers and framing
+  private final int maxValuePlainBytes;
   private final int lookupTimeoutMs;
   private final ThreadPoolExecutor sender;
   private final ThreadPoolExecutor lookups;
@@ -169,6 +190,16 @@ public final class KafkaPublisher implements Publisher {
 
   public KafkaPublisher(Map<String, Object> producerProperties, String topic, String deadLetterTopic,
       Options options) {
+    this(producerProperties, topic, deadLetterTopic, options, TopicFormats.DEFAULT);
+  }
+
+  /** Like {@link #KafkaPublisher(Map, String, String, Options)}, writing each topic in the format {@code formats} names. */
+  public KafkaPublisher(Map<String, Object> producerProperties, String topic, String deadLetterTopic,
+      Options options, TopicFormats formats) {
+    this.formats = java.util.Objects.requireNonNull(formats, "formats");
+    int maxRequest = Integer.parseInt(String.valueOf(producerProperties.getOrDefault(
+        ProducerConfig.MAX_REQUEST_SIZE_CONFIG, String.valueOf(1 << 20))));
+    this.maxValuePlainBytes = Math.max(1024, maxRequest - 16 * 1024);
     Map<String, Object> p = new HashMap<>(producerProperties);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -247,7 +278,7 @@ public final class KafkaPublisher implements Publisher {
         all[i] = i;
         bytes += batch.value(i).length;
       }
-      route(new Part(job, first, all, bytes, null, false));
+      route(new Part(job, first, all, bytes, null, false, false));
       return done;
     }
     // several topics: one part per topic, each in batch order
@@ -266,7 +297,7 @@ public final class KafkaPublisher implements Publisher {
       bytes.computeIfAbsent(t, k -> new long[1])[0] += batch.value(i).length;
     }
     for (Map.Entry<String, int[]> e : indices.entrySet()) {
-      route(new Part(job, e.getKey(), e.getValue(), bytes.get(e.getKey())[0], null, false));
+      route(new Part(job, e.getKey(), e.getValue(), bytes.get(e.getKey())[0], null, false, false));
     }
     return done;
   }
@@ -328,7 +359,8 @@ public final class KafkaPublisher implements Publisher {
     if (counter != null) {
       counter.addAndGet(part.indices.length);
     }
-    route(new Part(part.job, deadLetterTopic, part.indices, part.bytes, text, "RECORD_TOO_LARGE".equals(reason)));
+    boolean truncate = "RECORD_TOO_LARGE".equals(reason);
+    route(new Part(part.job, deadLetterTopic, part.indices, part.bytes, text, truncate, truncate));
   }
 
   private void toSender(Part part) {
@@ -341,6 +373,133 @@ public final class KafkaPublisher implements Publisher {
 
   /** On {@code sluice-publish}: the lane of {@code part.topic} is ready, so send() does not wait for metadata. */
   private void send(Part part) {
+    if (part.perLine || formats.of(part.topic) == KafkaFormat.RECORD) {
+      sendPerLine(part);
+    } else {
+      sendBatches(part);
+    }
+  }
+
+  /**
+   * The batch format: one Kafka record per dead-letter reason of {@code part}'s lines (one record when none is
+   * being dead-lettered), value = those lines as a compressed LogBatch.
+   */
+  private void sendBatches(Part part) {
+    Job job = part.job;
+    PublishBatch batch = job.batch;
+    if (part.reason != null || batch.reasons().isEmpty()) {
+      sendBatch(part, part.indices, part.reason);
+      return;
+    }
+    Map<String, List<Integer>> byReason = new LinkedHashMap<>();
+    for (int i : part.indices) {
+      byReason.computeIfAbsent(batch.reason(i), k -> new ArrayList<>()).add(i);
+    }
+    if (byReason.size() == 1) {
+      String only = byReason.keySet().iterator().next();
+      sendBatch(part, part.indices, only.isEmpty() ? null : only);
+      return;
+    }
+    for (Map.Entry<String, List<Integer>> e : byReason.entrySet()) {
+      if (job.done.isDone()) {
+        return;
+      }
+      sendBatch(part, e.getValue().stream().mapToInt(Integer::intValue).toArray(),
+          e.getKey().isEmpty() ? null : e.getKey());
+    }
+  }
+
+  /**
+   * Sends {@code indices} as batch-format records of at most {@link #maxValuePlainBytes} uncompressed bytes each, so
+   * that a value stays within the producer's {@code max.request.size} even if it does not compress.
+   */
+  private void sendBatch(Part part, int[] indices, String reason) {
+    PublishBatch batch = part.job.batch;
+    long size = 0;
+    int from = 0;
+    for (int k = 0; k < indices.length; k++) {
+      long line = batch.value(indices[k]).length + 6L; // + tag and length
+      if (k > from && size + line > maxValuePlainBytes) {
+        sendBatchRecord(part, Arrays.copyOfRange(indices, from, k), reason);
+        from = k;
+        size = 0;
+      }
+      size += line;
+    }
+    sendBatchRecord(part, from == 0 ? indices : Arrays.copyOfRange(indices, from, indices.length), reason);
+  }
+
+  private void sendBatchRecord(Part part, int[] indices, String reason) {
+    Job job = part.job;
+    if (job.done.isDone()) {
+      return; // an earlier part failed: the whole batch will be resent, don't add more duplicates
+    }
+    boolean wholeBatch = indices.length == job.batch.size();
+    for (int k = 0; wholeBatch && k < indices.length; k++) {
+      wholeBatch = indices[k] == k;
+    }
+    List<Header> headers = new ArrayList<>(8);
+    headers.add(job.source);
+    headers.add(job.epoch);
+    headers.add(job.seq);
+    headers.add(job.tenant);
+    headers.add(BATCH_SCHEMA_HEADER);
+    headers.add(new RecordHeader(KafkaHeaders.COUNT, KafkaHeaders.int32(indices.length)));
+    if (!wholeBatch) {
+      headers.add(new RecordHeader(KafkaHeaders.INDEXES, KafkaHeaders.int32s(indices)));
+    }
+    if (reason != null) {
+      headers.add(new RecordHeader(KafkaHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8)));
+    }
+    try {
+      byte[] value = batchWriter.write(job.slices, indices);
+      ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(part.topic, null, job.key, value,
+          new RecordHeaders(headers.toArray(new Header[0])));
+      producer.send(rec, (metadata, error) -> sentBatch(part, indices, reason, error));
+    } catch (RuntimeException e) {
+      sentBatch(part, indices, reason, e);
+    }
+  }
+
+  /** Kafka's answer for one batch-format record: count its lines, or handle them per line, or fail the batch. */
+  private void sentBatch(Part part, int[] indices, String reason, Exception error) {
+    if (error == null) {
+      kafkaRecordsSent.incrementAndGet();
+      part.job.linesDone(indices.length);
+      return;
+    }
+    String permanent = permanentReason(error);
+    if (permanent == null) {
+      if (error instanceof org.apache.kafka.common.errors.TimeoutException) {
+        Lane lane = lanes.get(part.topic);
+        if (lane != null) {
+          lane.suspect();
+        }
+      }
+      part.job.fail(error);
+      return;
+    }
+    long bytes = 0;
+    for (int i : indices) {
+      bytes += part.job.batch.value(i).length;
+    }
+    if (permanent.startsWith("TOPIC_")) {
+      Lane lane = lanes.get(part.topic);
+      if (lane != null) {
+        lane.suspect();
+      }
+      deadLetter(new Part(part.job, part.topic, indices, bytes, reason, false, false), permanent,
+          "Kafka refused the record for topic " + part.topic + ": " + error);
+      return;
+    }
+    // too large or invalid as a whole: send its lines one Kafka record each, so only the lines Kafka really refuses
+    // are dead-lettered (and a too-large one truncated)
+    batchFallbacks.incrementAndGet();
+    toSender(new Part(part.job, part.topic, indices, bytes, reason, false, true));
+  }
+
+  /** The record format: one Kafka record per line of {@code part}. */
+  private void sendPerLine(Part part) {
     Job job = part.job;
     PublishBatch batch = job.batch;
     Header reasonHeader = part.reason == null ? null
@@ -373,7 +532,8 @@ public final class KafkaPublisher implements Publisher {
   /** Kafka's answer for one record of {@code part}: count it, or dead-letter it, or fail the batch. */
   private void sent(Part part, int index, Exception error) {
     if (error == null) {
-      part.job.recordDone();
+      kafkaRecordsSent.incrementAndGet();
+      part.job.linesDone(1);
       return;
     }
     String reason = permanentReason(error);
@@ -394,7 +554,7 @@ public final class KafkaPublisher implements Publisher {
       }
     }
     deadLetter(new Part(part.job, part.topic, new int[] {index}, part.job.batch.value(index).length, part.reason,
-        false), reason, "Kafka refused the record for topic " + part.topic + ": " + error);
+        false, true), reason, "Kafka refused the record for topic " + part.topic + ": " + error);
   }
 
   /**
@@ -510,6 +670,9 @@ public final class KafkaPublisher implements Publisher {
       Thread.currentThread().interrupt();
     }
     admin.close(Duration.ZERO);
+    if (sender.isTerminated()) {
+      batchWriter.close(); // else sluice-publish may still be in a write; the context is then left to the GC
+    }
     // close() flushes what is buffered, then fails what is still unacknowledged at the deadline
     producer.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
@@ -534,6 +697,16 @@ public final class KafkaPublisher implements Publisher {
     public void run() {
       send(part);
     }
+  }
+
+  /** Kafka records the broker acknowledged, of either format (a counter). */
+  public long kafkaRecordsSent() {
+    return kafkaRecordsSent.get();
+  }
+
+  /** Batch-format records the broker refused as too large or invalid, whose lines were then sent one by one. */
+  public long batchFallbacks() {
+    return batchFallbacks.get();
   }
 
   /** Number of parts waiting for the publishing thread (a gauge). */
@@ -568,6 +741,7 @@ public final class KafkaPublisher implements Publisher {
   /** One batch being published: its future, the records still unacknowledged, the headers all records share. */
   private static final class Job {
     final PublishBatch batch;
+    final RecordSlices slices;
     final CompletableFuture<Void> done;
     final AtomicInteger remaining;
     final byte[] key;
@@ -578,6 +752,7 @@ public final class KafkaPublisher implements Publisher {
 
     Job(PublishBatch batch, CompletableFuture<Void> done) {
       this.batch = batch;
+      this.slices = batch.slices();
       this.done = done;
       this.remaining = new AtomicInteger(batch.size());
       // Headers are read, never changed, once handed to the producer: those that are the same for every record of
@@ -589,8 +764,9 @@ public final class KafkaPublisher implements Publisher {
       this.tenant = new RecordHeader(KafkaHeaders.TENANT, batch.tenant().getBytes(StandardCharsets.UTF_8));
     }
 
-    void recordDone() {
-      if (remaining.decrementAndGet() == 0) {
+    /** {@code n} lines were acknowledged by Kafka; the batch is done when all were. */
+    void linesDone(int n) {
+      if (remaining.addAndGet(-n) == 0) {
         done.complete(null);
       }
     }
@@ -606,8 +782,11 @@ public final class KafkaPublisher implements Publisher {
    * @param reason the {@code sluice.reason} for all of them when they are being dead-lettered by the publisher,
    *     else null (then each record's own reason from the batch, if any)
    * @param truncate send a truncated copy (a record the broker refused as too large)
+   * @param perLine send one Kafka record per line whatever the topic's format (a truncated copy, a line being
+   *     dead-lettered on its own, the lines of a batch-format record the broker refused)
    */
-  private record Part(Job job, String topic, int[] indices, long bytes, String reason, boolean truncate) {}
+  private record Part(Job job, String topic, int[] indices, long bytes, String reason, boolean truncate,
+      boolean perLine) {}
 
   private enum State { UNKNOWN, LOOKING_UP, READY, UNUSABLE }
 

@@ -139,6 +139,11 @@ public final class PublishBatch {
     return out;
   }
 
+  /** The values as {@link RecordSlices} (a view, not a copy), from which batch-format Kafka values are framed. */
+  public io.sluice.wire.kafka.RecordSlices slices() {
+    return io.sluice.wire.kafka.RecordSlices.ofArrays(values);
+  }
+
   public long decodedBytes() {
     return decodedBytes;
   }

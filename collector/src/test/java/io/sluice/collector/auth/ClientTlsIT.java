@@ -10,7 +10,7 @@ import io.sluice.collector.SharedKafka;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.TenantConfig;
 import io.sluice.collector.config.TlsConfig;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import java.nio.charset.StandardCharsets;

@@ -88,13 +88,33 @@ class CollectorConfigTest {
   }
 
   @Test
+  void kafkaRecordFormatIsBatchByDefaultAndChosenPerTopic() throws Exception {
+    assertThat(CollectorConfig.builder().kafkaBootstrap("k:9092").build().kafkaFormat())
+        .isEqualTo(io.sluice.wire.kafka.KafkaFormat.BATCH);
+    CollectorConfig c = CollectorConfigYaml.apply(
+        "kafka:\n  bootstrap: k:9092\n  format: record\n  topicFormats: { logs-fast: batch, logs-legacy: RECORD }\n",
+        CollectorConfig.builder()).build();
+    assertThat(c.kafkaFormat()).isEqualTo(io.sluice.wire.kafka.KafkaFormat.RECORD);
+    assertThat(c.topicFormats()).containsEntry("logs-fast", io.sluice.wire.kafka.KafkaFormat.BATCH)
+        .containsEntry("logs-legacy", io.sluice.wire.kafka.KafkaFormat.RECORD);
+    assertThat(c.toBuilder().build().topicFormats()).isEqualTo(c.topicFormats());
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("kafka:\n  format: lines\n", CollectorConfig.builder()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.format: \"lines\" is not a Kafka record format; write record or batch");
+    assertThatThrownBy(() -> CollectorConfigYaml.apply("kafka:\n  topicFormats: { x: per-line }\n",
+        CollectorConfig.builder()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("kafka.topicFormats.x");
+  }
+
+  @Test
   void unknownKeyIsNamedWithItsPath() throws Exception {
     Path f = write("kafka:\n  bootstrap: k:9092\n  topik: x\n");
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
         .isInstanceOfSatisfying(ConfigException.class, e -> {
           assertThat(e.key()).isEqualTo("kafka.topik");
           assertThat(e.getMessage()).isEqualTo("collector.yaml:3: kafka.topik: unknown key; did you mean topic? (known here: "
-              + "bootstrap, createTopic, deadLetterTopic, partitions, producer, replicationFactor, topic)");
+              + "bootstrap, createTopic, deadLetterTopic, format, partitions, producer, replicationFactor, topic, topicFormats)");
         });
   }
 
@@ -241,7 +261,7 @@ class CollectorConfigTest {
             .containsExactlyInAnyOrder(
                 "collector.yaml:1: listen: \"abc\" is not host:port; write e.g. 0.0.0.0:4417",
                 "collector.yaml:4: kafka.topik: unknown key; did you mean topic? (known here: bootstrap, createTopic, "
-                    + "deadLetterTopic, partitions, producer, replicationFactor, topic)",
+                    + "deadLetterTopic, format, partitions, producer, replicationFactor, topic, topicFormats)",
                 "collector.yaml:5: kafka.partitions: \"many\" is not a whole number; write e.g. 16",
                 "collector.yaml:7: limits.maxFrameBytes: \"4 MBs\" is not a size (examples: 4MiB, 512KiB, 1048576)",
                 "collector.yaml:8: limits.retryAfterMs: \"soon\" is not a duration (examples: 500ms, 2s, 1m, 1h; a "

@@ -54,11 +54,9 @@ class PackagingTest {
   void helmChartLintsAndRendersEveryKindWithAValidCollectorConfig() throws Exception {
     LintResult lint = new Helm(CHART).lint().strict().call();
     assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
-    String rendered = new Helm(CHART).template().withName("r").set("tls.enabled", "true")
-        .set("oidc.enabled", "true").set("oidc.issuer", "https://idp/realms/r")
-        .set("oidc.jwksUrl", "https://idp/realms/r/protocol/openid-connect/certs")
-        .set("zookeeper.connect", "zk-0.zk:2181").call();
-    List<JsonNode> docs = yamlDocs(rendered);
+    List<JsonNode> docs = Charts.render(CHART, "r", "default", Map.of("tls.enabled", true, "oidc.enabled", true,
+        "oidc.issuer", "https://idp/realms/r", "oidc.jwksUrl", "https://idp/realms/r/protocol/openid-connect/certs",
+        "zookeeper.connect", "zk-0.zk:2181", "apiVersions", CollectorChartTest.OPTIONAL_APIS));
     Set<String> kinds = new TreeSet<>();
     docs.forEach(d -> kinds.add(d.path("kind").asText()));
     assertThat(kinds).contains("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget",
@@ -72,31 +70,13 @@ class PackagingTest {
     // an OutOfMemoryError ends the JVM, so the pod restarts instead of running on with dead threads
     assertThat(deployment.at("/spec/template/spec/containers/0/env").toString())
         .contains("JAVA_TOOL_OPTIONS").contains("-XX:+ExitOnOutOfMemoryError");
-    String collectorYaml = docs.stream().filter(d -> d.path("kind").asText().equals("ConfigMap")).findFirst()
-        .orElseThrow().at("/data/collector.yaml").asText();
     // the ConfigMap is a config the collector accepts (the TLS files only exist in the pod)
-    CollectorConfig config = CollectorConfigYaml.apply(collectorYaml, CollectorConfig.builder()).build();
+    CollectorConfig config = CollectorChartTest.configAsThePodReadsIt(docs);
     assertThat(config.tls()).isNotNull();
     assertThat(config.oidc().issuer()).isEqualTo("https://idp/realms/r");
     assertThat(config.anonymous()).isFalse();
     assertThat(config.zookeeperConnect()).isEqualTo("zk-0.zk:2181");
     assertThat(config.zookeeperPath()).isEqualTo("/sluice/collector/config");
-  }
-
-  @Test
-  void agentManifestsParseAsSidecarAndDaemonSet() throws Exception {
-    Set<String> kinds = new HashSet<>();
-    for (String f : List.of("deploy/agent/daemonset.yaml", "deploy/agent/sidecar.yaml")) {
-      for (JsonNode d : yamlDocs(Files.readString(Path.of(f)))) {
-        assertThat(d.path("apiVersion").asText()).as(f).isNotEmpty();
-        kinds.add(d.path("kind").asText());
-        if (d.path("kind").asText().equals("ConfigMap")) {
-          JsonNode agent = new YAMLMapper().readTree(d.at("/data/agent.yaml").asText());
-          assertThat(agent.at("/collector/endpoints/0").asText()).endsWith(":4417");
-        }
-      }
-    }
-    assertThat(kinds).contains("DaemonSet", "Deployment", "ConfigMap");
   }
 
   @Test

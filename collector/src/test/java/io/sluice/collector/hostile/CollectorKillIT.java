@@ -7,7 +7,7 @@ import io.sluice.collector.CollectorMain;
 import io.sluice.collector.Frames;
 import io.sluice.collector.KafkaRecords;
 import io.sluice.collector.SharedKafka;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.Pipeline;
@@ -99,7 +99,7 @@ class CollectorKillIT {
           .until(() -> pipeline.stats().acknowledged() >= total);
       assertThat(pipeline.stats().dropped()).isZero();
 
-      long inKafka = KafkaRecords.endOffsetSum(SharedKafka.bootstrap(), topic);
+      long inKafka = KafkaRecords.lineCount(SharedKafka.bootstrap(), topic);
       Map<Integer, String> identityOf = new HashMap<>();
       Set<String> identities = new HashSet<>();
       List<String> conflicts = new java.util.ArrayList<>();

@@ -14,7 +14,7 @@ import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.RateLimit;
 import io.sluice.collector.config.RouteRule;
 import io.sluice.collector.config.TenantConfig;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogRecord;

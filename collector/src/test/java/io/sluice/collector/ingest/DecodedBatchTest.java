@@ -13,6 +13,7 @@ import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Random;

@@ -9,6 +9,7 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.StackFrame;
+import io.sluice.wire.DecodedBatch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

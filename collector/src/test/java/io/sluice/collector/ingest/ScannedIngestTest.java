@@ -10,7 +10,7 @@ import io.sluice.collector.ManualPublisher;
 import io.sluice.collector.RichBatches;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.RouteRule;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.collector.publish.PublishBatch;
 import io.sluice.collector.route.Router;
 import io.sluice.proto.v1.AnyValue;

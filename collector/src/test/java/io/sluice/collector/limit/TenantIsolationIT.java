@@ -13,7 +13,7 @@ import io.sluice.collector.auth.Authenticator;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.RateLimit;
 import io.sluice.collector.config.TenantConfig;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;

@@ -13,7 +13,7 @@ import io.sluice.collector.SharedKafka;
 import io.sluice.collector.auth.Authenticator;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.CollectorConfigYaml;
-import io.sluice.collector.publish.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogBatch;

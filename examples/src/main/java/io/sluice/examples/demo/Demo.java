@@ -151,8 +151,13 @@ public final class Demo {
           long wait = due - System.nanoTime();
           if (wait > 0) LockSupport.parkNanos(wait);
         }
-        shop.atInfo().addKeyValue("seq", i).addKeyValue("customer", "c-" + (i % 997))
-            .log("order {} placed, {} items", i, 1 + i % 7);
+        if (i % 1000 == 999) {
+          // one in a thousand an error with a cause chain: the job's counts and error fingerprints have one to show
+          shop.atError().addKeyValue("seq", i).setCause(paymentFailure()).log("payment for order {} failed", i);
+        } else {
+          shop.atInfo().addKeyValue("seq", i).addKeyValue("customer", "c-" + (i % 997))
+              .log("order {} placed, {} items", i, 1 + i % 7);
+        }
       }
       double loggingSeconds = (System.nanoTime() - started) / 1e9;
       out.printf("  logged %,d records in %.2f s (%,.0f records/s on the logging thread)%n", n, loggingSeconds,
@@ -193,13 +198,18 @@ public final class Demo {
     }
   }
 
+  /** The demo's error: an exception with a cause, the same fingerprint every time. */
+  private static IllegalStateException paymentFailure() {
+    return new IllegalStateException("card declined by the bank",
+        new java.net.SocketTimeoutException("Read timed out after 2000 ms"));
+  }
+
   /** The shop logging on, a line a second; every fifth an error whose exception has a cause (for the query UI). */
   private static Thread liveThread(Logger shop, int first) {
     Thread t = new Thread(() -> {
       for (int i = first; !Thread.currentThread().isInterrupted(); i++) {
         if (i % 5 == 0) {
-          shop.error("payment for order {} failed", i, new IllegalStateException("card declined by the bank",
-              new java.net.SocketTimeoutException("Read timed out after 2000 ms")));
+          shop.atError().addKeyValue("seq", i).setCause(paymentFailure()).log("payment for order {} failed", i);
         } else {
           shop.atInfo().addKeyValue("seq", i).log("order {} placed, {} items", i, 1 + i % 7);
         }
@@ -278,13 +288,34 @@ public final class Demo {
         idleSince = System.nanoTime();
         last = idleSince;
         for (ConsumerRecord<byte[], byte[]> r : batch) {
-          total++;
-          long seq = seqOf(r.value());
-          if (seq >= 0 && seq < n) seen.set((int) seq);
+          for (LogRecord record : lines(r)) { // either Kafka record format
+            total++;
+            long seq = seqOf(record);
+            if (seq >= 0 && seq < n) seen.set((int) seq);
+          }
         }
       }
     }
     return new Count(total, seen.cardinality(), last);
+  }
+
+  /** The lines of a Kafka record in either format; none when it is not a Sluice record. */
+  static List<LogRecord> lines(ConsumerRecord<byte[], byte[]> r) {
+    try {
+      return new io.sluice.wire.kafka.KafkaRecordReader().read(name -> {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : h.value();
+      }, r.value()).stream().map(io.sluice.wire.kafka.KafkaLine::record).toList();
+    } catch (io.sluice.wire.kafka.KafkaFormatException e) {
+      return List.of();
+    }
+  }
+
+  static long seqOf(LogRecord record) {
+    for (KeyValue kv : record.getAttributesList()) {
+      if (kv.getKey().equals("seq")) return kv.getValue().getIntValue();
+    }
+    return -1;
   }
 
   static long seqOf(byte[] value) {

@@ -78,9 +78,11 @@ class SpringBootExampleIT {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (seen.size() < ORDERS && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          LogRecord record = LogRecord.parseFrom(r.value());
-          out.add(record);
-          for (KeyValue kv : record.getAttributesList()) if (kv.getKey().equals("seq")) seen.add(kv.getValue().getIntValue());
+          for (io.sluice.wire.kafka.KafkaLine line : io.sluice.examples.EndToEnd.lines(r)) { // either format
+            LogRecord record = line.record();
+            out.add(record);
+            for (KeyValue kv : record.getAttributesList()) if (kv.getKey().equals("seq")) seen.add(kv.getValue().getIntValue());
+          }
         }
       }
     }

@@ -16,6 +16,7 @@ import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.StackFrame;
+import io.sluice.wire.kafka.KafkaFormat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -66,9 +67,10 @@ final class Golden {
     return topic;
   }
 
-  /** A collector publishing to {@code topic}, with a producer that accepts the large records. */
-  static Collector collector(EmbeddedKafka kafka, String topic) {
+  /** A collector publishing to {@code topic} in {@code format}, with a producer that accepts the large records. */
+  static Collector collector(EmbeddedKafka kafka, String topic, KafkaFormat format) {
     CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+        .kafkaFormat(format)
         .topic(topic).createTopic(false).producerOverride("max.request.size", String.valueOf(MAX_MESSAGE_BYTES))
         .maxRecordBytes(MAX_MESSAGE_BYTES) // the collector's own cap (dead-letters larger records) must let them pass
         .build();
@@ -99,11 +101,7 @@ final class Golden {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (out.size() < count && System.nanoTime() < deadline) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          try {
-            out.add(LogRecord.parseFrom(r.value()));
-          } catch (InvalidProtocolBufferException e) {
-            throw new AssertionError("Kafka record at offset " + r.offset() + " is not a LogRecord", e);
-          }
+          EndToEnd.lines(r).forEach(line -> out.add(line.record())); // either Kafka record format
         }
       }
     }

@@ -41,7 +41,9 @@ import org.apache.logging.log4j.message.ParameterizedMessage;
 import org.apache.logging.log4j.message.SimpleMessage;
 import org.apache.logging.log4j.message.StructuredDataMessage;
 import org.apache.logging.log4j.util.SortedArrayStringMap;
-import org.junit.jupiter.api.Test;
+import io.sluice.wire.kafka.KafkaFormat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -59,12 +61,13 @@ class GoldenLog4j2IT {
   private final List<LogRecord> expected = new ArrayList<>();
   private LoggerContext context;
 
-  @Test
-  void everyCapturedFieldArrivesInKafkaExactlyAsLogged() throws Exception {
+  @ParameterizedTest
+  @EnumSource(KafkaFormat.class)
+  void everyCapturedFieldArrivesInKafkaExactlyAsLogged(KafkaFormat format) throws Exception {
     EmbeddedKafka kafka = Golden.kafka();
     String topic = Golden.topic(kafka);
     Instant start = Instant.now();
-    try (Collector collector = Golden.collector(kafka, topic)) {
+    try (Collector collector = Golden.collector(kafka, topic, format)) {
       System.setProperty("golden.endpoint", "127.0.0.1:" + collector.port());
       System.setProperty("golden.spool", dir.resolve("spool").toString());
       System.setProperty("golden.environment", "golden-log4j2-env");

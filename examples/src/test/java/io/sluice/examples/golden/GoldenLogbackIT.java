@@ -33,7 +33,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Test;
+import io.sluice.wire.kafka.KafkaFormat;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Marker;
 import org.slf4j.MarkerFactory;
@@ -56,13 +58,14 @@ class GoldenLogbackIT {
   private final List<LogRecord> expected = new ArrayList<>();
   private LoggerContext context;
 
-  @Test
-  void everyCapturedFieldArrivesInKafkaExactlyAsLogged() throws Exception {
+  @ParameterizedTest
+  @EnumSource(KafkaFormat.class)
+  void everyCapturedFieldArrivesInKafkaExactlyAsLogged(KafkaFormat format) throws Exception {
     EmbeddedKafka kafka = Golden.kafka();
     String topic = Golden.topic(kafka);
     Instant start = Instant.now();
     System.setProperty("golden.environment", "golden-logback-env");
-    try (Collector collector = Golden.collector(kafka, topic)) {
+    try (Collector collector = Golden.collector(kafka, topic, format)) {
       context = configure("127.0.0.1:" + collector.port());
       SluiceAppender appender = (SluiceAppender) context.getLogger("golden").getAppender("SLUICE");
       assertThat(appender).as("status: %s", context.getStatusManager().getCopyOfStatusList()).isNotNull();

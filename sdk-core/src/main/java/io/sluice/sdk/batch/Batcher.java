@@ -1,72 +1,101 @@
 package io.sluice.sdk.batch;
 
+import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
-import java.util.ArrayList;
+import io.sluice.wire.BatchWriter;
 import java.util.List;
 
 /**
- * Groups records into batches by {@link BatchPolicy}: {@link #add} a record with its encoded size, ask
- * {@link #ready(long)} with the current time, {@link #drain()} the batch. Bounded by the policy (it never holds more
- * than one batch plus the one record that overflowed it). Not thread-safe: owned by the batching thread. Time is
- * passed in, never read here.
+ * Groups records into batches by {@link BatchPolicy}, encoding each as it arrives into proto's {@link BatchWriter}
+ * (one reused array: no list of records, no second encoding pass): {@link #add} a record, ask {@link #ready(long)}
+ * with the current time, take the encoded batch ({@link #batch()}, e.g. {@code batch().compress(zstd)}) and
+ * {@link #clear()}. Bounded by the policy: it never holds more than one batch plus the one record that overflowed
+ * it (callers that must not overflow ask {@link #fits} first). Not thread-safe: owned by the batching thread. Time
+ * is passed in, never read here.
  */
 public final class Batcher {
   private final BatchPolicy policy;
-  private List<LogRecord> records;
-  private long bytes;
+  private final BatchWriter writer;
   private long firstAtNanos;
 
-  public Batcher(BatchPolicy policy) {
+  /** @param resource the resource attributes written at the start of every batch */
+  public Batcher(BatchPolicy policy, List<KeyValue> resource) {
     this.policy = policy;
-    this.records = new ArrayList<>(Math.min(policy.maxRecords(), 4096));
+    this.writer = new BatchWriter(resource, policy.maxBytes());
+  }
+
+  /** A batcher whose batches carry no resource. */
+  public Batcher(BatchPolicy policy) {
+    this(policy, List.of());
   }
 
   /**
-   * Whether {@code size} more bytes still fit in the current batch. When false, {@link #drain()} first: a batch is
-   * never grown past {@code maxBytes} unless it is empty.
+   * Whether a record of {@code size} bytes in the batch ({@link BatchWriter#sizeInBatch}) still fits in the current
+   * batch. When false, take the batch first: a batch is never grown past {@code maxBytes} unless it is empty.
    */
   public boolean fits(int size) {
-    return records.isEmpty() || (bytes + size <= policy.maxBytes() && records.size() < policy.maxRecords());
+    return writer.isEmpty()
+        || (writer.recordBytes() + size <= policy.maxBytes() && writer.recordCount() < policy.maxRecords());
   }
 
-  public void add(LogRecord record, int size, long nowNanos) {
-    if (records.isEmpty()) firstAtNanos = nowNanos;
-    records.add(record);
-    bytes += size;
+  /** Adds a record built as a message; {@code nowNanos} is read only for a batch's first record. Returns its size. */
+  public int add(LogRecord record, long nowNanos) {
+    started(nowNanos);
+    return writer.add(record);
+  }
+
+  /** Adds a record already encoded as {@code record[off, off + length)}; returns its size in the batch. */
+  public int addEncoded(byte[] record, int off, int length, long nowNanos) {
+    started(nowNanos);
+    return writer.addEncoded(record, off, length);
+  }
+
+  /** Adds a plain-text record from its parts ({@link BatchWriter#addPlain}); returns its size in the batch. */
+  public int addPlain(long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8, byte[] attributes,
+      byte[] sourceFile, long offset, long length, boolean truncated, long nowNanos) {
+    started(nowNanos);
+    return writer.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, attributes, sourceFile, offset, length,
+        truncated);
+  }
+
+  private void started(long nowNanos) {
+    if (writer.isEmpty()) firstAtNanos = nowNanos;
   }
 
   /** Whether the current batch should be cut now. */
   public boolean ready(long nowNanos) {
-    if (records.isEmpty()) return false;
-    return records.size() >= policy.maxRecords()
-        || bytes >= policy.maxBytes()
+    if (writer.isEmpty()) return false;
+    return writer.recordCount() >= policy.maxRecords()
+        || writer.recordBytes() >= policy.maxBytes()
         || nowNanos - firstAtNanos >= policy.lingerNanos();
   }
 
   /** Nanoseconds until the linger deadline of the current batch; {@code Long.MAX_VALUE} when empty. */
   public long nanosUntilDue(long nowNanos) {
-    if (records.isEmpty()) return Long.MAX_VALUE;
+    if (writer.isEmpty()) return Long.MAX_VALUE;
     return Math.max(0, firstAtNanos + policy.lingerNanos() - nowNanos);
   }
 
   public boolean isEmpty() {
-    return records.isEmpty();
+    return writer.isEmpty();
   }
 
   public int recordCount() {
-    return records.size();
+    return writer.recordCount();
   }
 
-  /** Sum of the records' encoded sizes in the current batch. */
+  /** The records' encoded bytes in the current batch (each with its tag and length; the resource not counted). */
   public long bytes() {
-    return bytes;
+    return writer.recordBytes();
   }
 
-  /** Takes the current batch and starts an empty one. */
-  public List<LogRecord> drain() {
-    List<LogRecord> out = records;
-    records = new ArrayList<>(Math.min(policy.maxRecords(), Math.max(16, out.size())));
-    bytes = 0;
-    return out;
+  /** The current batch, encoded; valid until the next add or {@link #clear()}. */
+  public BatchWriter batch() {
+    return writer;
+  }
+
+  /** Starts an empty batch in the same array. */
+  public void clear() {
+    writer.clear();
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.sdk.pipeline;
 
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.RecordWriter;
 
 /**
  * A record that the pipeline's batcher thread builds, so the caller's thread only captures what belongs to it (its
@@ -23,6 +24,17 @@ public interface DeferredRecord {
    * {@link DropReason#BUILD_FAILED} and reported once through the pipeline's diagnostics.
    */
   LogRecord build();
+
+  /**
+   * Writes the record's fields (an encoded {@code LogRecord}) into {@code out}, empty on entry, and returns true; or
+   * returns false, having written nothing, when this record is only {@linkplain #build() built}. Called instead of
+   * {@link #build()}, once, on the batcher thread: the pipeline copies the bytes into its batch as they are, so a
+   * record that can write itself costs no message object and no parse. The same ownership and failure rules as
+   * {@link #build()} (a {@code RuntimeException} drops the record as {@link DropReason#BUILD_FAILED}).
+   */
+  default boolean writeTo(RecordWriter out) {
+    return false;
+  }
 
   /**
    * The record's {@code SeverityNumber} (0 when unknown), known on the caller's thread: WARN (13) and above may use

@@ -6,8 +6,6 @@ import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;
 import io.sluice.sdk.batch.Batcher;
-import io.sluice.sdk.codec.BatchEncoder;
-import io.sluice.sdk.codec.ZstdCodec;
 import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
@@ -15,8 +13,10 @@ import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.SpoolEntry;
 import io.sluice.sdk.spool.SpoolException;
 import io.sluice.sdk.spool.WhenFull;
+import io.sluice.wire.BatchWriter;
+import io.sluice.wire.RecordWriter;
+import io.sluice.wire.ZstdCodec;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -51,7 +51,6 @@ public final class Pipeline implements AutoCloseable {
   // LogRecords and DeferredRecords, in offer order.
   private final MpscArrayQueue<Object> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
-  private final BatchEncoder encoder;
   private final Hello hello;
   private final boolean blocking;
   /** How long a record waits for room in a full queue (queueWaitMs, or blockTimeoutMs under BLOCK if longer). */
@@ -108,7 +107,6 @@ public final class Pipeline implements AutoCloseable {
     this.spoolDir = config.spoolDir();
     for (DropReason r : DropReason.values()) dropped.put(r, new LongAdder());
     this.queue = new MpscArrayQueue<>(config.queueMaxRecords());
-    this.encoder = new BatchEncoder(config.resource());
     this.hello = config.hello(spool.clientId(), spool.epoch());
     this.blocking = config.whenFull() == WhenFull.BLOCK;
     long wait = config.queueWait().toNanos();
@@ -122,8 +120,13 @@ public final class Pipeline implements AutoCloseable {
         + "); moved it aside to " + q.movedTo() + " (" + q.bytes() + " bytes, kept for inspection; delete it when"
         + " done) and started a fresh spool. The batches it held were not shipped.", null));
     SluiceJul.add(diagnostics);
-    this.metricsRegistration = PipelineMetrics.register(config.openTelemetry() != null
-        ? config.openTelemetry() : globalOrNoop(), this::stats);
+    OpenTelemetry otel = config.openTelemetry() != null ? config.openTelemetry() : globalOrNoop();
+    AutoCloseable stats = PipelineMetrics.register(otel, this::stats);
+    AutoCloseable credentials = PipelineMetrics.registerCredentials(otel, delivery);
+    this.metricsRegistration = () -> {
+      stats.close();
+      credentials.close();
+    };
   }
 
   /**
@@ -148,7 +151,7 @@ public final class Pipeline implements AutoCloseable {
   public static Pipeline start(PipelineConfig config) {
     SpoolSlots.Opened opened = SpoolSlots.open(config);
     Function<Hello, Shipper> shippers = hello -> new GrpcShipper(config.endpoints(), hello, config.tls(),
-        config.keepAliveTime());
+        config.keepAliveTime(), config.newCredentials());
     Pipeline p;
     try {
       p = start(config, opened.spool(), shippers);
@@ -238,6 +241,24 @@ public final class Pipeline implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Streams not opened because the credentials were unavailable ({@code credentialsFile} missing or unreadable,
+   * no OAuth2 token); metric {@code sluice.sdk.credentials.errors}.
+   */
+  public long credentialErrors() {
+    return delivery.credentialErrors.sum();
+  }
+
+  /** Streams replaced because the credentials changed (file rotated, token refreshed). */
+  public long credentialRotations() {
+    return delivery.credentialRotations.sum();
+  }
+
+  /** Why the credentials are unavailable now, or null when the last stream could use them (a health check). */
+  public String credentialsProblem() {
+    return delivery.credentialsProblem;
+  }
+
   /** The id and epoch this pipeline's batches carry, as sent in the stream's hello. */
   public Hello hello() {
     return hello;
@@ -251,7 +272,7 @@ public final class Pipeline implements AutoCloseable {
    * Never throws.
    */
   public boolean offer(LogRecord record) {
-    return offerItem(record, closing ? 0 : BatchEncoder.sizeInBatch(record), record.getSeverityNumberValue());
+    return offerItem(record, closing ? 0 : BatchWriter.sizeInBatch(record), record.getSeverityNumberValue());
   }
 
   /**
@@ -312,7 +333,7 @@ public final class Pipeline implements AutoCloseable {
       // spools it. Without a backlog the caller only captures, as usual.
       LogRecord built = build(deferred);
       if (built == null) return false; // counted as BUILD_FAILED
-      itemSize = BatchEncoder.sizeInBatch(built);
+      itemSize = BatchWriter.sizeInBatch(built);
       if (itemSize > config.maxRecordBytes()) {
         dropped.get(DropReason.TOO_LARGE).increment();
         return false;
@@ -373,38 +394,43 @@ public final class Pipeline implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------- batch (sluice-batcher)
 
+  /**
+   * The batcher thread's: records that write themselves ({@link DeferredRecord#writeTo}) are written here, checked
+   * against {@code maxRecordBytes}, then copied into the batch. Kept at most {@link #SCRATCH_KEPT_BYTES} between records.
+   */
+  private final RecordWriter scratch = new RecordWriter(4096);
+  private static final int SCRATCH_KEPT_BYTES = 64 * 1024;
+
   private void runBatcher() {
     Batcher batcher = new Batcher(new BatchPolicy(config.batchMaxRecords(), config.batchMaxBytes(),
-        config.linger().toNanos()));
+        config.linger().toNanos()), config.resource());
+    // The batcher thread's zstd contexts, kept across batches (a fresh context per batch allocates and clears ~1 MiB).
+    try (ZstdCodec zstd = new ZstdCodec(config.zstdLevel())) {
+      batch(batcher, zstd);
+    }
+  }
+
+  private void batch(Batcher batcher, ZstdCodec zstd) {
     while (true) {
       long now = System.nanoTime();
       long taken = 0;
       Object item;
       while ((item = queue.relaxedPoll()) != null) {
-        LogRecord r;
-        int size;
         if (item instanceof LogRecord record) {
-          r = record;
-          size = BatchEncoder.sizeInBatch(r);
+          int size = BatchWriter.sizeInBatch(record);
           taken += size;
+          if (!batcher.fits(size)) flush(batcher, zstd);
+          batcher.add(record, now);
         } else {
           DeferredRecord deferred = (DeferredRecord) item;
           taken += deferred.estimatedBytes(); // what the caller counted
-          r = build(deferred);
-          if (r == null) continue;
-          size = BatchEncoder.sizeInBatch(r);
-          if (size > config.maxRecordBytes()) {
-            dropped.get(DropReason.TOO_LARGE).increment();
-            continue;
-          }
+          if (!addDeferred(batcher, zstd, deferred, now)) continue;
         }
-        if (!batcher.fits(size)) flush(batcher);
-        batcher.add(r, size, now);
         if (batcher.ready(now)) {
           queuedBytes.addAndGet(-taken);
           taken = 0;
           wakeWaiters();
-          flush(batcher);
+          flush(batcher, zstd);
           now = System.nanoTime();
         }
       }
@@ -414,12 +440,12 @@ public final class Pipeline implements AutoCloseable {
       }
       // Once per pass, not per record: the field shares a cache line with what every offer reads (closing, config).
       batching = batcher.recordCount();
-      if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher);
+      if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher, zstd);
       if (closing && queue.isEmpty() && batcher.isEmpty()) return;
       if (abandon) {
         // close() ran out of time: what is still here is counted as lost to the shutdown.
         dropped.get(DropReason.SHUTDOWN).add(batcher.recordCount());
-        batcher.drain();
+        batcher.clear();
         batching = 0;
         return;
       }
@@ -427,6 +453,42 @@ public final class Pipeline implements AutoCloseable {
       long idle = waiters.isEmpty() ? IDLE_PARK_NANOS : BUSY_PARK_NANOS;
       LockSupport.parkNanos(Math.min(idle, batcher.nanosUntilDue(now)));
     }
+  }
+
+  /**
+   * Adds a deferred record to the batch: written straight into the scratch when it can write itself, else built; a
+   * record over {@code maxRecordBytes} is dropped ({@link DropReason#TOO_LARGE}), a failed one counted
+   * ({@link DropReason#BUILD_FAILED}). Batcher thread. Returns false when the record was dropped.
+   */
+  private boolean addDeferred(Batcher batcher, ZstdCodec zstd, DeferredRecord deferred, long now) {
+    scratch.reset(SCRATCH_KEPT_BYTES, 4096);
+    boolean written;
+    try {
+      written = deferred.writeTo(scratch);
+    } catch (RuntimeException | LinkageError e) {
+      buildFailed(e);
+      return false;
+    }
+    if (written) {
+      int size = BatchWriter.sizeInBatch(scratch.size());
+      if (size > config.maxRecordBytes()) {
+        dropped.get(DropReason.TOO_LARGE).increment();
+        return false;
+      }
+      if (!batcher.fits(size)) flush(batcher, zstd);
+      batcher.addEncoded(scratch.array(), 0, scratch.size(), now);
+      return true;
+    }
+    LogRecord r = build(deferred);
+    if (r == null) return false;
+    int size = BatchWriter.sizeInBatch(r);
+    if (size > config.maxRecordBytes()) {
+      dropped.get(DropReason.TOO_LARGE).increment();
+      return false;
+    }
+    if (!batcher.fits(size)) flush(batcher, zstd);
+    batcher.add(r, now);
+    return true;
   }
 
   /**
@@ -440,11 +502,15 @@ public final class Pipeline implements AutoCloseable {
       return record;
     } catch (RuntimeException | LinkageError e) {
       // A LinkageError too: it would otherwise end the batcher thread, and with it every later record, silently.
-      dropped.get(DropReason.BUILD_FAILED).increment();
-      reportOnce(buildFailureReported, "could not build a deferred record; such records are dropped and counted as"
-          + " BUILD_FAILED (sluice.sdk.records.dropped{reason=BUILD_FAILED}); this is reported once", e);
+      buildFailed(e);
       return null;
     }
+  }
+
+  private void buildFailed(Throwable e) {
+    dropped.get(DropReason.BUILD_FAILED).increment();
+    reportOnce(buildFailureReported, "could not build a deferred record; such records are dropped and counted as"
+        + " BUILD_FAILED (sluice.sdk.records.dropped{reason=BUILD_FAILED}); this is reported once", e);
   }
 
   /**
@@ -476,21 +542,24 @@ public final class Pipeline implements AutoCloseable {
     if (!diagnostics.errorsOnStderr()) Diagnostics.STDERR.error(full, null);
   }
 
-  private void flush(Batcher batcher) {
+  private void flush(Batcher batcher, ZstdCodec zstd) {
     int count = batcher.recordCount();
     if (count == 0) return;
-    long recordsBytes = batcher.bytes();
-    List<LogRecord> records = batcher.drain();
+    int encodedLength = batcher.batch().length();
     try {
-      byte[] encoded = encoder.encode(records, recordsBytes);
-      byte[] compressed = ZstdCodec.compress(encoded, config.zstdLevel());
+      byte[] compressed;
+      try {
+        compressed = batcher.batch().compress(zstd);
+      } finally {
+        batcher.clear();
+      }
       if (config.whenFull() == WhenFull.BLOCK && !spool.hasRoomFor(compressed.length)) {
         long deadline = System.nanoTime() + config.blockTimeout().toNanos();
         while (!spool.hasRoomFor(compressed.length) && System.nanoTime() < deadline && !abandon) {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
       }
-      Spool.Append result = appendWaitingForDisk(count, encoded.length, compressed);
+      Spool.Append result = appendWaitingForDisk(count, encodedLength, compressed);
       if (!result.accepted()) dropped.get(DropReason.SPOOL_FULL).add(count);
       for (SpoolEntry evicted : result.evicted()) dropped.get(DropReason.SPOOL_FULL).add(evicted.recordCount());
       if (spoolFailureReported) {

@@ -54,6 +54,8 @@ public final class PipelineConfig {
   private final io.opentelemetry.api.OpenTelemetry openTelemetry;
   private final Tls tls;
   private final Duration keepAliveTime;
+  private final Path credentialsFile;
+  private final io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2;
 
   /**
    * TLS towards the collector.
@@ -92,6 +94,8 @@ public final class PipelineConfig {
     this.openTelemetry = b.openTelemetry;
     this.keepAliveTime = Duration.ofMillis(b.keepAliveTimeMs);
     this.tls = b.tls ? new Tls(b.trustCertPath, b.clientCertPath, b.clientKeyPath) : null;
+    this.credentialsFile = b.credentialsFile;
+    this.oauth2 = b.oauth2Settings();
   }
 
   private static Path defaultSpoolDir(String serviceName) {
@@ -112,6 +116,29 @@ public final class PipelineConfig {
   public String tenant() { return tenant; }
   /** Sent in Hello: an API key, or {@code Bearer <JWT>}; default empty (the collector may accept mTLS or anonymous). */
   public String credentials() { return credentials; }
+  /**
+   * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (key
+   * {@code credentialsFile}); null when unset. See {@link io.sluice.sdk.ship.FileCredentials}.
+   */
+  public Path credentialsFile() { return credentialsFile; }
+  /**
+   * OAuth2 client-credentials settings (keys {@code oauth2Issuer} or {@code oauth2TokenUrl}, {@code oauth2ClientId},
+   * {@code oauth2ClientSecret} or {@code oauth2ClientSecretFile}, {@code oauth2Scope}, {@code oauth2Audience}), or
+   * null when unset. See {@link io.sluice.sdk.ship.OAuth2Credentials}.
+   */
+  public io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2() { return oauth2; }
+
+  /**
+   * A new source of rotating credentials for one shipper ({@code credentialsFile} or OAuth2), or null when the
+   * credentials are the fixed {@link #credentials()} string. The caller closes it (a {@code GrpcShipper} closes
+   * the one it was given).
+   */
+  public io.sluice.sdk.ship.Credentials newCredentials() {
+    if (credentialsFile != null) return new io.sluice.sdk.ship.FileCredentials(credentialsFile);
+    if (oauth2 != null) return new io.sluice.sdk.ship.OAuth2Credentials(oauth2);
+    return null;
+  }
+
   /** TLS towards the collector (keys {@code tls}, {@code trustCertPath}, {@code clientCertPath},
    * {@code clientKeyPath}), or null for plaintext (the default). */
   public Tls tls() { return tls; }
@@ -231,6 +258,14 @@ public final class PipelineConfig {
     private Path trustCertPath;
     private Path clientCertPath;
     private Path clientKeyPath;
+    private Path credentialsFile;
+    private String oauth2Issuer;
+    private String oauth2TokenUrl;
+    private String oauth2ClientId;
+    private String oauth2ClientSecret;
+    private Path oauth2ClientSecretFile;
+    private String oauth2Scope;
+    private String oauth2Audience;
 
     private Builder() {}
 
@@ -341,6 +376,72 @@ public final class PipelineConfig {
     public Builder clientCertPath(Path v) { clientCertPath = v; return this; }
     /** PEM PKCS#8 private key of {@code clientCertPath}. */
     public Builder clientKeyPath(Path v) { clientKeyPath = v; return this; }
+    /**
+     * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes: a new value is
+     * used by the next stream, and the open stream is drained and replaced within about a second. A missing or
+     * unreadable file is an error counted as {@code credentialErrors} (batches stay spooled); shipping resumes when
+     * it is readable again. Excludes {@code credentials} and OAuth2.
+     */
+    public Builder credentialsFile(Path v) { credentialsFile = v; return this; }
+    /** OIDC issuer whose discovery document names the token endpoint (Keycloak: {@code https://host/realms/r}). */
+    public Builder oauth2Issuer(String v) { oauth2Issuer = blankToNull(v); return this; }
+    /** The OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
+    public Builder oauth2TokenUrl(String v) { oauth2TokenUrl = blankToNull(v); return this; }
+    public Builder oauth2ClientId(String v) { oauth2ClientId = blankToNull(v); return this; }
+    public Builder oauth2ClientSecret(String v) { oauth2ClientSecret = blankToNull(v); return this; }
+    /** A file holding the client secret, re-read before every token request. */
+    public Builder oauth2ClientSecretFile(Path v) { oauth2ClientSecretFile = v; return this; }
+    /** Space-separated scopes to ask for, or none. */
+    public Builder oauth2Scope(String v) { oauth2Scope = blankToNull(v); return this; }
+    /** An {@code audience} parameter for the token request, or none. */
+    public Builder oauth2Audience(String v) { oauth2Audience = blankToNull(v); return this; }
+
+    private static String blankToNull(String v) {
+      return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2Settings() {
+      if (oauth2Issuer == null && oauth2TokenUrl == null) return null;
+      return new io.sluice.sdk.ship.OAuth2Credentials.Settings(
+          oauth2Issuer == null ? null : java.net.URI.create(oauth2Issuer),
+          oauth2TokenUrl == null ? null : java.net.URI.create(oauth2TokenUrl), oauth2ClientId, oauth2ClientSecret,
+          oauth2ClientSecretFile, oauth2Scope, oauth2Audience);
+    }
+
+    private void checkCredentials() {
+      boolean oauth = oauth2Issuer != null || oauth2TokenUrl != null;
+      int sources = (credentials.isBlank() ? 0 : 1) + (credentialsFile == null ? 0 : 1) + (oauth ? 1 : 0);
+      check(credentialsFile != null ? "credentialsFile" : "credentials", sources <= 1, "more than one of"
+          + " credentials, credentialsFile and OAuth2 (oauth2Issuer/oauth2TokenUrl) is set; keep one");
+      if (!oauth) {
+        boolean stray = oauth2ClientId != null || oauth2ClientSecret != null || oauth2ClientSecretFile != null
+            || oauth2Scope != null || oauth2Audience != null;
+        check("oauth2Issuer", !stray, "is missing: OAuth2 settings are given without oauth2Issuer (OIDC discovery)"
+            + " or oauth2TokenUrl");
+        return;
+      }
+      check("oauth2TokenUrl", oauth2Issuer == null || oauth2TokenUrl == null, "and oauth2Issuer are both set; give"
+          + " the issuer (the token endpoint is discovered) or the token URL, not both");
+      checkUrl(oauth2Issuer != null ? "oauth2Issuer" : "oauth2TokenUrl",
+          oauth2Issuer != null ? oauth2Issuer : oauth2TokenUrl);
+      check("oauth2ClientId", oauth2ClientId != null, "is required with OAuth2 (the client of the"
+          + " client-credentials grant)");
+      check("oauth2ClientSecret", (oauth2ClientSecret == null) != (oauth2ClientSecretFile == null),
+          oauth2ClientSecret == null ? "is missing; give oauth2ClientSecret or oauth2ClientSecretFile"
+              : "and oauth2ClientSecretFile are both set; keep one");
+    }
+
+    private static void checkUrl(String key, String value) {
+      java.net.URI u;
+      try {
+        u = java.net.URI.create(value);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(key, "\"" + value + "\" is not a URL: " + e.getMessage());
+      }
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      check(key, (scheme.equals("https") || scheme.equals("http")) && u.getHost() != null, "\"" + value
+          + "\" is not an http(s) URL; write e.g. https://keycloak.example/realms/apps");
+    }
 
     /**
      * Sets one setting from text, as written in logback.xml, log4j2.xml, YAML or a flag. Sizes accept {@code KiB},
@@ -390,6 +491,15 @@ public final class PipelineConfig {
         case "trustCertPath" -> trustCertPath(Paths.get(require(key, value)));
         case "clientCertPath" -> clientCertPath(Paths.get(require(key, value)));
         case "clientKeyPath" -> clientKeyPath(Paths.get(require(key, value)));
+        case "credentialsFile" -> credentialsFile(value == null || value.isBlank() ? null : Paths.get(value.trim()));
+        case "oauth2Issuer" -> oauth2Issuer(value);
+        case "oauth2TokenUrl" -> oauth2TokenUrl(value);
+        case "oauth2ClientId" -> oauth2ClientId(value);
+        case "oauth2ClientSecret" -> oauth2ClientSecret(value);
+        case "oauth2ClientSecretFile" -> oauth2ClientSecretFile(value == null || value.isBlank() ? null
+            : Paths.get(value.trim()));
+        case "oauth2Scope" -> oauth2Scope(value);
+        case "oauth2Audience" -> oauth2Audience(value);
         default -> throw new ConfigException(key, "unknown setting; known settings are " + String.join(", ", KEYS));
       }
       return this;
@@ -426,6 +536,7 @@ public final class PipelineConfig {
       checkPem("trustCertPath", trustCertPath);
       checkPem("clientCertPath", clientCertPath);
       checkPem("clientKeyPath", clientKeyPath);
+      checkCredentials();
       return new PipelineConfig(this);
     }
 
@@ -450,7 +561,9 @@ public final class PipelineConfig {
       "endpoint", "serviceName", "resourceAttributes", "tenant", "credentials", "clientId", "spoolDir",
       "spoolMaxBytes", "whenFull", "blockTimeoutMs", "fsync", "queueMaxRecords", "queueMaxBytes", "maxRecordBytes",
       "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
-      "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath", "queueWaitMs");
+      "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath", "queueWaitMs",
+      "credentialsFile", "oauth2Issuer", "oauth2TokenUrl", "oauth2ClientId", "oauth2ClientSecret",
+      "oauth2ClientSecretFile", "oauth2Scope", "oauth2Audience");
 
   /** A whole number in [min, max]; errors name {@code key}. */
   public static long parseLong(String key, String value, long min, long max) {

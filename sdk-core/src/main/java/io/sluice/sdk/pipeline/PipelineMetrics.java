@@ -64,4 +64,24 @@ final class PipelineMetrics {
       for (AutoCloseable h : handles) h.close();
     };
   }
+
+  /** Credential meters (names in docs/METRICS.md), read from the shipping loop's counters. */
+  static AutoCloseable registerCredentials(OpenTelemetry otel, ShipWorker.Counters counters) {
+    Meter meter = otel.getMeter("io.sluice.sdk");
+    AutoCloseable errors = meter.counterBuilder("sluice.sdk.credentials.errors").setUnit("{stream}")
+        .setDescription("Streams not opened because the credentials were unavailable (credentialsFile missing or"
+            + " unreadable, no OAuth2 token)")
+        .buildWithCallback(m -> m.record(counters.credentialErrors.sum()));
+    AutoCloseable ok = meter.gaugeBuilder("sluice.sdk.credentials.usable").ofLongs().setUnit("1")
+        .setDescription("0 while the credentials are unavailable, else 1")
+        .buildWithCallback(m -> m.record(counters.credentialsProblem == null ? 1 : 0));
+    AutoCloseable rotations = meter.counterBuilder("sluice.sdk.credentials.rotations").setUnit("{stream}")
+        .setDescription("Streams replaced because the credentials changed (file rotated, OAuth2 token refreshed)")
+        .buildWithCallback(m -> m.record(counters.credentialRotations.sum()));
+    return () -> {
+      errors.close();
+      ok.close();
+      rotations.close();
+    };
+  }
 }

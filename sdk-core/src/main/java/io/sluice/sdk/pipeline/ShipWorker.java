@@ -35,6 +35,15 @@ public final class ShipWorker {
     public final LongAdder reconnects = new LongAdder();
     /** Streams the collector refused before acknowledging anything on them (invalid hello, credentials). */
     public final LongAdder refused = new LongAdder();
+    /**
+     * Streams not opened because the credentials were unavailable (a missing or unreadable credentials file, no
+     * OAuth2 token); the shipper retries with its usual backoff.
+     */
+    public final LongAdder credentialErrors = new LongAdder();
+    /** Streams ended on purpose because the credentials changed (file rotated, token refreshed). */
+    public final LongAdder credentialRotations = new LongAdder();
+    /** Why the credentials are unavailable now, or null when the last stream could use them. */
+    public volatile String credentialsProblem;
     public volatile boolean connected;
   }
 
@@ -74,6 +83,11 @@ public final class ShipWorker {
   private long drainingSince;
   private boolean failingReported;
   private boolean corruptReported;
+  private boolean credentialsReported;
+  /** {@link Shipper#credentialsVersion()} when the current stream was opened. */
+  private long streamCredentials;
+  /** After a refusal: the credentials version it happened with; a new version retries at once. -1 = none. */
+  private long refusedCredentials = -1;
 
   public ShipWorker(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory, Hello hello,
       Counters counters) {
@@ -121,7 +135,17 @@ public final class ShipWorker {
       while (!stop) {
         processEvents();
         long now = System.nanoTime();
+        if (stream == null && refusedCredentials >= 0 && shipper.credentialsVersion() != refusedCredentials) {
+          refusedCredentials = -1; // a new key or token: worth asking again now rather than after the backoff
+          nextAttemptAt = now;
+        }
         if (stream == null && spool.batches() > 0 && now - nextAttemptAt >= 0) connect();
+        if (stream != null && !draining && shipper.credentialsVersion() != streamCredentials) {
+          // rotated: finish what is in flight on this stream (as after a go-away), then open one with the new value
+          counters.credentialRotations.increment();
+          draining = true;
+          drainingSince = now;
+        }
         if (stream != null) {
           Map.Entry<Long, Long> oldest = inFlight.firstEntry();
           if (oldest != null && now - oldest.getValue() > ACK_TIMEOUT_NANOS) {
@@ -157,6 +181,8 @@ public final class ShipWorker {
     inFlight.clear();
     draining = false;
     ackedOnStream = false;
+    refusedCredentials = -1;
+    streamCredentials = shipper.credentialsVersion();
     stream = shipper.open(endpointIndex, new Shipper.Listener() {
       @Override public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
       @Override public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
@@ -215,6 +241,11 @@ public final class ShipWorker {
           refusedBackoff.reset();
           failingReported = false;
           refusedReported = false;
+          if (credentialsReported) {
+            credentialsReported = false;
+            diagnostics.warn("credentials usable again; shipping resumed", null);
+          }
+          counters.credentialsProblem = null;
         }
         case NACK -> {
           if (!e.retryable()) {
@@ -236,7 +267,17 @@ public final class ShipWorker {
           }
         }
         case CLOSED -> {
-          if (current && e.error() instanceof Shipper.Refused refused && !ackedOnStream) {
+          if (current && e.error() instanceof io.sluice.sdk.ship.Credentials.Unavailable unavailable) {
+            counters.credentialErrors.increment();
+            counters.credentialsProblem = unavailable.getMessage();
+            if (!credentialsReported) {
+              credentialsReported = true;
+              diagnostics.error("cannot open a stream to the collector: " + unavailable.getMessage() + " (counted as"
+                  + " credentialErrors; batches stay spooled; reported once until shipping resumes)", null);
+            }
+            failingReported = true; // said above; the retries are the usual ones
+            fail("credentials unavailable", null, 0);
+          } else if (current && e.error() instanceof Shipper.Refused refused && !ackedOnStream) {
             refused(refused);
           } else if (current) {
             fail("stream to collector closed", e.error(), 0);
@@ -261,6 +302,7 @@ public final class ShipWorker {
   private void refused(Shipper.Refused refused) {
     counters.refused.increment();
     teardown("refused");
+    refusedCredentials = shipper == null ? -1 : shipper.credentialsVersion();
     long delay = refusedBackoff.nextDelayMs();
     nextAttemptAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
     if (shipper != null && shipper.endpoints() > 1) endpointIndex++;

@@ -41,6 +41,7 @@ public final class GrpcShipper implements Shipper {
   private final ExecutorService executor;
   private final SslContext sslContext; // null = plaintext
   private final long keepAliveTimeMs;
+  private final Credentials credentials;
 
   /** The keepalive ping interval when none is given; the collector permits pings every 10 s (its default). */
   public static final java.time.Duration DEFAULT_KEEPALIVE_TIME = java.time.Duration.ofSeconds(30);
@@ -64,6 +65,16 @@ public final class GrpcShipper implements Shipper {
    *     by default) or it answers with {@code GOAWAY too_many_pings}
    */
   public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls, java.time.Duration keepAliveTime) {
+    this(endpoints, hello, tls, keepAliveTime, null);
+  }
+
+  /**
+   * @param credentials where each new stream's {@code Hello.credentials} comes from (a file re-read when it changes,
+   *     OAuth2 tokens), or null to send {@code hello}'s own; the shipper closes it
+   */
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls, java.time.Duration keepAliveTime,
+      Credentials credentials) {
+    this.credentials = credentials;
     this.keepAliveTimeMs = keepAliveTime.toMillis();
     if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
     this.endpoints = List.copyOf(endpoints);
@@ -121,19 +132,46 @@ public final class GrpcShipper implements Shipper {
 
   @Override
   public Stream open(int endpointIndex, Listener listener) {
+    Hello h = hello;
+    String sent = null;
+    if (credentials != null) {
+      try {
+        sent = credentials.current();
+      } catch (RuntimeException e) { // Credentials.Unavailable, or a bug of a source: never kill the shipping loop
+        listener.onClosed(e);
+        return NOT_OPENED;
+      }
+      h = hello.toBuilder().setCredentials(sent).build();
+    }
     ManagedChannel ch = channel(Math.floorMod(endpointIndex, endpoints.size()));
-    GrpcStream s = new GrpcStream(listener);
+    GrpcStream s = new GrpcStream(listener, credentials, sent);
     IngestServiceGrpc.newStub(ch).stream(s);
-    s.requests.onNext(ClientFrame.newBuilder().setHello(hello).build());
+    s.requests.onNext(ClientFrame.newBuilder().setHello(h).build());
     return s;
   }
 
+  @Override
+  public long credentialsVersion() {
+    return credentials == null ? 0 : credentials.version();
+  }
+
+  /** What {@link #open} returns when it could not open a stream (its listener was told why). */
+  private static final Stream NOT_OPENED = new Stream() {
+    @Override public boolean isReady() { return false; }
+    @Override public void send(SpoolEntry batch) { throw new IllegalStateException("stream not opened"); }
+    @Override public void cancel(String why) { }
+  };
+
   private static final class GrpcStream implements Stream, ClientResponseObserver<ClientFrame, ServerFrame> {
     private final Listener listener;
+    private final Credentials credentials;
+    private final String sentCredentials;
     private volatile ClientCallStreamObserver<ClientFrame> requests;
 
-    GrpcStream(Listener listener) {
+    GrpcStream(Listener listener, Credentials credentials, String sentCredentials) {
       this.listener = listener;
+      this.credentials = credentials;
+      this.sentCredentials = sentCredentials;
     }
 
     @Override
@@ -177,6 +215,9 @@ public final class GrpcShipper implements Shipper {
     @Override
     public void onError(Throwable t) {
       io.grpc.Status status = io.grpc.Status.fromThrowable(t);
+      if (status.getCode() == io.grpc.Status.Code.UNAUTHENTICATED && credentials != null) {
+        credentials.refused(sentCredentials); // an OAuth2 source fetches a new token now
+      }
       switch (status.getCode()) {
         case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED ->
             listener.onClosed(new Refused(status.getCode().name(), status.getDescription(), t));
@@ -204,5 +245,6 @@ public final class GrpcShipper implements Shipper {
     }
     executor.shutdownNow();
     eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    if (credentials != null) credentials.close();
   }
 }

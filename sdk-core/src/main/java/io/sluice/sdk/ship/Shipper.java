@@ -44,6 +44,15 @@ public interface Shipper extends AutoCloseable {
   /** How many endpoints the shipper knows. */
   int endpoints();
 
+  /**
+   * Changes whenever the credentials the next stream would send changed (a rotated credentials file, a refreshed
+   * OAuth2 token); the shipping loop then drains the open stream and opens a new one, so the new value is used
+   * within about a second. Cheap. Always 0 for fixed credentials.
+   */
+  default long credentialsVersion() {
+    return 0;
+  }
+
   @Override
   void close();
 

@@ -35,7 +35,7 @@ class PipelineConfigTest {
 
   @Test
   void everyListedKeyIsKnownAndABadValueNamesIt() {
-    assertThat(PipelineConfig.KEYS).hasSize(27);
+    assertThat(PipelineConfig.KEYS).hasSize(35);
     for (String key : PipelineConfig.KEYS) {
       try {
         PipelineConfig.builder().set(key, "x?");
@@ -101,5 +101,28 @@ class PipelineConfigTest {
         .hasMessageStartingWith("endpoint:").hasMessageContaining("mixes");
     assertThatThrownBy(() -> PipelineConfig.builder().set("endpoint", "https://a:1").set("tls", "false").build())
         .hasMessageStartingWith("tls:").hasMessageContaining("https://");
+  }
+
+  @Test
+  void rotatingCredentialsAreOneSourceAndOAuth2NamesWhatIsMissing() {
+    assertThatThrownBy(() -> PipelineConfig.builder().credentials("k").set("credentialsFile", "/run/secrets/k").build())
+        .hasMessageStartingWith("credentialsFile:").hasMessageContaining("keep one");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("oauth2Issuer", "https://kc.example/realms/apps").build())
+        .hasMessageStartingWith("oauth2ClientId:").hasMessageContaining("required");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("oauth2Issuer", "kc.example/realms/apps")
+        .set("oauth2ClientId", "a").set("oauth2ClientSecret", "s").build())
+        .hasMessageStartingWith("oauth2Issuer:").hasMessageContaining("https://");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("oauth2TokenUrl", "https://kc.example/token")
+        .set("oauth2ClientId", "a").build())
+        .hasMessageStartingWith("oauth2ClientSecret:").hasMessageContaining("oauth2ClientSecretFile");
+    assertThatThrownBy(() -> PipelineConfig.builder().set("oauth2ClientId", "a").build())
+        .hasMessageStartingWith("oauth2Issuer:").hasMessageContaining("oauth2TokenUrl");
+    PipelineConfig ok = PipelineConfig.builder().set("oauth2Issuer", "https://kc.example/realms/apps")
+        .set("oauth2ClientId", "a").set("oauth2ClientSecretFile", "/run/secrets/s").set("oauth2Scope", "logs").build();
+    assertThat(ok.oauth2().issuer()).hasToString("https://kc.example/realms/apps");
+    assertThat(ok.oauth2().clientSecretFile()).hasToString("/run/secrets/s");
+    assertThat(PipelineConfig.builder().set("credentialsFile", "/run/secrets/k").build().credentialsFile())
+        .hasToString("/run/secrets/k");
+    assertThat(PipelineConfig.builder().build().newCredentials()).isNull();
   }
 }

@@ -10,7 +10,8 @@ import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.ServerFrame;
-import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.wire.WireException;
+import io.sluice.wire.ZstdCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -70,13 +71,13 @@ public final class CountingCollector implements AutoCloseable {
           if (!frame.hasBatch()) return;
           var b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             for (LogRecord r : batch.getRecordsList()) {
               int s = r.getSeverityNumberValue();
               if (s >= 0 && s < bySeverity.length()) bySeverity.incrementAndGet(s);
             }
             records.add(batch.getRecordsCount());
-          } catch (IOException e) {
+          } catch (IOException | WireException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
           }

@@ -13,7 +13,8 @@ import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
-import io.sluice.sdk.codec.ZstdCodec;
+import io.sluice.wire.WireException;
+import io.sluice.wire.ZstdCodec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -160,14 +161,14 @@ public final class TestCollector implements AutoCloseable {
             case ACK -> { }
           }
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             batches.incrementAndGet();
             for (int i = 0; i < batch.getRecordsCount(); i++) {
               String id = hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence() + "/" + i;
               if (identities.putIfAbsent(id, Boolean.TRUE) != null) duplicates.incrementAndGet();
               received.add(new Received(hello.getClientId(), hello.getEpoch(), b.getSequence(), i, batch.getRecords(i)));
             }
-          } catch (IOException e) {
+          } catch (IOException | WireException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
           }

@@ -1,14 +1,16 @@
 package io.sluice.backend.common;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.StackFrame;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+import io.sluice.wire.kafka.KafkaFormatException;
+import io.sluice.wire.kafka.KafkaLine;
+import io.sluice.wire.kafka.KafkaRecordReader;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,34 +22,30 @@ public final class LogEvents {
 
   private LogEvents() {}
 
+  private static final KafkaRecordReader READER = new KafkaRecordReader();
+
   /**
-   * The event in {@code record}.
+   * Every line in {@code record}, in either Kafka record format ({@link io.sluice.wire.kafka.KafkaFormat}): one
+   * event for a record-format record, one per line for a batch-format one, each with its identity (source, epoch,
+   * sequence, index in the client batch), so a resent batch de-duplicates per line whatever its format.
    *
-   * @throws UndecodableRecordException when an identity header is missing or malformed, the schema is not v1, or
-   *     the value is not a LogRecord
+   * @throws UndecodableRecordException when an identity header is missing or malformed, the schema is unknown, or
+   *     the value does not decode (or would decode past {@link KafkaRecordReader#DEFAULT_MAX_DECODED_BYTES})
    */
-  public static LogEvent decode(RawRecord record) throws UndecodableRecordException {
+  public static List<LogEvent> decode(RawRecord record) throws UndecodableRecordException {
     Map<String, byte[]> h = record.headers();
-    byte[] schema = h.get(Headers.SCHEMA);
-    if (schema != null && !Headers.SCHEMA_V1.equals(new String(schema, StandardCharsets.UTF_8))) {
-      throw new UndecodableRecordException(
-          "unknown_schema", "header " + Headers.SCHEMA + "=" + new String(schema, StandardCharsets.UTF_8), null);
-    }
-    RecordIdentity identity =
-        new RecordIdentity(
-            utf8(h, Headers.SOURCE),
-            fixed(h, Headers.EPOCH, 8).getLong(),
-            fixed(h, Headers.SEQ, 8).getLong(),
-            fixed(h, Headers.IDX, 4).getInt());
-    byte[] tenantBytes = h.get(Headers.TENANT);
-    String tenant = tenantBytes == null ? "" : new String(tenantBytes, StandardCharsets.UTF_8);
-    LogRecord r;
+    List<KafkaLine> lines;
     try {
-      r = LogRecord.parseFrom(record.value());
-    } catch (InvalidProtocolBufferException e) {
-      throw new UndecodableRecordException("bad_value", "not a sluice.v1.LogRecord: " + e.getMessage(), e);
+      lines = READER.read(h::get, record.value());
+    } catch (KafkaFormatException e) {
+      throw new UndecodableRecordException(e.reason(), e.getMessage().substring(e.reason().length() + 2), e);
     }
-    return toEvent(identity, tenant, record.topic(), r, record.value().length, record.timestampMs());
+    List<LogEvent> out = new ArrayList<>(lines.size());
+    for (KafkaLine l : lines) {
+      out.add(toEvent(new RecordIdentity(l.source(), l.epoch(), l.sequence(), l.index()), l.tenant(),
+          record.topic(), l.record(), l.sizeBytes(), record.timestampMs()));
+    }
+    return out;
   }
 
   /** The event for an already parsed record (tests, and jobs that parse themselves). */
@@ -135,25 +133,5 @@ public final class LogEvents {
       default:
         return "";
     }
-  }
-
-  private static String utf8(Map<String, byte[]> h, String name) throws UndecodableRecordException {
-    byte[] b = h.get(name);
-    if (b == null) {
-      throw new UndecodableRecordException("missing_header", "no " + name + " header", null);
-    }
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static ByteBuffer fixed(Map<String, byte[]> h, String name, int length) throws UndecodableRecordException {
-    byte[] b = h.get(name);
-    if (b == null) {
-      throw new UndecodableRecordException("missing_header", "no " + name + " header", null);
-    }
-    if (b.length != length) {
-      throw new UndecodableRecordException(
-          "bad_header", name + " has " + b.length + " bytes, expected " + length + " (big-endian)", null);
-    }
-    return ByteBuffer.wrap(b);
   }
 }

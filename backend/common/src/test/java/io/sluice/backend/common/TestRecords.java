@@ -1,5 +1,9 @@
 package io.sluice.backend.common;
 
+import io.sluice.wire.kafka.BatchValueWriter;
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaHeaders;
+import io.sluice.wire.kafka.RecordSlices;
 import com.google.protobuf.ByteString;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.ExceptionInfo;
@@ -36,7 +40,10 @@ public final class TestRecords {
     "java.lang.IllegalStateException", "java.io.UncheckedIOException", "java.util.concurrent.TimeoutException"
   };
 
-  /** What a test produced: every Kafka record in send order (duplicates included) and the distinct count. */
+  /**
+   * What a test produced: every Kafka record in send order (duplicates included) and the distinct count of lines
+   * (in the batch format a Kafka record holds a whole batch of lines).
+   */
   public record Generated(List<RawRecord> records, int distinct) {}
 
   private TestRecords() {}
@@ -58,6 +65,17 @@ public final class TestRecords {
   public static Generated generate(
       long seed, int distinct, int batchSize, long startMillis, long spanMillis, int resentBatches, String topic,
       long epoch) {
+    return generate(seed, distinct, batchSize, startMillis, spanMillis, resentBatches, topic, epoch,
+        KafkaFormat.RECORD);
+  }
+
+  /**
+   * As above, written in {@code format}: the same lines with the same identities whatever the format, so a test
+   * parameterised by format must get the same answers from both.
+   */
+  public static Generated generate(
+      long seed, int distinct, int batchSize, long startMillis, long spanMillis, int resentBatches, String topic,
+      long epoch, KafkaFormat format) {
     Random random = new Random(seed);
     List<List<RawRecord>> batches = new ArrayList<>();
     Map<String, long[]> seqBySource = new LinkedHashMap<>();
@@ -80,16 +98,16 @@ public final class TestRecords {
       long timeMs = startMillis + (spanMillis * i) / Math.max(1, distinct);
       LogRecord record = record(random, service, timeMs, i);
       Map<String, byte[]> headers = new LinkedHashMap<>();
-      headers.put(Headers.SOURCE, Headers.utf8(source + "-" + tenant));
-      headers.put(Headers.EPOCH, Headers.int64(epoch));
-      headers.put(Headers.SEQ, Headers.int64(seq));
-      headers.put(Headers.IDX, Headers.int32(current.size()));
-      headers.put(Headers.TENANT, Headers.utf8(tenant));
-      headers.put(Headers.SCHEMA, Headers.utf8(Headers.SCHEMA_V1));
+      headers.put(KafkaHeaders.SOURCE, KafkaHeaders.utf8(source + "-" + tenant));
+      headers.put(KafkaHeaders.EPOCH, KafkaHeaders.int64(epoch));
+      headers.put(KafkaHeaders.SEQ, KafkaHeaders.int64(seq));
+      headers.put(KafkaHeaders.IDX, KafkaHeaders.int32(current.size()));
+      headers.put(KafkaHeaders.TENANT, KafkaHeaders.utf8(tenant));
+      headers.put(KafkaHeaders.SCHEMA, KafkaHeaders.utf8(KafkaHeaders.SCHEMA_RECORD));
       current.add(
           new RawRecord(
               topic,
-              Headers.utf8(service + "/host-1"),
+              KafkaHeaders.utf8(service + "/host-1"),
               Collections.unmodifiableMap(headers),
               record.toByteArray(),
               timeMs));
@@ -97,12 +115,51 @@ public final class TestRecords {
     if (!current.isEmpty()) {
       batches.add(current);
     }
+    if (format == KafkaFormat.BATCH) {
+      List<List<RawRecord>> asBatches = new ArrayList<>(batches.size());
+      for (List<RawRecord> b : batches) {
+        asBatches.add(List.of(toBatchRecord(b)));
+      }
+      batches = asBatches;
+    }
     List<RawRecord> out = new ArrayList<>(distinct);
     batches.forEach(out::addAll);
     for (int r = 0; r < resentBatches && !batches.isEmpty(); r++) {
       out.addAll(batches.get(random.nextInt(batches.size())));
     }
     return new Generated(List.copyOf(out), distinct);
+  }
+
+  /** The batch-format Kafka record the collector writes for these record-format lines of one client batch. */
+  public static RawRecord toBatchRecord(List<RawRecord> lines) {
+    RawRecord first = lines.get(0);
+    Map<String, byte[]> headers = new LinkedHashMap<>();
+    for (String name : List.of(KafkaHeaders.SOURCE, KafkaHeaders.EPOCH, KafkaHeaders.SEQ, KafkaHeaders.TENANT)) {
+      headers.put(name, first.headers().get(name));
+    }
+    headers.put(KafkaHeaders.SCHEMA, KafkaHeaders.utf8(KafkaHeaders.SCHEMA_BATCH));
+    headers.put(KafkaHeaders.COUNT, KafkaHeaders.int32(lines.size()));
+    int[] indexes = new int[lines.size()];
+    boolean positions = true;
+    List<byte[]> values = new ArrayList<>(lines.size());
+    for (int i = 0; i < lines.size(); i++) {
+      indexes[i] = KafkaHeaders.readInt32(lines.get(i).headers().get(KafkaHeaders.IDX));
+      positions &= indexes[i] == i;
+      values.add(lines.get(i).value());
+    }
+    if (!positions) {
+      headers.put(KafkaHeaders.INDEXES, KafkaHeaders.int32s(indexes));
+    }
+    byte[] value;
+    try (BatchValueWriter w = new BatchValueWriter()) {
+      int[] all = new int[lines.size()];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = i;
+      }
+      value = w.write(RecordSlices.ofArrays(values), all);
+    }
+    return new RawRecord(first.topic(), first.key(), Collections.unmodifiableMap(headers), value,
+        lines.get(lines.size() - 1).timestampMs());
   }
 
   private static LogRecord record(Random random, String service, long timeMs, int i) {

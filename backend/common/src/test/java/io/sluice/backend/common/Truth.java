@@ -20,8 +20,9 @@ public final class Truth {
     Map<RecordIdentity, LogEvent> seen = new LinkedHashMap<>();
     for (RawRecord r : records) {
       try {
-        LogEvent e = LogEvents.decode(r);
-        seen.putIfAbsent(e.identity(), e);
+        for (LogEvent e : LogEvents.decode(r)) {
+          seen.putIfAbsent(e.identity(), e);
+        }
       } catch (UndecodableRecordException e) {
         throw new IllegalArgumentException(e);
       }

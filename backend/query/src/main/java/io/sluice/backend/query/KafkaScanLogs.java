@@ -162,10 +162,11 @@ final class KafkaScanLogs implements LogStore {
             headers.put(h.key(), h.value());
           }
           try {
-            LogEvent e = LogEvents.decode(new RawRecord(r.topic(), r.key(), headers,
-                r.value() == null ? new byte[0] : r.value(), r.timestamp()));
-            if (match.test(e) && seen.add(e.identity().key())) {
-              out.add(e);
+            for (LogEvent e : LogEvents.decode(new RawRecord(r.topic(), r.key(), headers,
+                r.value() == null ? new byte[0] : r.value(), r.timestamp()))) {
+              if (match.test(e) && seen.add(e.identity().key())) {
+                out.add(e);
+              }
             }
           } catch (UndecodableRecordException ex) {
             // counted by the job; a search skips it

@@ -203,14 +203,21 @@ final class TailHub implements AutoCloseable {
     for (Header h : r.headers()) {
       headers.put(h.key(), h.value());
     }
-    LogEvent e;
+    List<LogEvent> events;
     try {
-      e = LogEvents.decode(new RawRecord(r.topic(), r.key(), headers, r.value() == null ? new byte[0] : r.value(),
-          r.timestamp()));
+      // either Kafka record format: a batch-format record holds many lines
+      events = LogEvents.decode(new RawRecord(r.topic(), r.key(), headers,
+          r.value() == null ? new byte[0] : r.value(), r.timestamp()));
     } catch (UndecodableRecordException ex) {
       metrics.tailUndecodable();
       return;
     }
+    for (LogEvent e : events) {
+      fanOut(r, e);
+    }
+  }
+
+  private void fanOut(ConsumerRecord<byte[], byte[]> r, LogEvent e) {
     byte[] json = null;
     for (Client c : clients) {
       if (r.offset() >= c.startOffsets.getOrDefault(r.partition(), Long.MAX_VALUE) && c.tenant.equals(e.tenant())

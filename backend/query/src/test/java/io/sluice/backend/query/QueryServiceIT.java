@@ -16,6 +16,7 @@ import io.sluice.backend.common.ErrorFingerprint;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.MinuteAggregate;
 import io.sluice.backend.common.RawRecord;
+import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.common.Sink;
 import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.search.OpenSearchConnection;
@@ -363,7 +364,12 @@ class QueryServiceIT {
     live.add("globex", "checkout", SeverityNumber.SEVERITY_NUMBER_ERROR, t, "live " + QueryTestData.SECRET, null,
         false);
     live.add("acme", "payments", SeverityNumber.SEVERITY_NUMBER_ERROR, t, "live error two", null, false);
-    kafka.produce(live.records);
+    // both Kafka record formats: every other line as the collector's batch format, the rest one record per line
+    List<RawRecord> mixed = new ArrayList<>();
+    for (int i = 0; i < live.records.size(); i++) {
+      mixed.add(i % 2 == 0 ? TestRecords.toBatchRecord(List.of(live.records.get(i))) : live.records.get(i));
+    }
+    kafka.produce(mixed);
     await().atMost(Duration.ofSeconds(30)).until(() -> events.stream().filter(e -> e.startsWith("log ")).count() >= 2);
     List<String> bodies = new ArrayList<>();
     for (String e : events) {
@@ -578,6 +584,150 @@ class QueryServiceIT {
     assertThat(d.getPageSource()).doesNotContain(QueryTestData.SECRET);
     screenshot(d, "tail.png");
     d.findElement(By.id("tail-toggle")).click(); // pause again: the page keeps its connection until it is closed
+  }
+
+  // ---- the notebook, executed by Jupyter (Debian's jupyter-notebook, jupyter-nbconvert, python3-pandas; skipped
+  // when absent) against this service ----
+
+  static final Path NOTEBOOK = Path.of(System.getProperty("notebooks.dir", "notebooks"), "sluice-questions.ipynb");
+
+  static Path notebookOut(String name) throws Exception {
+    Path dir = Path.of(System.getProperty("notebooks.out", "target/notebooks"));
+    Files.createDirectories(dir);
+    return Files.createTempDirectory(dir, name + "-");
+  }
+
+  static void assumeJupyter() {
+    String why = NotebookRun.unavailable();
+    Assumptions.assumeTrue(why == null, () -> "skipped: the notebook test needs Jupyter with pandas: " + why);
+  }
+
+  @Test
+  void notebookAnswersTheThreeQuestionsFromTheApi() throws Exception {
+    assumeJupyter();
+    long windowMs = 60_000L;
+    NotebookRun run = NotebookRun.execute(NOTEBOOK, notebookOut("answers"), Map.of("SLUICE_URL", server.url(),
+        "SLUICE_API_KEY", ACME_KEY, "SLUICE_INCIDENT_TEXT", "timed out", "SLUICE_WINDOW_SECONDS", "60"));
+    assertThat(run.exit).as(run.log).isZero();
+    for (JsonNode outputs : run.codeCellOutputs()) {
+      outputs.forEach(o -> assertThat(o.path("output_type").asText()).as(o.toString()).isNotEqualTo("error"));
+    }
+    // each question shows a table
+    assertThat(run.codeCellOutputs().stream().filter(o -> o.toString().contains("text/html")).count())
+        .isGreaterThanOrEqualTo(3);
+    String printed = run.stdoutOfCellTagged("answers");
+    assertThat(printed).doesNotContain(QueryTestData.SECRET);
+    JsonNode answers = JSON.readTree(printed);
+    assertThat(answers.path("tenant").asText()).isEqualTo("acme");
+    List<LogEvent> acme = data.events.stream().filter(e -> e.tenant().equals("acme")).toList();
+
+    // 1. error rate by service: checkout 3 errors of 32 lines, payments none of 10; the highest rate first
+    Map<String, JsonNode> rates = new java.util.HashMap<>();
+    answers.path("error_rate").forEach(r -> rates.put(r.path("service").asText(), r));
+    Map<String, Long> lines = acme.stream().collect(Collectors.groupingBy(LogEvent::service, Collectors.counting()));
+    Map<String, Long> errors = acme.stream().filter(e -> e.severity().isError())
+        .collect(Collectors.groupingBy(LogEvent::service, Collectors.counting()));
+    assertThat(rates.keySet()).isEqualTo(lines.keySet());
+    lines.forEach((service, n) -> {
+      long err = errors.getOrDefault(service, 0L);
+      assertThat(rates.get(service).path("records").asLong()).as(service).isEqualTo(n);
+      assertThat(rates.get(service).path("errors").asLong()).as(service).isEqualTo(err);
+      assertThat(rates.get(service).path("error_rate").asDouble()).as(service)
+          .isCloseTo((double) err / n, org.assertj.core.data.Offset.offset(1e-9));
+    });
+    assertThat(answers.path("error_rate").get(0).path("service").asText()).isEqualTo("checkout");
+    assertThat(answers.path("error_rate").get(0).path("errors").asLong()).isEqualTo(3);
+
+    // 2. the seeded fingerprint is the top one, with its first seen
+    assertThat(answers.path("fingerprints_from").asText()).isEqualTo("cassandra");
+    assertTopFingerprintIsTheSeededOne(answers, acme);
+
+    // 3. the newest stack trace matching "timed out", and every line of its service within 60 s of it
+    LogEvent incident = acme.stream().filter(e -> e.body().contains("timed out") && !e.exceptionChain().isEmpty())
+        .max(java.util.Comparator.comparingLong(LogEvent::timeUnixNano)).orElseThrow();
+    assertThat(answers.path("incident").path("body").asText()).isEqualTo(incident.body());
+    assertThat(answers.path("incident").path("timeUnixNano").asLong()).isEqualTo(incident.timeUnixNano());
+    List<String> expected = acme.stream().filter(e -> e.service().equals(incident.service())
+            && Math.abs(e.timeMillis() - incident.timeMillis()) <= windowMs)
+        .sorted(java.util.Comparator.comparingLong(LogEvent::timeUnixNano)).map(LogEvent::body).toList();
+    assertThat(expected).contains("order 1013 placed", "order 1015 placed", "payment timed out for order 3000");
+    List<String> window = new ArrayList<>();
+    answers.path("incident_window").forEach(l -> window.add(l.path("body").asText()));
+    assertThat(window).containsExactlyElementsOf(expected);
+  }
+
+  static void assertTopFingerprintIsTheSeededOne(JsonNode answers, List<LogEvent> events) {
+    LogEvent firstError = events.stream().filter(e -> !e.fingerprint().isEmpty())
+        .min(java.util.Comparator.comparingLong(LogEvent::timeMillis)).orElseThrow();
+    JsonNode top = answers.path("top_fingerprints");
+    assertThat(top).as(top.toString()).hasSize(1);
+    assertThat(top.get(0).path("fingerprint").asText()).isEqualTo(firstError.fingerprint());
+    assertThat(top.get(0).path("service").asText()).isEqualTo("checkout");
+    assertThat(top.get(0).path("count").asLong()).isEqualTo(3);
+    assertThat(top.get(0).path("firstSeen").asLong()).isEqualTo(firstError.timeMillis());
+    assertThat(top.get(0).path("exceptionType").asText()).isEqualTo("com.example.checkout.PaymentException");
+  }
+
+  @Test
+  void notebookCountsFingerprintsFromTheSearchWhenCassandraHasNone() throws Exception {
+    assumeJupyter();
+    // the shape of `./sluice demo --ui`: the job wrote per-minute counts but no fingerprints (it ran before the
+    // errors were logged). Tenant initech (a service of its own; the other tests never see it): its lines in
+    // OpenSearch, their per-minute counts in Cassandra, no fingerprints.
+    QueryTestData initech = new QueryTestData(TOPIC);
+    long t = System.currentTimeMillis() - 10 * 60_000L;
+    for (int i = 0; i < 6; i++) {
+      initech.add("initech", "checkout", SeverityNumber.SEVERITY_NUMBER_INFO, t + i * 20_000L, "order " + i + " placed",
+          null, false);
+    }
+    for (int i = 0; i < 3; i++) {
+      initech.add("initech", "checkout", SeverityNumber.SEVERITY_NUMBER_ERROR, t + 5_000L + i * 30_000L,
+          "payment timed out for order " + i, null, true);
+    }
+    try (Sink<LogEvent> sink = new OpenSearchSinkFactory(OpenSearchConnection.of(opensearch.url()), "sluice-logs-",
+        true, 0).open()) {
+      sink.write(initech.events);
+    }
+    HTTP.send(HttpRequest.newBuilder(URI.create(opensearch.url() + "/sluice-logs-*/_refresh"))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    CassandraSettings settings = new CassandraSettings(List.of(cassandra.contactPoint()), "datacenter1", "sluice");
+    try (Sink<MinuteAggregate> sink = CassandraAggregateSink.factory(settings).open()) {
+      sink.write(initech.aggregates());
+    }
+    String key = "initech-key-1";
+    QueryConfig config = QueryConfig.defaults(Map.of("initech", List.of(ApiKeys.sha256Hex(key))), false)
+        .withOpenSearch(List.of(opensearch.url()), "sluice-logs-")
+        .withCassandra(List.of(cassandra.contactPoint()), "datacenter1", "sluice")
+        .withLimits(100, Duration.ofSeconds(20), 4, 1 << 20);
+    try (QueryServer initechServer = new QueryServer(config, Clock.systemUTC()).start()) {
+      assertThat(api(initechServer, "/api/v1/fingerprints", key).path("fingerprints")).isEmpty();
+      NotebookRun run = NotebookRun.execute(NOTEBOOK, notebookOut("search-fingerprints"), Map.of("SLUICE_URL",
+          initechServer.url(), "SLUICE_API_KEY", key, "SLUICE_INCIDENT_TEXT", "timed out"));
+      assertThat(run.exit).as(run.log).isZero();
+      JsonNode answers = JSON.readTree(run.stdoutOfCellTagged("answers"));
+      assertThat(answers.path("tenant").asText()).isEqualTo("initech");
+      assertThat(answers.path("error_rate").get(0).path("errors").asLong()).isEqualTo(3);
+      // the answer the job's fingerprints would give, counted from the error lines OpenSearch returns
+      assertThat(answers.path("fingerprints_from").asText()).isEqualTo("search");
+      assertTopFingerprintIsTheSeededOne(answers, initech.events);
+    }
+  }
+
+  static JsonNode api(QueryServer other, String path, String key) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(other.url() + path.substring(1)))
+        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  @Test
+  void notebookFailsTheRunWhenAQuestionFindsNothing() throws Exception {
+    assumeJupyter();
+    NotebookRun run = NotebookRun.execute(NOTEBOOK, notebookOut("nothing"), Map.of("SLUICE_URL", server.url(),
+        "SLUICE_API_KEY", ACME_KEY, "SLUICE_INCIDENT_TEXT", "nosuchwordanywhere"));
+    assertThat(run.exit).as(run.log).isNotZero();
+    assertThat(run.log).contains("AssertionError")
+        .contains("no ERROR/FATAL line with a stack trace matches 'nosuchwordanywhere'");
   }
 
   static final String TRACE_ID = QueryTestData.TRACE;

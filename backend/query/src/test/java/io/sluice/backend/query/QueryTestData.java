@@ -2,7 +2,7 @@ package io.sluice.backend.query;
 
 import com.google.protobuf.ByteString;
 import io.sluice.backend.common.ErrorFingerprint;
-import io.sluice.backend.common.Headers;
+import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.LogEvents;
 import io.sluice.backend.common.MinuteAggregate;
@@ -93,16 +93,16 @@ final class QueryTestData {
                   "Http1ExchangeCodec.java", 120))));
     }
     Map<String, byte[]> h = new LinkedHashMap<>();
-    h.put(Headers.SOURCE, Headers.utf8("host-1-" + tenant));
-    h.put(Headers.EPOCH, Headers.int64(7));
-    h.put(Headers.SEQ, Headers.int64(++seq));
-    h.put(Headers.IDX, Headers.int32(0));
-    h.put(Headers.TENANT, Headers.utf8(tenant));
-    h.put(Headers.SCHEMA, Headers.utf8(Headers.SCHEMA_V1));
-    RawRecord r = new RawRecord(topic, Headers.utf8(service), h, b.build().toByteArray(), timeMs);
+    h.put(KafkaHeaders.SOURCE, KafkaHeaders.utf8("host-1-" + tenant));
+    h.put(KafkaHeaders.EPOCH, KafkaHeaders.int64(7));
+    h.put(KafkaHeaders.SEQ, KafkaHeaders.int64(++seq));
+    h.put(KafkaHeaders.IDX, KafkaHeaders.int32(0));
+    h.put(KafkaHeaders.TENANT, KafkaHeaders.utf8(tenant));
+    h.put(KafkaHeaders.SCHEMA, KafkaHeaders.utf8(KafkaHeaders.SCHEMA_RECORD));
+    RawRecord r = new RawRecord(topic, KafkaHeaders.utf8(service), h, b.build().toByteArray(), timeMs);
     records.add(r);
     try {
-      events.add(LogEvents.decode(r));
+      events.addAll(LogEvents.decode(r));
     } catch (UndecodableRecordException e) {
       throw new IllegalStateException(e);
     }

@@ -15,7 +15,7 @@ class LogDocumentsTest {
   @Test
   void documentIsKeyedByIdentityAndFiledUnderTheUtcDayOfItsEventTime() throws Exception {
     long t = Instant.parse("2026-11-23T23:59:59.900Z").toEpochMilli();
-    LogEvent e = LogEvents.decode(TestRecords.generate(1, 1, 1, t, 1, 0, "logs").records().get(0));
+    LogEvent e = LogEvents.decode(TestRecords.generate(1, 1, 1, t, 1, 0, "logs").records().get(0)).get(0);
     assertThat(LogDocuments.id(e)).isEqualTo(e.identity().key());
     assertThat(LogDocuments.index("sluice-logs-", e)).isEqualTo("sluice-logs-2026.11.23");
     Map<String, Object> doc = LogDocuments.document(e);

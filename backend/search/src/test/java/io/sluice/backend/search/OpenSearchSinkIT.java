@@ -55,7 +55,7 @@ class OpenSearchSinkIT {
     assertThat(generated.records().size()).isGreaterThan(generated.distinct()); // the resent batches
     List<LogEvent> all = new ArrayList<>();
     for (RawRecord r : generated.records()) {
-      all.add(LogEvents.decode(r));
+      all.addAll(LogEvents.decode(r));
     }
     SinkFactory<LogEvent> factory = roundTrip(new OpenSearchSinkFactory(connection, "sluice-logs-", true, 0));
     try (Sink<LogEvent> sink = factory.open()) {

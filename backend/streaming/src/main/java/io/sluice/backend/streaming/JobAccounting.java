@@ -90,8 +90,10 @@ public final class JobAccounting {
             .filter(e -> e.getKey().startsWith("undecodable_"))
             .mapToLong(Map.Entry::getValue)
             .sum();
-    if (counters.containsKey(BOUNDED_READ) && counter(BOUNDED_READ) != counter(DecodeFn.DECODED) + undecodable) {
-      problems.add("read " + counter(BOUNDED_READ) + " records but decoded " + counter(DecodeFn.DECODED)
+    // Kafka records, not lines: a batch-format record holds many lines (counted in DecodeFn.DECODED)
+    long decodedRecords = counter(DecodeFn.DECODED_KAFKA_RECORDS);
+    if (counters.containsKey(BOUNDED_READ) && counter(BOUNDED_READ) != decodedRecords + undecodable) {
+      problems.add("read " + counter(BOUNDED_READ) + " Kafka records but decoded " + decodedRecords
           + " and found " + undecodable + " undecodable");
     }
     long distinct = distinct();

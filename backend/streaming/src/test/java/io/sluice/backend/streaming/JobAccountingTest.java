@@ -10,6 +10,7 @@ class JobAccountingTest {
   private static Map<String, Long> balanced() {
     Map<String, Long> c = new HashMap<>();
     c.put("read", 1_200L);
+    c.put("decoded_kafka_records", 1_190L);
     c.put("decoded", 1_190L);
     c.put("undecodable_bad_value", 10L);
     c.put("duplicates_dropped", 190L);
@@ -40,11 +41,28 @@ class JobAccountingTest {
     c.put("written_aggregates", 39L); // an emitted total not written
     assertThat(JobAccounting.of(c, 7).problems(2, true, true))
         .hasSize(5)
-        .anySatisfy(p -> assertThat(p).contains("read 1300 records but decoded 1190 and found 10 undecodable"))
+        .anySatisfy(p -> assertThat(p).contains("read 1300 Kafka records but decoded 1190 and found 10 undecodable"))
         .anySatisfy(p -> assertThat(p).contains("written_events_1 is 640 but 1000 distinct"))
         .anySatisfy(p -> assertThat(p).contains("took 999 records of 1000"))
         .anySatisfy(p -> assertThat(p).contains("written_aggregates is 39 but 40"))
         .anySatisfy(p -> assertThat(p).contains("7 records were dropped as late"));
+  }
+
+  @Test
+  void batchFormatRecordsBalanceByKafkaRecordNotByLine() {
+    // 12 batch-format Kafka records holding 3,000 lines (the demo's run that failed when lines were compared)
+    Map<String, Long> c = new HashMap<>();
+    c.put("read", 12L);
+    c.put("decoded_kafka_records", 12L);
+    c.put("decoded", 3_000L);
+    c.put("written_events_0", 3_000L);
+    c.put("aggregates_input", 3_000L);
+    c.put("aggregates_emitted", 1L);
+    c.put("written_aggregates", 1L);
+    assertThat(JobAccounting.of(c, 0).problems(1, true, false)).isEmpty();
+    c.put("read", 13L); // one batch read but neither decoded nor counted undecodable
+    assertThat(JobAccounting.of(c, 0).problems(1, true, false))
+        .containsExactly("read 13 Kafka records but decoded 12 and found 0 undecodable");
   }
 
   @Test

@@ -94,7 +94,7 @@ class LateDataTest {
     List<RawRecord> countedOnce = new ArrayList<>(first);
     Map<String, List<Long>> expected = new Truth(countedOnce).minuteCounts();
     for (RawRecord r : resentLate) {
-      LogEvent e = io.sluice.backend.common.LogEvents.decode(r);
+      LogEvent e = io.sluice.backend.common.LogEvents.decode(r).get(0); // record format: one line
       List<Long> v = expected.get(e.tenant() + "|" + e.service() + "|" + e.severity() + "|" + e.minuteStartMillis());
       expected.put(
           e.tenant() + "|" + e.service() + "|" + e.severity() + "|" + e.minuteStartMillis(),

@@ -22,7 +22,7 @@ class LogEventCoderTest {
   private static List<LogEvent> events() throws Exception {
     List<LogEvent> events = new ArrayList<>();
     for (RawRecord r : TestRecords.generate(7, 600, 100, 1_700_000_000_000L, 60_000L, 0, "t").records()) {
-      events.add(LogEvents.decode(r));
+      events.addAll(LogEvents.decode(r));
     }
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("z", "last key first");

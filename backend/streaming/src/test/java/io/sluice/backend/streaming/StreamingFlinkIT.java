@@ -56,7 +56,9 @@ class StreamingFlinkIT {
       CassandraSchema.apply(session, cassandra.keyspace(), "{'class': 'SimpleStrategy', 'replication_factor': 1}");
     }
     kafka.createTopic(TOPIC, 1); // one partition: a maxNumRecords read splits the count evenly over partitions and waits for a share a smaller partition never fills
-    generated = TestRecords.generate(23, DISTINCT, 50, START, 10 * 60_000L, DISTINCT / 500, TOPIC);
+    // the collector's default Kafka record format (batch): resent batches de-duplicate per line
+    generated = TestRecords.generate(23, DISTINCT, 50, START, 10 * 60_000L, DISTINCT / 500, TOPIC, 1,
+        io.sluice.wire.kafka.KafkaFormat.BATCH);
     kafka.produce(generated.records());
 
     FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);

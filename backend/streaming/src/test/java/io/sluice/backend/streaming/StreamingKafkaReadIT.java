@@ -19,6 +19,7 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.Test;
  * produced while the job runs and the per-minute counts must reach their distinct records exactly; then a spool's
  * backlog two hours old and stragglers for the minutes already written arrive, and every minute must be exact again:
  * the backlog in its own minutes, the written rows corrected. Then the job is cancelled. Times are relative to the
- * clock, Kafka timestamps are send times (as the collector's), so the test means the same on any day.
+ * clock, Kafka timestamps are send times (as the collector's), so the test means the same on any day. The topic holds
+ * both Kafka record formats (batch for the current lines and stragglers, record for the backlog), resent batches in
+ * both, so exactness covers de-duplication per line in either format.
  */
 class StreamingKafkaReadIT {
   private static final String TOPIC = "sluice.logs.sdf";
@@ -44,11 +47,14 @@ class StreamingKafkaReadIT {
     try (TestKafka kafka = TestKafka.start()) {
       kafka.createTopic(TOPIC, 2);
       long now = System.currentTimeMillis();
-      TestRecords.Generated generated = TestRecords.generate(29, 4_000, 50, now - 10 * 60_000L, 10 * 60_000L, 8, TOPIC);
-      TestRecords.Generated backlog =
-          TestRecords.generate(30, 2_000, 50, now - Duration.ofHours(2).toMillis(), 10 * 60_000L, 4, TOPIC, 2);
+      // both Kafka record formats in one topic, as a collector writes them when topics differ in format or a
+      // collector is upgraded: the current lines and the stragglers in the batch format, the backlog per record
+      TestRecords.Generated generated =
+          TestRecords.generate(29, 4_000, 50, now - 10 * 60_000L, 10 * 60_000L, 8, TOPIC, 1, KafkaFormat.BATCH);
+      TestRecords.Generated backlog = TestRecords.generate(30, 2_000, 50, now - Duration.ofHours(2).toMillis(),
+          10 * 60_000L, 4, TOPIC, 2, KafkaFormat.RECORD);
       TestRecords.Generated stragglers =
-          TestRecords.generate(31, 500, 50, now - 10 * 60_000L, 10 * 60_000L, 0, TOPIC, 3);
+          TestRecords.generate(31, 500, 50, now - 10 * 60_000L, 10 * 60_000L, 0, TOPIC, 3, KafkaFormat.BATCH);
 
       FlinkPipelineOptions options = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
       options.setRunner(FlinkRunner.class);

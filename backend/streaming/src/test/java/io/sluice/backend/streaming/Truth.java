@@ -17,8 +17,9 @@ final class Truth {
     Map<String, LogEvent> byIdentity = new LinkedHashMap<>();
     for (RawRecord r : records) {
       try {
-        LogEvent e = LogEvents.decode(r);
-        byIdentity.putIfAbsent(e.identity().key(), e);
+        for (LogEvent e : LogEvents.decode(r)) {
+          byIdentity.putIfAbsent(e.identity().key(), e);
+        }
       } catch (Exception ignored) {
         // undecodable: the pipeline skips it too
       }

@@ -2,8 +2,6 @@ package io.sluice.bench.sdk.spool;
 
 import io.sluice.bench.data.LogLines;
 import io.sluice.proto.v1.LogRecord;
-import io.sluice.sdk.codec.BatchEncoder;
-import io.sluice.sdk.codec.ZstdCodec;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.RocksDbSpool;
@@ -59,11 +57,11 @@ public class RocksDbSpoolBench {
     spool = new RocksDbSpool(dir, 64L << 30,
         fsync.equals("never") ? FsyncPolicy.NEVER : FsyncPolicy.EVERY_BATCH, "bench");
     List<LogRecord> batch = LogLines.records(3, records, 0);
-    long size = 0;
-    for (LogRecord r : batch) size += BatchEncoder.sizeInBatch(r);
-    byte[] encoded = new BatchEncoder(PipelineConfig.builder().build().resource()).encode(batch, size);
-    uncompressed = encoded.length;
-    payload = ZstdCodec.compress(encoded, 3);
+    io.sluice.wire.BatchWriter writer = new io.sluice.wire.BatchWriter(PipelineConfig.builder().build().resource(),
+        1 << 20);
+    for (LogRecord r : batch) writer.add(r);
+    uncompressed = writer.length();
+    payload = writer.compress(new io.sluice.wire.ZstdCodec(3));
     readSequence = spool.append(records, uncompressed, payload, WhenFull.DROP_NEWEST).sequence();
   }
 

@@ -1,7 +1,7 @@
 package io.sluice.agent;
 
-import io.sluice.agent.checkpoint.Checkpoint;
 import io.sluice.agent.tail.AbandonReason;
+import io.sluice.agent.tail.Checkpoint;
 import io.sluice.agent.tail.LineHandler;
 import io.sluice.agent.tail.TailedFile;
 import io.sluice.agent.tail.Tailer;

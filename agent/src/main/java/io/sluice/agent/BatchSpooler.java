@@ -1,6 +1,6 @@
 package io.sluice.agent;
 
-import io.sluice.agent.checkpoint.Checkpoint;
+import io.sluice.agent.tail.Checkpoint;
 import io.sluice.agent.tail.TailedFile;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.batch.BatchPolicy;

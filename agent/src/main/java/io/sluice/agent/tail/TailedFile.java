@@ -94,8 +94,8 @@ public final class TailedFile {
   public Map<String, String> attributes() { return attributes; }
 
   /** Where a restart resumes this file (see {@link #safeOffset}), and when the agent last found it at its path. */
-  public io.sluice.agent.checkpoint.Checkpoint checkpoint() {
-    return new io.sluice.agent.checkpoint.Checkpoint(id, lineage.toString(), safeOffset(), fingerprint,
+  public Checkpoint checkpoint() {
+    return new Checkpoint(id, lineage.toString(), safeOffset(), fingerprint,
         pathLookWallMillis);
   }
 

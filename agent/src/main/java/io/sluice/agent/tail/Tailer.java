@@ -1,6 +1,5 @@
 package io.sluice.agent.tail;
 
-import io.sluice.agent.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

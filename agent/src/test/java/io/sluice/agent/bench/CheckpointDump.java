@@ -1,6 +1,6 @@
 package io.sluice.agent.bench;
 
-import io.sluice.agent.checkpoint.Checkpoint;
+import io.sluice.agent.tail.Checkpoint;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.RocksDbSpool;
 import java.nio.file.Path;

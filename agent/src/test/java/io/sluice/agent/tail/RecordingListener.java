@@ -14,7 +14,7 @@ final class RecordingListener implements Tailer.Listener {
   AbandonReason lastReason;
   boolean mayRead = true;
   /** What the agent would keep in its spool for files no longer open: released files and remembered copies. */
-  final java.util.Map<FileId, io.sluice.agent.checkpoint.Checkpoint> stored = new java.util.LinkedHashMap<>();
+  final java.util.Map<FileId, Checkpoint> stored = new java.util.LinkedHashMap<>();
 
   @Override
   public LineHandler open(TailedFile file) {
@@ -40,11 +40,11 @@ final class RecordingListener implements Tailer.Listener {
     released.add(file.path().getFileName().toString());
     abandoned += abandonedBytes;
     if (reason != null) lastReason = reason;
-    stored.put(file.id(), new io.sluice.agent.checkpoint.Checkpoint(file.id(), file.lineage().toString(),
+    stored.put(file.id(), new Checkpoint(file.id(), file.lineage().toString(),
         file.safeOffset(), file.fingerprint(), System.currentTimeMillis()));
   }
 
-  @Override public void remember(io.sluice.agent.checkpoint.Checkpoint c) { stored.put(c.id(), c); }
+  @Override public void remember(Checkpoint c) { stored.put(c.id(), c); }
 
-  @Override public void forget(io.sluice.agent.checkpoint.Checkpoint c) { stored.remove(c.id()); }
+  @Override public void forget(Checkpoint c) { stored.remove(c.id()); }
 }

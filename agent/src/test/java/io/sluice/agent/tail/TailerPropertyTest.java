@@ -2,7 +2,6 @@ package io.sluice.agent.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.agent.checkpoint.Checkpoint;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package io.sluice.agent.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.agent.checkpoint.Checkpoint;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,5 @@
-package io.sluice.agent.checkpoint;
+package io.sluice.agent.tail;
 
-import io.sluice.agent.tail.FileId;
-import io.sluice.agent.tail.Fingerprint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -51,7 +51,7 @@ public final class AgentMain implements Callable<Integer> {
       return 2;
     }
     if (dryRun) {
-      Agent.dryRun(cfg, System.out, maxRecords);
+      DryRun.run(cfg, System.out, maxRecords);
       return 0;
     }
     Agent agent = Agent.start(cfg);

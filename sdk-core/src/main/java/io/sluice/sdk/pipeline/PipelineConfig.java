@@ -1,5 +1,7 @@
 package io.sluice.sdk.pipeline;
 
+import io.sluice.sdk.ship.Endpoint;
+import io.sluice.sdk.ship.Tls;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.WhenFull;
 import java.nio.file.Path;
@@ -18,14 +20,6 @@ import java.util.Map;
  * key names as documented in the README's settings table.
  */
 public final class PipelineConfig {
-
-  /** A collector address. */
-  public record Endpoint(String host, int port) {
-    @Override
-    public String toString() {
-      return host + ":" + port;
-    }
-  }
 
   private final List<Endpoint> endpoints;
   private final String serviceName;
@@ -56,15 +50,6 @@ public final class PipelineConfig {
   private final Duration keepAliveTime;
   private final Path credentialsFile;
   private final io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2;
-
-  /**
-   * TLS towards the collector.
-   *
-   * @param trustCertPath PEM CA certificate(s) the collector's certificate must chain to; null = the JVM's trust store
-   * @param clientCertPath PEM client certificate chain for mTLS, or null
-   * @param clientKeyPath PEM PKCS#8 private key of {@code clientCertPath}, or null
-   */
-  public record Tls(Path trustCertPath, Path clientCertPath, Path clientKeyPath) {}
 
   private PipelineConfig(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);

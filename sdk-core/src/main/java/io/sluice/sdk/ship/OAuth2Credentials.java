@@ -1,6 +1,6 @@
 package io.sluice.sdk.ship;
 
-import io.sluice.sdk.pipeline.SluiceThreads;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -206,7 +206,7 @@ public final class GrpcShipper implements Shipper {
         case NACK -> listener.onNack(frame.getNack().getSequence(), frame.getNack().getRetryable(),
             frame.getNack().getReason(), frame.getNack().getRetryAfterMs());
         case GO_AWAY -> listener.onGoAway(frame.getGoAway().getReason());
-        default -> { } // credit: gRPC's own flow control already paces the stream
+        default -> { } // FRAME_NOT_SET: a frame this client does not know (a newer server's); ignored
       }
     }
 

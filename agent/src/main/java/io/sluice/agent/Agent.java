@@ -9,6 +9,7 @@ import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
 import io.sluice.sdk.spool.Spool;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

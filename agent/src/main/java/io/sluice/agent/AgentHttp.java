@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.sluice.agent.tail.AbandonReason;
 import io.sluice.agent.tail.TailedFile;
-import io.sluice.sdk.pipeline.SluiceThreads;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;

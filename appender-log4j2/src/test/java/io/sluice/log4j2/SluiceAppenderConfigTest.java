@@ -3,6 +3,7 @@ package io.sluice.log4j2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.sdk.pipeline.PipelineConfig;
+import io.sluice.sdk.ship.Endpoint;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.WhenFull;
 import java.nio.file.Path;
@@ -40,8 +41,8 @@ class SluiceAppenderConfigTest {
     assertThat(appender).as("appender built from %s", resource).isNotNull();
     assertThat(appender.isStarted()).isTrue();
     PipelineConfig c = appender.config();
-    assertThat(c.endpoints()).containsExactly(new PipelineConfig.Endpoint("127.0.0.1", 1),
-        new PipelineConfig.Endpoint("collector.example", 4418));
+    assertThat(c.endpoints()).containsExactly(new Endpoint("127.0.0.1", 1),
+        new Endpoint("collector.example", 4418));
     assertThat(c.serviceName()).isEqualTo("checkout");
     assertThat(c.resourceAttributes()).containsEntry("deployment.environment", "test").containsEntry("team", "payments")
         // ${env:SLUICE_TEST_SERVICE_VERSION}, K8S_POD_NAME and POD_NAMESPACE are set by surefire (this module's pom);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.sdk.pipeline.PipelineStats;
-import io.sluice.sdk.pipeline.SluiceThreads;
 import io.sluice.sdk.testkit.TestCollector;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;

@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.core.status.Status;
 import io.sluice.sdk.pipeline.PipelineConfig;
+import io.sluice.sdk.ship.Endpoint;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.WhenFull;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ class SluiceAppenderConfigTest {
 
       assertThat(c).as("config built; status: %s", LogbackTesting.statusMessages(context, Status.ERROR)).isNotNull();
       assertThat(c.endpoints()).containsExactly(
-          new PipelineConfig.Endpoint("collector-a.example", 4417), new PipelineConfig.Endpoint("::1", 4418));
+          new Endpoint("collector-a.example", 4417), new Endpoint("::1", 4418));
       assertThat(c.serviceName()).isEqualTo("checkout");
       // K8S_POD_NAME, POD_NAMESPACE, NODE_NAME and SLUICE_TEST_SERVICE_VERSION are set by surefire (this module's
       // pom); resourceAttributes overrides the node name found in the environment.

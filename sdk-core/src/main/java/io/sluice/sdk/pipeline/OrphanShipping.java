@@ -3,6 +3,7 @@ package io.sluice.sdk.pipeline;
 import io.sluice.proto.v1.Hello;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

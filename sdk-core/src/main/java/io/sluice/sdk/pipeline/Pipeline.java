@@ -13,6 +13,7 @@ import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.SpoolEntry;
 import io.sluice.sdk.spool.SpoolException;
 import io.sluice.sdk.spool.WhenFull;
+import io.sluice.sdk.thread.SluiceThreads;
 import io.sluice.wire.BatchWriter;
 import io.sluice.wire.RecordWriter;
 import io.sluice.wire.ZstdCodec;

@@ -1,5 +1,9 @@
 package io.sluice.sdk.pipeline;
 
+import io.sluice.sdk.ship.Credentials;
+import io.sluice.sdk.ship.Endpoint;
+import io.sluice.sdk.ship.OAuth2Settings;
+import io.sluice.sdk.ship.Tls;
 import io.sluice.sdk.spool.FsyncPolicy;
 import io.sluice.sdk.spool.WhenFull;
 import java.nio.file.Path;
@@ -18,14 +22,6 @@ import java.util.Map;
  * key names as documented in the README's settings table.
  */
 public final class PipelineConfig {
-
-  /** A collector address. */
-  public record Endpoint(String host, int port) {
-    @Override
-    public String toString() {
-      return host + ":" + port;
-    }
-  }
 
   private final List<Endpoint> endpoints;
   private final String serviceName;
@@ -55,16 +51,7 @@ public final class PipelineConfig {
   private final Tls tls;
   private final Duration keepAliveTime;
   private final Path credentialsFile;
-  private final io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2;
-
-  /**
-   * TLS towards the collector.
-   *
-   * @param trustCertPath PEM CA certificate(s) the collector's certificate must chain to; null = the JVM's trust store
-   * @param clientCertPath PEM client certificate chain for mTLS, or null
-   * @param clientKeyPath PEM PKCS#8 private key of {@code clientCertPath}, or null
-   */
-  public record Tls(Path trustCertPath, Path clientCertPath, Path clientKeyPath) {}
+  private final OAuth2Settings oauth2;
 
   private PipelineConfig(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
@@ -118,24 +105,24 @@ public final class PipelineConfig {
   public String credentials() { return credentials; }
   /**
    * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (key
-   * {@code credentialsFile}); null when unset. See {@link io.sluice.sdk.ship.FileCredentials}.
+   * {@code credentialsFile}); null when unset. See {@link Credentials#fromFile}.
    */
   public Path credentialsFile() { return credentialsFile; }
   /**
    * OAuth2 client-credentials settings (keys {@code oauth2Issuer} or {@code oauth2TokenUrl}, {@code oauth2ClientId},
    * {@code oauth2ClientSecret} or {@code oauth2ClientSecretFile}, {@code oauth2Scope}, {@code oauth2Audience}), or
-   * null when unset. See {@link io.sluice.sdk.ship.OAuth2Credentials}.
+   * null when unset. See {@link Credentials#oauth2}.
    */
-  public io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2() { return oauth2; }
+  public OAuth2Settings oauth2() { return oauth2; }
 
   /**
    * A new source of rotating credentials for one shipper ({@code credentialsFile} or OAuth2), or null when the
    * credentials are the fixed {@link #credentials()} string. The caller closes it (a {@code GrpcShipper} closes
    * the one it was given).
    */
-  public io.sluice.sdk.ship.Credentials newCredentials() {
-    if (credentialsFile != null) return new io.sluice.sdk.ship.FileCredentials(credentialsFile);
-    if (oauth2 != null) return new io.sluice.sdk.ship.OAuth2Credentials(oauth2);
+  public Credentials newCredentials() {
+    if (credentialsFile != null) return Credentials.fromFile(credentialsFile);
+    if (oauth2 != null) return Credentials.oauth2(oauth2);
     return null;
   }
 
@@ -400,9 +387,9 @@ public final class PipelineConfig {
       return v == null || v.isBlank() ? null : v.trim();
     }
 
-    private io.sluice.sdk.ship.OAuth2Credentials.Settings oauth2Settings() {
+    private OAuth2Settings oauth2Settings() {
       if (oauth2Issuer == null && oauth2TokenUrl == null) return null;
-      return new io.sluice.sdk.ship.OAuth2Credentials.Settings(
+      return new OAuth2Settings(
           oauth2Issuer == null ? null : java.net.URI.create(oauth2Issuer),
           oauth2TokenUrl == null ? null : java.net.URI.create(oauth2TokenUrl), oauth2ClientId, oauth2ClientSecret,
           oauth2ClientSecretFile, oauth2Scope, oauth2Audience);

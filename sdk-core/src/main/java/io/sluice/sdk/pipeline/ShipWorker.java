@@ -5,6 +5,7 @@ import io.sluice.sdk.ship.Backoff;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.SpoolEntry;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;

@@ -1,5 +1,6 @@
 package io.sluice.sdk.pipeline;
 
+import io.sluice.sdk.thread.SluiceThreads;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;

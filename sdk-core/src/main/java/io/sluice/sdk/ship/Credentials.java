@@ -1,9 +1,11 @@
 package io.sluice.sdk.ship;
 
+import java.nio.file.Path;
+
 /**
- * Where the value of {@code Hello.credentials} comes from when it can change while the process runs: a fixed string,
- * a file re-read when it changes ({@link FileCredentials}), or an OAuth2 client-credentials token that is refreshed
- * before it expires ({@link OAuth2Credentials}). The shipper asks {@link #current()} once per stream it opens (never
+ * Where the value of {@code Hello.credentials} comes from when it can change while the process runs: a fixed string
+ * ({@link #fixed}), a file re-read when it changes ({@link #fromFile}), or an OAuth2 client-credentials token that is
+ * refreshed before it expires ({@link #oauth2}). The shipper asks {@link #current()} once per stream it opens (never
  * per record) and watches {@link #version()} to move to a new stream when the value changes; unacknowledged batches
  * are resent on that stream, so nothing in flight is lost. Implementations are thread-safe.
  */
@@ -34,6 +36,22 @@ public interface Credentials extends AutoCloseable {
       @Override public String current() { return v; }
       @Override public long version() { return 0; }
     };
+  }
+
+  /**
+   * A file holding the value (the {@code credentialsFile} setting), re-read when its modification time, size or inode
+   * changes, looked at most once a second.
+   */
+  static Credentials fromFile(Path file) {
+    return new FileCredentials(file);
+  }
+
+  /**
+   * OAuth2 client-credentials tokens, fetched at once and refreshed before they expire on a thread of their own
+   * ({@code sluice-oauth2}); close it to stop that thread.
+   */
+  static Credentials oauth2(OAuth2Settings settings) {
+    return new OAuth2Credentials(settings);
   }
 
   /** No usable credentials right now; retrying later may succeed (a file appears, the IdP answers). */

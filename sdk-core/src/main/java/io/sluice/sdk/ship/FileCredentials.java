@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * last good value is not used for new streams then (the file's owner removed it on purpose, or it is being
  * replaced). Thread-safe.
  */
-public final class FileCredentials implements Credentials {
+final class FileCredentials implements Credentials {
   /** Bigger than any credential; a larger file is refused rather than read into memory. */
   static final int MAX_BYTES = 64 << 10;
   /** A file modified this close to (or after) its last read may have changed without a new mtime or size. */
@@ -37,16 +37,16 @@ public final class FileCredentials implements Credentials {
   private long version;
 
   /** Checks for changes at most once a second in {@link #version()}, and on every {@link #current()}. */
-  public FileCredentials(Path file) {
+  FileCredentials(Path file) {
     this(file, TimeUnit.SECONDS.toNanos(1));
   }
 
-  public FileCredentials(Path file, long checkIntervalNanos) {
+  FileCredentials(Path file, long checkIntervalNanos) {
     this.file = Objects.requireNonNull(file, "file");
     this.checkIntervalNanos = checkIntervalNanos;
   }
 
-  public Path file() {
+  Path file() {
     return file;
   }
 

@@ -2,10 +2,13 @@ package io.sluice.sdk.ship;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.sluice.proto.v1.Batch;
@@ -14,18 +17,13 @@ import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.ServerFrame;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.sluice.sdk.pipeline.PipelineConfig;
-import io.sluice.sdk.pipeline.PipelineConfig.Endpoint;
-import javax.net.ssl.SSLException;
-import io.sluice.sdk.pipeline.SluiceThreads;
 import io.sluice.sdk.spool.SpoolEntry;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * A {@link Shipper} over gRPC ({@code sluice.v1.IngestService/Stream}), plaintext or TLS (optionally with a client
@@ -55,7 +53,7 @@ public final class GrpcShipper implements Shipper {
    * @param tls TLS (and mTLS) settings, or null for plaintext
    * @throws IllegalArgumentException when the TLS files cannot be loaded (the message names the file)
    */
-  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls) {
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, Tls tls) {
     this(endpoints, hello, tls, DEFAULT_KEEPALIVE_TIME);
   }
 
@@ -64,7 +62,7 @@ public final class GrpcShipper implements Shipper {
    *     anything below 10 s to 10 s); the collector must permit pings this often ({@code permitKeepAliveTime}, 10 s
    *     by default) or it answers with {@code GOAWAY too_many_pings}
    */
-  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls, java.time.Duration keepAliveTime) {
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, Tls tls, java.time.Duration keepAliveTime) {
     this(endpoints, hello, tls, keepAliveTime, null);
   }
 
@@ -72,7 +70,7 @@ public final class GrpcShipper implements Shipper {
    * @param credentials where each new stream's {@code Hello.credentials} comes from (a file re-read when it changes,
    *     OAuth2 tokens), or null to send {@code hello}'s own; the shipper closes it
    */
-  public GrpcShipper(List<Endpoint> endpoints, Hello hello, PipelineConfig.Tls tls, java.time.Duration keepAliveTime,
+  public GrpcShipper(List<Endpoint> endpoints, Hello hello, Tls tls, java.time.Duration keepAliveTime,
       Credentials credentials) {
     this.credentials = credentials;
     this.keepAliveTimeMs = keepAliveTime.toMillis();
@@ -108,7 +106,7 @@ public final class GrpcShipper implements Shipper {
     return c;
   }
 
-  private static SslContext sslContext(PipelineConfig.Tls tls) {
+  private static SslContext sslContext(Tls tls) {
     try {
       SslContextBuilder b = GrpcSslContexts.forClient();
       if (tls.trustCertPath() != null) {
@@ -208,7 +206,7 @@ public final class GrpcShipper implements Shipper {
         case NACK -> listener.onNack(frame.getNack().getSequence(), frame.getNack().getRetryable(),
             frame.getNack().getReason(), frame.getNack().getRetryAfterMs());
         case GO_AWAY -> listener.onGoAway(frame.getGoAway().getReason());
-        default -> { } // credit: gRPC's own flow control already paces the stream
+        default -> { } // FRAME_NOT_SET: a frame this client does not know (a newer server's); ignored
       }
     }
 

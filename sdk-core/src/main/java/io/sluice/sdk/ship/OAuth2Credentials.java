@@ -1,6 +1,6 @@
 package io.sluice.sdk.ship;
 
-import io.sluice.sdk.pipeline.SluiceThreads;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -34,27 +34,13 @@ import java.util.concurrent.TimeUnit;
  * token, at most the request timeout. Uses the JDK's HTTP client (no dependency) and gRPC's bundled JSON parser.
  * Thread-safe.
  */
-public final class OAuth2Credentials implements Credentials {
+final class OAuth2Credentials implements Credentials {
   /** Share of a token's lifetime after which a new one is fetched. */
-  public static final double REFRESH_AT = 0.8;
+  static final double REFRESH_AT = 0.8;
   static final Duration DEFAULT_LIFETIME = Duration.ofSeconds(60);
   static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  /**
-   * Where and how to ask for tokens.
-   *
-   * @param issuer the OIDC issuer (discovery at {@code /.well-known/openid-configuration}), or null
-   * @param tokenUrl the token endpoint, or null to discover it from {@code issuer}
-   * @param clientId the client id
-   * @param clientSecret the client secret, or null
-   * @param clientSecretFile a file holding the client secret (re-read per request), or null
-   * @param scope space-separated scopes, or null
-   * @param audience an {@code audience} parameter (Auth0, Keycloak token exchange), or null
-   */
-  public record Settings(URI issuer, URI tokenUrl, String clientId, String clientSecret, Path clientSecretFile,
-      String scope, String audience) {}
-
-  private final Settings settings;
+  private final OAuth2Settings settings;
   private final HttpClient http;
   private final ExecutorService httpExecutor;
   private final Thread thread;
@@ -70,7 +56,7 @@ public final class OAuth2Credentials implements Credentials {
   private boolean refreshNow; // guarded by this
   private volatile boolean closed;
 
-  public OAuth2Credentials(Settings settings) {
+  OAuth2Credentials(OAuth2Settings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
     if (settings.issuer() == null && settings.tokenUrl() == null) {
       throw new IllegalArgumentException("an issuer or a token URL is required");
@@ -118,12 +104,12 @@ public final class OAuth2Credentials implements Credentials {
   }
 
   /** Tokens received. */
-  public long fetched() {
+  long fetched() {
     return fetched.sum();
   }
 
   /** Failed token requests (discovery, connection, HTTP status, response). */
-  public long failures() {
+  long failures() {
     return failures.sum();
   }
 

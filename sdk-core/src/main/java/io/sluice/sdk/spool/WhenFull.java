@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * What the pipeline does when a bound is reached (the hand-off queue or the spool's byte cap). Every refusal is
- * counted with a {@link io.sluice.sdk.pipeline.DropReason}.
+ * counted with a {@code DropReason} (package {@code pipeline}).
  */
 public enum WhenFull {
   /**

@@ -3,6 +3,7 @@ package io.sluice.sdk.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.sdk.ship.Endpoint;
 import io.sluice.sdk.spool.WhenFull;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,12 +83,12 @@ class PipelineConfigTest {
   @Test
   void anHttpSchemeEndpointIsPlaintextAndAnHttpsOneTurnsTlsOn() {
     PipelineConfig plain = PipelineConfig.builder().set("endpoint", "http://collector.example:4417/").build();
-    assertThat(plain.endpoints()).containsExactly(new PipelineConfig.Endpoint("collector.example", 4417));
+    assertThat(plain.endpoints()).containsExactly(new Endpoint("collector.example", 4417));
     assertThat(plain.tls()).isNull();
 
     PipelineConfig tls = PipelineConfig.builder().set("endpoint", "https://a:4417, https://[::1]:4418").build();
-    assertThat(tls.endpoints()).containsExactly(new PipelineConfig.Endpoint("a", 4417),
-        new PipelineConfig.Endpoint("::1", 4418));
+    assertThat(tls.endpoints()).containsExactly(new Endpoint("a", 4417),
+        new Endpoint("::1", 4418));
     assertThat(tls.tls()).isNotNull();
   }
 

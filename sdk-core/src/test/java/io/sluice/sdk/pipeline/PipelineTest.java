@@ -8,6 +8,7 @@ import io.sluice.sdk.spool.WhenFull;
 import io.sluice.sdk.testkit.Records;
 import io.sluice.sdk.testkit.TestCollector;
 import io.sluice.sdk.testkit.TestCollector.Answer;
+import io.sluice.sdk.thread.SluiceThreads;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;

@@ -59,7 +59,7 @@ class OAuth2CredentialsTest {
   @Test
   void discoversTheTokenEndpointAndAuthenticatesWithBasicAndAFileSecret(@TempDir Path dir) throws Exception {
     Path secret = Files.writeString(dir.resolve("secret"), "s3cret\n");
-    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Credentials.Settings(URI.create(issuer), null,
+    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Settings(URI.create(issuer), null,
         "agent", null, secret, "logs:write", "sluice"))) {
       assertThat(c.current()).isEqualTo("Bearer t1");
       assertThat(forms.get(0)).contains("grant_type=client_credentials").contains("scope=logs%3Awrite")
@@ -71,7 +71,7 @@ class OAuth2CredentialsTest {
 
   @Test
   void aRefusedTokenIsReplacedAtOnceAndTokensAreRefreshedBeforeExpiry() throws Exception {
-    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Credentials.Settings(null,
+    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Settings(null,
         URI.create(issuer + "/protocol/openid-connect/token"), "agent", "s", null, null, null))) {
       assertThat(c.current()).isEqualTo("Bearer t1");
       long v = c.version();
@@ -90,7 +90,7 @@ class OAuth2CredentialsTest {
   @Test
   void aRejectedClientIsAClearCountedErrorAndATokenArrivesOnceTheEndpointAccepts() throws Exception {
     status = 401;
-    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Credentials.Settings(URI.create(issuer), null,
+    try (OAuth2Credentials c = new OAuth2Credentials(new OAuth2Settings(URI.create(issuer), null,
         "agent", "wrong", null, null, null))) {
       assertThatThrownBy(c::current).isInstanceOf(Credentials.Unavailable.class)
           .hasMessageContaining("HTTP 401").hasMessageContaining("invalid_client")

@@ -1,4 +1,4 @@
-package io.sluice.sdk.pipeline;
+package io.sluice.sdk.thread;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

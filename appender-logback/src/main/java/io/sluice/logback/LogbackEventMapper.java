@@ -6,6 +6,7 @@ import io.sluice.sdk.record.TraceContext;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
 import io.opentelemetry.api.trace.SpanContext;
@@ -301,10 +302,11 @@ final class LogbackEventMapper {
       if (!level.levelStr.isEmpty()) out.string(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.levelStr);
     }
 
-    String formatted = event.getFormattedMessage();
-    if (formatted != null) {
+    CharSequence body = formatBody(event);
+    if (body == null) body = event.getFormattedMessage();
+    if (body != null) {
       int m = out.begin(LogRecord.BODY_FIELD_NUMBER);
-      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, formatted);
+      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, body);
       out.end(m);
     }
 
@@ -350,6 +352,55 @@ final class LogbackEventMapper {
       List<String> names = new java.util.ArrayList<>(4);
       for (int i = 0, n = markers.size(); i < n; i++) collectMarker(names, markers.get(i), 0);
       for (int i = 0; i < names.size(); i++) out.string(LogRecord.MARKERS_FIELD_NUMBER, names.get(i));
+    }
+  }
+
+  /** Per thread: the body {@link #formatBody} formats, replaced after one longer than {@link #KEPT_BODY_CHARS}. */
+  private static final ThreadLocal<StringBuilder> BODY = ThreadLocal.withInitial(() -> new StringBuilder(256));
+  private static final int KEPT_BODY_CHARS = 4096;
+
+  /**
+   * The usual event's body formatted as SLF4J's {@code MessageFormatter} (what {@code getFormattedMessage()} calls)
+   * formats it, into this thread's reused builder: no {@code String} per argument, none for the body. The usual event
+   * is a plain {@link LoggingEvent} whose arguments' text cannot change ({@link #formatsTheSameLater}: none of them a
+   * {@code Throwable}) and whose template has no backslash (no escaped placeholder); each {@code {}} then takes the next
+   * argument's {@code String.valueOf}, placeholders beyond the arguments stay as they are. Null for any other event
+   * (Logback formats it). Valid until this thread's next call.
+   */
+  static CharSequence formatBody(ILoggingEvent event) {
+    if (event.getClass() != LoggingEvent.class) return null;
+    Object[] args = event.getArgumentArray();
+    String template = event.getMessage();
+    if (args == null || args.length == 0 || template == null || template.indexOf('\\') >= 0
+        || !formatsTheSameLater(args)) {
+      return null;
+    }
+    StringBuilder sb = BODY.get();
+    if (sb.capacity() > KEPT_BODY_CHARS) BODY.set(sb = new StringBuilder(256));
+    sb.setLength(0);
+    int i = 0;
+    for (Object arg : args) {
+      int j = template.indexOf("{}", i);
+      if (j < 0) break;
+      sb.append(template, i, j);
+      appendValue(sb, arg);
+      i = j + 2;
+    }
+    return sb.append(template, i, template.length());
+  }
+
+  /** {@code String.valueOf(arg)}, appended without a String for the common boxed types. */
+  private static void appendValue(StringBuilder sb, Object arg) {
+    if (arg instanceof String s) {
+      sb.append(s);
+    } else if (arg instanceof Long || arg instanceof Integer || arg instanceof Short || arg instanceof Byte) {
+      sb.append(((Number) arg).longValue());
+    } else if (arg instanceof Boolean b) {
+      sb.append(b.booleanValue());
+    } else if (arg instanceof Character c) {
+      sb.append(c.charValue());
+    } else {
+      sb.append(arg); // String.valueOf: null, Double, Float, UUID, BigDecimal, java.time values
     }
   }
 

@@ -19,9 +19,10 @@ public interface DeferredRecord {
 
   /**
    * Builds the record, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} when the
-   * queue has a backlog (caller-assisted encoding; only when {@link #writeTo} writes nothing). So the pipeline owns the record from the call on,
-   * whatever {@code offer} returns: a refused record may already have been built, and must not be reused. A {@code RuntimeException} drops the record, counted as
-   * {@link DropReason#BUILD_FAILED} and reported once through the pipeline's diagnostics.
+   * queue has a backlog (caller-assisted encoding; only when {@link #writeTo} writes nothing). So the pipeline owns the
+   * record from the call on, whatever {@code offer} returns: a refused record may already have been built, and must
+   * not be reused. A {@code RuntimeException} drops the record, counted as {@link DropReason#BUILD_FAILED} and reported
+   * once through the pipeline's diagnostics.
    */
   LogRecord build();
 
@@ -31,8 +32,8 @@ public interface DeferredRecord {
    * {@link #build()}, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} when the
    * queue has a backlog (caller-assisted encoding: the caller hands over the bytes, the batcher only copies them). The
    * pipeline copies the bytes into its batch as they are, so a record that can write itself costs no message object
-   * and no parse. The same ownership and failure rules as
-   * {@link #build()} (a {@code RuntimeException} drops the record as {@link DropReason#BUILD_FAILED}).
+   * and no parse. The same ownership and failure rules as {@link #build()} (a {@code RuntimeException} drops the
+   * record as {@link DropReason#BUILD_FAILED}).
    */
   default boolean writeTo(RecordWriter out) {
     return false;

@@ -526,8 +526,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread, or on a caller
-   * waiting for room; thread-safe.
+   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread (a caller that
+   * helps it uses {@link #encode}).
    */
   private LogRecord build(DeferredRecord deferred) {
     try {

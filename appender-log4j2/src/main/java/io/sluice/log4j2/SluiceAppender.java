@@ -299,7 +299,7 @@ public final class SluiceAppender extends AbstractAppender {
     public B setReconnectMaxMs(String v) { reconnectMaxMs = v; return asBuilder(); }
     /** Upper bound of closing the pipeline, e.g. {@code 5s} (default); what is not shipped by then stays spooled. */
     public B setCloseTimeoutMs(String v) { closeTimeoutMs = v; return asBuilder(); }
-    /** zstd level in [-7, 22]; default 3. */
+    /** zstd level in [-7, 22]; default 1 (3 compresses a few per cent smaller for a third more batcher CPU). */
     public B setZstdLevel(String v) { zstdLevel = v; return asBuilder(); }
     /** {@code true} adds {@code code.filepath/lineno/namespace/function}; default false (a stack walk per event). */
     public B setIncludeCallerData(String v) { includeCallerData = v; return asBuilder(); }

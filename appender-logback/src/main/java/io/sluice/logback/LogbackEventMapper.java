@@ -6,16 +6,20 @@ import io.sluice.sdk.record.TraceContext;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
 import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.sdk.pipeline.DeferredRecord;
+import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
 import io.sluice.sdk.record.Severities;
 import io.sluice.sdk.record.Values;
+import io.sluice.wire.RecordWriter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Iterator;
@@ -203,6 +207,13 @@ final class LogbackEventMapper {
       return mapper.map(event, threadId, span);
     }
 
+    /** The record written straight as bytes ({@link LogbackEventMapper#encode}): the same bytes {@link #build()} encodes to. */
+    @Override
+    public boolean writeTo(RecordWriter out) {
+      mapper.encode(event, threadId, span, out);
+      return true;
+    }
+
     @Override
     public int severityNumber() {
       return severity(event.getLevel()).getNumber();
@@ -268,6 +279,209 @@ final class LogbackEventMapper {
       TraceContext.fromHex(b, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
     }
     return b.build();
+  }
+
+  /**
+   * Writes what {@link #map(ILoggingEvent, long, SpanContext)} builds, as protobuf would encode it (fields in number
+   * order, defaults left out: the very same bytes), straight into {@code out}: no builder, no {@code AnyValue} or
+   * {@code KeyValue} objects, no second pass to compute sizes. This is the hot path of every record (on the batcher
+   * thread, or on a caller that helps it), justified by {@code LogbackAppenderBench}/{@code BatcherBench}. Exceptions,
+   * markers and argument values of unusual types go through the builders ({@link Exceptions}, {@link Values}).
+   */
+  void encode(ILoggingEvent event, long threadId, SpanContext span, RecordWriter out) {
+    long time = eventTimeNanos(event.getTimeStamp(), event.getNanoseconds());
+    if (time != 0) out.fixed64(LogRecord.TIME_UNIX_NANO_FIELD_NUMBER, time);
+    Instant now = clock.instant();
+    long observed = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    if (observed != 0) out.fixed64(LogRecord.OBSERVED_TIME_UNIX_NANO_FIELD_NUMBER, observed);
+
+    Level level = event.getLevel();
+    if (level != null) {
+      int number = severity(level).getNumber();
+      if (number != 0) out.int64(LogRecord.SEVERITY_NUMBER_FIELD_NUMBER, number);
+      if (!level.levelStr.isEmpty()) out.string(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.levelStr);
+    }
+
+    CharSequence body = formatBody(event);
+    if (body == null) body = event.getFormattedMessage();
+    if (body != null) {
+      int m = out.begin(LogRecord.BODY_FIELD_NUMBER);
+      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, body);
+      out.end(m);
+    }
+
+    Map<String, String> mdc = event.getMDCPropertyMap();
+    boolean hasMdc = mdc != null && !mdc.isEmpty();
+    if (hasMdc) encodeMdc(out, mdc);
+    List<KeyValuePair> pairs = event.getKeyValuePairs();
+    if (pairs != null) {
+      for (int i = 0, n = pairs.size(); i < n; i++) {
+        KeyValuePair kv = pairs.get(i);
+        keyValue(out, String.valueOf(kv.key), kv.value);
+      }
+    }
+    if (includeCallerData) encodeCallerData(out, event.getCallerData());
+
+    if (span != null && span.isValid()) {
+      out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, span.getTraceId(), 16);
+      out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, span.getSpanId(), 8);
+      int flags = span.getTraceFlags().asByte() & 0xff;
+      if (flags != 0) out.fixed32(LogRecord.FLAGS_FIELD_NUMBER, flags);
+    } else if (hasMdc) {
+      encodeHexContext(out, mdc.get(MDC_TRACE_ID), mdc.get(MDC_SPAN_ID), mdc.get(MDC_TRACE_FLAGS));
+    }
+
+    String loggerName = event.getLoggerName();
+    if (loggerName != null && !loggerName.isEmpty()) out.string(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
+    String threadName = event.getThreadName();
+    if (threadName != null && !threadName.isEmpty()) out.string(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
+    if (threadId != 0) out.int64(LogRecord.THREAD_ID_FIELD_NUMBER, threadId);
+
+    IThrowableProxy proxy = event.getThrowableProxy();
+    if (proxy != null) out.message(LogRecord.EXCEPTION_FIELD_NUMBER, exception(proxy));
+
+    Object[] args = event.getArgumentArray();
+    if (args != null && args.length > 0) {
+      String template = event.getMessage();
+      if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
+      for (Object arg : args) anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, arg);
+    }
+
+    List<Marker> markers = event.getMarkerList();
+    if (markers != null && !markers.isEmpty()) {
+      List<String> names = new java.util.ArrayList<>(4);
+      for (int i = 0, n = markers.size(); i < n; i++) collectMarker(names, markers.get(i), 0);
+      for (int i = 0; i < names.size(); i++) out.string(LogRecord.MARKERS_FIELD_NUMBER, names.get(i));
+    }
+  }
+
+  /** Per thread: the body {@link #formatBody} formats, replaced after one longer than {@link #KEPT_BODY_CHARS}. */
+  private static final ThreadLocal<StringBuilder> BODY = ThreadLocal.withInitial(() -> new StringBuilder(256));
+  private static final int KEPT_BODY_CHARS = 4096;
+
+  /**
+   * The usual event's body formatted as SLF4J's {@code MessageFormatter} (what {@code getFormattedMessage()} calls)
+   * formats it, into this thread's reused builder: no {@code String} per argument, none for the body. The usual event
+   * is a plain {@link LoggingEvent} whose arguments' text cannot change ({@link #formatsTheSameLater}: none of them a
+   * {@code Throwable}) and whose template has no backslash (no escaped placeholder); each {@code {}} then takes the next
+   * argument's {@code String.valueOf}, placeholders beyond the arguments stay as they are. Null for any other event
+   * (Logback formats it). Valid until this thread's next call.
+   */
+  static CharSequence formatBody(ILoggingEvent event) {
+    if (event.getClass() != LoggingEvent.class) return null;
+    Object[] args = event.getArgumentArray();
+    String template = event.getMessage();
+    if (args == null || args.length == 0 || template == null || template.indexOf('\\') >= 0
+        || !formatsTheSameLater(args)) {
+      return null;
+    }
+    StringBuilder sb = BODY.get();
+    if (sb.capacity() > KEPT_BODY_CHARS) BODY.set(sb = new StringBuilder(256));
+    sb.setLength(0);
+    int i = 0;
+    for (Object arg : args) {
+      int j = template.indexOf("{}", i);
+      if (j < 0) break;
+      sb.append(template, i, j);
+      appendValue(sb, arg);
+      i = j + 2;
+    }
+    return sb.append(template, i, template.length());
+  }
+
+  /** {@code String.valueOf(arg)}, appended without a String for the common boxed types. */
+  private static void appendValue(StringBuilder sb, Object arg) {
+    if (arg instanceof String s) {
+      sb.append(s);
+    } else if (arg instanceof Long || arg instanceof Integer || arg instanceof Short || arg instanceof Byte) {
+      sb.append(((Number) arg).longValue());
+    } else if (arg instanceof Boolean b) {
+      sb.append(b.booleanValue());
+    } else if (arg instanceof Character c) {
+      sb.append(c.charValue());
+    } else {
+      sb.append(arg); // String.valueOf: null, Double, Float, UUID, BigDecimal, java.time values
+    }
+  }
+
+  /** {@link Values#of(Object)} written as it would encode: the common types directly, the rest through it. */
+  static void anyValue(RecordWriter out, int field, Object o) {
+    if (o instanceof String s) {
+      int m = out.begin(field);
+      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
+      out.end(m);
+    } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+      int m = out.begin(field);
+      out.int64(AnyValue.INT_VALUE_FIELD_NUMBER, ((Number) o).longValue());
+      out.end(m);
+    } else if (o instanceof Double || o instanceof Float) {
+      int m = out.begin(field);
+      out.fixed64(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, Double.doubleToRawLongBits(((Number) o).doubleValue()));
+      out.end(m);
+    } else if (o instanceof Boolean b) {
+      int m = out.begin(field);
+      out.bool(AnyValue.BOOL_VALUE_FIELD_NUMBER, b);
+      out.end(m);
+    } else {
+      out.message(field, Values.of(o)); // null, arrays, collections, toString()
+    }
+  }
+
+  /** A {@code KeyValue} attribute as {@link Values#kv(String, Object)} encodes (an empty key is left out). */
+  private static void keyValue(RecordWriter out, String key, Object value) {
+    int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
+    if (!key.isEmpty()) out.string(KeyValue.KEY_FIELD_NUMBER, key);
+    anyValue(out, KeyValue.VALUE_FIELD_NUMBER, value);
+    out.end(m);
+  }
+
+  /** A string attribute as {@link Values#kv(String, String)} encodes: a null value is the empty string. */
+  private static void stringKeyValue(RecordWriter out, String key, String value) {
+    int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
+    if (!key.isEmpty()) out.string(KeyValue.KEY_FIELD_NUMBER, key);
+    int v = out.begin(KeyValue.VALUE_FIELD_NUMBER);
+    out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, value == null ? "" : value);
+    out.end(v);
+    out.end(m);
+  }
+
+  private void encodeMdc(RecordWriter out, Map<String, String> mdc) {
+    boolean all = mdcInclude.isEmpty();
+    boolean none = mdcExclude.isEmpty();
+    for (Map.Entry<String, String> e : mdc.entrySet()) {
+      String key = e.getKey();
+      if (key == null) continue;
+      if ((all || mdcInclude.matchesAny(key)) && (none || !mdcExclude.matchesAny(key))) {
+        stringKeyValue(out, key, e.getValue());
+      }
+    }
+  }
+
+  private static void encodeCallerData(RecordWriter out, StackTraceElement[] callerData) {
+    if (callerData == null || callerData.length == 0) return;
+    StackTraceElement caller = callerData[0];
+    if (caller.getFileName() != null) stringKeyValue(out, "code.filepath", caller.getFileName());
+    if (caller.getLineNumber() > 0) keyValue(out, "code.lineno", (long) caller.getLineNumber());
+    stringKeyValue(out, "code.namespace", caller.getClassName());
+    stringKeyValue(out, "code.function", caller.getMethodName());
+  }
+
+  /** As {@link TraceContext#fromHex}: both ids valid or nothing; flags only when valid (and, as protobuf, not 0). */
+  private static void encodeHexContext(RecordWriter out, String traceId, String spanId, String flags) {
+    if (TraceContext.hexToBytes(traceId, 16) == null || TraceContext.hexToBytes(spanId, 8) == null) return;
+    out.hexBytes(LogRecord.TRACE_ID_FIELD_NUMBER, traceId, 16);
+    out.hexBytes(LogRecord.SPAN_ID_FIELD_NUMBER, spanId, 8);
+    byte[] f = TraceContext.hexToBytes(flags, 1);
+    if (f != null && f[0] != 0) out.fixed32(LogRecord.FLAGS_FIELD_NUMBER, f[0] & 0xff);
+  }
+
+  /** The marker's name, then its references' names, depth-first, each name once (as {@link #addMarker}). */
+  private static void collectMarker(List<String> names, Marker marker, int depth) {
+    if (marker == null) return;
+    String name = marker.getName();
+    if (name != null && !names.contains(name)) names.add(name);
+    if (depth >= MAX_MARKER_DEPTH || !marker.hasReferences()) return;
+    for (Iterator<Marker> it = marker.iterator(); it.hasNext(); ) collectMarker(names, it.next(), depth + 1);
   }
 
   /**

@@ -147,7 +147,7 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setReconnectMaxMs(String value) { settings.put("reconnectMaxMs", value); }
   /** Upper bound of {@link #stop()}, e.g. {@code 5s} (default); what is not shipped by then stays in the spool. */
   public void setCloseTimeoutMs(String value) { settings.put("closeTimeoutMs", value); }
-  /** zstd level in [-7, 22]; default 3. */
+  /** zstd level in [-7, 22]; default 1 (3 compresses a few per cent smaller for a third more batcher CPU). */
   public void setZstdLevel(String value) { settings.put("zstdLevel", value); }
 
   /**

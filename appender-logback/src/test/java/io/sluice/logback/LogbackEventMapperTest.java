@@ -98,6 +98,24 @@ class LogbackEventMapperTest {
   }
 
   @Test
+  void writesTheBodyAsSlf4jFormatsIt() {
+    // The encoder formats the usual event itself; RecordingAppender checks its bytes against the builder's, which
+    // takes Logback's getFormattedMessage(). Placeholders beyond the arguments, arguments beyond the placeholders,
+    // escapes (left to Logback), nulls and every boxed type.
+    logger.info("a {} b {} c {}", 1L, "x");
+    logger.info("only {}", 1, 2, 3);
+    logger.info("escaped \\{} and {}", "y");
+    logger.info("{}{}{}{}{}{}{}{}", (byte) 1, (short) 2, 3.25f, 'c', null, java.math.BigDecimal.ONE, false, -7.5d);
+    logger.info("no placeholder", "z");
+    logger.info("ünïcödé {} ✓", "😀");
+
+    assertThat(recorder.records).extracting(r -> r.getBody().getStringValue()).containsExactly(
+        "a 1 b x c {}", "only 1", "escaped {} and y", "123.25cnull1false-7.5", "no placeholder", "ünïcödé 😀 ✓");
+    assertThat(recorder.records).extracting(r -> r.getBody().getStringValue())
+        .isEqualTo(recorder.events.stream().map(ILoggingEvent::getFormattedMessage).toList());
+  }
+
+  @Test
   void leavesTheTrailingThrowableOutOfTheArguments() {
     logger.warn("failed for {}", "bob", new IllegalStateException("boom"));
 

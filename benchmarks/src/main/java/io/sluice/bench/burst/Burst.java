@@ -61,6 +61,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class Burst {
   static final String TOPIC = "burst";
   static final String[] LEVELS = {"INFO", "WARN", "ERROR"};
+  /**
+   * Events logged before the burst, not counted. Enough (burst-5 on; 20,000 before) for a queue of 65,536 records to
+   * fill past half, so that the code a backlog runs (Sluice's callers encoding their own records, AsyncAppender's
+   * blocked puts) is compiled before the measured burst, as in a service that has run for a while; with 20,000 the
+   * first setup of a run compiled it during its burst.
+   */
+  static final int WARM_UP_EVENTS = 200_000;
   private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long DRAIN_MAX_NANOS = TimeUnit.SECONDS.toNanos(300);
 
@@ -70,6 +77,7 @@ public final class Burst {
   private int grpcPort;
   private int httpPort;
   private int runs;
+  private long serverPid;
   private final Map<String, String> overrides = new LinkedHashMap<>();
 
   private Burst(PrintStream out, Path work) {
@@ -132,8 +140,12 @@ public final class Burst {
 
   private Process startServer() throws IOException {
     String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-        BurstServer.class.getName()).redirectError(work.resolve("server.err").toFile()).start();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx1g"));
+    // e.g. -Dburst.serverJvmArgs=-XX:StartFlightRecording=filename=/tmp/server.jfr to profile the collector's side
+    String extra = System.getProperty("burst.serverJvmArgs", "").trim();
+    if (!extra.isEmpty()) command.addAll(List.of(extra.split("\\s+")));
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), BurstServer.class.getName()));
+    Process p = new ProcessBuilder(command).redirectError(work.resolve("server.err").toFile()).start();
     BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = r.readLine()) != null && !line.startsWith("READY ")) {
@@ -149,7 +161,19 @@ public final class Burst {
         + " broker %s, gRPC 127.0.0.1:%d, OTLP/HTTP 127.0.0.1:%d; started %s%n",
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
         System.getProperty("java.version"), p.pid(), bootstrap, grpcPort, httpPort, Instant.now());
+    serverPid = p.pid();
     return p;
+  }
+
+  /** CPU seconds (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+  static double processCpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------- one run
@@ -182,12 +206,12 @@ public final class Burst {
     if (setup instanceof LogbackAsyncFile f) f.warmSlot = n;
     Tap tap = setup.kafka() ? new Tap(bootstrap, n, setup.otlp()) : null;
     try {
-      // Warm-up (JIT, connection, metadata) in its own id slot, not counted: 20,000 INFO events from one thread.
+      // Warm-up (JIT, connection, metadata) in its own id slot, not counted: WARM_UP_EVENTS INFO events from one thread.
       long warm = (long) n << 32;
       String[] texts = texts();
-      for (int i = 0; i < 20_000; i++) setup.log(0, warm | (i + 1), texts[i % texts.length]);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (tap != null && tap.warm() < 20_000 && System.nanoTime() < deadline) LockSupport.parkNanos(10_000_000);
+      for (int i = 0; i < WARM_UP_EVENTS; i++) setup.log(0, warm | (i + 1), texts[i % texts.length]);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (tap != null && tap.warm() < WARM_UP_EVENTS && System.nanoTime() < deadline) LockSupport.parkNanos(10_000_000);
       setup.afterWarmUp();
 
       long perThread = events / n;
@@ -195,6 +219,7 @@ public final class Burst {
       for (long i = 0; i < perThread; i++) sent[level(i)] += n;
       CountDownLatch go = new CountDownLatch(1);
       long[] ends = new long[n];
+      long[] callerCpu = new long[n];
       Thread[] loaders = new Thread[n];
       for (int t = 0; t < n; t++) {
         final int slot = t;
@@ -205,13 +230,18 @@ public final class Burst {
             return;
           }
           long base = (long) slot << 32;
+          ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+          long cpu0 = mx.getCurrentThreadCpuTime();
           for (long i = 0; i < perThread; i++) setup.log(level(i), base | i, texts[(int) (i & (texts.length - 1))]);
           ends[slot] = System.nanoTime();
+          callerCpu[slot] = mx.getCurrentThreadCpuTime() - cpu0;
         }, "burst-" + t);
         loaders[t].start();
       }
       double load0 = loadAverage();
       if (tap != null) tap.paused = true;
+      double appCpu0 = appCpuSeconds();
+      double serverCpu0 = processCpuSeconds(serverPid);
       long start = System.nanoTime();
       go.countDown();
       for (Thread t : loaders) t.join();
@@ -220,8 +250,16 @@ public final class Burst {
       for (long e : ends) end = Math.max(end, e);
       double seconds = (end - start) / 1e9;
       double callsPerSecond = perThread * n / seconds;
+      double appCpu = appCpuSeconds() - appCpu0;
+      double serverCpu = processCpuSeconds(serverPid) - serverCpu0;
+      long callerCpuAll = 0;
+      for (long c : callerCpu) callerCpuAll += c;
       out.printf(Locale.ROOT, "  logging threads done: %,.0f calls/s (%.2f s)%s%n", callsPerSecond, seconds,
           setup.progress());
+      out.printf(Locale.ROOT, "  CPU during the burst: logging threads %.2f s (%.2f µs/call), this JVM %.2f s"
+          + " (%.2f µs/call), collector+broker JVM %.2f s (%.2f µs/call); load average %.1f%n", callerCpuAll / 1e9,
+          callerCpuAll / 1e3 / (perThread * n), appCpu, appCpu * 1e6 / (perThread * n), serverCpu,
+          serverCpu * 1e6 / (perThread * n), loadAverage());
 
       long[] delivered;
       if (tap != null) {
@@ -276,6 +314,11 @@ public final class Burst {
     String[] t = new String[4096];
     for (int i = 0; i < t.length; i++) t[i] = g.next().message();
     return t;
+  }
+
+  static double appCpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime()
+        / 1e9;
   }
 
   static double loadAverage() {

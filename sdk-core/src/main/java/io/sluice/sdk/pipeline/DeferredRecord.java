@@ -18,19 +18,22 @@ public interface DeferredRecord {
   int estimatedBytes();
 
   /**
-   * Builds the record, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} while it
-   * waits for room in a full queue (caller-assisted batching). So the pipeline owns the record from the call on,
-   * whatever {@code offer} returns: a refused record may already have been built, and must not be reused. A {@code RuntimeException} drops the record, counted as
-   * {@link DropReason#BUILD_FAILED} and reported once through the pipeline's diagnostics.
+   * Builds the record, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} when the
+   * queue has a backlog (caller-assisted encoding; only when {@link #writeTo} writes nothing). So the pipeline owns the
+   * record from the call on, whatever {@code offer} returns: a refused record may already have been built, and must
+   * not be reused. A {@code RuntimeException} drops the record, counted as {@link DropReason#BUILD_FAILED} and reported
+   * once through the pipeline's diagnostics.
    */
   LogRecord build();
 
   /**
    * Writes the record's fields (an encoded {@code LogRecord}) into {@code out}, empty on entry, and returns true; or
    * returns false, having written nothing, when this record is only {@linkplain #build() built}. Called instead of
-   * {@link #build()}, once, on the batcher thread: the pipeline copies the bytes into its batch as they are, so a
-   * record that can write itself costs no message object and no parse. The same ownership and failure rules as
-   * {@link #build()} (a {@code RuntimeException} drops the record as {@link DropReason#BUILD_FAILED}).
+   * {@link #build()}, once: on the batcher thread, or on the caller's thread inside {@link Pipeline#offer} when the
+   * queue has a backlog (caller-assisted encoding: the caller hands over the bytes, the batcher only copies them). The
+   * pipeline copies the bytes into its batch as they are, so a record that can write itself costs no message object
+   * and no parse. The same ownership and failure rules as {@link #build()} (a {@code RuntimeException} drops the
+   * record as {@link DropReason#BUILD_FAILED}).
    */
   default boolean writeTo(RecordWriter out) {
     return false;

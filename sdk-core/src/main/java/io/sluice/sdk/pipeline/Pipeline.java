@@ -49,7 +49,7 @@ public final class Pipeline implements AutoCloseable {
   private final PipelineConfig config;
   private final Diagnostics diagnostics;
   private final Spool spool;
-  // LogRecords and DeferredRecords, in offer order.
+  // LogRecords, DeferredRecords and records their callers encoded (byte[]), in offer order.
   private final MpscArrayQueue<Object> queue;
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Hello hello;
@@ -329,17 +329,18 @@ public final class Pipeline implements AutoCloseable {
     Object item = record;
     int itemSize = size;
     if (queueWaitNanos > 0 && record instanceof DeferredRecord deferred && queue.size() >= assistAboveRecords) {
-      // Caller-assisted batching: with a backlog (queue over half full) the batcher is the bottleneck and the caller
-      // would soon wait for room anyway, so it builds its own record and the batcher only batches, compresses and
-      // spools it. Without a backlog the caller only captures, as usual.
-      LogRecord built = build(deferred);
-      if (built == null) return false; // counted as BUILD_FAILED
-      itemSize = BatchWriter.sizeInBatch(built);
+      // Caller-assisted encoding: with a backlog (queue over half full) the batcher is the bottleneck and the caller
+      // would soon wait for room anyway, so it encodes its own record, here, into its thread's reused writer, and
+      // hands over the bytes: the batcher only copies them into the batch, compresses and spools. Without a backlog
+      // the caller only captures, as usual.
+      byte[] encoded = encode(deferred);
+      if (encoded == null) return false; // counted as BUILD_FAILED
+      itemSize = BatchWriter.sizeInBatch(encoded.length);
       if (itemSize > config.maxRecordBytes()) {
         dropped.get(DropReason.TOO_LARGE).increment();
         return false;
       }
-      item = built;
+      item = encoded;
     }
     if (tryEnqueue(item, itemSize, important)) return true;
     if (queueWaitNanos > 0 && awaitRoom(item, itemSize, important)) return true;
@@ -417,7 +418,12 @@ public final class Pipeline implements AutoCloseable {
       long taken = 0;
       Object item;
       while ((item = queue.relaxedPoll()) != null) {
-        if (item instanceof LogRecord record) {
+        if (item instanceof byte[] encoded) { // a record its caller encoded (caller-assisted)
+          int size = BatchWriter.sizeInBatch(encoded.length);
+          taken += size;
+          if (!batcher.fits(size)) flush(batcher, zstd);
+          batcher.addEncoded(encoded, 0, encoded.length, now);
+        } else if (item instanceof LogRecord record) {
           int size = BatchWriter.sizeInBatch(record);
           taken += size;
           if (!batcher.fits(size)) flush(batcher, zstd);
@@ -493,8 +499,36 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread, or on a caller
-   * waiting for room; thread-safe.
+   * Per calling thread: the writer a caller encodes its record into when it helps the batcher (caller-assisted), kept
+   * at most {@link #SCRATCH_KEPT_BYTES} between records.
+   */
+  private static final ThreadLocal<RecordWriter> CALLER_SCRATCH = ThreadLocal.withInitial(() -> new RecordWriter(1024));
+
+  /**
+   * The deferred record's encoded bytes (exactly its {@code LogRecord}'s), written on the caller's thread into its
+   * reused writer ({@link DeferredRecord#writeTo}, or built and encoded when it cannot write itself); null when that
+   * threw (counted as {@link DropReason#BUILD_FAILED}, reported once). Thread-safe.
+   */
+  private byte[] encode(DeferredRecord deferred) {
+    RecordWriter out = CALLER_SCRATCH.get();
+    out.reset(SCRATCH_KEPT_BYTES, 1024);
+    try {
+      if (!deferred.writeTo(out)) {
+        out.reset();
+        LogRecord built = deferred.build();
+        if (built == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
+        out.fieldsOf(built);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      buildFailed(e);
+      return null;
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * The deferred record built, or null when it threw (counted, reported once). On the batcher thread (a caller that
+   * helps it uses {@link #encode}).
    */
   private LogRecord build(DeferredRecord deferred) {
     try {

@@ -234,7 +234,7 @@ public final class PipelineConfig {
     private long reconnectMaxMs = 10_000;
     private long closeTimeoutMs = 5000;
     private long keepAliveTimeMs = 30_000;
-    private int zstdLevel = 3;
+    private int zstdLevel = 1;
     private Diagnostics diagnostics = Diagnostics.STDERR;
     private io.opentelemetry.api.OpenTelemetry openTelemetry;
     private boolean tls;

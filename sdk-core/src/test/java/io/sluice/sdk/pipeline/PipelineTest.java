@@ -283,6 +283,42 @@ class PipelineTest {
   }
 
   @Test
+  void withABacklogCallersEncodeTheirOwnRecordsAndEveryRecordArrivesInOrder() {
+    Set<String> writtenOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    // A queue of 16 records: over half full (the caller-assisted threshold) almost at once. The wait is long so that
+    // the test is about who encodes, not about how long a loaded machine takes to free room.
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).queueWaitMs(60_000).build())) {
+      for (int i = 0; i < 5_000; i++) {
+        LogRecord r = Records.numbered(i);
+        assertThat(p.offer(new DeferredRecord() {
+          @Override
+          public int estimatedBytes() {
+            return 16;
+          }
+
+          @Override
+          public LogRecord build() {
+            throw new AssertionError("a record that writes itself is never built");
+          }
+
+          @Override
+          public boolean writeTo(io.sluice.wire.RecordWriter out) {
+            writtenOn.add(Thread.currentThread().getName());
+            out.fieldsOf(r);
+            return true;
+          }
+        })).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> p.stats().acknowledged() == 5_000);
+      assertThat(p.stats().balanced()).isTrue();
+      assertThat(p.stats().dropped()).isZero();
+    }
+    assertThat(writtenOn).as("the caller encoded some records itself").contains(Thread.currentThread().getName());
+    assertThat(collector.received()).extracting(r -> Records.numberOf(r.record()))
+        .isSortedAccordingTo(Long::compare).hasSize(5_000);
+  }
+
+  @Test
   void deferredRecordsThatFailToBuildOrAreTooLargeAreCountedNotDelivered() {
     Set<String> builtOn = java.util.concurrent.ConcurrentHashMap.newKeySet();
     try (Pipeline p = Pipeline.start(config().maxRecordBytes(2048).build())) {

@@ -396,7 +396,9 @@ class LogbackEventMapperTest {
   void addsCallerDataAsCodeAttributesOnlyWhenEnabled() {
     logger.info("without caller data");
     recorder.mapper = mapper(true, "", "", 64, 256);
+    // spotless:off -- one line: the caller line Logback reports is the line of `line`
     int line = new Throwable().getStackTrace()[0].getLineNumber(); logger.info("with caller data");
+    // spotless:on
 
     assertThat(recorder.records).hasSize(2);
     assertThat(attributes(recorder.records.get(0))).isEmpty();

@@ -224,7 +224,9 @@ class GoldenLog4j2IT {
   /** Hands the event to its LoggerConfig; returns this line, which Log4j2 reports as the caller. */
   private StackTraceElement emit(Log4jLogEvent.Builder b) {
     Log4jLogEvent e = b.build(); LoggerConfig config = context.getConfiguration().getLoggerConfig(e.getLoggerName());
+    // spotless:off -- one line: the caller Log4j2 reports must be the line of `here`
     StackTraceElement here = new Throwable().getStackTrace()[0]; config.log(e); return here;
+    // spotless:on
   }
 
   /** What every record of this test has: time, level, logger, body, the logging thread, caller data. */

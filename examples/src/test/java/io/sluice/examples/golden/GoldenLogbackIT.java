@@ -211,7 +211,9 @@ class GoldenLogbackIT {
 
   /** Hands the event to the logger's appenders; returns this line, which Logback reports as the caller. */
   private static StackTraceElement emit(Logger logger, LoggingEvent e) {
+    // spotless:off -- one line: the caller Logback reports must be the line of `here`
     StackTraceElement here = new Throwable().getStackTrace()[0]; logger.callAppenders(e); return here;
+    // spotless:on
   }
 
   /** What every record of this test has: time, level, logger, body, the logging thread, caller data. */

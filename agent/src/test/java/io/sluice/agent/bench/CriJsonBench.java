@@ -295,6 +295,10 @@ public final class CriJsonBench {
     Process agent = pb.start();
     long pid = agent.pid(); // taskset execs java: same pid
     ProcStats atFirst = null;
+    // The steady state: from the sample at which a fifth of the events had arrived (JIT warm-up and JVM start behind)
+    ProcStats atFifth = null;
+    long deliveredAtFifth = 0;
+    long fifthAt = 0;
     ProcStats last = null;
     long timeoutNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(opt("stall-seconds", "60")));
     try {
@@ -302,6 +306,11 @@ public final class CriJsonBench {
         ProcStats now = ProcStats.of(pid);
         synchronized (tally) {
           if (atFirst == null && tally.firstBatchRecords >= 0) atFirst = last != null ? last : now;
+          if (atFifth == null && tally.delivered >= events / 5) {
+            atFifth = now;
+            deliveredAtFifth = tally.delivered;
+            fifthAt = tally.lastAt;
+          }
           if (tally.complete()) {
             last = now;
             break;
@@ -346,6 +355,12 @@ public final class CriJsonBench {
       long counted = delivered - first;
       double physicalPerEvent = (double) written.physicalLines() / written.events();
       double cpuWindow = atFirst == null ? Double.NaN : last.cpuSeconds() - atFirst.cpuSeconds();
+      long steadyEvents = delivered - deliveredAtFifth;
+      double cpuSteady = atFifth == null ? Double.NaN : last.cpuSeconds() - atFifth.cpuSeconds();
+      double steadySeconds;
+      synchronized (tally) {
+        steadySeconds = (tally.lastAt - fifthAt) / 1e9;
+      }
       System.out.printf(Locale.ROOT, "load average before %s, after %s (CPUs online: %s)%n", loadBefore, loadAfter,
           Files.readString(Path.of("/sys/devices/system/cpu/online")).trim());
       System.out.printf(Locale.ROOT, "delivered %,d of %,d events in %,d batches: lost %,d, duplicates %,d, records"
@@ -356,15 +371,18 @@ public final class CriJsonBench {
       System.out.printf(Locale.ROOT, "agent CPU: %.2f s in that window = %.2f CPU-us per event (1 / that = %,.0f"
           + " events/s on a free core); %.2f s in total with JVM start = %.2f CPU-us per event%n", cpuWindow,
           cpuWindow * 1e6 / counted, counted / cpuWindow, last.cpuSeconds(), last.cpuSeconds() * 1e6 / events);
+      System.out.printf(Locale.ROOT, "steady state (the last %,d events, from a fifth delivered): %.2f CPU-s = %.2f"
+          + " CPU-us per event (1 / that = %,.0f events/s on a free core), %,.0f events/s here%n", steadyEvents,
+          cpuSteady, cpuSteady * 1e6 / steadyEvents, steadyEvents / cpuSteady, steadyEvents / steadySeconds);
       System.out.printf(Locale.ROOT, "agent peak RSS (VmHWM) %.1f MiB, RSS at the end %.1f MiB%n",
           last.peakRssKiB() / 1024.0, last.rssKiB() / 1024.0);
       System.out.println("agent CPU by thread: " + threads);
       if (!memory.isBlank()) System.out.println(memory);
       if (opts.containsKey("jfr")) System.out.println("profile: " + work.resolve("agent.jfr"));
-      System.out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,d | %,.0f | %,.0f | %.2f | %.2f | %.1f |%n",
+      System.out.printf(Locale.ROOT, "| %s | %s | %,d | %,d | %,d | %,.0f | %,.0f | %.2f | %.2f | %.2f | %.1f |%n",
           loadBefore.split(" ")[0], String.join(" ", jvm), events, lost, dup, counted / window,
-          counted * physicalPerEvent / window, cpuWindow * 1e6 / counted, last.cpuSeconds(),
-          last.peakRssKiB() / 1024.0);
+          counted * physicalPerEvent / window, cpuWindow * 1e6 / counted, cpuSteady * 1e6 / steadyEvents,
+          last.cpuSeconds(), last.peakRssKiB() / 1024.0);
     } finally {
       if (agent.isAlive()) agent.destroyForcibly();
       server.shutdownNow();

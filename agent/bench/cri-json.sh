@@ -11,7 +11,8 @@
 #
 # Options: --lines N --partial-every N (0 = none) --seed N --cpu 0 --agent-jvm "..." (instead of the image's flags)
 #   --jfr --memory (smaps of the agent at the end) --nmt (its native memory tracking summary at the end)
-#   --stall-seconds 60 --work DIR (default agent/target/cri-json)
+#   --stall-seconds 60 --config-extra "batch: {zstdLevel: -1}" (top-level lines added to agent.yaml)
+#   --work DIR (default agent/target/cri-json)
 # SKIP_BUILD=1 uses the jar and classes already built.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -239,36 +239,40 @@ public final class JsonRecordWriter {
    * escapes are not covered (Jackson rejects them).
    */
   private int string() {
+    // locals, not fields, in the loop: the agent's JIT (C1) reloads and stores fields on every iteration
+    byte[] b = in;
+    int p = pos;
+    int e = end;
     boolean esc = false;
-    while (true) {
-      if (pos >= end) throw NOT_COVERED;
-      byte c = in[pos];
+    while (p < e) {
+      byte c = b[p];
       if (c > '\\') { // most text: lower-case letters and above, none of '"', '\\' or a control character
-        pos++;
+        p++;
         continue;
       }
       if (c == '"') {
         lastEscaped = esc;
-        return pos++;
+        pos = p + 1;
+        return p;
       }
       if (c == '\\') {
         esc = true;
-        if (++pos >= end) throw NOT_COVERED;
-        byte e = in[pos];
-        switch (e) {
-          case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> pos++;
+        if (++p >= e) throw NOT_COVERED;
+        switch (b[p]) {
+          case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p++;
           case 'u' -> {
-            hex4(pos + 1);
-            pos += 5;
+            hex4(p + 1);
+            p += 5;
           }
           default -> throw NOT_COVERED;
         }
       } else if (c >= 0 && c < 0x20) {
         throw NOT_COVERED;
       } else {
-        pos++;
+        p++;
       }
     }
+    throw NOT_COVERED;
   }
 
   private int hex4(int at) {
@@ -323,11 +327,14 @@ public final class JsonRecordWriter {
   }
 
   private void skipWs() {
-    while (pos < end) {
-      byte c = in[pos];
-      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
-      pos++;
+    byte[] b = in;
+    int p = pos;
+    while (p < end) {
+      byte c = b[p];
+      if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r')) break;
+      p++;
     }
+    pos = p;
   }
 
   private byte peek() {

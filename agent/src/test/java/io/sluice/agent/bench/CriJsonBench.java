@@ -264,6 +264,7 @@ public final class CriJsonBench {
         "collector: {endpoints: [\"127.0.0.1:" + server.getPort() + "\"]}",
         "spool: {dir: \"" + work.resolve("spool") + "\"}",
         "http: {port: -1}",
+        opt("config-extra", "").replace("\\n", "\n"), // e.g. "batch: {zstdLevel: -1}"
         "inputs:",
         "  - name: pods",
         "    include: [\"" + work.resolve("pods") + "/**/*.log\"]",

@@ -239,40 +239,36 @@ public final class JsonRecordWriter {
    * escapes are not covered (Jackson rejects them).
    */
   private int string() {
-    // locals, not fields, in the loop: the agent's JIT (C1) reloads and stores fields on every iteration
-    byte[] b = in;
-    int p = pos;
-    int e = end;
     boolean esc = false;
-    while (p < e) {
-      byte c = b[p];
+    while (true) {
+      if (pos >= end) throw NOT_COVERED;
+      byte c = in[pos];
       if (c > '\\') { // most text: lower-case letters and above, none of '"', '\\' or a control character
-        p++;
+        pos++;
         continue;
       }
       if (c == '"') {
         lastEscaped = esc;
-        pos = p + 1;
-        return p;
+        return pos++;
       }
       if (c == '\\') {
         esc = true;
-        if (++p >= e) throw NOT_COVERED;
-        switch (b[p]) {
-          case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> p++;
+        if (++pos >= end) throw NOT_COVERED;
+        byte e = in[pos];
+        switch (e) {
+          case '"', '\\', '/', 'b', 'f', 'n', 'r', 't' -> pos++;
           case 'u' -> {
-            hex4(p + 1);
-            p += 5;
+            hex4(pos + 1);
+            pos += 5;
           }
           default -> throw NOT_COVERED;
         }
       } else if (c >= 0 && c < 0x20) {
         throw NOT_COVERED;
       } else {
-        p++;
+        pos++;
       }
     }
-    throw NOT_COVERED;
   }
 
   private int hex4(int at) {
@@ -327,14 +323,11 @@ public final class JsonRecordWriter {
   }
 
   private void skipWs() {
-    byte[] b = in;
-    int p = pos;
-    while (p < end) {
-      byte c = b[p];
-      if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r')) break;
-      p++;
+    while (pos < end) {
+      byte c = in[pos];
+      if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return;
+      pos++;
     }
-    pos = p;
   }
 
   private byte peek() {

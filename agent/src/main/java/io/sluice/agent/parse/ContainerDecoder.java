@@ -185,6 +185,9 @@ public final class ContainerDecoder {
     p.len += take;
     if (!partial) {
       emit(p, stream, line.end());
+      // stdout's and stderr's buffers are kept for the next partial line; any other name is forgotten, so a file of
+      // made-up stream names cannot grow the map
+      if (!stream.equals("stdout") && !stream.equals("stderr")) partials.remove(stream);
     }
   }
 

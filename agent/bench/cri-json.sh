@@ -17,8 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${SKIP_BUILD:-}" ]; then
-  ./mvnw -B -ntp -q -pl agent -am package dependency:build-classpath -DskipTests -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/bench.classpath
+  ./mvnw -B -ntp -q -pl agent -am package dependency:build-classpath -DskipTests -Dimage.skip=true \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 fi
 exec taskset -c "${BENCH_RUNNER_CPU:-1}" java -Xmx1g \
   -cp "agent/target/test-classes:agent/target/classes:$(cat agent/target/bench.classpath)" \

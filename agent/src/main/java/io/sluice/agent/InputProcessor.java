@@ -7,6 +7,7 @@ import io.sluice.agent.multiline.MultilineMode;
 import io.sluice.agent.parse.ContainerFormat;
 import io.sluice.agent.parse.ContainerDecoder;
 import io.sluice.agent.parse.JsonParser;
+import io.sluice.agent.parse.JsonRecordWriter;
 import io.sluice.agent.parse.LogfmtParser;
 import io.sluice.agent.parse.Parser;
 import io.sluice.agent.parse.PlainParser;
@@ -18,6 +19,7 @@ import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SourceInfo;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +52,14 @@ final class InputProcessor implements LineHandler {
   private final boolean direct;
   /** {@link #direct} with the plain parser: a line goes to {@link Sink#plain} as its bytes, with no record built. */
   private final boolean plain;
+  /**
+   * A container envelope, no multiline, the JSON parser: each event's bytes are written straight into its record's
+   * bytes ({@link JsonRecordWriter}, then {@link Sink#encoded}); null otherwise.
+   */
+  private final JsonRecordWriter json;
+  /** The {@code log.iostream} attribute of stdout and stderr, encoded as attribute fields. */
+  private static final byte[] STDOUT = streamField("stdout");
+  private static final byte[] STDERR = streamField("stderr");
   private Path sourcePath;
   private ByteString sourceFile;
   private byte[] sourceFileBytes;
@@ -65,6 +75,18 @@ final class InputProcessor implements LineHandler {
      */
     void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
         byte[] attributeFields, byte[] sourceFile, long offset, long length, boolean truncated);
+
+    /**
+     * A record already encoded: a LogRecord's fields, {@code record[off, off + length)}, valid only during the call.
+     * By default decoded and passed to {@link #record}.
+     */
+    default void encoded(TailedFile file, byte[] record, int off, int length) {
+      try {
+        record(file, LogRecord.parseFrom(java.nio.ByteBuffer.wrap(record, off, length)));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new IllegalStateException("an encoded record that does not decode", e);
+      }
+    }
   }
 
   private static final byte[] NO_BYTES = new byte[0];
@@ -77,9 +99,12 @@ final class InputProcessor implements LineHandler {
     this.wallClockNanos = wallClockNanos;
     this.stats = stats;
     this.parser = parser(input);
-    this.decoder = new ContainerDecoder(input.container(), Math.max(maxLineBytes, input.multiline().maxBytes()),
-        this::joined);
     this.direct = input.container() == ContainerFormat.NONE && input.multiline().mode() == MultilineMode.NONE;
+    this.json = !direct && input.multiline().mode() == MultilineMode.NONE && parser instanceof JsonParser
+        ? new JsonRecordWriter() : null;
+    int maxEventBytes = Math.max(maxLineBytes, input.multiline().maxBytes());
+    this.decoder = json != null ? new ContainerDecoder(input.container(), maxEventBytes, this::jsonEvent)
+        : new ContainerDecoder(input.container(), maxEventBytes, this::joined);
     List<KeyValue> attrs = new ArrayList<>();
     attrs.add(kv("log.file.path", file.path().toString()));
     attrs.add(kv("log.input", input.name()));
@@ -126,6 +151,31 @@ final class InputProcessor implements LineHandler {
     } else {
       decoder.onLine(line);
     }
+  }
+
+  /** The {@link #json} path: the event's record written from its bytes, or JsonParser's record when not covered. */
+  private void jsonEvent(byte[] content, int off, int len, boolean ascii, long start, long end, boolean truncated,
+      String stream, long timeUnixNano, int lines) {
+    long observed = wallClockNanos.getAsLong();
+    byte[] streamField = stream == null ? NO_BYTES : stream.equals("stdout") ? STDOUT
+        : stream.equals("stderr") ? STDERR : streamField(stream);
+    sourceFile(); // sourceFileBytes: the file's current path
+    if (json.write(content, off, len, ascii, observed, timeUnixNano, fixedFields, streamField, sourceFileBytes,
+        start, end - start, truncated)) {
+      if (truncated) stats.recordsTruncated.increment();
+      this.file.recordEmitted(end);
+      sink.encoded(this.file, json.array(), 0, json.length());
+      return;
+    }
+    LogRecord.Builder r = LogRecord.newBuilder();
+    r.setObservedTimeUnixNano(observed);
+    parser.parse(new String(content, off, len, StandardCharsets.UTF_8), r);
+    emit(r, observed, start, end, truncated, stream, timeUnixNano);
+  }
+
+  /** The {@code log.iostream} attribute, as encoded attribute fields. */
+  private static byte[] streamField(String name) {
+    return io.sluice.wire.BatchWriter.attributeFields(List.of(kv("log.iostream", name)));
   }
 
   private void joined(Event e) {

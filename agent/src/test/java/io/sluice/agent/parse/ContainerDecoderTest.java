@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.agent.multiline.Event;
 import io.sluice.agent.tail.Line;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -63,5 +65,42 @@ class ContainerDecoderTest {
     assertThat(out.get(0).text()).hasSize(10);
     assertThat(out.get(0).truncated()).isTrue();
     assertThat(out.get(0).end()).isEqualTo(offset);
+  }
+
+  @Test
+  void joinsACharacterTheRuntimeSplitBetweenAPartialLineAndTheNext() {
+    ContainerDecoder d = new ContainerDecoder(ContainerFormat.CRI, 1 << 20, out::add);
+    byte[] euro = "\u20ac".getBytes(StandardCharsets.UTF_8); // three bytes, cut after the first
+    byte[] first = concat("2024-05-01T12:00:00Z stdout P price ".getBytes(StandardCharsets.UTF_8), euro, 0, 1);
+    byte[] second = concat("2024-05-01T12:00:00Z stdout F ".getBytes(StandardCharsets.UTF_8), euro, 1, 3);
+    d.onLine(Line.ofUtf8(first, 0, first.length + 1, false, false));
+    d.onLine(Line.ofUtf8(second, first.length + 1, first.length + second.length + 2, false, false));
+    assertThat(out).extracting(Event::text).containsExactly("price \u20ac");
+  }
+
+  @Test
+  void cutsAnOversizedPartialLineOnACharacterBoundary() {
+    ContainerDecoder d = new ContainerDecoder(ContainerFormat.CRI, 8, out::add);
+    line(d, "2024-05-01T12:00:00Z stdout P abcde\u00e9\u00e9"); // an 8-byte cut falls inside the second \u00e9
+    line(d, "2024-05-01T12:00:00Z stdout F");
+    assertThat(out).extracting(Event::text).containsExactly("abcde\u00e9");
+    assertThat(out.get(0).truncated()).isTrue();
+  }
+
+  @Test
+  void handsEventsAsBytesWithTheirTimeAndStream() {
+    List<String> got = new ArrayList<>();
+    ContainerDecoder d = new ContainerDecoder(ContainerFormat.CRI, 1 << 20,
+        (b, off, len, ascii, start, end, truncated, stream, time, lines) -> got.add(
+            new String(b, off, len, StandardCharsets.UTF_8) + "|" + stream + "|" + time + "|" + lines + "|" + ascii));
+    byte[] a = "2024-05-01T12:00:00.5Z stderr F {\"msg\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+    d.onLine(Line.ofUtf8(a, 0, a.length + 1, false, true));
+    assertThat(got).containsExactly("{\"msg\":\"x\"}|stderr|1714564800500000000|1|true");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b, int from, int to) {
+    byte[] c = Arrays.copyOf(a, a.length + to - from);
+    System.arraycopy(b, from, c, a.length, to - from);
+    return c;
   }
 }

@@ -92,6 +92,15 @@ final class BatchSpooler implements InputProcessor.Sink {
         BatchSpooler.this.plain(file, timeNanos, severityNumber, severityText, bodyUtf8, attributeFields, sourceFile,
             offset, length, truncated);
       }
+
+      @Override
+      public void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+          int bodyOffset, int bodyLength, byte[] attributeFields, byte[] sourceFile, long offset, long length,
+          boolean truncated) {
+        enter(file, resource);
+        BatchSpooler.this.plain(file, timeNanos, severityNumber, severityText, bodyUtf8, bodyOffset, bodyLength,
+            attributeFields, sourceFile, offset, length, truncated);
+      }
     };
   }
 
@@ -105,6 +114,7 @@ final class BatchSpooler implements InputProcessor.Sink {
     if (batch.batch().hasResource(resource)) return;
     if (!batch.isEmpty()) {
       boolean had = inBatch.remove(file);
+      lastAdded = null;
       while (pending != null && !stopping.getAsBoolean()) {
         heartbeat.run();
         retryPending();
@@ -133,13 +143,26 @@ final class BatchSpooler implements InputProcessor.Sink {
     added(file);
   }
 
+  @Override
+  public void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+      int bodyOffset, int bodyLength, byte[] attributeFields, byte[] sourceFile, long offset, long length,
+      boolean truncated) {
+    batch.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, bodyOffset, bodyLength, attributeFields,
+        sourceFile, offset, length, truncated, firstAt());
+    added(file);
+  }
+
   /** The clock is read for a batch's first record only (its linger starts there). */
   private long firstAt() {
     return batch.isEmpty() ? System.nanoTime() : 0;
   }
 
   private void added(TailedFile file) {
-    inBatch.add(file);
+    // Lines come in runs from one file: the set (a hash per line) is touched when the file changes.
+    if (file != lastAdded) {
+      inBatch.add(file);
+      lastAdded = file;
+    }
     stats.records.increment();
   }
 
@@ -149,6 +172,9 @@ final class BatchSpooler implements InputProcessor.Sink {
   void touched(TailedFile file) {
     inBatch.add(file);
   }
+
+  /** The last file {@link #added} put into {@link #inBatch}, null when unknown: reset whenever the set shrinks. */
+  private TailedFile lastAdded;
 
   /** A checkpoint to store as it is (a copy remembered by identity), or to delete ({@code value} null). */
   void checkpoint(String key, byte[] value) {
@@ -196,6 +222,7 @@ final class BatchSpooler implements InputProcessor.Sink {
       checkpoints.put(c.key(), c.encode());
     }
     checkpoints.putAll(extra); // after the puts: a file found gone in this batch ends with its checkpoint deleted
+    lastAdded = null;
     int count = batch.recordCount();
     if (count == 0) {
       if (!checkpoints.isEmpty() && !spoolWritable(() -> spool.putCheckpoints(checkpoints))) {

@@ -163,8 +163,11 @@ final class BatchSpooler implements InputProcessor.Sink {
       inBatch.add(file);
       lastAdded = file;
     }
-    stats.records.increment();
+    recordsUncounted++;
   }
+
+  /** Records added since the last cut, added to {@code stats.records} at the cut (a LongAdder per line was ~5 %). */
+  private long recordsUncounted;
 
   // ---------------------------------------------------------------------------------- checkpoints without records
 
@@ -223,6 +226,8 @@ final class BatchSpooler implements InputProcessor.Sink {
     }
     checkpoints.putAll(extra); // after the puts: a file found gone in this batch ends with its checkpoint deleted
     lastAdded = null;
+    stats.records.add(recordsUncounted);
+    recordsUncounted = 0;
     int count = batch.recordCount();
     if (count == 0) {
       if (!checkpoints.isEmpty() && !spoolWritable(() -> spool.putCheckpoints(checkpoints))) {

@@ -125,7 +125,7 @@ public final class PlainParser implements Parser {
       long w = (long) LONGS.get(b, i);
       // per byte x < 0x80, no carry between bytes: x + 0x3F has its high bit iff x >= 'A', x + 0x25 iff x > 'Z'
       long hit = (w + 0x3F * ONES) & ~(w + 0x25 * ONES) & HIGH;
-      if (hit != 0) return i + (Long.numberOfTrailingZeros(hit) >>> 3);
+      if (hit != 0) return i + io.sluice.agent.tail.LineSplitter.firstByte(hit);
     }
     for (; i < to; i++) {
       if (b[i] >= 'A' && b[i] <= 'Z') return i;

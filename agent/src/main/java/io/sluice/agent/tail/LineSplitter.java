@@ -127,7 +127,7 @@ public final class LineSplitter {
       long x = w ^ NEWLINES;
       long hit = ~(((x & LOW7) + LOW7) | x | LOW7); // 0x80 in each byte of w that is '\n'
       if (hit != 0) {
-        int k = Long.numberOfTrailingZeros(hit) >>> 3;
+        int k = firstByte(hit);
         bytesOr |= or | (k == 0 ? 0 : w & (-1L >>> (64 - 8 * k))); // the k bytes before it
         return i + k;
       }
@@ -143,6 +143,15 @@ public final class LineSplitter {
     }
     bytesOr |= or;
     return -1;
+  }
+
+  /**
+   * The index of the lowest byte of {@code hit} that has its high bit set ({@code hit} has no other bits): the
+   * lowest bit isolated, moved to bit 8k, times a constant whose byte 7-k is k (Long.numberOfTrailingZeros is a
+   * call in C1-compiled code, which the agent runs).
+   */
+  public static int firstByte(long hit) {
+    return (int) ((((hit & -hit) >>> 7) * 0x0001020304050607L) >>> 56);
   }
 
   private int scan(ByteBuffer chunk, int from, int to) {

@@ -194,7 +194,7 @@ public final class PeerBench {
       String loadAfter = loadAverage();
       if (count < lines) log("%s: TIMED OUT with %d of %d lines at Kafka", peer, count, lines);
       TopicLines.Check check = opts.containsKey("no-check") ? null
-          : TopicLines.check(kafka.bootstrapServers(), topic, PARTITIONS, expected, Duration.ofSeconds(10));
+          : TopicLines.check(kafka.bootstrapServers(), topic, PARTITIONS, expected, Duration.ofMinutes(10));
       if (check != null) log("%s: %s", peer, check);
       double gib = bytes / (double) (1L << 30);
       double mainCpu = main.cpuSeconds() / gib;

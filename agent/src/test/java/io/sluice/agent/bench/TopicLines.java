@@ -71,20 +71,21 @@ final class TopicLines implements AutoCloseable {
   }
 
   /**
-   * Reads the whole topic (a fresh consumer) until it has seen {@code expected} distinct lines or {@code idle}
-   * passed without a record, decoding Sluice's records with the proto module's reader.
+   * Reads the whole topic (a fresh consumer), up to the end offsets it has when the check starts, decoding Sluice's
+   * records with the proto module's reader; gives up after {@code timeout}.
    */
-  static Check check(String bootstrap, String topic, int partitions, long expected, Duration idle) throws Exception {
+  static Check check(String bootstrap, String topic, int partitions, long expected, Duration timeout)
+      throws Exception {
     BitSet seen = new BitSet((int) expected);
     long duplicates = 0;
     long foreign = 0;
     long unnumbered = 0;
     KafkaRecordReader reader = new KafkaRecordReader();
     try (TopicLines t = new TopicLines(bootstrap, topic, partitions)) {
-      long lastRecord = System.nanoTime();
-      while (seen.cardinality() < expected && System.nanoTime() - lastRecord < idle.toNanos()) {
+      Map<TopicPartition, Long> end = t.consumer.endOffsets(t.consumer.assignment());
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline && !t.atEnd(end)) {
         var batch = t.consumer.poll(Duration.ofMillis(500));
-        if (!batch.isEmpty()) lastRecord = System.nanoTime();
         for (ConsumerRecord<byte[], byte[]> r : batch) {
           List<byte[]> bodies = new ArrayList<>();
           if (r.headers().lastHeader(KafkaHeaders.SCHEMA) == null) {
@@ -113,6 +114,13 @@ final class TopicLines implements AutoCloseable {
       }
     }
     return new Check(expected, seen.cardinality(), duplicates, foreign, unnumbered);
+  }
+
+  private boolean atEnd(Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey()) < e.getValue()) return false;
+    }
+    return true;
   }
 
   /** The number after the last "seq=" of the line, or -1. */

@@ -10,6 +10,8 @@
 # Options (PeerBench): --mib N (default 1024) --files N (default 1) --peers agent,rsyslog[,flume]
 #   --runs throughput[,rate] --rate-mib 10 --rate-seconds 30 --jfr --progress (agent metrics every 2 s) --no-check
 #   (skip the per-line loss check) --agent-jvm "..." --agent-env "K=V ..." --agent-classpath-prefix DIR
+#   --peers agent,agent-b,rsyslog --agent-b-classpath-prefix "DIR:DIR" (a second agent run with other classes first,
+#   e.g. an older build's agent/proto/sdk-core target/classes: before and after in one run)
 #   --collector-producer "k: v, ..." --collector-format batch|record --collector-jvm "..." --flume-jvm "..."
 #   --work DIR (default agent/target/bench) --broker-warmup-mib N (default 256, 0 = none)
 #   --collector-warmup-mib N (a first agent ships N MiB through the collector; its CPU and lines are subtracted;

@@ -202,8 +202,9 @@ public final class PeerBench {
       double mibPerSecond = bytes / (double) (1L << 20) / wall;
       boolean complete = count >= lines && (check == null || check.lost() == 0);
       results.add(new Result(peer, mibPerSecond, mainCpu + helperCpu, complete));
-      String label = peer.equals("agent") ? "Sluice: agent + collector" + (s.recordsBefore > 0 ? " (collector warmed)" : "")
-          : peer;
+      String label = !peer.startsWith("agent") ? peer : "Sluice: agent + collector"
+          + (peer.equals("agent-b") ? " [agent-b: `" + opt("agent-b-classpath-prefix", "") + "` first]" : "")
+          + (s.recordsBefore > 0 ? " (collector warmed)" : "");
       row(String.format(Locale.ROOT, "| %s | %.1f | **%.1f** | %s | %s | %.1f | %.1f | %.1f | %s | %s → %s |", label,
           mibPerSecond, mainCpu + helperCpu,
           helper == null ? String.format(Locale.ROOT, "%.1f", mainCpu)
@@ -220,14 +221,15 @@ public final class PeerBench {
 
   /** The same-run ratios of Sluice (agent + collector) to each other peer, under the table. */
   private void ratios() {
-    Result sluice = results.stream().filter(r -> r.peer().equals("agent")).findFirst().orElse(null);
-    if (sluice == null) return;
     row("");
-    for (Result r : results) {
-      if (r == sluice) continue;
-      row(String.format(Locale.ROOT, "Sluice ÷ %s, same run: **%.2f× the MiB/s** (target ≥ 2), **%.2f× the CPU-s per "
-              + "GiB** (target ≤ 1)%s.", r.peer(), sluice.mibPerSecond() / r.mibPerSecond(),
-          sluice.cpuPerGiB() / r.cpuPerGiB(), sluice.complete() && r.complete() ? "" : " (a run was incomplete)"));
+    for (Result sluice : results) {
+      if (!sluice.peer().startsWith("agent")) continue;
+      for (Result r : results) {
+        if (r.peer().startsWith("agent")) continue;
+        row(String.format(Locale.ROOT, "Sluice (%s) ÷ %s, same run: **%.2f× the MiB/s** (target ≥ 2), **%.2f× the "
+                + "CPU-s per GiB** (target ≤ 1)%s.", sluice.peer(), r.peer(), sluice.mibPerSecond() / r.mibPerSecond(),
+            sluice.cpuPerGiB() / r.cpuPerGiB(), sluice.complete() && r.complete() ? "" : " (a run was incomplete)"));
+      }
     }
   }
 
@@ -338,7 +340,10 @@ public final class PeerBench {
     Path out = dir.resolve("out.txt");
     return switch (peer) {
       case "agent" -> startAgent(data, topic, dir, out, jfr, topic.startsWith("bench-tp-")
-          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0);
+          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0, opt("agent-classpath-prefix", null));
+      // the same with other agent classes first on its class path (--agent-b-classpath-prefix): before/after in one run
+      case "agent-b" -> startAgent(data, topic, dir, out, false, topic.startsWith("bench-tp-")
+          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0, opt("agent-b-classpath-prefix", null));
       case "rsyslog" -> startRsyslog(data, topic, dir, out);
       case "flume" -> startFlume(data, topic, dir, out);
       default -> throw new IllegalArgumentException("unknown peer " + peer + "; use agent, rsyslog, flume");
@@ -375,7 +380,7 @@ public final class PeerBench {
    * measured agent starts: the collector is then as warm as a long-running collector tier is; its warm-up CPU and
    * records are subtracted from the run.
    */
-  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr, int warmupMib)
+  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr, int warmupMib, String prefix)
       throws Exception {
     int port = freePort();
     // The producer tuned like the peers' (lz4, 20 ms linger, large batches): the default 16 KiB batch.size caps one
@@ -414,7 +419,7 @@ public final class PeerBench {
       Path warmData = Files.createDirectories(warmDir.resolve("data"));
       // numbered from 2^40: the loss check tells these lines from the measured ones
       long warmLines = generate(warmData, 1, warmupMib * (1L << 20), 1L << 40)[0];
-      Process w = agentProcess(port, warmData, warmDir, warmDir.resolve("out.txt"), null);
+      Process w = agentProcess(port, warmData, warmDir, warmDir.resolve("out.txt"), null, prefix);
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
       try (TopicLines counter = new TopicLines(kafka.bootstrapServers(), topic, PARTITIONS)) {
         while ((recordsBefore = counter.poll(Duration.ofMillis(100))) < warmLines && System.nanoTime() < deadline
@@ -429,12 +434,13 @@ public final class PeerBench {
     }
     Path jfrFile = jfr ? dir.resolve("agent.jfr") : null;
     long t0 = System.nanoTime();
-    Process a = agentProcess(port, data, dir, out, jfrFile);
+    Process a = agentProcess(port, data, dir, out, jfrFile, prefix);
     return new Started(a, c, t0, jfrFile, helperCpuBefore, recordsBefore);
   }
 
   /** An agent process tailing {@code data}/*.log into the collector at {@code port}, its spool under {@code dir}. */
-  private Process agentProcess(int port, Path data, Path dir, Path out, Path jfrFile) throws IOException {
+  private Process agentProcess(int port, Path data, Path dir, Path out, Path jfrFile, String prefix)
+      throws IOException {
     Path config = dir.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
         "serviceName: bench",
@@ -455,9 +461,9 @@ public final class PeerBench {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
     String jar = repo.resolve("agent/target/sluice-agent.jar").toString();
-    if (opts.containsKey("agent-classpath-prefix")) {
+    if (prefix != null) {
       // e.g. a patched sdk-core class in front of the fat jar, to measure a change before it is made
-      cmd.addAll(List.of("-cp", opt("agent-classpath-prefix", "") + ":" + jar, "io.sluice.agent.AgentMain"));
+      cmd.addAll(List.of("-cp", prefix + ":" + jar, "io.sluice.agent.AgentMain"));
     } else {
       cmd.addAll(List.of("-jar", jar));
     }

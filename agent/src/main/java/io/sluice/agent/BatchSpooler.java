@@ -102,6 +102,15 @@ final class BatchSpooler implements InputProcessor.Sink {
         enter(file, resource);
         BatchSpooler.this.encoded(file, record, off, length);
       }
+
+      @Override
+      public void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+          int bodyOffset, int bodyLength, byte[] attributeFields, byte[] sourceFile, long offset, long length,
+          boolean truncated) {
+        enter(file, resource);
+        BatchSpooler.this.plain(file, timeNanos, severityNumber, severityText, bodyUtf8, bodyOffset, bodyLength,
+            attributeFields, sourceFile, offset, length, truncated);
+      }
     };
   }
 
@@ -147,6 +156,15 @@ final class BatchSpooler implements InputProcessor.Sink {
   @Override
   public void encoded(TailedFile file, byte[] record, int off, int length) {
     batch.addEncoded(record, off, length, firstAt());
+    added(file);
+  }
+
+  @Override
+  public void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+      int bodyOffset, int bodyLength, byte[] attributeFields, byte[] sourceFile, long offset, long length,
+      boolean truncated) {
+    batch.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, bodyOffset, bodyLength, attributeFields,
+        sourceFile, offset, length, truncated, firstAt());
     added(file);
   }
 

@@ -87,6 +87,15 @@ final class InputProcessor implements LineHandler {
         throw new IllegalStateException("an encoded record that does not decode", e);
       }
     }
+
+    /** {@link #plain} with the body {@code bodyLength} bytes at {@code bodyOffset} of {@code bodyUtf8} (not kept). */
+    default void plain(TailedFile file, long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8,
+        int bodyOffset, int bodyLength, byte[] attributeFields, byte[] sourceFile, long offset, long length,
+        boolean truncated) {
+      plain(file, timeNanos, severityNumber, severityText,
+          java.util.Arrays.copyOfRange(bodyUtf8, bodyOffset, bodyOffset + bodyLength), attributeFields, sourceFile,
+          offset, length, truncated);
+    }
   }
 
   private static final byte[] NO_BYTES = new byte[0];
@@ -176,6 +185,30 @@ final class InputProcessor implements LineHandler {
   /** The {@code log.iostream} attribute, as encoded attribute fields. */
   private static byte[] streamField(String name) {
     return io.sluice.wire.BatchWriter.attributeFields(List.of(kv("log.iostream", name)));
+  }
+
+  /**
+   * The plain path straight from the reader's buffer: an ASCII line's bytes go into the batch as they are, with no
+   * object per line; anything else as a {@link Line} ({@link #onLine}).
+   */
+  @Override
+  public void onBytes(byte[] b, int off, int len, long start, long end, boolean truncated, boolean ascii,
+      long nowNanos) {
+    if (!plain || !ascii) {
+      LineHandler.super.onBytes(b, off, len, start, end, truncated, ascii, nowNanos);
+      return;
+    }
+    now = nowNanos;
+    if (truncated) {
+      stats.linesTruncated.increment();
+      stats.recordsTruncated.increment();
+    }
+    int level = PlainParser.level(b, off, len, true);
+    file.recordEmitted(end);
+    sourceFile();
+    sink.plain(file, wallClockNanos.getAsLong(), level < 0 ? 0 : PlainParser.severityNumber(level).getNumber(),
+        level < 0 ? NO_BYTES : PlainParser.severityText(level), b, off, len, fixedFields, sourceFileBytes, start,
+        end - start, truncated);
   }
 
   private void joined(Event e) {

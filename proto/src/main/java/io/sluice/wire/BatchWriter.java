@@ -6,6 +6,9 @@ import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 
@@ -130,7 +133,18 @@ public final class BatchWriter {
    */
   public int addPlain(long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8, byte[] attributes,
       byte[] sourceFile, long offset, long length, boolean truncated) {
-    int body = 1 + varintSize(bodyUtf8.length) + bodyUtf8.length; // AnyValue{string_value}: set even when empty
+    return addPlain(timeNanos, severityNumber, severityText, bodyUtf8, 0, bodyUtf8.length, attributes, sourceFile,
+        offset, length, truncated);
+  }
+
+  /**
+   * {@link #addPlain(long, int, byte[], byte[], byte[], byte[], long, long, boolean)} with the body {@code
+   * bodyLength} bytes at {@code bodyOffset} of {@code bodyUtf8} (e.g. a line in the reader's buffer: copied here once,
+   * never kept).
+   */
+  public int addPlain(long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8, int bodyOffset,
+      int bodyLength, byte[] attributes, byte[] sourceFile, long offset, long length, boolean truncated) {
+    int body = 1 + varintSize(bodyLength) + bodyLength; // AnyValue{string_value}: set even when empty
     int source = (sourceFile.length == 0 ? 0 : 1 + varintSize(sourceFile.length) + sourceFile.length)
         + (offset == 0 ? 0 : 1 + varintSize(offset)) + (length == 0 ? 0 : 1 + varintSize(length));
     int size = (timeNanos == 0 ? 0 : 2 * 9)
@@ -158,7 +172,9 @@ public final class BatchWriter {
     buf[len++] = (byte) (LogRecord.BODY_FIELD_NUMBER << 3 | 2);
     varint(body);
     buf[len++] = (byte) (1 << 3 | 2); // AnyValue.string_value
-    bytes(bodyUtf8);
+    varint(bodyLength);
+    System.arraycopy(bodyUtf8, bodyOffset, buf, len, bodyLength);
+    len += bodyLength;
     System.arraycopy(attributes, 0, buf, len, attributes.length);
     len += attributes.length;
     buf[len++] = (byte) (LogRecord.SOURCE_FIELD_NUMBER << 3 | 2);
@@ -213,6 +229,15 @@ public final class BatchWriter {
   }
 
   private void varint(long v) {
+    if ((v & ~0x3FFFL) == 0) { // one or two bytes: lengths of lines and records, the common case
+      if ((v & ~0x7FL) == 0) {
+        buf[len++] = (byte) v;
+      } else {
+        buf[len++] = (byte) (v | 0x80);
+        buf[len++] = (byte) (v >>> 7);
+      }
+      return;
+    }
     while ((v & ~0x7FL) != 0) {
       buf[len++] = (byte) ((v & 0x7F) | 0x80);
       v >>>= 7;
@@ -220,15 +245,25 @@ public final class BatchWriter {
     buf[len++] = (byte) v;
   }
 
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
   private void fixed64(long v) {
-    for (int i = 0; i < 8; i++) {
-      buf[len++] = (byte) v;
-      v >>>= 8;
-    }
+    LONGS.set(buf, len, v); // protobuf's fixed64 is little-endian
+    len += 8;
   }
 
+  /**
+   * CodedOutputStream.computeUInt64SizeNoTag inline: 7 bits a byte, 1 byte for 0, 10 for a negative value. By
+   * comparisons: the agent runs C1-compiled, where Long.numberOfLeadingZeros is a call.
+   */
   private static int varintSize(long v) {
-    return CodedOutputStream.computeUInt64SizeNoTag(v);
+    if (v < 0) return 10;
+    int n = 1;
+    while (v >= 0x80) {
+      v >>>= 7;
+      n++;
+    }
+    return n;
   }
 
   public boolean isEmpty() {

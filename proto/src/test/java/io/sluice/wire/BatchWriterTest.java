@@ -81,6 +81,24 @@ class BatchWriterTest {
   }
 
   @Test
+  void writesAPlainBodyFromAnArrayRangeAsFromItsCopy() {
+    byte[] line = "xx2024-05-01 INFO a line in a read buffer\nnext".getBytes(StandardCharsets.UTF_8);
+    int from = 2;
+    int length = line.length - from - 5;
+    byte[] attrs = BatchWriter.attributeFields(ATTRS);
+    byte[] file = "/var/log/app.log".getBytes(StandardCharsets.UTF_8);
+    BatchWriter ranged = new BatchWriter(RESOURCE, 4096);
+    BatchWriter copied = new BatchWriter(RESOURCE, 4096);
+    for (long offset : new long[] {0, 1, 127, 128, 1L << 35}) {
+      int a = ranged.addPlain(offset * 7, 9, new byte[0], line, from, length, attrs, file, offset, length + 1, false);
+      int b = copied.addPlain(offset * 7, 9, new byte[0], java.util.Arrays.copyOfRange(line, from, from + length),
+          attrs, file, offset, length + 1, false);
+      assertThat(a).isEqualTo(b);
+    }
+    assertThat(ranged.toByteArray()).isEqualTo(copied.toByteArray());
+  }
+
+  @Test
   void mixesPlainAndMessageRecordsInOneBatch() throws Exception {
     BatchWriter w = new BatchWriter(RESOURCE, 4096);
     for (int i = 0; i < 50; i++) {

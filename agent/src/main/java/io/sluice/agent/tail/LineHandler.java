@@ -9,6 +9,17 @@ package io.sluice.agent.tail;
 public interface LineHandler {
   void onLine(Line line, long nowNanos);
 
+  /**
+   * A line as the splitter delivers it ({@link LineSplitter.LineBytes}: the bytes valid only during the call). By
+   * default a {@link Line} of a copy of them; a handler that consumes the bytes at once (the plain path) overrides it
+   * and allocates nothing per line.
+   */
+  default void onBytes(byte[] bytes, int offset, int length, long start, long end, boolean truncated, boolean ascii,
+      long nowNanos) {
+    onLine(Line.ofUtf8(java.util.Arrays.copyOfRange(bytes, offset, offset + length), start, end, truncated, ascii),
+        nowNanos);
+  }
+
   /** Emits what has waited longer than its flush timeout. */
   void tick(long nowNanos);
 

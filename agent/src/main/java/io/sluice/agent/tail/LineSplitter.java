@@ -58,13 +58,44 @@ public final class LineSplitter {
     return len > 0 || overflowing;
   }
 
+  /**
+   * A completed line as bytes: {@code length} bytes at {@code offset} of {@code bytes} (the chunk being fed, or the
+   * splitter's own buffer for a line that spanned chunks), valid only during the call: never kept, never modified.
+   * {@code ascii}: no byte has the high bit set. When it is called the splitter already holds nothing of this line.
+   */
+  @FunctionalInterface
+  public interface LineBytes {
+    void accept(byte[] bytes, int offset, int length, long start, long end, boolean truncated, boolean ascii);
+  }
+
   /** Consumes every byte of {@code chunk} (read at {@link #position()}), delivering each completed line. */
   public void feed(ByteBuffer chunk, Consumer<Line> out) {
+    feed(chunk, lines(out));
+  }
+
+  private static LineBytes lines(Consumer<Line> out) {
+    return (b, off, n, start, end, truncated, ascii) ->
+        out.accept(Line.ofUtf8(Arrays.copyOfRange(b, off, off + n), start, end, truncated, ascii));
+  }
+
+  /**
+   * Consumes every byte of {@code chunk} (read at {@link #position()}), delivering each completed line as bytes: a
+   * line that lies whole in a heap chunk is handed over from there, with no copy and no object per line.
+   */
+  public void feed(ByteBuffer chunk, LineBytes out) {
     while (chunk.hasRemaining()) {
       int p = chunk.position();
       int lim = chunk.limit();
       int nl = chunk.hasArray() ? scan(chunk.array(), chunk.arrayOffset(), p, lim) : scan(chunk, p, lim);
       int take = (nl < 0 ? lim : nl) - p;
+      if (nl >= 0 && len == 0 && !overflowing && take <= maxLineBytes && chunk.hasArray()) {
+        position += take + 1;
+        chunk.position(nl + 1);
+        byte[] a = chunk.array();
+        int from = chunk.arrayOffset() + p;
+        deliver(out, a, from, take > 0 && a[from + take - 1] == '\r' ? take - 1 : take, position, false);
+        continue;
+      }
       append(chunk, p, take);
       position += take;
       if (nl < 0) {
@@ -73,7 +104,7 @@ public final class LineSplitter {
       }
       position += 1;
       chunk.position(nl + 1);
-      out.accept(takeLine(position));
+      takeLine(position, out);
     }
   }
 
@@ -96,7 +127,7 @@ public final class LineSplitter {
       long x = w ^ NEWLINES;
       long hit = ~(((x & LOW7) + LOW7) | x | LOW7); // 0x80 in each byte of w that is '\n'
       if (hit != 0) {
-        int k = Long.numberOfTrailingZeros(hit) >>> 3;
+        int k = firstByte(hit);
         bytesOr |= or | (k == 0 ? 0 : w & (-1L >>> (64 - 8 * k))); // the k bytes before it
         return i + k;
       }
@@ -114,6 +145,15 @@ public final class LineSplitter {
     return -1;
   }
 
+  /**
+   * The index of the lowest byte of {@code hit} that has its high bit set ({@code hit} has no other bits): the
+   * lowest bit isolated, moved to bit 8k, times a constant whose byte 7-k is k (Long.numberOfTrailingZeros is a
+   * call in C1-compiled code, which the agent runs).
+   */
+  public static int firstByte(long hit) {
+    return (int) ((((hit & -hit) >>> 7) * 0x0001020304050607L) >>> 56);
+  }
+
   private int scan(ByteBuffer chunk, int from, int to) {
     for (int i = from; i < to; i++) {
       byte b = chunk.get(i);
@@ -126,7 +166,7 @@ public final class LineSplitter {
   /** Delivers the held incomplete line, if any, as ending at {@link #position()}. */
   public void flushPartial(Consumer<Line> out) {
     if (!hasPartial()) return;
-    out.accept(takeLine(position));
+    takeLine(position, lines(out));
   }
 
   private void append(ByteBuffer chunk, int from, int n) {
@@ -147,19 +187,26 @@ public final class LineSplitter {
     }
   }
 
-  private Line takeLine(long end) {
+  /** Delivers the held line as ending at {@code end}. */
+  private void takeLine(long end, LineBytes out) {
     int n = len;
     if (!overflowing && n > 0 && buf[n - 1] == '\r') n--;
     boolean truncated = overflowing;
     if (truncated) truncatedLines++;
-    // The bytes, not a String: the plain path puts them into the record as they are (no decode, no re-encode).
-    Line line = Line.ofUtf8(Arrays.copyOf(buf, n), lineStart, end, truncated, (bytesOr & HIGH) == 0);
+    byte[] held = buf;
+    if (buf.length > 64 * 1024) buf = new byte[4096]; // give back memory after a rare long line
+    deliver(out, held, 0, n, end, truncated);
+  }
+
+  /** Forgets the line (nothing is held when {@code out} runs), then hands its bytes over. */
+  private void deliver(LineBytes out, byte[] b, int off, int n, long end, boolean truncated) {
+    boolean ascii = (bytesOr & HIGH) == 0;
+    long start = lineStart;
     len = 0;
     overflowing = false;
     bytesOr = 0;
     lineStart = end;
-    if (buf.length > 64 * 1024) buf = new byte[4096]; // give back memory after a rare long line
-    return line;
+    out.accept(b, off, n, start, end, truncated, ascii);
   }
 
   public long truncatedLines() {

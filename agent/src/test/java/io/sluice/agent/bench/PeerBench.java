@@ -22,24 +22,24 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The agent beside rsyslog (imfile → omkafka) and Apache Flume (TAILDIR → file channel → KafkaSink): the same files,
  * the same KRaft broker (in this JVM), one peer at a time. Two runs per peer:
  *
  * <ul>
- *   <li><b>throughput</b>: {@code --mib} MiB of access-log lines already on disk in {@code --files} files; the clock
- *       runs from starting the peer's process until the topic holds every line; MiB/s, CPU seconds per GiB
- *       (utime+stime from /proc/PID/stat) and peak RSS (VmHWM).</li>
+ *   <li><b>throughput</b> (issue 15): {@code --mib} MiB (default 1 GiB) of 200–300-byte access-log lines already on
+ *       disk in {@code --files} file(s) (default one); the clock runs from starting the peer's process until a
+ *       consumer has counted every line in the topic ({@link TopicLines}), then every line's number is checked: 0
+ *       lost. MiB/s, CPU seconds per GiB (utime+stime from /proc/PID/stat) and peak RSS (VmHWM); the broker's CPU
+ *       (this JVM's, without the counting thread) beside it.</li>
  *   <li><b>rate</b>: a writer appends {@code --rate-mib} MiB/s for {@code --rate-seconds} s to a file the peer tails;
  *       CPU per GiB, peak RSS, and how long after the writer stopped the last line reached Kafka.</li>
  * </ul>
  *
- * <p>The agent ships to a collector (a separate JVM whose CPU and RSS are reported too, but not counted as the
- * agent's): rsyslog and Flume write to Kafka directly. Run through {@code agent/bench/run.sh}; see agent/README.md.
+ * <p>Sluice's path is agent → collector (a separate JVM) → Kafka, and its CPU is the two processes' together;
+ * rsyslog (tuned for throughput, {@link #rsyslogConf}) and Flume write to Kafka directly. Run through
+ * {@code agent/bench/run.sh}; see agent/README.md.
  */
 public final class PeerBench {
   private final Map<String, String> opts;
@@ -78,10 +78,10 @@ public final class PeerBench {
   private void run() throws Exception {
     deleteTree(work);
     Files.createDirectories(work);
-    int mib = Integer.parseInt(opt("mib", "512"));
-    int nFiles = Integer.parseInt(opt("files", "4"));
-    List<String> peers = List.of(opt("peers", "agent,rsyslog,flume").split(","));
-    List<String> runs = List.of(opt("runs", "throughput,rate").split(","));
+    int mib = Integer.parseInt(opt("mib", "1024"));
+    int nFiles = Integer.parseInt(opt("files", "1"));
+    List<String> peers = List.of(opt("peers", "agent,rsyslog").split(","));
+    List<String> runs = List.of(opt("runs", "throughput").split(","));
     log("work dir %s; starting the KRaft broker", work);
     kafka = EmbeddedKafka.builder().baseDir(Files.createDirectories(work.resolve("kafka"))).start();
     try {
@@ -91,9 +91,11 @@ public final class PeerBench {
         Path data = Files.createDirectories(work.resolve("data"));
         long[] written = generate(data, nFiles, mib * (1L << 20));
         log("generated %d lines, %d bytes in %d files", written[0], written[1], nFiles);
-        row("| run | peer | MiB/s | CPU s per GiB | peak RSS MiB | wall s | collector CPU s/GiB, RSS MiB |");
-        row("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+        row("| peer (file → Kafka) | MiB/s | CPU-s per GiB | of which agent + collector | peak RSS MiB | wall s "
+            + "| broker CPU-s/GiB | counting consumer CPU-s/GiB | lines (consumer check) | load average before → after |");
+        row("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         for (String p : peers) throughput(p, data, written[0], written[1]);
+        ratios();
       }
       if (runs.contains("rate")) {
         double rate = Double.parseDouble(opt("rate-mib", "10"));
@@ -106,6 +108,8 @@ public final class PeerBench {
     } finally {
       kafka.close();
     }
+    row("");
+    row(configs.toString());
     Files.writeString(work.resolve("results.md"), report.toString());
     System.out.println();
     System.out.println(report);
@@ -119,7 +123,7 @@ public final class PeerBench {
   private void warmBroker(int mib) throws Exception {
     if (mib <= 0) return;
     String topic = "bench-broker-warmup";
-    kafka.createTopic(topic, 3, 1);
+    kafka.createTopic(topic, PARTITIONS, 1);
     Map<String, Object> props = new HashMap<>();
     props.put("bootstrap.servers", kafka.bootstrapServers());
     props.put("acks", "all");
@@ -145,50 +149,109 @@ public final class PeerBench {
 
   // ---------------------------------------------------------------- runs
 
+  /** One peer's throughput figures, kept for the same-run ratios under the table. */
+  private record Result(String peer, double mibPerSecond, double cpuPerGiB, boolean complete) {}
+
+  private final List<Result> results = new ArrayList<>();
+
+  /** Each peer's exact configuration, printed under the table. */
+  private final StringBuilder configs = new StringBuilder();
+
   private void throughput(String peer, Path data, long lines, long bytes) throws Exception {
     String topic = "bench-tp-" + peer;
-    kafka.createTopic(topic, 3, 1);
+    kafka.createTopic(topic, PARTITIONS, 1);
     Path dir = Files.createDirectories(work.resolve("tp-" + peer));
-    Started s = start(peer, data, topic, dir, opts.containsKey("jfr") && peer.equals("agent"));
-    long t0 = s.clockStart;
-    lines += s.recordsBefore;
-    long deadline = t0 + TimeUnit.MINUTES.toNanos(Integer.parseInt(opt("timeout-min", "15")));
-    long count = 0;
-    ProcStats main = null;
-    ProcStats helper = null;
-    while (System.nanoTime() < deadline) {
-      count = topicCount(topic);
-      if (!s.main.isAlive()) throw new IllegalStateException(peer + " exited; see " + dir.resolve("out.txt"));
-      main = ProcStats.of(s.main.pid());
-      if (s.helper != null) helper = ProcStats.of(s.helper.pid());
-      if (count >= lines) break;
-      if (opts.containsKey("progress") && (System.nanoTime() - t0) / 100_000_000 % 20 < 2) {
-        log("%s: %.1f s, %d lines at Kafka%s", peer, (System.nanoTime() - t0) / 1e9, count,
-            peer.equals("agent") ? "; agent " + agentProgress() : "");
+    String loadBefore = loadAverage();
+    long expected = lines;
+    try (TopicLines counter = new TopicLines(kafka.bootstrapServers(), topic, PARTITIONS)) {
+      Started s = start(peer, data, topic, dir, opts.containsKey("jfr") && peer.equals("agent"));
+      // The runner's JVM is the broker's; this thread is the counting consumer, whose CPU is reported apart.
+      double runnerCpuBefore = ProcStats.of(ProcessHandle.current().pid()).cpuSeconds();
+      long consumerNanosBefore = THREADS.getCurrentThreadCpuTime();
+      long t0 = s.clockStart;
+      lines += s.recordsBefore;
+      long deadline = t0 + TimeUnit.MINUTES.toNanos(Integer.parseInt(opt("timeout-min", "15")));
+      long count = 0;
+      long lastProgress = t0;
+      while (System.nanoTime() < deadline) {
+        count = counter.poll(Duration.ofMillis(100));
+        if (count >= lines) break;
+        if (!s.main.isAlive()) throw new IllegalStateException(peer + " exited; see " + dir.resolve("out.txt"));
+        if (opts.containsKey("progress") && System.nanoTime() - lastProgress > TimeUnit.SECONDS.toNanos(2)) {
+          lastProgress = System.nanoTime();
+          log("%s: %.1f s, %d lines at Kafka%s", peer, (System.nanoTime() - t0) / 1e9, count,
+              peer.equals("agent") ? "; agent " + agentProgress() : "");
+        }
       }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      double wall = (System.nanoTime() - t0) / 1e9;
+      ProcStats main = ProcStats.of(s.main.pid());
+      ProcStats helper = s.helper == null ? null : ProcStats.of(s.helper.pid());
+      double consumerCpu = (THREADS.getCurrentThreadCpuTime() - consumerNanosBefore) / 1e9;
+      double brokerCpu = ProcStats.of(ProcessHandle.current().pid()).cpuSeconds() - runnerCpuBefore - consumerCpu;
+      log("%s: CPU by thread: %s", peer, ProcStats.threads(s.main.pid(), 12));
+      if (s.helper != null) log("%s's collector: CPU by thread: %s", peer, ProcStats.threads(s.helper.pid(), 8));
+      stop(s);
+      String loadAfter = loadAverage();
+      if (count < lines) log("%s: TIMED OUT with %d of %d lines at Kafka", peer, count, lines);
+      TopicLines.Check check = opts.containsKey("no-check") ? null
+          : TopicLines.check(kafka.bootstrapServers(), topic, PARTITIONS, expected, Duration.ofMinutes(10));
+      if (check != null) log("%s: %s", peer, check);
+      double gib = bytes / (double) (1L << 30);
+      double mainCpu = main.cpuSeconds() / gib;
+      double helperCpu = helper == null ? 0 : (helper.cpuSeconds() - s.helperCpuBefore) / gib;
+      double mibPerSecond = bytes / (double) (1L << 20) / wall;
+      boolean complete = count >= lines && (check == null || check.lost() == 0);
+      results.add(new Result(peer, mibPerSecond, mainCpu + helperCpu, complete));
+      String label = !peer.startsWith("agent") ? peer : "Sluice: agent + collector"
+          + (peer.equals("agent-b") ? " [agent-b: `" + opt("agent-b-classpath-prefix", "") + "` first]" : "")
+          + (s.recordsBefore > 0 ? " (collector warmed)" : "");
+      row(String.format(Locale.ROOT, "| %s | %.1f | **%.1f** | %s | %s | %.1f | %.1f | %.1f | %s | %s → %s |", label,
+          mibPerSecond, mainCpu + helperCpu,
+          helper == null ? String.format(Locale.ROOT, "%.1f", mainCpu)
+              : String.format(Locale.ROOT, "%.1f + %.1f", mainCpu, helperCpu),
+          helper == null ? Long.toString(main.peakRssKiB() / 1024)
+              : (main.peakRssKiB() / 1024) + " + " + (helper.peakRssKiB() / 1024),
+          wall, brokerCpu / gib, consumerCpu / gib,
+          check == null ? (count >= lines ? "not checked" : "timed out: " + count + " of " + lines)
+              : (check.lost() == 0 ? "0 lost" : "**" + check.lost() + " lost**") + ", " + check.duplicates() + " dup",
+          loadBefore, loadAfter));
+      if (s.jfr != null) jfrSummary(s.jfr);
     }
-    double wall = (System.nanoTime() - t0) / 1e9;
-    main = ProcStats.of(s.main.pid());
-    log("%s: CPU by thread: %s", peer, ProcStats.threads(s.main.pid(), 12));
-    if (s.helper != null) log("%s's collector: CPU by thread: %s", peer, ProcStats.threads(s.helper.pid(), 8));
-    if (s.helper != null) helper = ProcStats.of(s.helper.pid());
-    stop(s);
-    if (count < lines) log("%s: TIMED OUT with %d of %d lines at Kafka", peer, count, lines);
-    double gib = bytes / (double) (1L << 30);
-    String label = s.recordsBefore > 0 ? peer + " (collector warmed)" : peer;
-    row(String.format(Locale.ROOT, "| throughput | %s | %.1f | %.1f | %d | %.1f | %s |%s", label,
-        bytes / (double) (1L << 20) / wall, main.cpuSeconds() / gib, main.peakRssKiB() / 1024, wall,
-        helper == null ? "–" : String.format(Locale.ROOT, "%.1f, %d", (helper.cpuSeconds() - s.helperCpuBefore) / gib,
-            helper.peakRssKiB() / 1024),
-        count < lines ? " (timed out: " + count + " of " + lines + " lines)" : ""));
-    if (count > lines) log("%s: %d records for %d lines (%d extra)", peer, count, lines, count - lines);
-    if (s.jfr != null) jfrSummary(s.jfr);
+  }
+
+  /** The same-run ratios of Sluice (agent + collector) to each other peer, under the table. */
+  private void ratios() {
+    row("");
+    for (Result sluice : results) {
+      if (!sluice.peer().startsWith("agent")) continue;
+      for (Result r : results) {
+        if (r.peer().startsWith("agent")) continue;
+        row(String.format(Locale.ROOT, "Sluice (%s) ÷ %s, same run: **%.2f× the MiB/s** (target ≥ 2), **%.2f× the "
+                + "CPU-s per GiB** (target ≤ 1)%s.", sluice.peer(), r.peer(), sluice.mibPerSecond() / r.mibPerSecond(),
+            sluice.cpuPerGiB() / r.cpuPerGiB(), sluice.complete() && r.complete() ? "" : " (a run was incomplete)"));
+      }
+    }
+  }
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** Partitions of every bench topic. */
+  static final int PARTITIONS = 3;
+
+  /** The 1, 5 and 15 minute load averages. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "?";
+    }
   }
 
   private void rate(String peer, double mibPerSecond, int seconds) throws Exception {
     String topic = "bench-rate-" + peer;
-    kafka.createTopic(topic, 3, 1);
+    kafka.createTopic(topic, PARTITIONS, 1);
     Path dir = Files.createDirectories(work.resolve("rate-" + peer));
     Path data = Files.createDirectories(dir.resolve("data"));
     Path file = data.resolve("app.log");
@@ -199,8 +262,10 @@ public final class PeerBench {
     long stopped = System.nanoTime();
     long deadline = stopped + TimeUnit.MINUTES.toNanos(5);
     long count = 0;
-    while (System.nanoTime() < deadline && (count = topicCount(topic)) < written[0]) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+    try (TopicLines counter = new TopicLines(kafka.bootstrapServers(), topic, PARTITIONS)) {
+      while (System.nanoTime() < deadline && (count = counter.poll(Duration.ofMillis(100))) < written[0]) {
+        if (!s.main.isAlive()) throw new IllegalStateException(peer + " exited; see " + dir.resolve("out.txt"));
+      }
     }
     double lag = (System.nanoTime() - stopped) / 1e9;
     ProcStats main = ProcStats.of(s.main.pid());
@@ -275,7 +340,10 @@ public final class PeerBench {
     Path out = dir.resolve("out.txt");
     return switch (peer) {
       case "agent" -> startAgent(data, topic, dir, out, jfr, topic.startsWith("bench-tp-")
-          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0);
+          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0, opt("agent-classpath-prefix", null));
+      // the same with other agent classes first on its class path (--agent-b-classpath-prefix): before/after in one run
+      case "agent-b" -> startAgent(data, topic, dir, out, false, topic.startsWith("bench-tp-")
+          ? Integer.parseInt(opt("collector-warmup-mib", "0")) : 0, opt("agent-b-classpath-prefix", null));
       case "rsyslog" -> startRsyslog(data, topic, dir, out);
       case "flume" -> startFlume(data, topic, dir, out);
       default -> throw new IllegalArgumentException("unknown peer " + peer + "; use agent, rsyslog, flume");
@@ -312,7 +380,7 @@ public final class PeerBench {
    * measured agent starts: the collector is then as warm as a long-running collector tier is; its warm-up CPU and
    * records are subtracted from the run.
    */
-  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr, int warmupMib)
+  private Started startAgent(Path data, String topic, Path dir, Path out, boolean jfr, int warmupMib, String prefix)
       throws Exception {
     int port = freePort();
     // The producer tuned like the peers' (lz4, 20 ms linger, large batches): the default 16 KiB batch.size caps one
@@ -323,9 +391,13 @@ public final class PeerBench {
         "kafka:",
         "  bootstrap: " + kafka.bootstrapServers(),
         "  topic: " + topic,
+        "  format: " + opt("collector-format", "batch"),
         "  producer: {" + opt("collector-producer", COLLECTOR_PRODUCER) + "}",
         "auth: {anonymous: true}",
         ""));
+    config("Sluice collector: `java " + opt("collector-jvm", COLLECTOR_JVM) + " io.sluice.collector.CollectorMain "
+        + "--config collector.yaml` (its producer: acks=all, idempotent, over these settings), collector.yaml:",
+        Files.readString(collectorYaml));
     List<String> collector = new ArrayList<>();
     collector.add(java());
     collector.addAll(List.of(opt("collector-jvm", COLLECTOR_JVM).trim().split("\\s+")));
@@ -345,26 +417,30 @@ public final class PeerBench {
     if (warmupMib > 0) {
       Path warmDir = Files.createDirectories(dir.resolve("warmup"));
       Path warmData = Files.createDirectories(warmDir.resolve("data"));
-      long warmLines = generate(warmData, 1, warmupMib * (1L << 20))[0];
-      Process w = agentProcess(port, warmData, warmDir, warmDir.resolve("out.txt"), null);
+      // numbered from 2^40: the loss check tells these lines from the measured ones
+      long warmLines = generate(warmData, 1, warmupMib * (1L << 20), 1L << 40)[0];
+      Process w = agentProcess(port, warmData, warmDir, warmDir.resolve("out.txt"), null, prefix);
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-      while (topicCount(topic) < warmLines && System.nanoTime() < deadline && w.isAlive()) {
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      try (TopicLines counter = new TopicLines(kafka.bootstrapServers(), topic, PARTITIONS)) {
+        while ((recordsBefore = counter.poll(Duration.ofMillis(100))) < warmLines && System.nanoTime() < deadline
+            && w.isAlive()) {
+          // polling is the wait
+        }
       }
       stop(new Started(w, null, 0, null));
-      recordsBefore = topicCount(topic);
       if (recordsBefore < warmLines) throw new IllegalStateException("collector warm-up did not finish");
       helperCpuBefore = ProcStats.of(c.pid()).cpuSeconds();
       log("collector warmed with %d MiB (%d records, %.1f CPU s)", warmupMib, recordsBefore, helperCpuBefore);
     }
     Path jfrFile = jfr ? dir.resolve("agent.jfr") : null;
     long t0 = System.nanoTime();
-    Process a = agentProcess(port, data, dir, out, jfrFile);
+    Process a = agentProcess(port, data, dir, out, jfrFile, prefix);
     return new Started(a, c, t0, jfrFile, helperCpuBefore, recordsBefore);
   }
 
   /** An agent process tailing {@code data}/*.log into the collector at {@code port}, its spool under {@code dir}. */
-  private Process agentProcess(int port, Path data, Path dir, Path out, Path jfrFile) throws IOException {
+  private Process agentProcess(int port, Path data, Path dir, Path out, Path jfrFile, String prefix)
+      throws IOException {
     Path config = dir.resolve("agent.yaml");
     Files.writeString(config, String.join("\n",
         "serviceName: bench",
@@ -376,6 +452,8 @@ public final class PeerBench {
         "  - name: bench",
         "    include: [\"" + data + "/*.log\"]",
         ""));
+    config("Sluice agent: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM)
+        + " -jar sluice-agent.jar --config agent.yaml` (the image's JVM options), agent.yaml:", Files.readString(config));
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     for (String o : opt("agent-jvm", AGENT_JVM).split(" ")) if (!o.isBlank()) cmd.add(o);
@@ -383,9 +461,9 @@ public final class PeerBench {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
     String jar = repo.resolve("agent/target/sluice-agent.jar").toString();
-    if (opts.containsKey("agent-classpath-prefix")) {
+    if (prefix != null) {
       // e.g. a patched sdk-core class in front of the fat jar, to measure a change before it is made
-      cmd.addAll(List.of("-cp", opt("agent-classpath-prefix", "") + ":" + jar, "io.sluice.agent.AgentMain"));
+      cmd.addAll(List.of("-cp", prefix + ":" + jar, "io.sluice.agent.AgentMain"));
     } else {
       cmd.addAll(List.of("-jar", jar));
     }
@@ -426,21 +504,10 @@ public final class PeerBench {
       throw new IllegalStateException("no " + rsyslogd + ": apt-get install -y --no-install-recommends rsyslog rsyslog-kafka");
     }
     Path state = Files.createDirectories(dir.resolve("state"));
-    String brokers = kafka.bootstrapServers();
     Path conf = dir.resolve("rsyslog.conf");
-    Files.writeString(conf, String.join("\n",
-        "global(workDirectory=\"" + state + "\")",
-        "module(load=\"imfile\" mode=\"inotify\")",
-        "module(load=\"omkafka\")",
-        "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\")",
-        "input(type=\"imfile\" File=\"" + data + "/*.log\" Tag=\"bench\" ruleset=\"tokafka\" freshStartTail=\"off\""
-            + " reopenOnTruncate=\"on\" persistStateInterval=\"" + RSYSLOG_PERSIST_STATE_INTERVAL + "\")",
-        "ruleset(name=\"tokafka\") {",
-        "  action(type=\"omkafka\" broker=[\"" + brokers + "\"] topic=\"" + topic + "\" template=\"raw\"",
-        "    confParam=[\"compression.codec=lz4\", \"queue.buffering.max.ms=20\", \"batch.num.messages=10000\"]",
-        "    topicConfParam=[\"request.required.acks=-1\"])",
-        "}",
-        ""));
+    Files.writeString(conf, rsyslogConf(state, data, kafka.bootstrapServers(), topic));
+    config("rsyslog " + rsyslogVersion(rsyslogd) + ": `" + rsyslogd + " -n -f rsyslog.conf -i rsyslogd.pid`, "
+        + "rsyslog.conf:", Files.readString(conf));
     long t0 = System.nanoTime();
     Process p = new ProcessBuilder(rsyslogd.toString(), "-n", "-f", conf.toString(), "-i",
         dir.resolve("rsyslogd.pid").toString()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -449,6 +516,59 @@ public final class PeerBench {
 
   /** rsyslog's imfile writes its file position every N lines (the trade-off: duplicates after a crash vs. I/O). */
   static final int RSYSLOG_PERSIST_STATE_INTERVAL = 10_000;
+
+  /**
+   * rsyslog tuned for throughput as its documentation says, the configuration issue 15 measured at 91–96 MiB/s:
+   * <ul>
+   *   <li>an asynchronous in-memory queue between imfile and omkafka — without one (a direct queue, the default of an
+   *       action) imfile waits on omkafka (https://www.rsyslog.com/doc/concepts/queues.html: queues decouple
+   *       producers and consumers; ruleset queues isolate a pipeline); LinkedList (memory allocated as needed),
+   *       200,000 entries, dequeued in batches of 1,024 (https://www.rsyslog.com/doc/rainerscript/queue_parameters.html,
+   *       {@code queue.type}, {@code queue.size}, {@code queue.dequeueBatchSize}); the main queue the same;</li>
+   *   <li>imfile in inotify mode, {@code persistStateInterval} 10,000 lines (the state file written every 10,000
+   *       lines: "may reduce performance if set to a low value",
+   *       https://www.rsyslog.com/doc/reference/parameters/imfile-persiststateinterval.html); {@code MaxLinesAtOnce}
+   *       is left out: in inotify mode it is fixed at 0 and setting it only logs an error
+   *       (https://www.rsyslog.com/doc/reference/parameters/imfile-maxlinesatonce.html);</li>
+   *   <li>librdkafka's throughput settings (its INTRODUCTION.md, "High throughput": {@code batch.num.messages},
+   *       {@code queue.buffering.max.ms}) with lz4 and acks=-1 (all), as the collector produces.</li>
+   * </ul>
+   */
+  static String rsyslogConf(Path state, Path data, String brokers, String topic) {
+    return String.join("\n",
+        "global(workDirectory=\"" + state + "\" maxMessageSize=\"64k\")",
+        "main_queue(queue.type=\"LinkedList\" queue.size=\"200000\")",
+        "module(load=\"imfile\" mode=\"inotify\")",
+        "module(load=\"omkafka\")",
+        "template(name=\"raw\" type=\"string\" string=\"%rawmsg%\")",
+        "input(type=\"imfile\" File=\"" + data + "/*.log\" Tag=\"bench\" ruleset=\"tokafka\" freshStartTail=\"off\""
+            + " reopenOnTruncate=\"on\" persistStateInterval=\"" + RSYSLOG_PERSIST_STATE_INTERVAL + "\")",
+        "ruleset(name=\"tokafka\" queue.type=\"LinkedList\" queue.size=\"200000\" queue.dequeueBatchSize=\"1024\") {",
+        "  action(type=\"omkafka\" broker=[\"" + brokers + "\"] topic=\"" + topic + "\" template=\"raw\"",
+        "    confParam=[\"compression.codec=lz4\", \"queue.buffering.max.ms=20\", \"batch.num.messages=10000\",",
+        "               \"queue.buffering.max.messages=200000\"]",
+        "    topicConfParam=[\"request.required.acks=-1\"])",
+        "}",
+        "");
+  }
+
+  private static String rsyslogVersion(Path rsyslogd) {
+    try {
+      Process p = new ProcessBuilder(rsyslogd.toString(), "-v").redirectErrorStream(true).start();
+      String first = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst()
+          .orElse("?");
+      p.waitFor(10, TimeUnit.SECONDS);
+      return first.replaceAll("\\s+", " ").replace(" compiled with:", "").trim();
+    } catch (IOException | InterruptedException e) {
+      return "?";
+    }
+  }
+
+  /** A peer's configuration, printed once under the table. */
+  private void config(String title, String text) {
+    if (configs.indexOf(title) >= 0) return;
+    configs.append(title).append("\n\n```\n").append(text.strip()).append("\n```\n\n");
+  }
 
   private Started startFlume(Path data, String topic, Path dir, Path out) throws Exception {
     Path lib = repo.resolve("agent/bench/flume/target/lib");
@@ -506,19 +626,14 @@ public final class PeerBench {
 
   // ---------------------------------------------------------------- Kafka, data, report
 
-  private long topicCount(String topic) throws Exception {
-    try (Admin admin = kafka.admin()) {
-      var desc = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-      Map<TopicPartition, OffsetSpec> req = new HashMap<>();
-      desc.partitions().forEach(p -> req.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-      return admin.listOffsets(req).all().get(10, TimeUnit.SECONDS).values().stream()
-          .mapToLong(r -> r.offset()).sum();
-    }
-  }
-
   /** Writes {@code totalBytes} of lines round-robin into n files; returns {lines, bytes}. */
   private static long[] generate(Path dir, int n, long totalBytes) throws IOException {
-    LogLines gen = new LogLines(42);
+    return generate(dir, n, totalBytes, 0);
+  }
+
+  /** {@link #generate(Path, int, long)} with lines numbered from {@code firstSeq}. */
+  private static long[] generate(Path dir, int n, long totalBytes, long firstSeq) throws IOException {
+    LogLines gen = new LogLines(42, firstSeq);
     OutputStream[] outs = new OutputStream[n];
     long lines = 0;
     long bytes = 0;
@@ -543,14 +658,13 @@ public final class PeerBench {
         .findFirst().map(l -> l.substring(l.indexOf(':') + 2)).orElse("?");
     row("Machine: " + Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), shared with other builds; "
         + "Linux " + System.getProperty("os.version") + "; Java " + System.getProperty("java.version") + ".");
-    row("Data: " + mib + " MiB of access-log lines (170–260 B) in " + nFiles + " files; one KRaft broker "
-        + "(Kafka 4.4, in the runner's JVM, warmed with " + opt("broker-warmup-mib", "256") + " MiB of the same lines "
-        + "before the first peer), topics of 3 partitions; each peer alone, one after the other.");
-    row("Agent JVM: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM) + "`; rsyslog imfile persistStateInterval="
-        + RSYSLOG_PERSIST_STATE_INTERVAL + ", omkafka lz4, acks=-1; Flume " + opt("flume-jvm", "-Xmx512m")
-        + ", file channel, KafkaSink acks=all lz4 linger 20 ms; collector (separate JVM, "
-        + opt("collector-jvm", COLLECTOR_JVM) + ") producer {"
-        + opt("collector-producer", COLLECTOR_PRODUCER) + "}, acks=all, idempotent.");
+    row("Data: " + mib + " MiB of access-log lines (200–300 B) in " + nFiles + " file(s), on disk before a peer "
+        + "starts; one KRaft broker (Kafka 4.4, in the runner's JVM, warmed with " + opt("broker-warmup-mib", "256")
+        + " MiB before the first peer), topics of " + PARTITIONS + " partitions; each peer alone, one after the other. "
+        + "The clock runs from starting the peer's process(es) until a consumer (this JVM, from the topic's start) has "
+        + "counted every line; then every line's number is checked (lost, duplicates). CPU-s from /proc/PID/stat "
+        + "(utime + stime): Sluice = agent + collector; broker = this JVM minus the counting thread. Each peer's exact "
+        + "configuration is under the table.");
     row("");
   }
 

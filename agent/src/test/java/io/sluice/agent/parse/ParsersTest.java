@@ -43,6 +43,32 @@ class ParsersTest {
   }
 
   @Test
+  void plainByteScanFindsTheLevelTheTextScanFinds() {
+    // ASCII lines built from level names, near-misses (case, length, glued letters) and separators, with words
+    // crossing the 80-character limit: the byte scan (eight bytes at a time) must agree with the String scan.
+    String[] parts = {"INFO", "WARN", "WARNING", "ERROR", "FINEST", "CONFIG", "Info", "INFOS", "xINFO", "INFOx",
+        "GET", "HTTP", "DEBUGS", "TRACE", "A", "zz", "Z", " ", " ", "-", "[", "]", ":", "1", "/", "\t", "@", "`", "{"};
+    java.util.SplittableRandom random = new java.util.SplittableRandom(15);
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder line = new StringBuilder();
+      int length = random.nextInt(120);
+      while (line.length() < length) line.append(parts[random.nextInt(parts.length)]);
+      String text = line.toString();
+      LogRecord.Builder fromBytes = LogRecord.newBuilder();
+      byte[] utf8 = text.getBytes(StandardCharsets.US_ASCII);
+      int k = PlainParser.level(utf8, true);
+      if (k >= 0) {
+        fromBytes.setSeverityNumber(PlainParser.severityNumber(k))
+            .setSeverityText(new String(PlainParser.severityText(k), StandardCharsets.US_ASCII));
+      }
+      LogRecord fromText = parse(new PlainParser(), text);
+      assertThat(fromBytes.getSeverityNumber()).as(text).isEqualTo(fromText.getSeverityNumber());
+      assertThat(fromBytes.getSeverityText()).as(text).isEqualTo(fromText.getSeverityText());
+      assertThat(PlainParser.level(utf8, false)).as(text).isEqualTo(k);
+    }
+  }
+
+  @Test
   void plainFromBytesIsThePlainRecordOfTheDecodedText() {
     byte[][] lines = {
         "2024-05-01 12:00:00 WARN disk almost full".getBytes(StandardCharsets.UTF_8),

@@ -92,4 +92,20 @@ class LineSplitterTest {
       offset += e.length + 1;
     }
   }
+
+  @Test
+  void handsOverLinesAsBytesWithNothingHeldDuringTheCall() {
+    LineSplitter s = new LineSplitter(16, 10);
+    byte[] chunk1 = "ab\r\ncd\nlong-line-over-16-bytes\nef".getBytes(StandardCharsets.US_ASCII);
+    byte[] chunk2 = "gh\r\n".getBytes(StandardCharsets.US_ASCII);
+    List<String> seen = new ArrayList<>();
+    LineSplitter.LineBytes out = (b, off, n, start, end, truncated, ascii) -> {
+      assertThat(s.hasPartial()).isFalse();
+      assertThat(s.pendingStart()).isEqualTo(end);
+      seen.add(new String(b, off, n, StandardCharsets.US_ASCII) + "@" + start + "-" + end + (truncated ? "!" : ""));
+    };
+    s.feed(ByteBuffer.wrap(chunk1, 1, chunk1.length - 1).slice(), out); // from "b\r\n": the chunk at an array offset
+    s.feed(ByteBuffer.wrap(chunk2), out);
+    assertThat(seen).containsExactly("b@10-13", "cd@13-16", "long-line-over-1@16-40!", "efgh@40-46");
+  }
 }

@@ -58,6 +58,15 @@ public final class Batcher {
         truncated);
   }
 
+  /** {@link #addPlain} with the body {@code bodyLength} bytes at {@code bodyOffset} of {@code bodyUtf8} (not kept). */
+  public int addPlain(long timeNanos, int severityNumber, byte[] severityText, byte[] bodyUtf8, int bodyOffset,
+      int bodyLength, byte[] attributes, byte[] sourceFile, long offset, long length, boolean truncated,
+      long nowNanos) {
+    started(nowNanos);
+    return writer.addPlain(timeNanos, severityNumber, severityText, bodyUtf8, bodyOffset, bodyLength, attributes,
+        sourceFile, offset, length, truncated);
+  }
+
   private void started(long nowNanos) {
     if (writer.isEmpty()) firstAtNanos = nowNanos;
   }

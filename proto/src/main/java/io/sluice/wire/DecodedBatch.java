@@ -53,8 +53,15 @@ public final class DecodedBatch {
   /** The resource fields' ranges in {@link #bytes}: start, end, start, end, ... */
   private final int[] resourceFields;
   private final LogBatch parsed; // set when the batch came from LogBatch.parseFrom (fallback, tests)
+  private final byte[] zstdFrame; // the one zstd frame bytes was decoded from, when it declares its size; else null
 
   private DecodedBatch(byte[] bytes, List<KeyValue> resource, Records r, int[] resourceFields, LogBatch parsed) {
+    this(bytes, resource, r, resourceFields, parsed, null);
+  }
+
+  private DecodedBatch(byte[] bytes, List<KeyValue> resource, Records r, int[] resourceFields, LogBatch parsed,
+      byte[] zstdFrame) {
+    this.zstdFrame = zstdFrame;
     this.bytes = bytes;
     this.resourceFields = resourceFields;
     this.resource = resource;
@@ -132,6 +139,46 @@ public final class DecodedBatch {
     return keys == null ? null : keys.toArray(new String[0]);
   }
 
+  private DecodedBatch(DecodedBatch d, byte[] zstdFrame) {
+    this.bytes = d.bytes;
+    this.resourceFields = d.resourceFields;
+    this.resource = d.resource;
+    this.size = d.size;
+    this.fieldOffsets = d.fieldOffsets;
+    this.offsets = d.offsets;
+    this.lengths = d.lengths;
+    this.severities = d.severities;
+    this.traceIdSizes = d.traceIdSizes;
+    this.spanIdSizes = d.spanIdSizes;
+    this.resourceKeys = d.resourceKeys;
+    this.parsed = d.parsed;
+    this.zstdFrame = zstdFrame;
+  }
+
+  /**
+   * This batch, remembering the zstd frame its bytes were decoded from ({@link BatchReader} calls it when the payload
+   * is one frame that declares its content size, so any bounded reader can decode it again).
+   */
+  DecodedBatch withZstdFrame(byte[] frame) {
+    return new DecodedBatch(this, frame);
+  }
+
+  /**
+   * The single zstd frame (declaring its content size) that {@link #bytes()} was decoded from, as the client sent
+   * it, or null (not compressed, several frames, no declared size, or not decoded from a frame). A receiver may pass it
+   * on as it is instead of compressing the bytes again. Do not modify.
+   */
+  public byte[] zstdFrame() {
+    return zstdFrame;
+  }
+
+  /** Encoded size of the resource fields: what {@link #slice} adds to the records' fields. */
+  public int resourceFieldBytes() {
+    int size = 0;
+    for (int k = 0; k < resourceFields.length; k += 2) size += resourceFields[k + 1] - resourceFields[k];
+    return size;
+  }
+
   /** True if the scan left this batch to {@code LogBatch.parseFrom} (groups, deep nesting; for tests). */
   public boolean parsedInFull() {
     return parsed != null;
@@ -180,10 +227,26 @@ public final class DecodedBatch {
    * slice(all indices)} equals {@link #bytes()} when the batch holds only resource and record fields, resource first.
    */
   public byte[] slice(int[] indices, int count) {
-    int size = 0;
-    for (int k = 0; k < resourceFields.length; k += 2) size += resourceFields[k + 1] - resourceFields[k];
+    byte[] out = new byte[sliceSize(indices, count)];
+    sliceInto(indices, count, out);
+    return out;
+  }
+
+  /** The size of {@link #slice}{@code (indices, count)}. */
+  public int sliceSize(int[] indices, int count) {
+    long size = resourceFieldBytes();
     for (int k = 0; k < count; k++) size += fieldLength(indices[k]);
-    byte[] out = new byte[size];
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a slice of " + size + " bytes is larger than an array can hold");
+    }
+    return (int) size;
+  }
+
+  /**
+   * Writes {@link #slice}{@code (indices, count)} into {@code out} from index 0 (at least {@link #sliceSize} long),
+   * for a caller that reuses its buffer; returns the bytes written.
+   */
+  public int sliceInto(int[] indices, int count, byte[] out) {
     int p = 0;
     for (int k = 0; k < resourceFields.length; k += 2) {
       int n = resourceFields[k + 1] - resourceFields[k];
@@ -196,7 +259,7 @@ public final class DecodedBatch {
       System.arraycopy(bytes, fieldOffsets[i], out, p, n);
       p += n;
     }
-    return out;
+    return p;
   }
 
   /** Record {@code i}'s {@code severity_number} as protobuf reads it (any int: enums are open). */

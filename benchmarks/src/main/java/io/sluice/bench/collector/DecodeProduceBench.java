@@ -9,7 +9,16 @@ import io.sluice.collector.ingest.BatchDecoder;
 import io.sluice.collector.ingest.BatchRejectedException;
 import io.sluice.collector.ingest.RecordEnricher;
 import io.sluice.collector.publish.KafkaPublisher;
-import io.sluice.collector.publish.PublishBatch;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.sluice.collector.CollectorMetrics;
+import io.sluice.collector.Policy;
+import io.sluice.collector.config.CollectorConfig;
+import io.sluice.collector.ingest.Admission;
+import io.sluice.collector.ingest.InFlightBudget;
+import io.sluice.collector.ingest.IngestSpans;
+import io.sluice.collector.limit.TenantLimiter;
+import io.sluice.wire.kafka.KafkaFormat;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.Batch;
 import io.sluice.proto.v1.Codec;
@@ -25,7 +34,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -58,15 +66,18 @@ import org.openjdk.jmh.annotations.Warmup;
  *       it), for comparison in the same run.
  *   <li>{@code decodeRebuild}: the path before splicing, for comparison in the same run — parse, rebuild each record
  *       with the resource attributes ({@code toBuilder()/build()}), and {@code toByteArray()} it again.
- *   <li>{@code decodeSpliceProduce}: {@code decodeSplice}, then {@link KafkaPublisher} to a real KRaft broker in this
- *       JVM ({@code EmbeddedKafka}, 3 partitions) with the collector's producer defaults (acks=all, idempotent,
- *       linger 5 ms, 1 MiB batches), the {@code compression} parameter and the Kafka record {@code format}
- *       ({@code batch}: one Kafka record per batch, {@code record}: one per line), keeping up to four batches in flight
- *       as a stream does; an operation ends when Kafka acknowledged the oldest batch. The difference to
- *       {@code decodeSplice} is the producer's and the broker's cost per record (the broker shares the cores).
- *       At the end of each trial it prints the CPU time per record of the publishing thread, of the whole process,
- *       and of each group of threads (producer, broker, the decoding JMH worker). CPU time depends less than the
- *       wall-clock score on what else runs on the machine, but still moves by +-30 % on a loaded 2-core machine.
+ *   <li>{@code decodeSpliceProduce}: the collector's ingest path after the gRPC frame — the bounded decode and scan
+ *       ({@code BatchDecoder}), the collector's {@code Admission} (resource and size limits, routing and
+ *       dead-letter checks per line, the tenant's rate limit: unlimited here) and {@link KafkaPublisher} to a real
+ *       KRaft broker in this JVM ({@code EmbeddedKafka}, 3 partitions) with the collector's producer defaults for the
+ *       Kafka record {@code format} ({@code batch}: one Kafka record per batch, the client's zstd frame passed on,
+ *       producer compression none; {@code record}: one per line, lz4), or the {@code compression} parameter when it
+ *       is not {@code default}; keeping up to four batches in flight as a stream does; an operation ends when Kafka
+ *       acknowledged the oldest batch. At the end of each trial it prints the CPU time per line of the collector's
+ *       threads (the decoding JMH worker, {@code sluice-publish}, the producer's network thread), of the whole
+ *       process, and of each group of threads, and the collector's CPU-seconds per GiB of log lines (the
+ *       {@code LogLines} message bytes). CPU time depends less than the wall-clock score on what else runs on the
+ *       machine, but still moves by +-30 % on a loaded 2-core machine.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -81,6 +92,7 @@ public class DecodeProduceBench {
   /** One compressed Batch frame and the decoder with the collector's default bounds. */
   @State(Scope.Benchmark)
   public static class Input {
+    static double messageBytes = 200;
     Batch batch;
     BatchDecoder decoder;
     List<KeyValue> hello;
@@ -93,6 +105,11 @@ public class DecodeProduceBench {
           .addResource(kv("service.version", "2.14.1")).addResource(kv("deployment.environment", "production"))
           .addAllRecords(LogLines.records(11, RECORDS, 200)).build();
       byte[] raw = logBatch.toByteArray();
+      long message = 0;
+      for (LogRecord r : logBatch.getRecordsList()) {
+        message += r.getBody().getStringValue().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      }
+      messageBytes = message / (double) RECORDS;
       byte[] compressed = Zstd.compress(raw, 3);
       batch = Batch.newBuilder().setSequence(1).setCodec(Codec.CODEC_ZSTD)
           .setPayload(ByteString.copyFrom(compressed)).setRecordCount(RECORDS).setUncompressedSize(raw.length)
@@ -107,7 +124,8 @@ public class DecodeProduceBench {
   /** A broker in this JVM and the collector's publisher with the producer compression under test. */
   @State(Scope.Benchmark)
   public static class Broker {
-    @Param({"zstd", "lz4", "none"})
+    /** Producer compression.type, or {@code default}: the collector's default for the format. */
+    @Param({"default", "zstd", "lz4", "none"})
     public String compression;
 
     /** The Kafka record format ({@code io.sluice.wire.kafka.KafkaFormat}): one record per batch, or per line. */
@@ -116,6 +134,8 @@ public class DecodeProduceBench {
 
     EmbeddedKafka kafka;
     KafkaPublisher publisher;
+    Admission admission;
+    IngestSpans spans;
     Path dir;
     final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
     long published;
@@ -133,10 +153,20 @@ public class DecodeProduceBench {
         System.setOut(out);
       }
       kafka.createTopic("logs", 3, 1);
-      Map<String, Object> p = KafkaPublisher.producerDefaults(kafka.bootstrapServers());
-      p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+      KafkaFormat kafkaFormat = KafkaFormat.parse(format);
+      Map<String, Object> p = KafkaPublisher.producerDefaults(kafka.bootstrapServers(), kafkaFormat);
+      if (!compression.equals("default")) {
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+      }
       publisher = new KafkaPublisher(p, "logs", null, KafkaPublisher.Options.DEFAULTS,
-          io.sluice.collector.publish.TopicFormats.all(io.sluice.wire.kafka.KafkaFormat.parse(format)));
+          io.sluice.collector.publish.TopicFormats.all(kafkaFormat));
+      CollectorConfig config = CollectorConfig.builder().anonymous(true).kafkaBootstrap(kafka.bootstrapServers())
+          .topic("logs").kafkaFormat(kafkaFormat).build();
+      Policy policy = Policy.of(config);
+      admission = new Admission(publisher, new InFlightBudget(config.maxInFlightBytes()), new CollectorMetrics(),
+          () -> policy, new TenantLimiter(config, System::nanoTime), config.maxRecordsPerBatch(),
+          config.maxResourceBytes(), config.maxEnrichedBatchBytes(), 0, 1);
+      spans = new IngestSpans(OpenTelemetry.noop());
       processCpu0 = processCpuNanos();
       threadCpu0 = threadCpus();
     }
@@ -148,10 +178,22 @@ public class DecodeProduceBench {
       }
       // CPU time, unlike wall time, hardly depends on what else runs on the machine: the figure to compare
       long publishCpu = threadCpuNanos("sluice-publish");
-      System.out.printf("%n  compression=%s format=%s: %,d records; CPU per record: sluice-publish thread %,.0f ns, "
-          + "whole process (decode + producer + broker) %,.0f ns%n", compression, format, published,
-          publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published);
-      System.out.printf("  CPU per record by thread group: %s%n", threadGroups(threadCpu0, published));
+      Map<String, Long> groups = threadGroupCpu(threadCpu0);
+      long collector = 0;
+      for (Map.Entry<String, Long> e : groups.entrySet()) {
+        if (e.getKey().contains("jmh-worker") || e.getKey().equals("sluice-publish")
+            || e.getKey().startsWith("kafka-producer-network-thread")) {
+          collector += e.getValue();
+        }
+      }
+      double perLine = collector / (double) published;
+      System.out.printf("%n  compression=%s format=%s: %,d lines (%.0f message bytes each); collector CPU (decode + "
+          + "admission + publish + producer threads) %,.0f ns per line = %.2f CPU-s per GiB of log lines; "
+          + "sluice-publish thread %,.0f ns; whole process (+ broker, GC, JIT) %,.0f ns; load average %s%n",
+          compression, format, published, Input.messageBytes, perLine, perLine * (1L << 30) / Input.messageBytes / 1e9,
+          publishCpu / (double) published, (processCpuNanos() - processCpu0) / (double) published,
+          loadAverage());
+      System.out.printf("  CPU per record by thread group: %s%n", threadGroups(groups, published));
       publisher.close(Duration.ofSeconds(30));
       kafka.close();
       BenchSupport.deleteTree(dir);
@@ -194,12 +236,10 @@ public class DecodeProduceBench {
   public void decodeSpliceProduce(Input in, Broker broker) throws Exception {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
     Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
-    byte[][] values = RecordEnricher.spliceValues(decoded, resource);
-    PublishBatch batch = PublishBatch.ofValues("bench", 1, "", ++in.sequence,
-        RecordEnricher.partitionKey(resource, "bench"), Arrays.asList(values), decoded.bytes().length, List.of(),
-        List.of());
-    broker.inFlight.add(broker.publisher.publish(batch));
-    broker.published += values.length;
+    Admission.Admitted admitted = broker.admission.admit("",
+        List.of(new Admission.Candidate("bench", 1, ++in.sequence, resource, decoded)), false);
+    broker.inFlight.add(broker.admission.publish(admitted, Span.getInvalid(), broker.spans));
+    broker.published += admitted.records();
     if (broker.inFlight.size() > IN_FLIGHT) {
       broker.inFlight.poll().get(30, TimeUnit.SECONDS);
     }
@@ -214,7 +254,7 @@ public class DecodeProduceBench {
    * CPU per record of each group of threads, by name with digits dropped (the broker's handler pools, the JMH worker
    * that decodes, the producer's I/O thread, ...), largest first: where the process figure goes.
    */
-  private static String threadGroups(Map<Long, Long> before, long records) {
+  private static Map<String, Long> threadGroupCpu(Map<Long, Long> before) {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Map<String, Long> byGroup = new java.util.TreeMap<>();
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
@@ -225,6 +265,19 @@ public class DecodeProduceBench {
         }
       }
     }
+    return byGroup;
+  }
+
+  static String loadAverage() {
+    try {
+      String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException e) {
+      return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
+  private static String threadGroups(Map<String, Long> byGroup, long records) {
     return byGroup.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(10)
         .map(e -> String.format("%s %,.0f ns", e.getKey(), e.getValue() / (double) records))
         .collect(java.util.stream.Collectors.joining(", "));

@@ -53,6 +53,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * The collector's per-record work on one realistic batch (2,048 {@code data.LogLines} records, ~200-byte messages,
@@ -66,7 +69,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       it), for comparison in the same run.
  *   <li>{@code decodeRebuild}: the path before splicing, for comparison in the same run — parse, rebuild each record
  *       with the resource attributes ({@code toBuilder()/build()}), and {@code toByteArray()} it again.
- *   <li>{@code decodeSpliceProduce}: the collector's ingest path after the gRPC frame — the bounded decode and scan
+ *   <li>{@code decodeSpliceProduce}: the path before issue 15 (each line spliced into a value of its own, the
+ *       batch-format value framed from them and compressed again), without admission, for comparison in the same run.
+ *   <li>{@code decodeAdmitProduce}: the collector's ingest path after the gRPC frame — the bounded decode and scan
  *       ({@code BatchDecoder}), the collector's {@code Admission} (resource and size limits, routing and
  *       dead-letter checks per line, the tenant's rate limit: unlimited here) and {@link KafkaPublisher} to a real
  *       KRaft broker in this JVM ({@code EmbeddedKafka}, 3 partitions) with the collector's producer defaults for the
@@ -94,6 +99,7 @@ public class DecodeProduceBench {
   public static class Input {
     static double messageBytes = 200;
     Batch batch;
+    byte[] payload;
     BatchDecoder decoder;
     List<KeyValue> hello;
     long sequence;
@@ -111,6 +117,7 @@ public class DecodeProduceBench {
       }
       messageBytes = message / (double) RECORDS;
       byte[] compressed = Zstd.compress(raw, 3);
+      payload = compressed;
       batch = Batch.newBuilder().setSequence(1).setCodec(Codec.CODEC_ZSTD)
           .setPayload(ByteString.copyFrom(compressed)).setRecordCount(RECORDS).setUncompressedSize(raw.length)
           .build();
@@ -139,7 +146,10 @@ public class DecodeProduceBench {
     Path dir;
     final ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
     long published;
+    long published0;
+    boolean measuring;
     long processCpu0;
+    long publishCpu0;
     Map<Long, Long> threadCpu0;
 
     @Setup(Level.Trial)
@@ -171,13 +181,29 @@ public class DecodeProduceBench {
       threadCpu0 = threadCpus();
     }
 
+    /**
+     * CPU is counted from the first measurement iteration on (set-up, warm-up and JIT left out): the per-thread and
+     * process CPU times and the lines published so far are taken here.
+     */
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams params) {
+      if (!measuring && params.getType() == IterationType.MEASUREMENT) {
+        measuring = true;
+        published0 = published;
+        processCpu0 = processCpuNanos();
+        threadCpu0 = threadCpus();
+        publishCpu0 = threadCpuNanos("sluice-publish");
+      }
+    }
+
     @TearDown(Level.Trial)
     public void stop() throws Exception {
       for (CompletableFuture<Void> f : inFlight) {
         f.get(30, TimeUnit.SECONDS);
       }
       // CPU time, unlike wall time, hardly depends on what else runs on the machine: the figure to compare
-      long publishCpu = threadCpuNanos("sluice-publish");
+      long publishCpu = threadCpuNanos("sluice-publish") - publishCpu0;
+      long published = this.published - published0;
       Map<String, Long> groups = threadGroupCpu(threadCpu0);
       long collector = 0;
       for (Map.Entry<String, Long> e : groups.entrySet()) {
@@ -202,10 +228,64 @@ public class DecodeProduceBench {
 
   @Benchmark
   @OperationsPerInvocation(RECORDS)
-  public byte[][] decodeSplice(Input in) throws BatchRejectedException {
+  public byte[][] decodeSplice(Input in, Cpu cpu) throws BatchRejectedException {
+    cpu.batches++;
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
     Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     return RecordEnricher.spliceValues(decoded, resource);
+  }
+
+  /**
+   * The benchmark thread's own CPU time per line over the measurement iterations, printed at the end of the trial:
+   * on a shared machine the wall-clock score counts the time the thread waited for a core, this does not.
+   */
+  @State(Scope.Thread)
+  public static class Cpu {
+    long batches;
+    long cpuNanos;
+    long iterationCpu0;
+    long iterationBatches0;
+    boolean measuring;
+
+    @Setup(Level.Iteration)
+    public void begin(IterationParams params) {
+      measuring = params.getType() == IterationType.MEASUREMENT;
+      iterationCpu0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+      iterationBatches0 = batches;
+    }
+
+    @TearDown(Level.Iteration)
+    public void end() {
+      if (!measuring) {
+        batches = iterationBatches0;
+        return;
+      }
+      cpuNanos += ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - iterationCpu0;
+    }
+
+    @TearDown(Level.Trial)
+    public void report(BenchmarkParams params) {
+      double perLine = cpuNanos / (double) Math.max(1, batches * RECORDS);
+      System.out.printf("%n  %s: benchmark thread CPU %,.0f ns per line = %.2f CPU-s per GiB of log lines "
+          + "(%,d lines measured; load average %s)%n", params.getBenchmark().replaceAll(".*\\.", ""), perLine,
+          perLine * (1L << 30) / Input.messageBytes / 1e9, batches * RECORDS, loadAverage());
+    }
+  }
+
+  /** The bounded zstd decode alone (proto's {@code ZstdCodec}, the decoding thread's reused context). */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public byte[] decompress(Input in, Cpu cpu) throws Exception {
+    cpu.batches++;
+    return io.sluice.wire.ZstdCodec.forThisThread(3).decompress(in.payload, 32 << 20);
+  }
+
+  /** Bounded decode and the scan of every field ({@code BatchDecoder.decodeWithRanges}): the collector's validation. */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public DecodedBatch decodeScan(Input in, Cpu cpu) throws BatchRejectedException {
+    cpu.batches++;
+    return in.decoder.decodeWithRanges(in.batch);
   }
 
   /** The ingest path before the scan, for comparison in the same run: zstd, {@code LogBatch.parseFrom}, splice. */
@@ -231,9 +311,31 @@ public class DecodeProduceBench {
     return out;
   }
 
+  /**
+   * The path before issue 15, for comparison in the same run: every line spliced into a value of its own
+   * ({@code PublishBatch.ofValues}), so that a batch-format value is framed from them and compressed again (zstd level 1,
+   * then the producer's compression), without the admission checks.
+   */
   @Benchmark
   @OperationsPerInvocation(RECORDS)
   public void decodeSpliceProduce(Input in, Broker broker) throws Exception {
+    DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
+    Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
+    byte[][] values = RecordEnricher.spliceValues(decoded, resource);
+    io.sluice.collector.publish.PublishBatch batch = io.sluice.collector.publish.PublishBatch.ofValues("bench", 1, "",
+        ++in.sequence, RecordEnricher.partitionKey(resource, "bench"), java.util.Arrays.asList(values),
+        decoded.bytes().length, List.of(), List.of());
+    broker.inFlight.add(broker.publisher.publish(batch));
+    broker.published += values.length;
+    if (broker.inFlight.size() > IN_FLIGHT) {
+      broker.inFlight.poll().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** The ingest path: decode and scan, {@code Admission} (routing, limits), the publisher in the topic's format. */
+  @Benchmark
+  @OperationsPerInvocation(RECORDS)
+  public void decodeAdmitProduce(Input in, Broker broker) throws Exception {
     DecodedBatch decoded = in.decoder.decodeWithRanges(in.batch);
     Map<String, AnyValue> resource = RecordEnricher.mergeResource(in.hello, decoded.resource());
     Admission.Admitted admitted = broker.admission.admit("",

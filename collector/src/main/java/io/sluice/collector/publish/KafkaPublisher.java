@@ -52,8 +52,11 @@ import org.slf4j.LoggerFactory;
  * Publishes the lines of a batch to Kafka with an idempotent {@code acks=all} producer (key = the batch's partition
  * key, headers from {@link KafkaHeaders}), in per-topic lanes so that a missing, slow or refused topic stalls only
  * the batches routed to it. Each topic gets the {@link KafkaFormat} that {@link TopicFormats} names: in the batch
- * format one Kafka record per (batch, topic) holding that topic's lines (a batch routed to several topics is split
- * by topic, its lines' bytes copied, not re-encoded), in the record format one Kafka record per line.
+ * format one Kafka record per (batch, topic) holding that topic's lines — a client batch going whole to one topic is
+ * the client's zstd frame passed on as it came, with the resource in {@link KafkaHeaders#RESOURCE}; a batch routed to
+ * several topics is split by topic, its lines' bytes copied, not re-encoded, and compressed once with zstd level 1 —
+ * in the record format one Kafka record per line (the record's bytes and the resource attributes it lacks, spliced
+ * when it is sent).
  *
  * <p>Routing and dead-lettering act per line in both formats: a batch-format part is one Kafka record per
  * (topic, dead-letter reason), cut into several when its lines exceed {@code max.request.size} less 16 KiB

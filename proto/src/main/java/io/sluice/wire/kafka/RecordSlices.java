@@ -9,9 +9,10 @@ import java.util.List;
  * The encoded bytes of each record of one batch (an encoded {@code LogRecord}, without the field tag and length
  * that frame it inside a {@code LogBatch}), read by index. {@link BatchValueWriter} builds a batch value by
  * concatenating slices, never re-encoding a record: a {@code LogBatch} that has only its {@code records} field is
- * exactly the concatenation of (tag, length, bytes) per record. Implementations may be views into one decoded
- * buffer ({@link #of(DecodedBatch)}: the scanner's offsets, the same slices {@link DecodedBatch#slice} copies) or one
- * array per record. Not required to be thread-safe; not modified while read.
+ * exactly the concatenation of (tag, length, bytes) per record. For records already framed in a decoded batch,
+ * {@link DecodedBatch} is the view (its scan's offsets; {@link BatchValueWriter#write(DecodedBatch, int[])} copies its
+ * fields as they sit); this interface is for records held one array each. Not required to be thread-safe; not
+ * modified while read.
  */
 public interface RecordSlices {
   /** Number of records. */
@@ -22,26 +23,6 @@ public interface RecordSlices {
 
   /** Copies record {@code i}'s encoding into {@code dest} at {@code offset}. */
   void copyTo(int i, byte[] dest, int offset);
-
-  /** The records of a decoded batch, as the scan found them in its bytes (a view, not a copy). */
-  static RecordSlices of(DecodedBatch batch) {
-    return new RecordSlices() {
-      @Override
-      public int size() {
-        return batch.size();
-      }
-
-      @Override
-      public int length(int i) {
-        return batch.length(i);
-      }
-
-      @Override
-      public void copyTo(int i, byte[] dest, int offset) {
-        System.arraycopy(batch.bytes(), batch.offset(i), dest, offset, batch.length(i));
-      }
-    };
-  }
 
   /** Slices backed by one array per record, taken as they are (not copied). */
   static RecordSlices ofArrays(List<byte[]> values) {

@@ -562,7 +562,10 @@ public final class DecodedBatch {
       switch (tag & 7) {
         case VARINT -> skipVarint(end);
         case FIXED64 -> advance(8, end);
-        case LEN -> pos += length(end);
+        case LEN -> {
+          int len = length(end); // not "pos += length(end)": that adds to pos as it was before the length was read
+          pos += len;
+        }
         case FIXED32 -> advance(4, end);
         default -> throw Unsure.INSTANCE;
       }

@@ -115,7 +115,7 @@ public final class Collector implements AutoCloseable {
       if (config.createTopic()) {
         createTopic(bootstrap, config);
       }
-      Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap);
+      Map<String, Object> props = KafkaPublisher.producerDefaults(bootstrap, config.kafkaFormat());
       props.putAll(config.producerOverrides());
       java.util.Set<Thread> before = Liveness.threadsNow();
       publisher = new KafkaPublisher(props, config.topic(), config.deadLetterTopic(), KafkaPublisher.Options.DEFAULTS,

@@ -93,6 +93,34 @@ class IngestServiceIT {
   }
 
   @Test
+  void theBatchFormatPassesTheClientsZstdFrameOnAsItCameWithTheResourceInAHeader() throws Exception {
+    String topic = SharedKafka.newTopic("ingest-forward", 1);
+    try (Collector collector = Collector.start(config(topic));
+        IngestClient client = new IngestClient(collector.port())) {
+      IngestClient.Stream s = client.open().send(Frames.hello("client-f", 5, Frames.kv("service.name", "checkout")));
+      LogBatch b = Frames.logBatch("fwd", 20, Frames.kv("env", "prod"));
+      io.sluice.proto.v1.ClientFrame frame = Frames.zstdBatch(1, b);
+      s.send(frame);
+      assertThat(s.next().getAck().getSequence()).isEqualTo(1);
+
+      ConsumerRecord<byte[], byte[]> r = KafkaRecords.readRaw(SharedKafka.bootstrap(), topic, 1,
+          Duration.ofSeconds(30)).get(0);
+      assertThat(text(r, KafkaHeaders.SCHEMA)).isEqualTo(KafkaHeaders.SCHEMA_BATCH);
+      assertThat(r.value()).as("the client's frame, neither decoded nor compressed again")
+          .isEqualTo(frame.getBatch().getPayload().toByteArray());
+      assertThat(LogBatch.parseFrom(header(r, KafkaHeaders.RESOURCE)).getResourceList())
+          .containsExactly(Frames.kv("service.name", "checkout"), Frames.kv("env", "prod"));
+      assertThat(r.headers().lastHeader(KafkaHeaders.INDEXES)).isNull();
+      // read back, every line is the record the record format would carry
+      List<ConsumerRecord<byte[], byte[]>> lines = KafkaRecords.lines(r);
+      assertThat(lines).hasSize(20);
+      LogRecord line = LogRecord.parseFrom(lines.get(3).value());
+      assertThat(line).isEqualTo(b.getRecords(3).toBuilder().addAttributes(Frames.kv("resource.service.name",
+          "checkout")).addAttributes(Frames.kv("resource.env", "prod")).build());
+    }
+  }
+
+  @Test
   void badFramesGetClearNacksWhileAnotherStreamKeepsDelivering() throws Exception {
     String topic = SharedKafka.newTopic("bad-frames", 1);
     try (Collector collector = Collector.start(config(topic));

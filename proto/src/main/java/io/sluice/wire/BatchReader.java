@@ -1,5 +1,6 @@
 package io.sluice.wire;
 
+import com.github.luben.zstd.Zstd;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.proto.v1.Batch;
@@ -53,7 +54,8 @@ public final class BatchReader {
    * {@link #decode} does, with the same reasons and messages.
    */
   public DecodedBatch decodeWithRanges(Batch batch) throws WireException {
-    byte[] decoded = decompress(batch);
+    byte[][] frame = new byte[1][];
+    byte[] decoded = decompress(batch, frame);
     DecodedBatch scanned;
     try {
       scanned = DecodedBatch.scan(decoded, batch.getRecordCount());
@@ -61,11 +63,19 @@ public final class BatchReader {
       throw unparsable(e);
     }
     checkCount(batch, scanned.size());
-    return scanned;
+    return frame[0] == null ? scanned : scanned.withZstdFrame(frame[0]);
   }
 
   /** The payload decompressed within the bounds, its size checked against {@code uncompressed_size}. */
   public byte[] decompress(Batch batch) throws WireException {
+    return decompress(batch, null);
+  }
+
+  /**
+   * Like {@link #decompress(Batch)}; when {@code frameOut} is given and the payload is one zstd frame declaring the
+   * size it decoded to, puts that frame (the payload's bytes) in {@code frameOut[0]}.
+   */
+  private byte[] decompress(Batch batch, byte[][] frameOut) throws WireException {
     ByteString payload = batch.getPayload();
     if (payload.size() > maxFrameBytes) {
       throw new WireException(WireException.Reason.FRAME_TOO_LARGE,
@@ -79,7 +89,13 @@ public final class BatchReader {
     byte[] decoded;
     switch (batch.getCodec()) {
       case CODEC_NONE -> decoded = payload.toByteArray();
-      case CODEC_ZSTD -> decoded = ZstdCodec.forThisThread(3).decompress(payload.toByteArray(), maxDecompressedBytes);
+      case CODEC_ZSTD -> {
+        byte[] src = payload.toByteArray();
+        decoded = ZstdCodec.forThisThread(3).decompress(src, maxDecompressedBytes);
+        if (frameOut != null && isOneFrameDeclaring(src, decoded.length)) {
+          frameOut[0] = src;
+        }
+      }
       default -> throw new WireException(WireException.Reason.BAD_CODEC,
           "codec " + batch.getCodecValue() + " is not supported; use CODEC_ZSTD or CODEC_NONE");
     }
@@ -92,6 +108,15 @@ public final class BatchReader {
           + " bytes but uncompressed_size says " + Long.toUnsignedString(batch.getUncompressedSize()));
     }
     return decoded;
+  }
+
+  /** True if {@code src} is exactly one zstd frame whose header declares {@code size} decoded bytes. */
+  private static boolean isOneFrameDeclaring(byte[] src, int size) {
+    try {
+      return Zstd.getFrameContentSize(src) == size && Zstd.findFrameCompressedSize(src) == src.length;
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static WireException unparsable(InvalidProtocolBufferException e) {

@@ -20,8 +20,9 @@ import java.util.List;
  * (dead-lettering, routing on a record's own {@code service.name}). Immutable after {@link #scan}; thread-safe.
  *
  * <p>{@link #scan} accepts exactly the bytes that {@code LogBatch.parseFrom} accepts: it walks every field of every
- * record with protobuf's own {@link CodedInputStream} (so varints, lengths and limits are checked as protobuf does),
- * skips unknown fields as protobuf does, and checks proto3 strings for well-formed UTF-8. Whatever it does not handle
+ * record in place, reading varints, tags and lengths as protobuf's {@code CodedInputStream} does and checking them
+ * against the enclosing message's end, skips unknown fields as protobuf does, and checks proto3 strings for
+ * well-formed UTF-8. Whatever it does not handle
  * itself — any error, groups, nesting deeper than {@value #MAX_DEPTH} — it hands to {@code LogBatch.parseFrom}, whose
  * verdict and message stand: the scan can only be stricter than protobuf, never more lenient.
  */
@@ -53,8 +54,15 @@ public final class DecodedBatch {
   /** The resource fields' ranges in {@link #bytes}: start, end, start, end, ... */
   private final int[] resourceFields;
   private final LogBatch parsed; // set when the batch came from LogBatch.parseFrom (fallback, tests)
+  private final byte[] zstdFrame; // the one zstd frame bytes was decoded from, when it declares its size; else null
 
   private DecodedBatch(byte[] bytes, List<KeyValue> resource, Records r, int[] resourceFields, LogBatch parsed) {
+    this(bytes, resource, r, resourceFields, parsed, null);
+  }
+
+  private DecodedBatch(byte[] bytes, List<KeyValue> resource, Records r, int[] resourceFields, LogBatch parsed,
+      byte[] zstdFrame) {
+    this.zstdFrame = zstdFrame;
     this.bytes = bytes;
     this.resourceFields = resourceFields;
     this.resource = resource;
@@ -132,6 +140,46 @@ public final class DecodedBatch {
     return keys == null ? null : keys.toArray(new String[0]);
   }
 
+  private DecodedBatch(DecodedBatch d, byte[] zstdFrame) {
+    this.bytes = d.bytes;
+    this.resourceFields = d.resourceFields;
+    this.resource = d.resource;
+    this.size = d.size;
+    this.fieldOffsets = d.fieldOffsets;
+    this.offsets = d.offsets;
+    this.lengths = d.lengths;
+    this.severities = d.severities;
+    this.traceIdSizes = d.traceIdSizes;
+    this.spanIdSizes = d.spanIdSizes;
+    this.resourceKeys = d.resourceKeys;
+    this.parsed = d.parsed;
+    this.zstdFrame = zstdFrame;
+  }
+
+  /**
+   * This batch, remembering the zstd frame its bytes were decoded from ({@link BatchReader} calls it when the payload
+   * is one frame that declares its content size, so any bounded reader can decode it again).
+   */
+  DecodedBatch withZstdFrame(byte[] frame) {
+    return new DecodedBatch(this, frame);
+  }
+
+  /**
+   * The single zstd frame (declaring its content size) that {@link #bytes()} was decoded from, as the client sent
+   * it, or null (not compressed, several frames, no declared size, or not decoded from a frame). A receiver may pass it
+   * on as it is instead of compressing the bytes again. Do not modify.
+   */
+  public byte[] zstdFrame() {
+    return zstdFrame;
+  }
+
+  /** Encoded size of the resource fields: what {@link #slice} adds to the records' fields. */
+  public int resourceFieldBytes() {
+    int size = 0;
+    for (int k = 0; k < resourceFields.length; k += 2) size += resourceFields[k + 1] - resourceFields[k];
+    return size;
+  }
+
   /** True if the scan left this batch to {@code LogBatch.parseFrom} (groups, deep nesting; for tests). */
   public boolean parsedInFull() {
     return parsed != null;
@@ -180,10 +228,26 @@ public final class DecodedBatch {
    * slice(all indices)} equals {@link #bytes()} when the batch holds only resource and record fields, resource first.
    */
   public byte[] slice(int[] indices, int count) {
-    int size = 0;
-    for (int k = 0; k < resourceFields.length; k += 2) size += resourceFields[k + 1] - resourceFields[k];
+    byte[] out = new byte[sliceSize(indices, count)];
+    sliceInto(indices, count, out);
+    return out;
+  }
+
+  /** The size of {@link #slice}{@code (indices, count)}. */
+  public int sliceSize(int[] indices, int count) {
+    long size = resourceFieldBytes();
     for (int k = 0; k < count; k++) size += fieldLength(indices[k]);
-    byte[] out = new byte[size];
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a slice of " + size + " bytes is larger than an array can hold");
+    }
+    return (int) size;
+  }
+
+  /**
+   * Writes {@link #slice}{@code (indices, count)} into {@code out} from index 0 (at least {@link #sliceSize} long),
+   * for a caller that reuses its buffer; returns the bytes written.
+   */
+  public int sliceInto(int[] indices, int count, byte[] out) {
     int p = 0;
     for (int k = 0; k < resourceFields.length; k += 2) {
       int n = resourceFields[k + 1] - resourceFields[k];
@@ -196,7 +260,7 @@ public final class DecodedBatch {
       System.arraycopy(bytes, fieldOffsets[i], out, p, n);
       p += n;
     }
-    return out;
+    return p;
   }
 
   /** Record {@code i}'s {@code severity_number} as protobuf reads it (any int: enums are open). */
@@ -287,9 +351,12 @@ public final class DecodedBatch {
   }
 
   /**
-   * The walk. Tags are compared whole (field number and wire type), as protobuf's generated parsers do: a known
-   * field with another wire type is an unknown field, skipped. Any {@link IOException} from
-   * {@link CodedInputStream}, and {@link Unsure}, end the scan with null, and the caller lets protobuf decide.
+   * The walk, over the array itself (a cursor and the end of the enclosing message; no {@link CodedInputStream}, whose
+   * limit bookkeeping per nested message cost more than the walk). Varints, tags and lengths are read as protobuf
+   * reads them; whatever protobuf might refuse — a varint over ten bytes or past the end, a length past the end, field
+   * number 0, groups, bad UTF-8 — is {@link Unsure}: the scan ends with null and the caller lets protobuf decide. Tags
+   * are compared whole (field number and wire type), as protobuf's generated parsers do: a known field with another
+   * wire type is an unknown field, skipped.
    */
   private static final class Scanner {
     // kinds of fields in the tables below, indexed by tag
@@ -362,11 +429,10 @@ public final class DecodedBatch {
     }
 
     private final byte[] bytes;
-    private final CodedInputStream in;
+    private int pos;
 
     private Scanner(byte[] bytes) {
       this.bytes = bytes;
-      this.in = CodedInputStream.newInstance(bytes);
     }
 
     /** The scanned batch, or null when protobuf's parser must decide. */
@@ -374,23 +440,21 @@ public final class DecodedBatch {
       Scanner s = new Scanner(bytes);
       Records records = new Records(expectedRecords);
       List<int[]> resourceRanges = new ArrayList<>(8);
+      int end = bytes.length;
       try {
-        int tag;
-        int at = 0;
-        while ((tag = s.in.readTag()) != 0) {
+        while (s.pos < end) {
+          int at = s.pos;
+          int tag = s.tag(end);
           if (tag == RECORDS_TAG) {
-            s.record(records, at);
+            s.record(records, at, end);
           } else if (tag == RESOURCE_TAG) {
-            int len = s.in.readRawVarint32();
-            int start = s.in.getTotalBytesRead();
-            int limit = s.in.pushLimit(len);
-            s.fields(KEY_VALUE, 2);
-            s.in.popLimit(limit);
+            int len = s.length(end);
+            int start = s.pos;
+            s.fields(KEY_VALUE, 2, start + len);
             resourceRanges.add(new int[] {start, len, at});
           } else {
-            s.unknown(tag);
+            s.skip(tag, end);
           }
-          at = s.in.getTotalBytesRead();
         }
         List<KeyValue> resource = new ArrayList<>(resourceRanges.size());
         for (int[] r : resourceRanges) {
@@ -409,55 +473,53 @@ public final class DecodedBatch {
     }
 
     /** One LogRecord (field 2 of LogBatch, at depth 1): its range and the fields the collector reads. */
-    private void record(Records records, int fieldOffset) throws IOException, Unsure {
-      int len = in.readRawVarint32();
-      int start = in.getTotalBytesRead();
-      int limit = in.pushLimit(len);
+    private void record(Records records, int fieldOffset, int end) throws Unsure {
+      int len = length(end);
+      int start = pos;
+      int limit = start + len;
       int severity = 0;
       int traceIdSize = 0;
       int spanIdSize = 0;
       String[] resourceKeys = null;
-      int tag;
-      while ((tag = in.readTag()) != 0) {
+      while (pos < limit) {
+        int tag = tag(limit);
         if (tag == SEVERITY_TAG) {
-          severity = in.readEnum(); // the last occurrence wins, as in protobuf
+          severity = varint32(limit); // readEnum: the last occurrence wins, as in protobuf
         } else if (tag == ATTRIBUTES_TAG) {
-          String key = attribute();
+          String key = attribute(limit);
           if (key != null) {
             resourceKeys = append(resourceKeys, key);
           }
         } else if (tag == TRACE_ID_TAG) {
-          traceIdSize = skipBytes();
+          traceIdSize = skipBytes(limit);
         } else if (tag == SPAN_ID_TAG) {
-          spanIdSize = skipBytes();
+          spanIdSize = skipBytes(limit);
         } else {
-          field(LOG_RECORD, tag, 2);
+          field(LOG_RECORD, tag, 2, limit);
         }
       }
-      in.popLimit(limit);
       records.add(fieldOffset, start, len, severity, traceIdSize, spanIdSize, resourceKeys);
     }
 
     /** One attribute (a KeyValue at depth 2): its key if that starts with {@code resource.}, else null. */
-    private String attribute() throws IOException, Unsure {
-      int len = in.readRawVarint32();
-      int limit = in.pushLimit(len);
+    private String attribute(int end) throws Unsure {
+      int len = length(end);
+      int limit = pos + len;
       int keyOffset = 0;
       int keyLength = 0;
-      int tag;
-      while ((tag = in.readTag()) != 0) {
+      while (pos < limit) {
+        int tag = tag(limit);
         if (tag == KEY_TAG) {
-          keyLength = in.readRawVarint32();
-          keyOffset = in.getTotalBytesRead();
-          in.skipRawBytes(keyLength);
+          keyLength = length(limit);
+          keyOffset = pos;
+          pos += keyLength;
           utf8(keyOffset, keyLength);
         } else if (tag == VALUE_TAG) {
-          message(ANY_VALUE, 3);
+          message(ANY_VALUE, 3, limit);
         } else {
-          unknown(tag);
+          skip(tag, limit);
         }
       }
-      in.popLimit(limit);
       if (keyLength < RESOURCE_PREFIX.length
           || !Arrays.equals(bytes, keyOffset, keyOffset + RESOURCE_PREFIX.length,
               RESOURCE_PREFIX, 0, RESOURCE_PREFIX.length)) {
@@ -466,50 +528,131 @@ public final class DecodedBatch {
       return new String(bytes, keyOffset, keyLength, StandardCharsets.UTF_8);
     }
 
-    /** The fields of a message of {@code type} at {@code depth}, up to the current limit. */
-    private void fields(Type type, int depth) throws IOException, Unsure {
-      int tag;
-      while ((tag = in.readTag()) != 0) {
-        field(type, tag, depth);
+    /** The fields of a message of {@code type} at {@code depth}, up to {@code end}. */
+    private void fields(Type type, int depth, int end) throws Unsure {
+      while (pos < end) {
+        field(type, tag(end), depth, end);
       }
     }
 
-    private void field(Type type, int tag, int depth) throws IOException, Unsure {
-      byte kind = tag < type.kinds.length ? type.kinds[tag] : UNKNOWN;
+    private void field(Type type, int tag, int depth, int end) throws Unsure {
+      byte kind = tag >= 0 && tag < type.kinds.length ? type.kinds[tag] : UNKNOWN;
       switch (kind) {
         case STRING -> {
-          int len = in.readRawVarint32();
-          int offset = in.getTotalBytesRead();
-          in.skipRawBytes(len);
+          int len = length(end);
+          int offset = pos;
+          pos += len;
           utf8(offset, len);
         }
-        case MESSAGE -> message(type.children[tag], depth + 1);
-        case SCALAR -> in.skipField(tag);
-        default -> unknown(tag);
+        case MESSAGE -> message(type.children[tag], depth + 1, end);
+        default -> skip(tag, end); // a scalar, or an unknown field, which protobuf keeps among unknown fields
       }
     }
 
-    private void message(Type type, int depth) throws IOException, Unsure {
+    private void message(Type type, int depth, int end) throws Unsure {
       if (depth > MAX_DEPTH) {
         throw Unsure.INSTANCE;
       }
-      int limit = in.pushLimit(in.readRawVarint32());
-      fields(type, depth);
-      in.popLimit(limit);
+      int len = length(end);
+      fields(type, depth, pos + len);
     }
 
-    /** An unknown field, skipped as protobuf keeps it among unknown fields; groups and bad wire types: Unsure. */
-    private void unknown(int tag) throws IOException, Unsure {
-      switch (WireFormat.getTagWireType(tag)) {
-        case VARINT, FIXED64, LEN, FIXED32 -> in.skipField(tag);
+    /** Skips a field by its wire type, as protobuf's {@code skipField}; groups and bad wire types: Unsure. */
+    private void skip(int tag, int end) throws Unsure {
+      switch (tag & 7) {
+        case VARINT -> skipVarint(end);
+        case FIXED64 -> advance(8, end);
+        case LEN -> {
+          int len = length(end); // not "pos += length(end)": that adds to pos as it was before the length was read
+          pos += len;
+        }
+        case FIXED32 -> advance(4, end);
         default -> throw Unsure.INSTANCE;
       }
     }
 
-    private int skipBytes() throws IOException {
-      int len = in.readRawVarint32();
-      in.skipRawBytes(len);
+    private int skipBytes(int end) throws Unsure {
+      int len = length(end);
+      pos += len;
       return len;
+    }
+
+    private void advance(int n, int end) throws Unsure {
+      if (end - pos < n) {
+        throw Unsure.INSTANCE;
+      }
+      pos += n;
+    }
+
+    /** A tag, as protobuf's {@code readTag} reads it before the end: field number 0 is invalid (Unsure). */
+    private int tag(int end) throws Unsure {
+      int tag = varint32(end);
+      if (tag >>> 3 == 0) {
+        throw Unsure.INSTANCE;
+      }
+      return tag;
+    }
+
+    /** A length-delimited field's length: not negative, and within {@code end}. */
+    private int length(int end) throws Unsure {
+      int len = varint32(end);
+      if (len < 0 || len > end - pos) {
+        throw Unsure.INSTANCE;
+      }
+      return len;
+    }
+
+    /**
+     * A varint read as protobuf's {@code readRawVarint32} reads it: up to ten bytes, the bits above 32 dropped; a
+     * longer one, or one running past {@code end}, is Unsure.
+     */
+    private int varint32(int end) throws Unsure {
+      int p = pos;
+      byte[] b = bytes;
+      if (p >= end) {
+        throw Unsure.INSTANCE;
+      }
+      int x = b[p++];
+      if (x >= 0) {
+        pos = p;
+        return x;
+      }
+      x &= 0x7F;
+      for (int shift = 7; shift < 35; shift += 7) {
+        if (p >= end) {
+          throw Unsure.INSTANCE;
+        }
+        int v = b[p++];
+        x |= (v & 0x7F) << shift;
+        if (v >= 0) {
+          pos = p;
+          return x;
+        }
+      }
+      for (int i = 0; i < 5; i++) {
+        if (p >= end) {
+          throw Unsure.INSTANCE;
+        }
+        if (b[p++] >= 0) {
+          pos = p;
+          return x;
+        }
+      }
+      throw Unsure.INSTANCE;
+    }
+
+    private void skipVarint(int end) throws Unsure {
+      int p = pos;
+      for (int i = 0; i < 10; i++) {
+        if (p >= end) {
+          throw Unsure.INSTANCE;
+        }
+        if (bytes[p++] >= 0) {
+          pos = p;
+          return;
+        }
+      }
+      throw Unsure.INSTANCE;
     }
 
     private void utf8(int offset, int len) throws Unsure {

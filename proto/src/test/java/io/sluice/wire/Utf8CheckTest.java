@@ -50,6 +50,29 @@ class Utf8CheckTest {
     }
   }
 
+  @Test
+  void agreesWithProtobufOnMostlyAsciiTextWithCharactersAndDamageAnywhere() {
+    java.util.Random random = new java.util.Random(15);
+    String[] chars = {"é", "€", "😀", "ü", "日本"};
+    for (int n = 0; n < 20_000; n++) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      for (int part = random.nextInt(6); part >= 0; part--) {
+        int ascii = random.nextInt(40); // runs below, at and above the 8- and 16-byte steps
+        for (int i = 0; i < ascii; i++) out.write('a' + random.nextInt(26));
+        byte[] c = chars[random.nextInt(chars.length)].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(c, 0, c.length);
+      }
+      byte[] b = out.toByteArray();
+      if (random.nextBoolean()) {
+        b[random.nextInt(b.length)] = (byte) random.nextInt(256); // maybe a broken sequence, maybe not
+      }
+      int off = random.nextInt(Math.min(3, b.length));
+      int len = b.length - off - random.nextInt(Math.min(3, b.length - off) + 1);
+      assertThat(Utf8Check.isWellFormed(b, off, len)).as("%s", java.util.HexFormat.of().formatHex(b, off, off + len))
+          .isEqualTo(UnsafeByteOperations.unsafeWrap(b, off, len).isValidUtf8());
+    }
+  }
+
   @Property(tries = 3000)
   void agreesWithProtobufOnRandomBytes(@ForAll @Size(max = 40) byte[] b) {
     assertThat(Utf8Check.isWellFormed(b, 0, b.length)).isEqualTo(UnsafeByteOperations.unsafeWrap(b).isValidUtf8());

@@ -18,10 +18,15 @@ final class AttributeDecoder {
 
   /** Fills {@code out[0]} (id) and {@code out[1]} (intended nanos); false when either is missing. */
   static boolean decode(byte[] record, long[] out) {
+    return decode(record, 0, record.length, out);
+  }
+
+  /** Like {@link #decode(byte[], long[])} for the record in {@code bytes[offset, offset + length)}. */
+  static boolean decode(byte[] bytes, int offset, int length, long[] out) {
     boolean id = false;
     boolean t0 = false;
     try {
-      CodedInputStream in = CodedInputStream.newInstance(record);
+      CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
       int tag;
       while ((tag = in.readTag()) != 0) {
         if (WireFormat.getTagFieldNumber(tag) != ATTRIBUTES) {

@@ -109,18 +109,21 @@ public final class Harness {
       for (int size : options.recordBytes()) {
         for (int n : options.threads()) {
           for (String scenario : options.scenarios()) {
-            Map<String, Double> maxRates = new HashMap<>();
-            for (String rate : options.rates()) {
-              double perSecond = switch (rate) {
-                case "max" -> 0;
-                case "half" -> maxRates.getOrDefault(scenario, 0.0) / 2;
-                default -> Options.parseRate(rate);
-              };
-              if (rate.equals("half") && perSecond <= 0) continue;
-              RunResult r = runOne(scenario, n, size, rate, perSecond);
-              if (rate.equals("max")) maxRates.put(scenario, r.recordsPerSecond());
-              runs.add(r);
-              out.printf(Locale.ROOT, "    %s (%.1f s since start)%n", r.fields(), (System.nanoTime() - began) / 1e9);
+            for (String format : throughCollector(scenario) ? options.kafkaFormats() : List.of("-")) {
+              Map<String, Double> maxRates = new HashMap<>();
+              for (String rate : options.rates()) {
+                double perSecond = switch (rate) {
+                  case "max" -> 0;
+                  case "half" -> maxRates.getOrDefault(scenario, 0.0) / 2;
+                  default -> Options.parseRate(rate);
+                };
+                if (rate.equals("half") && perSecond <= 0) continue;
+                RunResult r = runOne(scenario, format, n, size, rate, perSecond);
+                if (rate.equals("max")) maxRates.put(scenario, r.recordsPerSecond());
+                runs.add(r);
+                out.printf(Locale.ROOT, "    %s (%.1f s since start, load average %s)%n", r.fields(),
+                    (System.nanoTime() - began) / 1e9, loadAverage());
+              }
             }
           }
         }
@@ -138,21 +141,38 @@ public final class Harness {
 
   // ------------------------------------------------------------------------------------------------- one run
 
-  private RunResult runOne(String scenario, int n, int size, String rateLabel, double perSecond) throws IOException {
+  /** True for the setups whose records go through the collector (and so take a Kafka record format). */
+  private static boolean throughCollector(String scenario) {
+    return Options.base(scenario).equals("sluice") || Options.base(scenario).equals("otel");
+  }
+
+  /** The machine's load averages (1, 5, 15 min) from /proc/loadavg, printed beside every figure. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+  }
+
+  private RunResult runOne(String scenario, String format, int n, int size, String rateLabel, double perSecond)
+      throws IOException {
     String topic = "bench-" + (++topicCounter) + "-" + Options.base(scenario);
-    out.printf(Locale.ROOT, "  run %s, %d thread(s), %d-byte messages, rate %s%s%n", scenario, n, size, rateLabel,
-        perSecond > 0 ? String.format(Locale.ROOT, " (%,.0f records/s)", perSecond) : "");
+    out.printf(Locale.ROOT, "  run %s, kafka-format %s, %d thread(s), %d-byte messages, rate %s%s; load average %s%n",
+        scenario, format, n, size, rateLabel,
+        perSecond > 0 ? String.format(Locale.ROOT, " (%,.0f records/s)", perSecond) : "", loadAverage());
     Collector collector = null;
     Emitter emitter;
     if (!scenario.equals("logback-file")) kafka.createTopic(topic, 3, 1);
     switch (Options.base(scenario)) {
       case "sluice" -> {
-        collector = startCollector(topic, 0);
+        collector = startCollector(topic, 0, format);
         emitter = new SluiceLogbackEmitter("127.0.0.1:" + collector.port(), work.resolve("spool-" + topicCounter),
             Options.settings(scenario));
       }
       case "otel" -> {
-        collector = startCollector(topic, 0);
+        collector = startCollector(topic, 0, format);
         emitter = new OtelLogbackEmitter("http://127.0.0.1:" + collector.httpPort() + "/v1/logs");
       }
       case "log4j2-kafka" -> emitter = new Log4j2KafkaEmitter(kafka.bootstrapServers(), topic);
@@ -206,7 +226,7 @@ public final class Harness {
           seconds, delivered / seconds, bytes / seconds / (1 << 20), delivered == 0 ? -1 : cpu / 1e9 / (delivered / 1e6),
           perSecond > 0 ? -1 : load.callerCpuNanos.get() / (double) Math.max(1, sent),
           timed ? h.getValueAtPercentile(50) / 1e3 : -1, timed ? h.getValueAtPercentile(99) / 1e3 : -1,
-          timed ? h.getValueAtPercentile(99.9) / 1e3 : -1, timed ? h.getMaxValue() / 1e3 : -1);
+          timed ? h.getValueAtPercentile(99.9) / 1e3 : -1, timed ? h.getMaxValue() / 1e3 : -1, format);
     } finally {
       if (tap != null) {
         emitter.close();
@@ -231,9 +251,10 @@ public final class Harness {
     }
   }
 
-  private Collector startCollector(String topic, int port) throws IOException {
+  /** The real collector with its defaults for {@code format} (the producer's compression follows the format). */
+  private Collector startCollector(String topic, int port, String format) throws IOException {
     return Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:" + port)
-        .httpListen("127.0.0.1:0")
+        .httpListen("127.0.0.1:0").kafkaFormat(io.sluice.wire.kafka.KafkaFormat.parse(format))
         .kafkaBootstrap(kafka.bootstrapServers()).topic(topic).createTopic(false).build());
   }
 
@@ -328,7 +349,8 @@ public final class Harness {
     out.printf(Locale.ROOT, "  outage run: collector down for %.1f s under %d thread(s) at max, then back%n",
         options.outage().toMillis() / 1000.0, n);
     kafka.createTopic(topic, 3, 1);
-    Collector probe = startCollector(topic, 0);
+    String format = options.kafkaFormats().get(0);
+    Collector probe = startCollector(topic, 0, format);
     int port = probe.port();
     probe.close();
     SluiceLogbackEmitter emitter = new SluiceLogbackEmitter("127.0.0.1:" + port, work.resolve("spool-outage"), Map.of());
@@ -363,7 +385,7 @@ public final class Harness {
       PipelineStats full = emitter.stats();
       double downSeconds = (spooledAt - load.startNanos) / 1e9;
       long restart = System.nanoTime();
-      collector = startCollector(topic, port);
+      collector = startCollector(topic, port, format);
       long drainDeadline = System.nanoTime() + DRAIN_MAX_NANOS;
       while (emitter.stats().spooled() > 0 && System.nanoTime() < drainDeadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));

@@ -14,8 +14,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The far end: one consumer thread reading a topic from the beginning. For each record it decodes the id and the
- * intended send time, records {@code arrival − intended} in an HdrHistogram (microseconds, 3 digits), and marks the
+ * The far end: one consumer thread reading a topic from the beginning. For each line — a Kafka record of the
+ * record format, or each line of a Sluice batch-format record (walked in place with {@code KafkaRecordReader}'s
+ * {@code forEachLine}, the lines not parsed) — it decodes the id and the intended send time, records {@code arrival − intended} in an HdrHistogram (microseconds, 3 digits), and marks the
  * id in a per-load-thread bitmap, so delivered (distinct), duplicated and lost are exact. Records of the warm-up
  * slot (thread index = number of load threads) are only counted, apart. The arrival time is when
  * the consumer's poll returned it, so the latency includes the consumer's fetch wait (at most ~{@code fetch.max.wait}
@@ -60,44 +61,37 @@ public final class KafkaTap implements AutoCloseable {
     thread.start();
   }
 
+  // written by the tap thread only, published to the volatiles above after each poll
+  private final long[] decoded = new long[2];
+  private long t;
+  private long d;
+  private long bad;
+  private long w;
+  private long now;
+
   private void run() {
-    long[] decoded = new long[2];
-    long t = 0, d = 0, b = 0, bad = 0, w = 0;
+    long b = 0;
     while (running) {
       ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(50));
       if (batch.isEmpty()) continue;
-      long now = System.nanoTime();
+      now = System.nanoTime();
       for (ConsumerRecord<byte[], byte[]> r : batch) {
-        boolean first = true;
-        for (byte[] value : lineValues(r)) { // a Sluice batch-format record holds many lines
-        t++;
-        if (!decoder.decode(value, decoded)) {
-          bad++;
-          continue;
-        }
-        int loadThread = (int) (decoded[0] >>> Harness.ID_THREAD_SHIFT);
-        int index = (int) (decoded[0] & ((1L << Harness.ID_THREAD_SHIFT) - 1));
-        if (loadThread < 0 || loadThread >= seen.length) {
-          bad++;
-          continue;
-        }
-        if (loadThread == loadThreads) {
-          if (!seen[loadThread].get(index)) {
-            seen[loadThread].set(index);
-            w++;
+        long before = d;
+        if (isSluiceBatch(r)) {
+          // a Sluice batch-format record holds many lines: walk them in place, nothing parsed but the two attributes
+          try {
+            SLUICE.forEachLine(name -> {
+              org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+              return h == null ? null : h.value();
+            }, r.value(), (index, b0, offset, length) -> line(AttributeDecoder.decode(b0, offset, length, decoded)));
+          } catch (io.sluice.wire.kafka.KafkaFormatException e) {
+            bad++;
           }
-          continue;
+        } else {
+          line(decoder.decode(r.value(), decoded));
         }
-        if (first) {
+        if (d > before) {
           b += r.serializedValueSize();
-          first = false;
-        }
-        if (!seen[loadThread].get(index)) {
-          seen[loadThread].set(index);
-          d++;
-        }
-        latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
-            Math.max(0, (now - decoded[1]) / 1_000)));
         }
       }
       total = t;
@@ -107,6 +101,40 @@ public final class KafkaTap implements AutoCloseable {
       warmup = w;
       if (d > 0) lastArrivalNanos = now;
     }
+  }
+
+  /** Counts one line whose id and intended time were just decoded into {@link #decoded} ({@code ok}) or not. */
+  private void line(boolean ok) {
+    t++;
+    if (!ok) {
+      bad++;
+      return;
+    }
+    int loadThread = (int) (decoded[0] >>> Harness.ID_THREAD_SHIFT);
+    int index = (int) (decoded[0] & ((1L << Harness.ID_THREAD_SHIFT) - 1));
+    if (loadThread < 0 || loadThread >= seen.length) {
+      bad++;
+      return;
+    }
+    if (loadThread == loadThreads) {
+      if (!seen[loadThread].get(index)) {
+        seen[loadThread].set(index);
+        w++;
+      }
+      return;
+    }
+    if (!seen[loadThread].get(index)) {
+      seen[loadThread].set(index);
+      d++;
+    }
+    latencyMicros.recordValue(Math.min(latencyMicros.getHighestTrackableValue(),
+        Math.max(0, (now - decoded[1]) / 1_000)));
+  }
+
+  private static boolean isSluiceBatch(ConsumerRecord<byte[], byte[]> r) {
+    org.apache.kafka.common.header.Header schema = r.headers().lastHeader(io.sluice.wire.kafka.KafkaHeaders.SCHEMA);
+    return schema != null && io.sluice.wire.kafka.KafkaHeaders.SCHEMA_BATCH.equals(
+        new String(schema.value(), java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static final io.sluice.wire.kafka.KafkaRecordReader SLUICE = new io.sluice.wire.kafka.KafkaRecordReader();

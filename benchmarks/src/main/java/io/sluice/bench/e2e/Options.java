@@ -13,10 +13,13 @@ import java.util.Locale;
  * second in total, or {@code half} (half of what the same scenario delivered at {@code max} in this run; needs
  * {@code max} before it). {@code outage} > 0 adds the spool run: the collector down for that long under load, then
  * back, measuring spool fill and drain rates. Before each run, {@code warmupRecords} records from one thread warm the
- * setup up (JIT, connections, metadata) and are left out of every figure.
+ * setup up (JIT, connections, metadata) and are left out of every figure. {@code kafkaFormats}: the collector's Kafka
+ * record formats ({@code batch}, {@code record}); every setup through the collector (sluice, otel) runs once per
+ * format, the others once.
  */
 public record Options(List<String> scenarios, List<Integer> threads, List<Integer> recordBytes, List<String> rates,
-    Duration duration, Duration outage, int warmupRecords, Path out, String label, boolean charts) {
+    Duration duration, Duration outage, int warmupRecords, Path out, String label, boolean charts,
+    List<String> kafkaFormats) {
 
   public static final List<String> SCENARIOS = List.of("sluice", "otel", "log4j2-kafka", "logback-file");
 
@@ -35,6 +38,15 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
       }
     }
     if (warmupRecords < 0) throw new IllegalArgumentException("--warmup must be >= 0");
+    if (kafkaFormats.isEmpty()) kafkaFormats = List.of(io.sluice.wire.kafka.KafkaFormat.BATCH.configName());
+    for (String f : kafkaFormats) {
+      try {
+        io.sluice.wire.kafka.KafkaFormat.parse(f);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--kafka-format: " + e.getMessage());
+      }
+    }
+    kafkaFormats = List.copyOf(kafkaFormats);
     if (rates.contains("half") && !rates.contains("max")) {
       throw new IllegalArgumentException("--rate half needs max in the same list (e.g. --rate max,half)");
     }
@@ -74,7 +86,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
       usage: Harness [--scenarios sluice,otel,log4j2-kafka,logback-file,sluice:lingerMs=50+zstdLevel=1]
                      [--threads 1,2,4] [--record-bytes 200]
                      [--rate max|half|<records/s>[,...]] [--duration 10s] [--outage 0s] [--out benchmarks/results]
-                     [--warmup 20000] [--label e2e] [--no-charts]
+                     [--warmup 20000] [--label e2e] [--no-charts] [--kafka-format batch|record|batch,record]
              Harness --replot <out>/<label>.csv <label>   (charts again from a CSV)
       """;
 
@@ -89,6 +101,7 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
     Path out = Path.of("benchmarks/results");
     String label = "e2e";
     boolean charts = true;
+    List<String> kafkaFormats = List.of("batch");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (a.equals("--no-charts")) {
@@ -108,10 +121,11 @@ public record Options(List<String> scenarios, List<Integer> threads, List<Intege
         case "--warmup" -> warmup = Integer.parseInt(v);
         case "--out" -> out = Path.of(v);
         case "--label" -> label = v;
+        case "--kafka-format" -> kafkaFormats = split(v);
         default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
-    return new Options(scenarios, threads, sizes, rates, duration, outage, warmup, out, label, charts);
+    return new Options(scenarios, threads, sizes, rates, duration, outage, warmup, out, label, charts, kafkaFormats);
   }
 
   private static List<String> split(String v) {

@@ -99,13 +99,15 @@ final class ReportWriter {
       String[] f = line.split(",");
       runs.add(new RunResult(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]), f[3], num(f[4]),
           Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), Long.parseLong(f[8]), Long.parseLong(f[9]),
-          num(f[10]), num(f[11]), num(f[12]), num(f[13]), num(f[14]), num(f[15]), num(f[16]), num(f[17]), num(f[18])));
+          num(f[10]), num(f[11]), num(f[12]), num(f[13]), num(f[14]), num(f[15]), num(f[16]), num(f[17]), num(f[18]),
+          f.length > 19 ? f[19] : "-"));
     }
     Options o = new Options(runs.stream().map(RunResult::scenario).distinct().toList(),
         runs.stream().map(RunResult::threads).distinct().toList(),
         runs.stream().map(RunResult::recordBytes).distinct().toList(),
         runs.stream().map(RunResult::rate).distinct().map(r -> Options.parseRate(r) > 0 || r.equals("half") || r.equals("max") ? r : "max").toList(),
-        java.time.Duration.ZERO, java.time.Duration.ZERO, 0, out, label, true);
+        java.time.Duration.ZERO, java.time.Duration.ZERO, 0, out, label, true,
+        runs.stream().map(RunResult::kafkaFormat).filter(f -> !f.equals("-")).distinct().toList());
     return charts(new Harness.Report(o, runs, null, Map.of(), ""));
   }
 
@@ -170,7 +172,7 @@ final class ReportWriter {
     boolean bySize = runs.stream().map(RunResult::recordBytes).distinct().count() > 1 && !logX;
     boolean byThreads = runs.stream().map(RunResult::threads).distinct().count() > 1 && logX;
     for (RunResult r : runs) {
-      String key = r.scenario() + (bySize ? " " + r.recordBytes() + " B" : "") + (byThreads ? " " + r.threads() + " thr" : "");
+      String key = r.label() + (bySize ? " " + r.recordBytes() + " B" : "") + (byThreads ? " " + r.threads() + " thr" : "");
       series.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
     }
     series.forEach((name, rs) -> {
@@ -186,7 +188,7 @@ final class ReportWriter {
         .yAxisTitle("records/s").build();
     style(c.getStyler());
     c.getStyler().setLegendVisible(false);
-    c.addSeries("records/s", runs.stream().map(RunResult::scenario).toList(),
+    c.addSeries("records/s", runs.stream().map(RunResult::label).toList(),
         runs.stream().map(RunResult::recordsPerSecond).toList());
     return c;
   }
@@ -198,7 +200,7 @@ final class ReportWriter {
     c.getStyler().setXAxisLabelRotation(20);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
-    List<String> names = runs.stream().map(r -> r.scenario() + " " + r.threads() + "t " + r.recordBytes() + "B "
+    List<String> names = runs.stream().map(r -> r.label() + " " + r.threads() + "t " + r.recordBytes() + "B "
         + r.rate()).toList();
     c.addSeries("p50", names, runs.stream().map(r -> Math.max(0, r.p50Ms())).toList());
     c.addSeries("p99", names, runs.stream().map(r -> Math.max(0, r.p99Ms())).toList());

@@ -8,17 +8,18 @@ import java.util.Map;
  * One measured run of one setup. Rates are over the run's own window: from the first intended send to the last
  * Kafka arrival (to the file being closed, for the file floor). CPU is the whole process's (broker, collector,
  * receiver, load threads — everything is in this JVM) minus the harness's consumer thread, per million delivered
- * records. Latency is from the intended send time to the consumer's poll; -1 where not measured.
+ * records. Latency is from the intended send time to the consumer's poll; -1 where not measured. {@code kafkaFormat}
+ * is the collector's Kafka record format ({@code batch} or {@code record}), "-" for a setup without the collector.
  */
 public record RunResult(String scenario, int threads, int recordBytes, String rate, double offeredPerSecond,
     long sent, long delivered, long duplicates, long lost, long droppedBySetup, double seconds,
     double recordsPerSecond, double mibPerSecond, double cpuSecondsPerMillion, double callerNanosPerRecord,
-    double p50Ms, double p99Ms, double p999Ms, double maxMs) {
+    double p50Ms, double p99Ms, double p999Ms, double maxMs, String kafkaFormat) {
 
   /** Every field, in report order; the smoke test checks that all are present. */
   public static final List<String> FIELDS = List.of("scenario", "threads", "recordBytes", "rate",
       "offeredPerSecond", "sent", "delivered", "duplicates", "lost", "droppedBySetup", "seconds", "recordsPerSecond",
-      "mibPerSecond", "cpuSecondsPerMillion", "callerNanosPerRecord", "p50Ms", "p99Ms", "p999Ms", "maxMs");
+      "mibPerSecond", "cpuSecondsPerMillion", "callerNanosPerRecord", "p50Ms", "p99Ms", "p999Ms", "maxMs", "kafkaFormat");
 
   public Map<String, String> fields() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -41,7 +42,13 @@ public record RunResult(String scenario, int threads, int recordBytes, String ra
     m.put("p99Ms", fmt(p99Ms, 1));
     m.put("p999Ms", fmt(p999Ms, 1));
     m.put("maxMs", fmt(maxMs, 1));
+    m.put("kafkaFormat", kafkaFormat);
     return m;
+  }
+
+  /** The scenario and, for a setup through the collector, its Kafka record format: how charts name a series. */
+  public String label() {
+    return kafkaFormat.equals("-") ? scenario : scenario + " (" + kafkaFormat + ")";
   }
 
   private static String fmt(double v, int decimals) {

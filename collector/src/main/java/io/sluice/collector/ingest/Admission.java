@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  *       for the tenant, else FORBIDDEN_TOPIC;
  *   <li>the tenant's rate limit is charged with the real record count and the batch's <em>cost</em>, the larger of
  *       its decoded size and the bytes it produces, else RATE_LIMITED (nothing taken);
- *   <li>only then are the values built, and {@link #publish} charges the same cost to the collector's in-flight
+ *   <li>only then is the batch handed on (its values are built by the publisher, per format), and {@link #publish} charges the same cost to the collector's in-flight
  *       budget until Kafka answered.
  * </ol>
  *
@@ -210,17 +210,24 @@ public final class Admission {
       if (d.size() == 0 && !remember) {
         continue; // an empty resource of a request: nothing to publish, no sequence to acknowledge
       }
-      // the published values are the records' own bytes plus the resource attributes (no parsing, no re-encoding)
-      byte[][] values = RecordEnricher.spliceValues(d, suffixes[c]);
+      // Nothing is copied here: the batch format publishes the records as sent (the client's zstd frame when it can)
+      // with the resource in a header; the record format splices each value when it is sent, the record's own bytes
+      // plus the resource attributes it lacks (no parsing, no re-encoding). Only dead-lettered lines get a value now.
+      byte[][] deadLetterValues = null;
       if (reasons[c] != null) {
-        for (int i = 0; i < values.length; i++) {
+        deadLetterValues = new byte[d.size()][];
+        for (int i = 0; i < deadLetterValues.length; i++) {
           if (!reasons[c][i].isEmpty()) {
-            values[i] = router.deadLetterValue(RecordEnricher.enrich(d.record(i), cand.resource())).toByteArray();
+            deadLetterValues[i] =
+                router.deadLetterValue(RecordEnricher.enrich(d.record(i), cand.resource())).toByteArray();
           }
         }
       }
-      batches.add(PublishBatch.ofArrays(cand.source(), cand.epoch(), tenant, cand.sequence(),
-          RecordEnricher.partitionKey(cand.resource(), cand.source()), values, costs[c], topics[c], reasons[c]));
+      RecordEnricher.Suffix suffix = suffixes[c];
+      batches.add(PublishBatch.ofDecoded(cand.source(), cand.epoch(), tenant, cand.sequence(),
+          RecordEnricher.partitionKey(cand.resource(), cand.source()), d,
+          RecordEnricher.encodeResource(cand.resource()), lengths[c], i -> RecordEnricher.splice(d, suffix, i),
+          deadLetterValues, costs[c], topics[c], reasons[c]));
     }
     return new Admitted(tenant, List.copyOf(batches), Math.max(1, cost), decodedBytes, produced, (int) records,
         deadLettered, remember);

@@ -85,16 +85,33 @@ public final class RecordEnricher {
   static byte[][] spliceValues(DecodedBatch decoded, Suffix suffix) {
     int n = decoded.size();
     byte[][] out = new byte[n][];
-    byte[] src = decoded.bytes();
     for (int i = 0; i < n; i++) {
-      byte[] tail = suffix.forRecord(decoded.resourceAttributeKeys(i));
-      int len = decoded.length(i);
-      byte[] v = new byte[len + tail.length];
-      System.arraycopy(src, decoded.offset(i), v, 0, len);
-      System.arraycopy(tail, 0, v, len, tail.length);
-      out[i] = v;
+      out[i] = splice(decoded, suffix, i);
     }
     return out;
+  }
+
+  /** The Kafka value of record {@code i} of {@code decoded} in the record format (see {@link #spliceValues}). */
+  static byte[] splice(DecodedBatch decoded, Suffix suffix, int i) {
+    byte[] tail = suffix.forRecord(decoded.resourceAttributeKeys(i));
+    int len = decoded.length(i);
+    byte[] v = new byte[len + tail.length];
+    System.arraycopy(decoded.bytes(), decoded.offset(i), v, 0, len);
+    System.arraycopy(tail, 0, v, len, tail.length);
+    return v;
+  }
+
+  /**
+   * {@code resource} as a LogBatch holding only resource entries, in order (the batch format's
+   * {@code sluice.resource} header), or null when it is empty.
+   */
+  public static byte[] encodeResource(Map<String, AnyValue> resource) {
+    if (resource.isEmpty()) {
+      return null;
+    }
+    LogBatch.Builder b = LogBatch.newBuilder();
+    resource.forEach((k, v) -> b.addResource(KeyValue.newBuilder().setKey(k).setValue(v)));
+    return b.build().toByteArray();
   }
 
   /**

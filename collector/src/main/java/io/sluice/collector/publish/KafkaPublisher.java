@@ -2,6 +2,7 @@ package io.sluice.collector.publish;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import io.sluice.wire.kafka.BatchValueWriter;
 import io.sluice.wire.kafka.KafkaFormat;
 import io.sluice.wire.kafka.KafkaHeaders;
@@ -51,8 +52,11 @@ import org.slf4j.LoggerFactory;
  * Publishes the lines of a batch to Kafka with an idempotent {@code acks=all} producer (key = the batch's partition
  * key, headers from {@link KafkaHeaders}), in per-topic lanes so that a missing, slow or refused topic stalls only
  * the batches routed to it. Each topic gets the {@link KafkaFormat} that {@link TopicFormats} names: in the batch
- * format one Kafka record per (batch, topic) holding that topic's lines (a batch routed to several topics is split
- * by topic, its lines' bytes copied, not re-encoded), in the record format one Kafka record per line.
+ * format one Kafka record per (batch, topic) holding that topic's lines — a client batch going whole to one topic is
+ * the client's zstd frame passed on as it came, with the resource in {@link KafkaHeaders#RESOURCE}; a batch routed to
+ * several topics is split by topic, its lines' bytes copied, not re-encoded, and compressed once with zstd level 1 —
+ * in the record format one Kafka record per line (the record's bytes and the resource attributes it lacks, spliced
+ * when it is sent).
  *
  * <p>Routing and dead-lettering act per line in both formats: a batch-format part is one Kafka record per
  * (topic, dead-letter reason), cut into several when its lines exceed {@code max.request.size} less 16 KiB
@@ -90,8 +94,19 @@ import org.slf4j.LoggerFactory;
 public final class KafkaPublisher implements Publisher {
   private static final Logger log = LoggerFactory.getLogger(KafkaPublisher.class);
 
-  /** Defaults under the user's overrides: durable, ordered, compressed. */
+  /** Defaults under the user's overrides for the default format, {@link TopicFormats#DEFAULT_FORMAT}. */
   public static Map<String, Object> producerDefaults(String bootstrap) {
+    return producerDefaults(bootstrap, TopicFormats.DEFAULT_FORMAT);
+  }
+
+  /**
+   * Defaults under the user's overrides: durable, ordered, and compressed once. With {@code kafka.format} batch the
+   * producer does not compress ({@code compression.type=none}): a batch value is a zstd frame already — the client's
+   * own frame passed on as it came, or one the collector compressed when it had to split the batch — and compressing
+   * it again costs the collector and the broker (which decompresses to validate) CPU for nothing. With {@code record}
+   * the producer compresses with lz4.
+   */
+  public static Map<String, Object> producerDefaults(String bootstrap, KafkaFormat format) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -100,7 +115,7 @@ public final class KafkaPublisher implements Publisher {
     // BufferedOutputStream.write(int) in front of the compressor; DecodeProduceBench measured 4.9 us of publish-thread
     // CPU per record with zstd against 3.0 us with lz4, and 27 against 16 us for the whole process with the broker
     // (which decompresses to validate). zstd compresses better: set compression.type where Kafka disk matters more.
-    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, format == KafkaFormat.BATCH ? "none" : "lz4");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     // A client's records share one key, so one partition: with Kafka's 16 KiB default only ~100 small records fit a
     // request and 5 in-flight requests cap a partition at a few 10k records/s. A collector aggregates: batch big.
@@ -276,7 +291,7 @@ public final class KafkaPublisher implements Publisher {
       long bytes = 0;
       for (int i = 0; i < n; i++) {
         all[i] = i;
-        bytes += batch.value(i).length;
+        bytes += batch.valueLength(i);
       }
       route(new Part(job, first, all, bytes, null, false, false));
       return done;
@@ -294,7 +309,7 @@ public final class KafkaPublisher implements Publisher {
       int[] idx = indices.computeIfAbsent(t, k -> new int[counts.get(k)]);
       int at = filled.merge(t, 1, Integer::sum) - 1;
       idx[at] = i;
-      bytes.computeIfAbsent(t, k -> new long[1])[0] += batch.value(i).length;
+      bytes.computeIfAbsent(t, k -> new long[1])[0] += batch.valueLength(i);
     }
     for (Map.Entry<String, int[]> e : indices.entrySet()) {
       route(new Part(job, e.getKey(), e.getValue(), bytes.get(e.getKey())[0], null, false, false));
@@ -415,18 +430,55 @@ public final class KafkaPublisher implements Publisher {
    */
   private void sendBatch(Part part, int[] indices, String reason) {
     PublishBatch batch = part.job.batch;
-    long size = 0;
+    DecodedBatch decoded = ownValues(batch, indices) ? null : batch.decoded();
+    if (forwardable(batch, decoded, indices)) {
+      sendBatchRecord(part, indices, reason); // the client's frame as it came: no need to cut it
+      return;
+    }
+    long first = decoded == null ? 0 : decoded.resourceFieldBytes();
+    long size = first;
     int from = 0;
     for (int k = 0; k < indices.length; k++) {
-      long line = batch.value(indices[k]).length + 6L; // + tag and length
+      // + tag and length
+      long line = decoded == null ? batch.valueLength(indices[k]) + 6L : decoded.fieldLength(indices[k]);
       if (k > from && size + line > maxValuePlainBytes) {
         sendBatchRecord(part, Arrays.copyOfRange(indices, from, k), reason);
         from = k;
-        size = 0;
+        size = first;
       }
       size += line;
     }
     sendBatchRecord(part, from == 0 ? indices : Arrays.copyOfRange(indices, from, indices.length), reason);
+  }
+
+  /** True if any of {@code indices} has a value of its own (a batch built from values, a line dead-lettered). */
+  private static boolean ownValues(PublishBatch batch, int[] indices) {
+    if (batch.decoded() == null) {
+      return true;
+    }
+    for (int i : indices) {
+      if (batch.hasOwnValue(i)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isWholeBatch(int[] indices, int size) {
+    boolean whole = indices.length == size;
+    for (int k = 0; whole && k < indices.length; k++) {
+      whole = indices[k] == k;
+    }
+    return whole;
+  }
+
+  /**
+   * True if {@code indices} can be sent as the client's own zstd frame: all of its lines, as sent, in a frame that
+   * declares its size and fits a request.
+   */
+  private boolean forwardable(PublishBatch batch, DecodedBatch decoded, int[] indices) {
+    return decoded != null && decoded.zstdFrame() != null && decoded.zstdFrame().length <= maxValuePlainBytes
+        && isWholeBatch(indices, batch.size());
   }
 
   private void sendBatchRecord(Part part, int[] indices, String reason) {
@@ -434,10 +486,9 @@ public final class KafkaPublisher implements Publisher {
     if (job.done.isDone()) {
       return; // an earlier part failed: the whole batch will be resent, don't add more duplicates
     }
-    boolean wholeBatch = indices.length == job.batch.size();
-    for (int k = 0; wholeBatch && k < indices.length; k++) {
-      wholeBatch = indices[k] == k;
-    }
+    boolean wholeBatch = isWholeBatch(indices, job.batch.size());
+    // the client's records as sent, the resource in a header; else (values of their own) each line's full value
+    DecodedBatch decoded = ownValues(job.batch, indices) ? null : job.batch.decoded();
     List<Header> headers = new ArrayList<>(8);
     headers.add(job.source);
     headers.add(job.epoch);
@@ -451,8 +502,13 @@ public final class KafkaPublisher implements Publisher {
     if (reason != null) {
       headers.add(new RecordHeader(KafkaHeaders.REASON, reason.getBytes(StandardCharsets.UTF_8)));
     }
+    if (decoded != null && job.resource != null) {
+      headers.add(job.resource);
+    }
     try {
-      byte[] value = batchWriter.write(job.slices, indices);
+      byte[] value = decoded == null ? batchWriter.write(job.slices, indices)
+          : forwardable(job.batch, decoded, indices) ? decoded.zstdFrame()
+          : batchWriter.write(decoded, indices);
       ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(part.topic, null, job.key, value,
           new RecordHeaders(headers.toArray(new Header[0])));
       producer.send(rec, (metadata, error) -> sentBatch(part, indices, reason, error));
@@ -481,7 +537,7 @@ public final class KafkaPublisher implements Publisher {
     }
     long bytes = 0;
     for (int i : indices) {
-      bytes += part.job.batch.value(i).length;
+      bytes += part.job.batch.valueLength(i);
     }
     if (permanent.startsWith("TOPIC_")) {
       Lane lane = lanes.get(part.topic);
@@ -553,7 +609,7 @@ public final class KafkaPublisher implements Publisher {
         lane.suspect();
       }
     }
-    deadLetter(new Part(part.job, part.topic, new int[] {index}, part.job.batch.value(index).length, part.reason,
+    deadLetter(new Part(part.job, part.topic, new int[] {index}, part.job.batch.valueLength(index), part.reason,
         false, true), reason, "Kafka refused the record for topic " + part.topic + ": " + error);
   }
 
@@ -749,6 +805,7 @@ public final class KafkaPublisher implements Publisher {
     final Header epoch;
     final Header seq;
     final Header tenant;
+    final Header resource; // the batch format's sluice.resource, null when the batch has none
 
     Job(PublishBatch batch, CompletableFuture<Void> done) {
       this.batch = batch;
@@ -762,6 +819,7 @@ public final class KafkaPublisher implements Publisher {
       this.epoch = new RecordHeader(KafkaHeaders.EPOCH, KafkaHeaders.int64(batch.epoch()));
       this.seq = new RecordHeader(KafkaHeaders.SEQ, KafkaHeaders.int64(batch.sequence()));
       this.tenant = new RecordHeader(KafkaHeaders.TENANT, batch.tenant().getBytes(StandardCharsets.UTF_8));
+      this.resource = batch.resource() == null ? null : new RecordHeader(KafkaHeaders.RESOURCE, batch.resource());
     }
 
     /** {@code n} lines were acknowledged by Kafka; the batch is done when all were. */

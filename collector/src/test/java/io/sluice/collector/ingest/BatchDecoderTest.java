@@ -34,6 +34,31 @@ class BatchDecoderTest {
   }
 
   @Test
+  void keepsTheClientsFrameOnlyWhenItIsOneFrameDeclaringItsSize() throws Exception {
+    LogBatch lb = Frames.logBatch("a", 10, Frames.kv("service.name", "svc"));
+    Batch declared = Frames.zstdBatch(1, lb).getBatch();
+    assertThat(decoder.decodeWithRanges(declared).zstdFrame()).isEqualTo(declared.getPayload().toByteArray());
+    byte[] streamed = streamed(lb.toByteArray());
+    assertThat(decoder.decodeWithRanges(batch(Codec.CODEC_ZSTD, streamed, 10, 0)).zstdFrame()).isNull();
+    byte[] one = Zstd.compress(lb.toByteArray(), 1);
+    byte[] two = new byte[one.length * 2]; // two frames: each declares only its own size
+    System.arraycopy(one, 0, two, 0, one.length);
+    System.arraycopy(one, 0, two, one.length, one.length);
+    LogBatch twice = LogBatch.parseFrom(concat(lb.toByteArray(), lb.toByteArray()));
+    assertThat(decoder.decodeWithRanges(batch(Codec.CODEC_ZSTD, two, 20, 0)).zstdFrame()).isNull();
+    assertThat(decoder.decode(batch(Codec.CODEC_ZSTD, two, 20, 0))).isEqualTo(twice);
+    assertThat(decoder.decodeWithRanges(batch(Codec.CODEC_NONE, lb.toByteArray(), 10, lb.getSerializedSize()))
+        .zstdFrame()).isNull();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void decodesUncompressed() throws Exception {
     LogBatch lb = Frames.logBatch("a", 3);
     assertThat(decoder.decode(batch(Codec.CODEC_NONE, lb.toByteArray(), 3, lb.getSerializedSize()))).isEqualTo(lb);

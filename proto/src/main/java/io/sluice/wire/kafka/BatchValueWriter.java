@@ -1,16 +1,16 @@
 package io.sluice.wire.kafka;
 
-import com.github.luben.zstd.Zstd;
-import com.github.luben.zstd.ZstdCompressCtx;
-import java.util.Arrays;
+import io.sluice.wire.DecodedBatch;
+import io.sluice.wire.ZstdCodec;
 
 /**
- * Builds the value of a {@link KafkaFormat#BATCH} record: the chosen records of a batch framed as the
- * {@code records} field (2) of a {@code LogBatch} — tag, length, the record's bytes, copied from {@link RecordSlices}
- * without re-encoding — then compressed as one zstd frame that declares its content size (readers rely on it to
- * bound their allocation).
+ * Builds the value of a {@link KafkaFormat#BATCH} record: the chosen records of a batch as a {@code LogBatch} — from
+ * {@link RecordSlices} (each record framed as the {@code records} field, 2: tag, length, its bytes, never re-encoded),
+ * or from a {@link DecodedBatch} (its resource fields and the chosen records' fields, copied as they are) — compressed
+ * as one zstd frame that declares its content size (readers rely on it to bound their allocation) by proto's one
+ * {@link ZstdCodec}.
  *
- * <p>Not thread-safe: one per thread (the collector's publishing thread owns one). Reuses one zstd context and two
+ * <p>Not thread-safe: one per thread (the collector's publishing thread owns one). Reuses one zstd context and its
  * buffers, which grow to the largest value written so far and are dropped after a value above
  * {@value #KEEP_BUFFER_BYTES} bytes, so a rare huge batch does not pin its memory. Never blocks. {@link #close}
  * frees the native context.
@@ -18,13 +18,14 @@ import java.util.Arrays;
 public final class BatchValueWriter implements AutoCloseable {
   /** Field 2 ({@code LogBatch.records}), wire type 2 (length-delimited). */
   static final int RECORDS_TAG = (2 << 3) | 2;
+  /** Field 1 ({@code LogBatch.resource}), wire type 2 (length-delimited). */
+  static final int RESOURCE_TAG = (1 << 3) | 2;
   /** zstd level of batch values unless told otherwise: level 1, the cheapest (log lines compress well anyway). */
   public static final int DEFAULT_LEVEL = 1;
   static final int KEEP_BUFFER_BYTES = 4 << 20;
 
-  private final ZstdCompressCtx zstd;
+  private final ZstdCodec zstd;
   private byte[] plain = new byte[0];
-  private byte[] packed = new byte[0];
   private long written;
 
   public BatchValueWriter() {
@@ -33,7 +34,7 @@ public final class BatchValueWriter implements AutoCloseable {
 
   /** @param level zstd level (1 fastest … 22); the frame declares its content size whatever the level */
   public BatchValueWriter(int level) {
-    this.zstd = new ZstdCompressCtx().setLevel(level).setContentSize(true).setChecksum(false);
+    this.zstd = new ZstdCodec(level);
   }
 
   /** The LogBatch encoding of {@code records[indices]}, uncompressed, in {@code indices} order (tests, tools). */
@@ -46,20 +47,34 @@ public final class BatchValueWriter implements AutoCloseable {
   /** The value of a batch-format Kafka record holding {@code records[indices]} in that order: a fresh array. */
   public byte[] write(RecordSlices records, int[] indices) {
     int size = encodedSize(records, indices);
+    byte[] buf = buffer(size);
+    frame(records, indices, buf);
+    return compress(buf, size);
+  }
+
+  /**
+   * The value of a batch-format Kafka record holding {@code batch}'s resource and its records {@code indices}, in
+   * that order ({@link DecodedBatch#slice}, compressed): a fresh array.
+   */
+  public byte[] write(DecodedBatch batch, int[] indices) {
+    int size = batch.sliceSize(indices, indices.length);
+    byte[] buf = buffer(size);
+    batch.sliceInto(indices, indices.length, buf);
+    return compress(buf, size);
+  }
+
+  private byte[] buffer(int size) {
     if (plain.length < size) {
       plain = new byte[size];
     }
-    frame(records, indices, plain);
-    int bound = (int) Math.min(Integer.MAX_VALUE - 8, Zstd.compressBound(size));
-    if (packed.length < bound) {
-      packed = new byte[bound];
-    }
-    int n = zstd.compressByteArray(packed, 0, bound, plain, 0, size);
-    byte[] out = Arrays.copyOf(packed, n);
+    return plain;
+  }
+
+  private byte[] compress(byte[] buf, int size) {
+    byte[] out = zstd.compress(buf, 0, size);
     written += size;
     if (plain.length > KEEP_BUFFER_BYTES) {
       plain = new byte[0];
-      packed = new byte[0];
     }
     return out;
   }

@@ -15,8 +15,9 @@ public enum KafkaFormat {
   RECORD(KafkaHeaders.SCHEMA_RECORD),
   /**
    * One Kafka record per (client batch, destination topic): value = a zstd-compressed {@code LogBatch} holding that
-   * destination's lines in batch order, {@link KafkaHeaders#COUNT} lines, their indexes in
-   * {@link KafkaHeaders#INDEXES} when the batch was split across topics.
+   * destination's lines in batch order — when the whole batch goes to one topic, the client's own zstd frame as it
+   * came — {@link KafkaHeaders#COUNT} lines, their indexes in {@link KafkaHeaders#INDEXES} when the batch was split
+   * across topics, the resource the lines share in {@link KafkaHeaders#RESOURCE}.
    */
   BATCH(KafkaHeaders.SCHEMA_BATCH);
 

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
  * <p>Every Kafka record carries {@link #SOURCE}, {@link #EPOCH}, {@link #SEQ} (the client batch it came from),
  * {@link #TENANT} and {@link #SCHEMA} (which format the value is in). A record-format record adds {@link #IDX};
  * a batch-format record adds {@link #COUNT} and, when it holds only some lines of its client batch (the batch was
- * split by destination topic), {@link #INDEXES}. Dead-lettered records add {@link #REASON}.
+ * split by destination topic), {@link #INDEXES}, and {@link #RESOURCE} when the lines share a resource. Dead-lettered
+ * records add {@link #REASON}.
  */
 public final class KafkaHeaders {
   /** client_id of the sending spool, UTF-8. */
@@ -36,6 +37,15 @@ public final class KafkaHeaders {
    * batch, 4 bytes per line in value order. Absent: the index of a line is its position in the value.
    */
   public static final String INDEXES = "sluice.indexes";
+  /**
+   * Batch format only: the resource every line of the value shares (the client's Hello resource overlaid by its
+   * batch's), encoded as a {@code sluice.v1.LogBatch} holding only {@code resource} entries. The lines in the value are
+   * the client's records as sent; a reader gives each line the attributes {@code resource.<key>} it lacks from this
+   * resource overlaid by the value's own {@code LogBatch.resource} ({@link KafkaRecordReader} does), which is exactly
+   * the record the record format carries. Absent: the lines carry their resource themselves (values written by
+   * collectors before 0.2.1 hold enriched lines and no resource).
+   */
+  public static final String RESOURCE = "sluice.resource";
   /** On dead-lettered records only: why they could not go where they were routed, UTF-8. */
   public static final String REASON = "sluice.reason";
 

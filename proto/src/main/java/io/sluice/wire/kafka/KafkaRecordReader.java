@@ -4,11 +4,21 @@ import com.github.luben.zstd.Zstd;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import com.google.protobuf.ExtensionRegistryLite;
+import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.KeyValue;
+import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.WireException;
+import io.sluice.wire.ZstdCodec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a Kafka record of either {@link KafkaFormat} into its lines, each with its identity. The format comes from
@@ -18,7 +28,7 @@ import java.util.List;
  *
  * <p>Bounded: a batch value must declare its decoded size in its zstd frame, and a size above {@code maxDecodedBytes}
  * is refused ({@code too_large}) before anything is allocated; {@link KafkaHeaders#COUNT} must match the lines found.
- * Stateless and thread-safe.
+ * The zstd contexts are the calling thread's ({@code ZstdCodec.forThisThread}). Thread-safe.
  */
 public final class KafkaRecordReader {
   /** Default cap on a batch value's decoded size: 64 MiB, above the collector's largest decoded client batch. */
@@ -29,6 +39,9 @@ public final class KafkaRecordReader {
   public interface Headers {
     byte[] get(String name);
   }
+
+  /** Prefix of the attributes a line gets from the resource (as the collector's record format writes them). */
+  public static final String RESOURCE_PREFIX = "resource.";
 
   private final int maxDecodedBytes;
 
@@ -60,7 +73,22 @@ public final class KafkaRecordReader {
         + " = batch)", null);
   }
 
-  /** Every line of the record, in value order. */
+  /** Receives each line of a record without it being parsed ({@link #forEachLine}). */
+  @FunctionalInterface
+  public interface LineSink {
+    /**
+     * One line: its index in its client batch and its encoded {@code LogRecord} in {@code bytes[offset, offset +
+     * length)}, as the client sent it (in the batch format without the resource of {@link KafkaHeaders#RESOURCE}).
+     * {@code bytes} is only valid during the call.
+     */
+    void line(int index, byte[] bytes, int offset, int length);
+  }
+
+  /**
+   * Every line of the record, in value order, each a complete {@code LogRecord}: in the batch format each line gets
+   * the {@code resource.<key>} attributes it lacks from the resource ({@link KafkaHeaders#RESOURCE} overlaid by the
+   * value's own {@code LogBatch.resource}), so a line reads the same whichever format it was written in.
+   */
   public List<KafkaLine> read(Headers headers, byte[] value) throws KafkaFormatException {
     KafkaFormat format = format(headers);
     String source = utf8(headers, KafkaHeaders.SOURCE, true);
@@ -81,6 +109,71 @@ public final class KafkaRecordReader {
       }
       return List.of(new KafkaLine(source, epoch, seq, idx, tenant, reason, r, value.length));
     }
+    Batch batch = batch(headers, value);
+    List<KeyValue> enrichment = enrichment(headers, batch);
+    List<KafkaLine> lines = new ArrayList<>(batch.count);
+    for (int i = 0; i < batch.count; i++) {
+      LogRecord r;
+      try {
+        LogRecord.Builder b = LogRecord.newBuilder().mergeFrom(batch.plain, batch.offsets[i], batch.lengths[i]);
+        r = enrichment.isEmpty() ? b.build() : enrich(b, enrichment);
+      } catch (InvalidProtocolBufferException e) {
+        throw new KafkaFormatException("bad_value", "not a sluice.v1.LogBatch: " + e.getMessage(), e);
+      }
+      int size = enrichment.isEmpty() ? batch.lengths[i] : r.getSerializedSize();
+      lines.add(new KafkaLine(source, epoch, seq, batch.index(i), tenant, reason, r, size));
+    }
+    return lines;
+  }
+
+  /**
+   * Walks the record's lines without parsing them (a counting consumer's fast path): checks the headers and the
+   * value's framing as {@link #read} does, but neither parses a line nor applies the resource. Returns the number of
+   * lines.
+   */
+  public int forEachLine(Headers headers, byte[] value, LineSink sink) throws KafkaFormatException {
+    KafkaFormat format = format(headers);
+    utf8(headers, KafkaHeaders.SOURCE, true);
+    fixed(headers, KafkaHeaders.EPOCH, 8);
+    fixed(headers, KafkaHeaders.SEQ, 8);
+    if (value == null) {
+      throw new KafkaFormatException("bad_value", "the record has no value", null);
+    }
+    if (format == KafkaFormat.RECORD) {
+      sink.line((int) fixed(headers, KafkaHeaders.IDX, 4), value, 0, value.length);
+      return 1;
+    }
+    Batch batch = batch(headers, value);
+    for (int i = 0; i < batch.count; i++) {
+      sink.line(batch.index(i), batch.plain, batch.offsets[i], batch.lengths[i]);
+    }
+    return batch.count;
+  }
+
+  /** A batch value decoded: its lines' ranges in the decoded bytes, their indexes, its resource entries. */
+  private static final class Batch {
+    final byte[] plain;
+    final int count;
+    final int[] offsets;
+    final int[] lengths;
+    final byte[] indexes; // KafkaHeaders.INDEXES, or null: a line's index is its position
+    final List<KeyValue> resource = new ArrayList<>(0);
+
+    Batch(byte[] plain, int count, byte[] indexes) {
+      this.plain = plain;
+      this.count = count;
+      this.offsets = new int[count];
+      this.lengths = new int[count];
+      this.indexes = indexes;
+    }
+
+    int index(int i) {
+      return indexes == null ? i : ((indexes[4 * i] & 0xFF) << 24 | (indexes[4 * i + 1] & 0xFF) << 16
+          | (indexes[4 * i + 2] & 0xFF) << 8 | (indexes[4 * i + 3] & 0xFF));
+    }
+  }
+
+  private Batch batch(Headers headers, byte[] value) throws KafkaFormatException {
     int count = (int) fixed(headers, KafkaHeaders.COUNT, 4);
     if (count < 0) {
       throw new KafkaFormatException("bad_header", KafkaHeaders.COUNT + " is negative: " + count, null);
@@ -91,22 +184,27 @@ public final class KafkaRecordReader {
           + " bytes, expected 4 per line (" + KafkaHeaders.COUNT + " " + count + ")", null);
     }
     byte[] plain = decompress(value);
-    // every line takes at least 2 bytes (tag + length): a count beyond that cannot be right, and must not size a list
+    // every line takes at least 2 bytes (tag + length): a count beyond that cannot be right, and must not size arrays
     if (count > plain.length / 2 + 1) {
       throw new KafkaFormatException("bad_header", KafkaHeaders.COUNT + " " + count + " lines cannot fit "
           + plain.length + " decoded bytes", null);
     }
-    List<KafkaLine> lines = new ArrayList<>(count);
+    Batch batch = new Batch(plain, count, indexes);
+    int lines = 0;
     CodedInputStream in = CodedInputStream.newInstance(plain);
     in.setSizeLimit(Integer.MAX_VALUE);
     try {
       while (!in.isAtEnd()) {
         int tag = in.readTag();
+        if (tag == BatchValueWriter.RESOURCE_TAG) {
+          batch.resource.add(in.readMessage(KeyValue.parser(), ExtensionRegistryLite.getEmptyRegistry()));
+          continue;
+        }
         if (tag != BatchValueWriter.RECORDS_TAG) {
-          in.skipField(tag); // resource (field 1) or a field this reader does not know: not a line
           if (WireFormat.getTagFieldNumber(tag) == 0) {
             throw new KafkaFormatException("bad_value", "field number 0 in a LogBatch", null);
           }
+          in.skipField(tag); // a field this reader does not know: not a line
           continue;
         }
         int length = in.readRawVarint32();
@@ -114,27 +212,71 @@ public final class KafkaRecordReader {
         if (length < 0 || length > plain.length - at) {
           throw new KafkaFormatException("bad_value", "a record of " + length + " bytes runs past the value", null);
         }
-        if (lines.size() == count) {
+        if (lines == count) {
           throw new KafkaFormatException("bad_value", "the value holds more lines than " + KafkaHeaders.COUNT + " "
               + count, null);
         }
-        LogRecord r = LogRecord.parser().parseFrom(plain, at, length);
         in.skipRawBytes(length);
-        int i = lines.size();
-        int idx = indexes == null ? i : ((indexes[4 * i] & 0xFF) << 24 | (indexes[4 * i + 1] & 0xFF) << 16
-            | (indexes[4 * i + 2] & 0xFF) << 8 | (indexes[4 * i + 3] & 0xFF));
-        lines.add(new KafkaLine(source, epoch, seq, idx, tenant, reason, r, length));
+        batch.offsets[lines] = at;
+        batch.lengths[lines] = length;
+        lines++;
       }
-    } catch (InvalidProtocolBufferException e) {
-      throw new KafkaFormatException("bad_value", "not a sluice.v1.LogBatch: " + e.getMessage(), e);
-    } catch (IOException e) {
+    } catch (IOException e) { // InvalidProtocolBufferException included
       throw new KafkaFormatException("bad_value", "not a sluice.v1.LogBatch: " + e.getMessage(), e);
     }
-    if (lines.size() != count) {
+    if (lines != count) {
       throw new KafkaFormatException("bad_value", KafkaHeaders.COUNT + " is " + count + " but the value holds "
-          + lines.size() + " lines", null);
+          + lines + " lines", null);
     }
-    return lines;
+    return batch;
+  }
+
+  /**
+   * The {@code resource.<key>} attributes every line of {@code batch} gets where it lacks them: the
+   * {@link KafkaHeaders#RESOURCE} header's entries overlaid by the value's own resource, key by key, in first-seen key
+   * order (the collector's merge of Hello's and the batch's resource).
+   */
+  private static List<KeyValue> enrichment(Headers headers, Batch batch) throws KafkaFormatException {
+    byte[] header = headers.get(KafkaHeaders.RESOURCE);
+    if (header == null && batch.resource.isEmpty()) {
+      return List.of();
+    }
+    Map<String, AnyValue> merged = new LinkedHashMap<>();
+    if (header != null) {
+      try {
+        for (KeyValue kv : LogBatch.parseFrom(header).getResourceList()) {
+          merged.put(kv.getKey(), kv.getValue());
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new KafkaFormatException("bad_header", KafkaHeaders.RESOURCE + " is not a sluice.v1.LogBatch: "
+            + e.getMessage(), e);
+      }
+    }
+    for (KeyValue kv : batch.resource) {
+      merged.put(kv.getKey(), kv.getValue());
+    }
+    List<KeyValue> out = new ArrayList<>(merged.size());
+    merged.forEach((k, v) -> out.add(KeyValue.newBuilder().setKey(RESOURCE_PREFIX + k).setValue(v).build()));
+    return out;
+  }
+
+  /** The line with the resource attributes it lacks appended, in resource order (the collector's enrichment). */
+  private static LogRecord enrich(LogRecord.Builder b, List<KeyValue> enrichment) {
+    Set<String> present = null;
+    for (KeyValue kv : b.getAttributesList()) {
+      if (kv.getKey().startsWith(RESOURCE_PREFIX)) {
+        if (present == null) {
+          present = new HashSet<>();
+        }
+        present.add(kv.getKey());
+      }
+    }
+    for (KeyValue kv : enrichment) {
+      if (present == null || !present.contains(kv.getKey())) {
+        b.addAttributes(kv);
+      }
+    }
+    return b.build();
   }
 
   private byte[] decompress(byte[] value) throws KafkaFormatException {
@@ -154,17 +296,19 @@ public final class KafkaRecordReader {
       throw new KafkaFormatException("too_large", "the value declares " + declared + " decoded bytes; this reader "
           + "takes at most " + maxDecodedBytes, null);
     }
+    byte[] out;
     try {
-      // allocates exactly the declared size and fails if the frame holds more
-      byte[] out = Zstd.decompress(value, (int) declared);
-      if (out.length != declared) {
-        throw new KafkaFormatException("bad_value", "the zstd frame declares " + declared + " bytes but holds "
-            + out.length, null);
-      }
-      return out;
-    } catch (RuntimeException e) {
-      throw new KafkaFormatException("bad_value", "not valid zstd: " + e.getMessage(), e);
+      // proto's one bounded codec: allocates at most the declared size, refuses a frame that holds more
+      out = ZstdCodec.forThisThread(BatchValueWriter.DEFAULT_LEVEL).decompress(value, maxDecodedBytes);
+    } catch (WireException e) {
+      throw new KafkaFormatException(e.reason() == WireException.Reason.DECOMPRESSED_TOO_LARGE ? "too_large"
+          : "bad_value", "not valid zstd: " + e.getMessage(), e);
     }
+    if (out.length != declared) {
+      throw new KafkaFormatException("bad_value", "the zstd frame declares " + declared + " bytes but holds "
+          + out.length, null);
+    }
+    return out;
   }
 
   private static String utf8(Headers h, String name, boolean required) throws KafkaFormatException {

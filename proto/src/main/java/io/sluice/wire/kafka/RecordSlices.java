@@ -2,14 +2,17 @@ package io.sluice.wire.kafka;
 
 import com.google.protobuf.ByteString;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.DecodedBatch;
 import java.util.List;
 
 /**
  * The encoded bytes of each record of one batch (an encoded {@code LogRecord}, without the field tag and length
  * that frame it inside a {@code LogBatch}), read by index. {@link BatchValueWriter} builds a batch value by
  * concatenating slices, never re-encoding a record: a {@code LogBatch} that has only its {@code records} field is
- * exactly the concatenation of (tag, length, bytes) per record. Implementations may be views into one decoded
- * buffer (a scanner's offsets) or one array per record. Not required to be thread-safe; not modified while read.
+ * exactly the concatenation of (tag, length, bytes) per record. For records already framed in a decoded batch,
+ * {@link DecodedBatch} is the view (its scan's offsets; {@link BatchValueWriter#write(DecodedBatch, int[])} copies its
+ * fields as they sit); this interface is for records held one array each. Not required to be thread-safe; not
+ * modified while read.
  */
 public interface RecordSlices {
   /** Number of records. */

@@ -65,6 +65,50 @@ class KafkaRecordReaderTest {
   }
 
   @Test
+  void linesGetTheHeadersResourceOverlaidByTheValuesOwnWhereTheyLackIt() throws Exception {
+    // the value as a client sent it: its batch resource and records without resource.* attributes (but line 1's own)
+    LogRecord plain = records(1).get(0);
+    LogRecord own = plain.toBuilder().addAttributes(kv("resource.zone", "own")).build();
+    byte[] value = Zstd.compress(LogBatch.newBuilder().addResource(kv("service.name", "from-batch"))
+        .addResource(kv("zone", "z1")).addRecords(plain).addRecords(own).build().toByteArray(), 3);
+    Map<String, byte[]> h = batchHeaders(2);
+    h.put(KafkaHeaders.RESOURCE, LogBatch.newBuilder().addResource(kv("service.name", "from-hello"))
+        .addResource(kv("host.name", "h1")).build().toByteArray());
+
+    List<KafkaLine> lines = reader.read(h::get, value);
+
+    // Hello's keys first, the batch's values win, the line's own resource.* attribute stays and is not added again
+    assertThat(lines.get(0).record()).isEqualTo(plain.toBuilder().addAttributes(kv("resource.service.name",
+        "from-batch")).addAttributes(kv("resource.host.name", "h1")).addAttributes(kv("resource.zone", "z1")).build());
+    assertThat(lines.get(1).record()).isEqualTo(own.toBuilder().addAttributes(kv("resource.service.name",
+        "from-batch")).addAttributes(kv("resource.host.name", "h1")).build());
+    assertThat(lines.get(0).sizeBytes()).isEqualTo(lines.get(0).record().getSerializedSize());
+
+    // the counting consumer's walk: each line's bytes as sent, in place, with its index
+    List<LogRecord> walked = new ArrayList<>();
+    List<Integer> indexes = new ArrayList<>();
+    int n = reader.forEachLine(h::get, value, (index, bytes, offset, length) -> {
+      indexes.add(index);
+      try {
+        walked.add(LogRecord.parser().parseFrom(bytes, offset, length));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertThat(n).isEqualTo(2);
+    assertThat(walked).containsExactly(plain, own);
+    assertThat(indexes).containsExactly(0, 1);
+
+    Map<String, byte[]> badResource = batchHeaders(2);
+    badResource.put(KafkaHeaders.RESOURCE, new byte[] {(byte) 0x0A, 50});
+    assertThat(reason(badResource, value)).isEqualTo("bad_header");
+  }
+
+  private static KeyValue kv(String key, String value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+  }
+
+  @Test
   void readsTheRecordFormatAndRecordsWithoutASchemaHeader() throws Exception {
     LogRecord r = records(1).get(0);
     Map<String, byte[]> h = identity();

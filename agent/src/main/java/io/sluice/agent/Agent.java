@@ -9,7 +9,6 @@ import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
 import io.sluice.sdk.spool.RocksDbSpool;
 import io.sluice.sdk.spool.Spool;
-import io.sluice.sdk.thread.SluiceThreads;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -117,9 +116,13 @@ public final class Agent implements AutoCloseable {
   public Hello hello() { return hello; }
   public AgentConfig config() { return config; }
   /** Port of the HTTP endpoint, or -1 when it is off. */
-  public int httpPort() { return http == null ? -1 : http.port(); }
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
   /** First scan done and not shutting down ({@link AgentHealth#ready}). */
-  public boolean ready() { return health.ready(); }
+  public boolean ready() {
+    return health.ready();
+  }
   /** {@link AgentHealth#live}. */
   public boolean live() { return health.live(loop); }
   /** Why {@link #live()} is false, for the {@code /livez} body. */
@@ -128,10 +131,14 @@ public final class Agent implements AutoCloseable {
   ShipWorker.Counters delivery() { return delivery; }
   Spool spool() { return spool; }
   /** Open files, as of the tailing thread's last pass (a snapshot: safe from any thread). */
-  List<TailedFile> files() { return loop.files(); }
+  List<TailedFile> files() {
+    return loop.files();
+  }
   long deferredFiles() { return loop.deferredFiles(); }
   long rotatedSiblingsRead() { return loop.rotatedSiblingsRead(); }
   int rememberedFiles() { return loop.rememberedFiles(); }
   /** Seconds since the oldest batch still in the spool was written (a batch from a previous run counts from start). */
-  double oldestUnackedAgeSeconds() { return spooler.oldestUnackedAgeSeconds(); }
+  double oldestUnackedAgeSeconds() {
+    return spooler.oldestUnackedAgeSeconds();
+  }
 }

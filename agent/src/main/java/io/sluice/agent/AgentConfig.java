@@ -58,20 +58,32 @@ public final class AgentConfig {
   }
 
   /** Collector, spool and batching, as in the appenders. The agent always spools with {@code BLOCK}. */
-  public PipelineConfig pipeline() { return pipeline; }
+  public PipelineConfig pipeline() {
+    return pipeline;
+  }
   public TailerConfig tailer() { return tailer; }
   public List<InputConfig> inputs() { return inputs; }
   /** How often files are checked for new bytes when nothing is waiting. Default 250 ms. */
-  public Duration pollInterval() { return pollInterval; }
+  public Duration pollInterval() {
+    return pollInterval;
+  }
   /** How often the include globs are walked for new files. Default 10 s. */
-  public Duration rescanInterval() { return rescanInterval; }
+  public Duration rescanInterval() {
+    return rescanInterval;
+  }
   public String httpHost() { return httpHost; }
   /** Port of {@code /metrics}, {@code /livez}, {@code /readyz}; -1 turns the endpoint off, 0 picks a free port. */
-  public int httpPort() { return httpPort; }
+  public int httpPort() {
+    return httpPort;
+  }
   /** {@code /livez} fails when bytes wait, the spool has room, and nothing was read for this long. Default 60 s. */
-  public Duration stallTimeout() { return stallTimeout; }
+  public Duration stallTimeout() {
+    return stallTimeout;
+  }
   /** On SIGTERM: how long to wait for the spool to empty. Default 10 s. */
-  public Duration drainTimeout() { return drainTimeout; }
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
   /**
    * Where a pod log's {@code service.name} comes from (key {@code serviceNameFrom}); {@code config} (the default):
    * {@code serviceName} for every line. Lines of files that are not pod logs always get {@code serviceName}.
@@ -108,7 +120,9 @@ public final class AgentConfig {
     PodServiceName.Mode serviceNameFrom = PodServiceName.Mode.CONFIG;
 
     /** The sdk-core settings; its keys are documented in sdk-core's README. */
-    public PipelineConfig.Builder pipeline() { return pipeline; }
+    public PipelineConfig.Builder pipeline() {
+      return pipeline;
+    }
     public Builder input(InputConfig i) { inputs.add(i); return this; }
     public Builder maxOpenFiles(int v) { maxOpenFiles = v; return this; }
     public Builder maxLineBytes(int v) { maxLineBytes = v; return this; }
@@ -125,21 +139,28 @@ public final class AgentConfig {
     public Builder serviceNameFrom(PodServiceName.Mode v) { serviceNameFrom = v; return this; }
 
     public AgentConfig build() {
-      check("inputs", !inputs.isEmpty(), "at least one input is required; add e.g. inputs: [{include: [/var/log/app/*.log]}]");
-      check("tail.pollIntervalMs", pollIntervalMs >= 1 && pollIntervalMs <= 60_000, "must be in [1ms, 60s], was " + pollIntervalMs);
+      check("inputs", !inputs.isEmpty(),
+          "at least one input is required; add e.g. inputs: [{include: [/var/log/app/*.log]}]");
+      check("tail.pollIntervalMs", pollIntervalMs >= 1 && pollIntervalMs <= 60_000,
+          "must be in [1ms, 60s], was " + pollIntervalMs);
       check("tail.rescanIntervalMs", rescanIntervalMs >= 10, "must be at least 10ms, was " + rescanIntervalMs);
       check("tail.maxOpenFiles", maxOpenFiles >= 1, "must be >= 1, was " + maxOpenFiles);
-      check("tail.readChunkBytes", readChunkBytes >= 512 && readChunkBytes <= (16 << 20), "must be in [512, 16MiB], was " + readChunkBytes);
-      check("tail.maxBytesPerPoll", maxBytesPerPoll >= readChunkBytes, "must be >= tail.readChunkBytes (" + readChunkBytes + "), was " + maxBytesPerPoll);
+      check("tail.readChunkBytes", readChunkBytes >= 512 && readChunkBytes <= (16 << 20),
+          "must be in [512, 16MiB], was " + readChunkBytes);
+      check("tail.maxBytesPerPoll", maxBytesPerPoll >= readChunkBytes,
+          "must be >= tail.readChunkBytes (" + readChunkBytes + "), was " + maxBytesPerPoll);
       check("tail.maxLineBytes", maxLineBytes >= 16, "must be at least 16 bytes, was " + maxLineBytes);
-      check("tail.fingerprintBytes", fingerprintBytes >= 16 && fingerprintBytes <= 65536, "must be in [16, 65536], was " + fingerprintBytes);
+      check("tail.fingerprintBytes", fingerprintBytes >= 16 && fingerprintBytes <= 65536,
+          "must be in [16, 65536], was " + fingerprintBytes);
       check("health.stallTimeoutMs", stallTimeoutMs >= 1000, "must be at least 1s, was " + stallTimeoutMs);
-      check("http.port", httpPort >= -1 && httpPort <= 65535, "must be a port, 0 (any free port) or -1 (off), was " + httpPort);
+      check("http.port", httpPort >= -1 && httpPort <= 65535,
+          "must be a port, 0 (any free port) or -1 (off), was " + httpPort);
       pipeline.whenFull(WhenFull.BLOCK); // a file is its own buffer: never drop, stop reading while the spool is full
       try {
         return new AgentConfig(this);
       } catch (ConfigException e) {
-        throw new AgentConfigException(SDK_KEYS.getOrDefault(e.key(), e.key()), e.getMessage().substring(e.key().length() + 2));
+        throw new AgentConfigException(SDK_KEYS.getOrDefault(e.key(), e.key()),
+            e.getMessage().substring(e.key().length() + 2));
       } catch (IllegalArgumentException e) {
         throw new AgentConfigException("tail", e.getMessage());
       }
@@ -158,7 +179,8 @@ public final class AgentConfig {
       Map.entry("credentials", "collector.credentials"), Map.entry("clientId", "collector.clientId"),
       Map.entry("maxInFlightBatches", "collector.maxInFlightBatches"),
       Map.entry("reconnectMinMs", "collector.reconnectMinMs"), Map.entry("reconnectMaxMs", "collector.reconnectMaxMs"),
-      Map.entry("spoolDir", "spool.dir"), Map.entry("spoolMaxBytes", "spool.maxBytes"), Map.entry("fsync", "spool.fsync"),
+      Map.entry("spoolDir", "spool.dir"), Map.entry("spoolMaxBytes", "spool.maxBytes"),
+      Map.entry("fsync", "spool.fsync"),
       Map.entry("batchMaxRecords", "batch.maxRecords"), Map.entry("batchMaxBytes", "batch.maxBytes"),
       Map.entry("lingerMs", "batch.lingerMs"), Map.entry("zstdLevel", "batch.zstdLevel"),
       Map.entry("closeTimeoutMs", "drainTimeoutMs"), Map.entry("tls", "collector.tls"),

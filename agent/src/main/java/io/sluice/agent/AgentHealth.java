@@ -76,6 +76,7 @@ final class AgentHealth {
   /** Why {@link #live} is false, for the {@code /livez} body. */
   String liveness(TailLoop loop) {
     if (failure != null) return "tailing failed: " + failure;
-    return live(loop) ? "ok" : "tailing stalled: bytes wait and nothing was read for " + stallTimeout.toSeconds() + " s";
+    return live(loop) ? "ok"
+        : "tailing stalled: bytes wait and nothing was read for " + stallTimeout.toSeconds() + " s";
   }
 }

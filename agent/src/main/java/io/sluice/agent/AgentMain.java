@@ -22,10 +22,12 @@ public final class AgentMain implements Callable<Integer> {
   @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file (required).")
   Path config;
 
-  @Option(names = "--dry-run", description = "Read the matched files once from the start and print the parsed records; ship nothing.")
+  @Option(names = "--dry-run",
+      description = "Read the matched files once from the start and print the parsed records; ship nothing.")
   boolean dryRun;
 
-  @Option(names = "--max-records", defaultValue = "100", paramLabel = "N", description = "Records printed by --dry-run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-records", defaultValue = "100", paramLabel = "N",
+      description = "Records printed by --dry-run (default ${DEFAULT-VALUE}).")
   int maxRecords;
 
   private static final String NETTY_JFR = "io.grpc.netty.shaded.io.netty.jfr.enabled";
@@ -62,7 +64,7 @@ public final class AgentMain implements Callable<Integer> {
     }, "sluice-agent-shutdown"));
     System.err.println("sluice-agent: started (client " + agent.hello().getClientId() + ", epoch "
         + Long.toUnsignedString(agent.hello().getEpoch()) + ")" + (agent.httpPort() >= 0
-        ? ", http on port " + agent.httpPort() : ""));
+            ? ", http on port " + agent.httpPort() : ""));
     stopped.await();
     return 0;
   }

@@ -63,10 +63,14 @@ final class DryRun {
         }, () -> System.currentTimeMillis() * 1_000_000L, stats);
       }
 
-      @Override public void afterLine(TailedFile file, long nowNanos) { }
-      @Override public boolean mayRead() { return printed[0] < maxRecords; }
-      @Override public void truncated(TailedFile file, long lostBytes, long recoveredBytes) { }
-      @Override public void released(TailedFile file, AbandonReason reason, long abandonedBytes) { }
+      @Override
+      public void afterLine(TailedFile file, long nowNanos) {}
+      @Override
+      public boolean mayRead() { return printed[0] < maxRecords; }
+      @Override
+      public void truncated(TailedFile file, long lostBytes, long recoveredBytes) {}
+      @Override
+      public void released(TailedFile file, AbandonReason reason, long abandonedBytes) {}
     });
     long now = System.nanoTime();
     for (Map.Entry<InputConfig, Discovery> d : ds) {

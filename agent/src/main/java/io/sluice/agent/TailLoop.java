@@ -108,7 +108,8 @@ final class TailLoop {
       discovery.scan(tailer, now);
       List<Checkpoint> gone = tailer.recover(now);
       for (Checkpoint c : gone) spooler.checkpoint(c.key(), null);
-      System.err.println("sluice-agent: recovered " + restoredCount + " checkpoints (" + gone.size() + " of files gone),"
+      System.err.println("sluice-agent: recovered " + restoredCount + " checkpoints (" + gone.size()
+          + " of files gone),"
           + " reading " + tailer.files().size() + " files, " + tailer.siblingsAdopted() + " of them rotated siblings");
       health.scanned();
       while (!health.stopping()) {

@@ -78,7 +78,8 @@ class AgentConfigTest {
         .isInstanceOf(AgentConfigException.class)
         .hasMessageStartingWith("line 2: tail.maxLineByte: unknown key; did you mean maxLineBytes? (known here:");
     assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [/x/*.log], multiline: {mode: perl}}]"))
-        .hasMessage("line 1: inputs[0].multiline.mode: \"perl\" is not a mode; write none, java, start-regex or continue-regex");
+        .hasMessage(
+            "line 1: inputs[0].multiline.mode: \"perl\" is not a mode; write none, java, start-regex or continue-regex");
     assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [relative/*.log]}]"))
         .hasMessage("line 1: inputs[0].include: \"relative/*.log\" must be an absolute path");
     assertThatThrownBy(() -> AgentConfig.parse("inputs: [{include: [/x/*.log], parser: regex, regex: '(unclosed'}]"))
@@ -107,8 +108,8 @@ class AgentConfigTest {
           - include: [/ok/*.log]
             multiline: {mode: perl}
         """);
-    assertThatThrownBy(() -> AgentConfig.load(f)).isInstanceOfSatisfying(AgentConfigException.class, e ->
-        assertThat(e.problems()).extracting(Object::toString).containsExactly(
+    assertThatThrownBy(() -> AgentConfig.load(f)).isInstanceOfSatisfying(AgentConfigException.class,
+        e -> assertThat(e.problems()).extracting(Object::toString).containsExactly(
             "agent.yaml:2: spool.maxBytes: \"4 MBs\" is not a size (examples: 4MiB, 512KiB, 1048576)",
             "agent.yaml:3: batch.lingerMs: \"soon\" is not a duration (examples: 500ms, 2s, 1m, 1h; a plain number is "
                 + "milliseconds)",
@@ -126,13 +127,14 @@ class AgentConfigTest {
     // the process environment: SLUICE_TEST_UNSET_* are never set, so the defaults apply (before, the text stayed as
     // written: "${SLUICE_TEST_UNSET_EP:-collector" became a host name and the agent shipped nowhere)
     Path f = dir.resolve("agent.yaml");
-    Files.writeString(f, """
-        collector:
-          endpoints: ["${SLUICE_TEST_UNSET_EP:-collector-a:4417}"]
-          credentials: ${SLUICE_TEST_UNSET_KEY:-dev-key}
-        spool: {dir: "${SLUICE_TEST_UNSET_DIR:-/tmp/sluice-agent-env-test}", maxBytes: "${SLUICE_TEST_UNSET_CAP:-64MiB}"}
-        inputs: [{include: ["${SLUICE_TEST_UNSET_LOGS:-/var/log/app}/*.log"], attributes: {cost: "$$5"}}]
-        """);
+    Files.writeString(f,
+        """
+            collector:
+              endpoints: ["${SLUICE_TEST_UNSET_EP:-collector-a:4417}"]
+              credentials: ${SLUICE_TEST_UNSET_KEY:-dev-key}
+            spool: {dir: "${SLUICE_TEST_UNSET_DIR:-/tmp/sluice-agent-env-test}", maxBytes: "${SLUICE_TEST_UNSET_CAP:-64MiB}"}
+            inputs: [{include: ["${SLUICE_TEST_UNSET_LOGS:-/var/log/app}/*.log"], attributes: {cost: "$$5"}}]
+            """);
     AgentConfig c = AgentConfig.load(f);
     assertThat(c.pipeline().endpoints()).singleElement().satisfies(e -> {
       assertThat(e.host()).isEqualTo("collector-a");

@@ -7,12 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.sdk.testkit.TestCollector;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * read twice.
  */
 class AgentCrashTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   static Process startAgent(Path config, Path log) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -136,7 +135,8 @@ class AgentCrashTest {
     return switch ((int) (n % 3)) {
       case 0 -> "event-" + n + " plain";
       case 1 -> "event-" + n + " split across partials";
-      default -> "event-" + n + " ERROR failed\njava.lang.IllegalStateException: boom " + n + "\n\tat a.B.c(B.java:" + n + ")";
+      default ->
+        "event-" + n + " ERROR failed\njava.lang.IllegalStateException: boom " + n + "\n\tat a.B.c(B.java:" + n + ")";
     };
   }
 

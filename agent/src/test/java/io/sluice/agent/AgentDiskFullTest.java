@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * unexpected error") and nothing more was read.
  */
 class AgentDiskFullTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   @Test
   void aFullSpoolDiskPausesReadingAndLosesNothing() throws Exception {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AgentKafkaIT {
   static EmbeddedKafka kafka;
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   Collector collector;
   String topic;
   Path logs;
@@ -177,8 +178,9 @@ class AgentKafkaIT {
           try {
             long target = lines.distinct().size() + 500 + random.nextInt(1500);
             lines.readUntil(l -> l.distinct().size() >= target, Duration.ofSeconds(30));
-            assertThat(lines.distinct().size()).as("agent %d shipped; its output: %s", kill, out).isGreaterThanOrEqualTo(
-                (int) target);
+            assertThat(lines.distinct().size()).as("agent %d shipped; its output: %s", kill, out)
+                .isGreaterThanOrEqualTo(
+                    (int) target);
             if (random.nextBoolean()) {
               Files.move(app, logs.resolve("app.log." + (++rotations)));
               writer.reopen();

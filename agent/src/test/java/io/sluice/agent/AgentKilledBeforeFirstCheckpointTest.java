@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * start goes through.
  */
 class AgentKilledBeforeFirstCheckpointTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   @Test
   void aFileLookedAtByARunKilledBeforeItsFirstCheckpointIsReadAfterItWasRotated() throws Exception {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class AgentMainTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   private static String run(int[] exit, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -139,7 +140,8 @@ class AgentMainTest {
     String out = run(exit, "--config", cfg.toString(), "--dry-run");
     assertThat(exit[0]).isZero();
     assertThat(out).contains("error payment failed", "order=17", "k8s.namespace.name=shop", "k8s.pod.name=web-1",
-        "k8s.container.name=app", "log.iostream=stdout", "info retrying", "log.iostream=stderr", "# 1 files, 2 records");
+        "k8s.container.name=app", "log.iostream=stdout", "info retrying", "log.iostream=stderr",
+        "# 1 files, 2 records");
   }
 
   @Test
@@ -160,8 +162,8 @@ class AgentMainTest {
             "sluice_agent_lines_truncated_total 1", "sluice_agent_spool_bytes ",
             "sluice_agent_oldest_unacked_age_seconds ", "sluice_agent_abandoned_bytes_total{reason=\"deleted\"} 0",
             "sluice_agent_file_lag_bytes{path=\"" + logs.resolve("a.log") + "\",state=\"active\"} 0");
-        await().atMost(Duration.ofSeconds(5)).until(() ->
-            get(http, base + "/metrics").body().contains("sluice_agent_records_acknowledged_total 11"));
+        await().atMost(Duration.ofSeconds(5))
+            .until(() -> get(http, base + "/metrics").body().contains("sluice_agent_records_acknowledged_total 11"));
       }
     }
   }

@@ -10,8 +10,8 @@ import io.sluice.agent.parse.PodServiceName;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
-import io.sluice.wire.ZstdCodec;
 import io.sluice.sdk.testkit.TestCollector;
+import io.sluice.wire.ZstdCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Kafka key, routing and the backend's per-service figures. Before, every line of the node was {@code node-agent}.
  */
 class AgentServiceNameTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   TestCollector collector;
   /** body -> service.name of the batch resource it arrived in. */
   final Map<String, String> serviceOf = new ConcurrentHashMap<>();
@@ -41,7 +42,8 @@ class AgentServiceNameTest {
     collector = new TestCollector();
     collector.respond(b -> {
       try {
-        LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
+        LogBatch batch =
+            LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
         String service = batch.getResourceList().stream().filter(kv -> kv.getKey().equals("service.name"))
             .map(kv -> kv.getValue().getStringValue()).findFirst().orElse("");
         Set<String> pods = new TreeSet<>();
@@ -67,7 +69,8 @@ class AgentServiceNameTest {
 
   static String cri(String prefix, int from, int to) {
     StringBuilder s = new StringBuilder();
-    for (int i = from; i < to; i++) s.append("2026-12-05T03:00:00.000000000Z stdout F ").append(prefix).append(i).append('\n');
+    for (int i = from; i < to; i++)
+      s.append("2026-12-05T03:00:00.000000000Z stdout F ").append(prefix).append(i).append('\n');
     return s.toString();
   }
 
@@ -78,7 +81,8 @@ class AgentServiceNameTest {
     Path payments = pods.resolve("shop_payments-0_6a1f8b5d-3c2e-4d9f-8b7a-1e4c3d2b0f9a/app/0.log");
     Files.createDirectories(checkout.getParent());
     Files.createDirectories(payments.getParent());
-    InputConfig input = InputConfig.plain("pods", pods + "/**/*.log").withFormat(ContainerFormat.CRI, ParserKind.PLAIN, null);
+    InputConfig input =
+        InputConfig.plain("pods", pods + "/**/*.log").withFormat(ContainerFormat.CRI, ParserKind.PLAIN, null);
     AgentConfig.Builder b = Harness.config(collector, tmp.resolve("spool"), input)
         .serviceNameFrom(PodServiceName.Mode.WORKLOAD);
     b.pipeline().serviceName("node-agent");

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AgentTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   TestCollector collector;
   Path logs;
   Path spool;
@@ -164,8 +165,9 @@ class AgentTest {
   @Test
   void aStackTraceHeldAtShutdownArrivesWholeOnceAfterRestart() throws Exception {
     Path f = logs.resolve("app.log");
-    InputConfig input = InputConfig.plain("app", logs + "/*.log").withMultiline(new io.sluice.agent.multiline.MultilineConfig(
-        io.sluice.agent.multiline.MultilineMode.JAVA, null, 500, 1 << 20, 60_000_000_000L)); // no flush by timeout
+    InputConfig input =
+        InputConfig.plain("app", logs + "/*.log").withMultiline(new io.sluice.agent.multiline.MultilineConfig(
+            io.sluice.agent.multiline.MultilineMode.JAVA, null, 500, 1 << 20, 60_000_000_000L)); // no flush by timeout
     AgentConfig cfg = Harness.config(collector, spool, input).build();
     String trace = "2024-05-01 ERROR failed\njava.lang.IllegalStateException: boom\n\tat a.B.c(B.java:1)\n";
     append(f, "2024-05-01 INFO one\n" + trace);
@@ -225,7 +227,8 @@ class AgentTest {
   void aHugeLineIsTruncatedFlaggedAndTheFileGoesOn() throws Exception {
     Path f = logs.resolve("app.log");
     append(f, "before\n" + "y".repeat(3 << 20) + "\nafter\n");
-    AgentConfig cfg = Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log")).maxLineBytes(1024).build();
+    AgentConfig cfg =
+        Harness.config(collector, spool, InputConfig.plain("app", logs + "/*.log")).maxLineBytes(1024).build();
     try (Agent agent = Agent.start(cfg)) {
       await().atMost(Duration.ofSeconds(10)).until(() -> collector.distinct() >= 3);
       assertThat(agent.stats().linesTruncated.sum()).isEqualTo(1);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Step by step: the only wait is for the wall clock to pass the replacement's write time by more than the slack.
  */
 class CheckpointLookTimeTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   @Test
   void aFileThatReplacedARotatedFileAndWasRotatedAwayWhileTheAgentWasDownIsReadAfterTheRestart() throws Exception {
@@ -45,7 +46,8 @@ class CheckpointLookTimeTest {
         Instant yWritten = Files.getLastModifiedTime(file).toInstant();
         // More than the 2 s slack after y was written, x (still open, rotated) gets lines and its checkpoint.
         Instant past = yWritten.plusMillis(2_500);
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> Instant.now().isAfter(past));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+            .until(() -> Instant.now().isAfter(past));
         Harness.append(logs.resolve("app.log.1"), Harness.lines("x-", 10, 20));
         await().atMost(Duration.ofSeconds(30)).until(() -> collector.distinct() == 20);
       }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * records, cut while it reads g0's tail in its first poll) until the test has made the copytruncate.
  */
 class CopytruncateRestartOrderTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   @Test
   void aCopytruncateWhileTheRestartedAgentCatchesUpIsShippedAfterTheOlderCopies() throws Exception {
@@ -106,7 +107,8 @@ class CopytruncateRestartOrderTest {
     return (Spool) Proxy.newProxyInstance(Spool.class.getClassLoader(), new Class<?>[] {Spool.class},
         (proxy, method, args) -> {
           boolean write = method.getName().equals("append") || method.getName().equals("putCheckpoints");
-          if (write && Thread.currentThread().getName().startsWith("sluice-agent-tail") && held.compareAndSet(false, true)) {
+          if (write && Thread.currentThread().getName().startsWith("sluice-agent-tail")
+              && held.compareAndSet(false, true)) {
             resume.await();
           }
           try {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * application line arrives once, whole, with its stream and the time Docker recorded.
  */
 class DockerJsonFileTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DOCKER_PIECE = 16 * 1024; // dockerd's bufio line limit: longer lines arrive in pieces
 
@@ -91,7 +92,8 @@ class DockerJsonFileTest {
         // renamed): the file is renamed (.1, .2 shift up) and a new one created.
         int sent = n;
         await().atMost(Duration.ofSeconds(10)).until(() -> collector.received().size() >= sent * 9 / 10);
-        for (int k = round; k >= 1; k--) Files.move(dir.resolve(id + "-json.log." + k), dir.resolve(id + "-json.log." + (k + 1)));
+        for (int k = round; k >= 1; k--)
+          Files.move(dir.resolve(id + "-json.log." + k), dir.resolve(id + "-json.log." + (k + 1)));
         Files.move(log, dir.resolve(id + "-json.log.1"));
       }
       for (int i = 0; i < 50; i++, n++) {

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Rotation by Debian's {@code logrotate} (create and copytruncate) while a writer appends at a steady rate. */
 class LogrotateTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   TestCollector collector;
   Path logs;
   Path app;

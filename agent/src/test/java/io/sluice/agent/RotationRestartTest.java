@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * read twice (every duplicate in the collector is a spooled batch resent with its original identity).
  */
 class RotationRestartTest {
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
 
   private static final int LINES_PER_SECOND = 4000;
   private static final int KILLS = 2;

@@ -1,14 +1,13 @@
 package io.sluice.log4j2;
 
-import io.sluice.sdk.record.KeyGlobs;
-import io.sluice.sdk.record.TraceContext;
-
 import io.opentelemetry.api.trace.SpanContext;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.KeyGlobs;
+import io.sluice.sdk.record.TraceContext;
 import io.sluice.sdk.record.Values;
 import io.sluice.wire.RecordWriter;
 import java.time.Clock;

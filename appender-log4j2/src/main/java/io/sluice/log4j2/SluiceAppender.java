@@ -1,13 +1,12 @@
 package io.sluice.log4j2;
 
-import io.sluice.sdk.record.Exceptions;
-import io.sluice.sdk.record.KeyGlobs;
-
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
+import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.KeyGlobs;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -108,7 +107,8 @@ public final class SluiceAppender extends AbstractAppender {
       if (Pipeline.isInternalThread() || isInternalLogger(event.getLoggerName())) return;
       // Under a backlog a refused call takes no slot and copies nothing (the refusal is counted all the same).
       if (target.refuseWhenFull(event.getLevel() == null ? 0
-          : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber())) return;
+          : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber()))
+        return;
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
       // Not recycled when refused: the pipeline may have built it (and so given the slot back) while it waited for
       // room. A refused slot is left to the garbage collector; refusals are rare (a wait that timed out).
@@ -177,101 +177,203 @@ public final class SluiceAppender extends AbstractAppender {
    * text, parsed in {@link #build()} so that every error is reported there, naming its key.
    */
   public static class Builder<B extends Builder<B>> extends AbstractAppender.Builder<B>
-      implements org.apache.logging.log4j.core.util.Builder<SluiceAppender> {
+    implements org.apache.logging.log4j.core.util.Builder<SluiceAppender> {
 
     // Pipeline settings: the names are PipelineConfig.KEYS, the same as the Logback appender's setters.
-    @PluginBuilderAttribute private String endpoint;
-    @PluginBuilderAttribute private String serviceName;
-    @PluginBuilderAttribute private String resourceAttributes;
-    @PluginBuilderAttribute private String tenant;
-    @PluginBuilderAttribute(sensitive = true) private String credentials;
-    @PluginBuilderAttribute private String clientId;
-    @PluginBuilderAttribute private String spoolDir;
-    @PluginBuilderAttribute private String spoolMaxBytes;
-    @PluginBuilderAttribute private String whenFull;
-    @PluginBuilderAttribute private String blockTimeoutMs;
-    @PluginBuilderAttribute private String queueWaitMs;
-    @PluginBuilderAttribute private String fsync;
-    @PluginBuilderAttribute private String queueMaxRecords;
-    @PluginBuilderAttribute private String queueMaxBytes;
-    @PluginBuilderAttribute private String maxRecordBytes;
-    @PluginBuilderAttribute private String batchMaxRecords;
-    @PluginBuilderAttribute private String batchMaxBytes;
-    @PluginBuilderAttribute private String lingerMs;
-    @PluginBuilderAttribute private String maxInFlightBatches;
-    @PluginBuilderAttribute private String reconnectMinMs;
-    @PluginBuilderAttribute private String reconnectMaxMs;
-    @PluginBuilderAttribute private String closeTimeoutMs;
-    @PluginBuilderAttribute private String zstdLevel;
-    @PluginBuilderAttribute private String tls;
-    @PluginBuilderAttribute private String trustCertPath;
-    @PluginBuilderAttribute private String clientCertPath;
-    @PluginBuilderAttribute private String clientKeyPath;
-    @PluginBuilderAttribute private String credentialsFile;
-    @PluginBuilderAttribute private String oauth2Issuer;
-    @PluginBuilderAttribute private String oauth2TokenUrl;
-    @PluginBuilderAttribute private String oauth2ClientId;
-    @PluginBuilderAttribute(sensitive = true) private String oauth2ClientSecret;
-    @PluginBuilderAttribute private String oauth2ClientSecretFile;
-    @PluginBuilderAttribute private String oauth2Scope;
-    @PluginBuilderAttribute private String oauth2Audience;
+    @PluginBuilderAttribute
+    private String endpoint;
+    @PluginBuilderAttribute
+    private String serviceName;
+    @PluginBuilderAttribute
+    private String resourceAttributes;
+    @PluginBuilderAttribute
+    private String tenant;
+    @PluginBuilderAttribute(sensitive = true)
+    private String credentials;
+    @PluginBuilderAttribute
+    private String clientId;
+    @PluginBuilderAttribute
+    private String spoolDir;
+    @PluginBuilderAttribute
+    private String spoolMaxBytes;
+    @PluginBuilderAttribute
+    private String whenFull;
+    @PluginBuilderAttribute
+    private String blockTimeoutMs;
+    @PluginBuilderAttribute
+    private String queueWaitMs;
+    @PluginBuilderAttribute
+    private String fsync;
+    @PluginBuilderAttribute
+    private String queueMaxRecords;
+    @PluginBuilderAttribute
+    private String queueMaxBytes;
+    @PluginBuilderAttribute
+    private String maxRecordBytes;
+    @PluginBuilderAttribute
+    private String batchMaxRecords;
+    @PluginBuilderAttribute
+    private String batchMaxBytes;
+    @PluginBuilderAttribute
+    private String lingerMs;
+    @PluginBuilderAttribute
+    private String maxInFlightBatches;
+    @PluginBuilderAttribute
+    private String reconnectMinMs;
+    @PluginBuilderAttribute
+    private String reconnectMaxMs;
+    @PluginBuilderAttribute
+    private String closeTimeoutMs;
+    @PluginBuilderAttribute
+    private String zstdLevel;
+    @PluginBuilderAttribute
+    private String tls;
+    @PluginBuilderAttribute
+    private String trustCertPath;
+    @PluginBuilderAttribute
+    private String clientCertPath;
+    @PluginBuilderAttribute
+    private String clientKeyPath;
+    @PluginBuilderAttribute
+    private String credentialsFile;
+    @PluginBuilderAttribute
+    private String oauth2Issuer;
+    @PluginBuilderAttribute
+    private String oauth2TokenUrl;
+    @PluginBuilderAttribute
+    private String oauth2ClientId;
+    @PluginBuilderAttribute(sensitive = true)
+    private String oauth2ClientSecret;
+    @PluginBuilderAttribute
+    private String oauth2ClientSecretFile;
+    @PluginBuilderAttribute
+    private String oauth2Scope;
+    @PluginBuilderAttribute
+    private String oauth2Audience;
 
     // Appender-only settings.
-    @PluginBuilderAttribute private String includeCallerData;
-    @PluginBuilderAttribute private String mdcInclude;
-    @PluginBuilderAttribute private String mdcExclude;
-    @PluginBuilderAttribute private String maxExceptionDepth;
-    @PluginBuilderAttribute private String maxFrames;
-    @PluginBuilderAttribute private String rootCauseFirst;
-    @PluginBuilderAttribute private String serviceVersion;
+    @PluginBuilderAttribute
+    private String includeCallerData;
+    @PluginBuilderAttribute
+    private String mdcInclude;
+    @PluginBuilderAttribute
+    private String mdcExclude;
+    @PluginBuilderAttribute
+    private String maxExceptionDepth;
+    @PluginBuilderAttribute
+    private String maxFrames;
+    @PluginBuilderAttribute
+    private String rootCauseFirst;
+    @PluginBuilderAttribute
+    private String serviceVersion;
 
     /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
-    public B setEndpoint(String v) { endpoint = v; return asBuilder(); }
+    public B setEndpoint(String v) {
+      endpoint = v;
+      return asBuilder();
+    }
     /** {@code service.name} resource attribute; default {@code unknown_service:java}. */
-    public B setServiceName(String v) { serviceName = v; return asBuilder(); }
+    public B setServiceName(String v) {
+      serviceName = v;
+      return asBuilder();
+    }
     /** More resource attributes, {@code k=v,k2=v2}; {@code <Property>} children add more. */
-    public B setResourceAttributes(String v) { resourceAttributes = v; return asBuilder(); }
+    public B setResourceAttributes(String v) {
+      resourceAttributes = v;
+      return asBuilder();
+    }
     /** Tenant sent in the stream's hello; default empty. */
-    public B setTenant(String v) { tenant = v; return asBuilder(); }
+    public B setTenant(String v) {
+      tenant = v;
+      return asBuilder();
+    }
     /** Credentials sent in the stream's hello; default empty. Never printed. */
-    public B setCredentials(String v) { credentials = v; return asBuilder(); }
+    public B setCredentials(String v) {
+      credentials = v;
+      return asBuilder();
+    }
     /**
      * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (Vault agent,
      * Kubernetes Secret volume); default none. Excludes {@code credentials} and OAuth2.
      */
     public B setCredentialsFile(String v) { credentialsFile = v; return asBuilder(); }
     /** OIDC issuer for OAuth2 client credentials; its discovery document names the token endpoint. */
-    public B setOauth2Issuer(String v) { oauth2Issuer = v; return asBuilder(); }
+    public B setOauth2Issuer(String v) {
+      oauth2Issuer = v;
+      return asBuilder();
+    }
     /** OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
-    public B setOauth2TokenUrl(String v) { oauth2TokenUrl = v; return asBuilder(); }
+    public B setOauth2TokenUrl(String v) {
+      oauth2TokenUrl = v;
+      return asBuilder();
+    }
     /** OAuth2 client id. */
     public B setOauth2ClientId(String v) { oauth2ClientId = v; return asBuilder(); }
     /** OAuth2 client secret (or {@code oauth2ClientSecretFile}). Never printed. */
-    public B setOauth2ClientSecret(String v) { oauth2ClientSecret = v; return asBuilder(); }
+    public B setOauth2ClientSecret(String v) {
+      oauth2ClientSecret = v;
+      return asBuilder();
+    }
     /** A file holding the OAuth2 client secret, re-read before every token request. */
-    public B setOauth2ClientSecretFile(String v) { oauth2ClientSecretFile = v; return asBuilder(); }
+    public B setOauth2ClientSecretFile(String v) {
+      oauth2ClientSecretFile = v;
+      return asBuilder();
+    }
     /** Space-separated OAuth2 scopes; default none. */
-    public B setOauth2Scope(String v) { oauth2Scope = v; return asBuilder(); }
+    public B setOauth2Scope(String v) {
+      oauth2Scope = v;
+      return asBuilder();
+    }
     /** An OAuth2 {@code audience} parameter; default none. */
-    public B setOauth2Audience(String v) { oauth2Audience = v; return asBuilder(); }
+    public B setOauth2Audience(String v) {
+      oauth2Audience = v;
+      return asBuilder();
+    }
     /** {@code true}: connect to the collector with TLS; default false (plaintext). */
-    public B setTls(String v) { tls = v; return asBuilder(); }
+    public B setTls(String v) {
+      tls = v;
+      return asBuilder();
+    }
     /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */
-    public B setTrustCertPath(String v) { trustCertPath = v; return asBuilder(); }
+    public B setTrustCertPath(String v) {
+      trustCertPath = v;
+      return asBuilder();
+    }
     /** PEM client certificate chain for mTLS (with {@code clientKeyPath}); default none. */
-    public B setClientCertPath(String v) { clientCertPath = v; return asBuilder(); }
+    public B setClientCertPath(String v) {
+      clientCertPath = v;
+      return asBuilder();
+    }
     /** PEM PKCS#8 private key of {@code clientCertPath}. */
-    public B setClientKeyPath(String v) { clientKeyPath = v; return asBuilder(); }
+    public B setClientKeyPath(String v) {
+      clientKeyPath = v;
+      return asBuilder();
+    }
     /** Stable client id; default: created at first start and kept in the spool. */
-    public B setClientId(String v) { clientId = v; return asBuilder(); }
+    public B setClientId(String v) {
+      clientId = v;
+      return asBuilder();
+    }
     /** RocksDB spool directory, one pipeline per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */
-    public B setSpoolDir(String v) { spoolDir = v; return asBuilder(); }
+    public B setSpoolDir(String v) {
+      spoolDir = v;
+      return asBuilder();
+    }
     /** Spool byte cap, e.g. {@code 256MiB} (the default); at the cap {@code whenFull} decides. */
-    public B setSpoolMaxBytes(String v) { spoolMaxBytes = v; return asBuilder(); }
+    public B setSpoolMaxBytes(String v) {
+      spoolMaxBytes = v;
+      return asBuilder();
+    }
     /** {@code drop-oldest} (default), {@code drop-newest} or {@code block}. */
-    public B setWhenFull(String v) { whenFull = v; return asBuilder(); }
+    public B setWhenFull(String v) {
+      whenFull = v;
+      return asBuilder();
+    }
     /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
-    public B setBlockTimeoutMs(String v) { blockTimeoutMs = v; return asBuilder(); }
+    public B setBlockTimeoutMs(String v) {
+      blockTimeoutMs = v;
+      return asBuilder();
+    }
     /**
      * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
      * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
@@ -280,41 +382,95 @@ public final class SluiceAppender extends AbstractAppender {
     /** {@code never} (default) or {@code every-batch}. */
     public B setFsync(String v) { fsync = v; return asBuilder(); }
     /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
-    public B setQueueMaxRecords(String v) { queueMaxRecords = v; return asBuilder(); }
+    public B setQueueMaxRecords(String v) {
+      queueMaxRecords = v;
+      return asBuilder();
+    }
     /** Hand-off queue bound in encoded bytes, e.g. {@code 64MiB} (default); when full, {@code whenFull} decides. */
-    public B setQueueMaxBytes(String v) { queueMaxBytes = v; return asBuilder(); }
+    public B setQueueMaxBytes(String v) {
+      queueMaxBytes = v;
+      return asBuilder();
+    }
     /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
-    public B setMaxRecordBytes(String v) { maxRecordBytes = v; return asBuilder(); }
+    public B setMaxRecordBytes(String v) {
+      maxRecordBytes = v;
+      return asBuilder();
+    }
     /** A batch is cut at this many records; default 2048. */
-    public B setBatchMaxRecords(String v) { batchMaxRecords = v; return asBuilder(); }
+    public B setBatchMaxRecords(String v) {
+      batchMaxRecords = v;
+      return asBuilder();
+    }
     /** A batch is cut at this many uncompressed bytes; default {@code 1MiB}. */
-    public B setBatchMaxBytes(String v) { batchMaxBytes = v; return asBuilder(); }
+    public B setBatchMaxBytes(String v) {
+      batchMaxBytes = v;
+      return asBuilder();
+    }
     /** A non-empty batch is cut at the latest this long after its first record; default {@code 200ms}. */
-    public B setLingerMs(String v) { lingerMs = v; return asBuilder(); }
+    public B setLingerMs(String v) {
+      lingerMs = v;
+      return asBuilder();
+    }
     /** Batches sent and not yet acknowledged, at most; default 32. */
-    public B setMaxInFlightBatches(String v) { maxInFlightBatches = v; return asBuilder(); }
+    public B setMaxInFlightBatches(String v) {
+      maxInFlightBatches = v;
+      return asBuilder();
+    }
     /** First reconnect backoff; default {@code 100ms}. */
-    public B setReconnectMinMs(String v) { reconnectMinMs = v; return asBuilder(); }
+    public B setReconnectMinMs(String v) {
+      reconnectMinMs = v;
+      return asBuilder();
+    }
     /** Reconnect backoff cap; default {@code 10s}. */
-    public B setReconnectMaxMs(String v) { reconnectMaxMs = v; return asBuilder(); }
+    public B setReconnectMaxMs(String v) {
+      reconnectMaxMs = v;
+      return asBuilder();
+    }
     /** Upper bound of closing the pipeline, e.g. {@code 5s} (default); what is not shipped by then stays spooled. */
-    public B setCloseTimeoutMs(String v) { closeTimeoutMs = v; return asBuilder(); }
+    public B setCloseTimeoutMs(String v) {
+      closeTimeoutMs = v;
+      return asBuilder();
+    }
     /** zstd level in [-7, 22]; default 1 (3 compresses a few per cent smaller for a third more batcher CPU). */
-    public B setZstdLevel(String v) { zstdLevel = v; return asBuilder(); }
+    public B setZstdLevel(String v) {
+      zstdLevel = v;
+      return asBuilder();
+    }
     /** {@code true} adds {@code code.filepath/lineno/namespace/function}; default false (a stack walk per event). */
-    public B setIncludeCallerData(String v) { includeCallerData = v; return asBuilder(); }
+    public B setIncludeCallerData(String v) {
+      includeCallerData = v;
+      return asBuilder();
+    }
     /** ThreadContext keys to ship, comma-separated globs ({@code *}, {@code ?}); default: all. */
-    public B setMdcInclude(String v) { mdcInclude = v; return asBuilder(); }
+    public B setMdcInclude(String v) {
+      mdcInclude = v;
+      return asBuilder();
+    }
     /** ThreadContext keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
-    public B setMdcExclude(String v) { mdcExclude = v; return asBuilder(); }
+    public B setMdcExclude(String v) {
+      mdcExclude = v;
+      return asBuilder();
+    }
     /** {@code service.version} resource attribute; default: none. */
-    public B setServiceVersion(String v) { serviceVersion = v; return asBuilder(); }
+    public B setServiceVersion(String v) {
+      serviceVersion = v;
+      return asBuilder();
+    }
     /** {@code true}: the root cause on top, each {@code cause} the throwable that wrapped it; default false. */
-    public B setRootCauseFirst(String v) { rootCauseFirst = v; return asBuilder(); }
+    public B setRootCauseFirst(String v) {
+      rootCauseFirst = v;
+      return asBuilder();
+    }
     /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
-    public B setMaxExceptionDepth(String v) { maxExceptionDepth = v; return asBuilder(); }
+    public B setMaxExceptionDepth(String v) {
+      maxExceptionDepth = v;
+      return asBuilder();
+    }
     /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
-    public B setMaxFrames(String v) { maxFrames = v; return asBuilder(); }
+    public B setMaxFrames(String v) {
+      maxFrames = v;
+      return asBuilder();
+    }
 
     /** The pipeline settings that were given, by {@link PipelineConfig#KEYS} name, in that order. */
     private Map<String, String> pipelineSettings() {

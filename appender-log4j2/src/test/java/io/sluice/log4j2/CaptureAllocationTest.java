@@ -27,7 +27,8 @@ class CaptureAllocationTest {
   /** The bound per call; the path allocating one small object per call would already exceed it. */
   private static final long MAX_BYTES_PER_CALL = 64;
 
-  @TempDir Path spool;
+  @TempDir
+  Path spool;
   private TestCollector collector;
   private LoggerContext context;
 

@@ -1,7 +1,5 @@
 package io.sluice.log4j2;
 
-import io.sluice.sdk.record.TraceContext;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
@@ -12,6 +10,7 @@ import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.sdk.record.TraceContext;
 import io.sluice.sdk.record.Values;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real events from a real LoggerContext (sluice-mapping.xml), mapped by the appender, kept in a list. */
 class Log4j2EventMapperTest {
-  @TempDir static Path spool;
+  @TempDir
+  static Path spool;
   private static LoggerContext context;
   private static SluiceAppender appender;
   // Parsed only when a test reads them: the bytes must outlive Log4j2's reuse of the event and message.
@@ -125,7 +125,8 @@ class Log4j2EventMapperTest {
   void reusedEventsAndMessagesYieldIndependentRecords() {
     for (int i = 0; i < 3; i++) log.info("event {}", i);
 
-    assertThat(records()).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1", "event 2");
+    assertThat(records()).extracting(r -> r.getBody().getStringValue()).containsExactly("event 0", "event 1",
+        "event 2");
     assertThat(records()).extracting(r -> r.getMessageArguments(0).getIntValue()).containsExactly(0L, 1L, 2L);
   }
 
@@ -151,7 +152,8 @@ class Log4j2EventMapperTest {
     log.info(message);
 
     LogRecord r = only();
-    assertThat(attributes(r)).containsEntry("order", Values.of("o-17")).containsEntry("amount", Values.of((Object) 1250L))
+    assertThat(attributes(r)).containsEntry("order", Values.of("o-17"))
+        .containsEntry("amount", Values.of((Object) 1250L))
         .containsEntry("paid", Values.of((Object) true));
     assertThat(r.getMessageArgumentsList()).isEmpty();
     assertThat(r.getBody().getStringValue()).contains("order=\"o-17\"");

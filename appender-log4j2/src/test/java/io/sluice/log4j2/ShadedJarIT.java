@@ -5,21 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.sdk.testkit.TestCollector;
-import java.io.File;
-import java.io.IOException;
 import java.lang.reflect.Method;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +25,8 @@ class ShadedJarIT {
   private static final String[] NEEDED = {"log4j-api-", "log4j-core-", "rocksdbjni-", "zstd-jni-",
       "opentelemetry-api-", "opentelemetry-context-", "opentelemetry-common-"};
 
-  @TempDir Path spool;
+  @TempDir
+  Path spool;
 
   @Test
   void theShadedPluginShipsWithOnlyItsDeclaredDependencies() throws Exception {
@@ -47,7 +41,7 @@ class ShadedJarIT {
     }
     assertThat(urls).as("the shaded jar and %s", String.join(", ", NEEDED)).hasSize(NEEDED.length + 1);
     try (TestCollector collector = new TestCollector();
-         URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
+        URLClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
       assertThat(loader.loadClass("io.sluice.shaded.io.grpc.ManagedChannel")).isNotNull();
       assertThat(loader.loadClass("io.sluice.shaded.com.google.protobuf.Message")).isNotNull();
       assertThatThrownBy(() -> loader.loadClass("io.grpc.ManagedChannel")).isInstanceOf(ClassNotFoundException.class);
@@ -63,7 +57,8 @@ class ShadedJarIT {
       Class<?> contextClass = loader.loadClass("org.apache.logging.log4j.core.LoggerContext");
       try {
         URI config = ShadedJarIT.class.getResource("/sluice-pipeline.xml").toURI();
-        context = contextClass.getConstructor(String.class, Object.class, URI.class).newInstance("shaded", null, config);
+        context =
+            contextClass.getConstructor(String.class, Object.class, URI.class).newInstance("shaded", null, config);
         contextClass.getMethod("start").invoke(context);
         Object logger = contextClass.getMethod("getLogger", String.class).invoke(context, "app");
         Method info = loader.loadClass("org.apache.logging.log4j.Logger").getMethod("info", String.class);

@@ -3,19 +3,15 @@ package io.sluice.log4j2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +25,8 @@ class ShadedJarQuietIT {
   private static final String[] NEEDED = {"log4j-api-", "log4j-core-", "rocksdbjni-", "zstd-jni-",
       "opentelemetry-api-", "opentelemetry-context-", "opentelemetry-common-"};
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aLog4j2AppWithoutSlf4jSeesNothingOfSluiceOnStderr() throws Exception {

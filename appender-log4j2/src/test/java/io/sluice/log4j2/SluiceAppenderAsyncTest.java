@@ -1,7 +1,5 @@
 package io.sluice.log4j2;
 
-import io.sluice.sdk.record.TraceContext;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +7,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.sdk.record.TraceContext;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Behind Log4j2's AsyncAppender the event is mapped on another thread than the one that logged it. */
 class SluiceAppenderAsyncTest {
-  @TempDir Path spool;
+  @TempDir
+  Path spool;
   private LoggerContext context;
 
   @AfterEach

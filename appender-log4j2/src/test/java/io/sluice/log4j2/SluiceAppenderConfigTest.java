@@ -17,7 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class SluiceAppenderConfigTest {
-  @TempDir Path spool;
+  @TempDir
+  Path spool;
   private LoggerContext context;
 
   @BeforeEach

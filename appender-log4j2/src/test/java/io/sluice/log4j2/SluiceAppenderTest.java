@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The appender over a real pipeline shipping to a real gRPC collector on 127.0.0.1. */
 class SluiceAppenderTest {
-  @TempDir Path spool;
+  @TempDir
+  Path spool;
   private TestCollector collector;
   private LoggerContext context;
 

@@ -1,8 +1,5 @@
 package io.sluice.logback;
 
-import io.sluice.sdk.record.KeyGlobs;
-import io.sluice.sdk.record.TraceContext;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -10,14 +7,16 @@ import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.classic.spi.StackTraceElementProxy;
 import ch.qos.logback.classic.spi.ThrowableProxy;
 import io.opentelemetry.api.trace.SpanContext;
-import io.sluice.proto.v1.ExceptionInfo;
-import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.ExceptionInfo;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.sdk.pipeline.DeferredRecord;
 import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.KeyGlobs;
 import io.sluice.sdk.record.Severities;
+import io.sluice.sdk.record.TraceContext;
 import io.sluice.sdk.record.Values;
 import io.sluice.wire.RecordWriter;
 import java.time.Clock;
@@ -99,7 +98,8 @@ final class LogbackEventMapper {
   LogRecord map(ILoggingEvent event) {
     String threadName = event.getThreadName();
     boolean onLoggingThread = threadName != null && threadName.equals(Thread.currentThread().getName());
-    return map(event, onLoggingThread ? Thread.currentThread().getId() : 0, onLoggingThread ? TraceContext.currentSpan() : null);
+    return map(event, onLoggingThread ? Thread.currentThread().getId() : 0,
+        onLoggingThread ? TraceContext.currentSpan() : null);
   }
 
   /**
@@ -481,7 +481,7 @@ final class LogbackEventMapper {
     String name = marker.getName();
     if (name != null && !names.contains(name)) names.add(name);
     if (depth >= MAX_MARKER_DEPTH || !marker.hasReferences()) return;
-    for (Iterator<Marker> it = marker.iterator(); it.hasNext(); ) collectMarker(names, it.next(), depth + 1);
+    for (Iterator<Marker> it = marker.iterator(); it.hasNext();) collectMarker(names, it.next(), depth + 1);
   }
 
   /**
@@ -538,7 +538,7 @@ final class LogbackEventMapper {
     String name = marker.getName();
     if (name != null && !b.getMarkersList().contains(name)) b.addMarkers(name);
     if (depth >= MAX_MARKER_DEPTH || !marker.hasReferences()) return;
-    for (Iterator<Marker> it = marker.iterator(); it.hasNext(); ) addMarker(b, it.next(), depth + 1);
+    for (Iterator<Marker> it = marker.iterator(); it.hasNext();) addMarker(b, it.next(), depth + 1);
   }
 
   private ExceptionInfo exception(IThrowableProxy proxy) {

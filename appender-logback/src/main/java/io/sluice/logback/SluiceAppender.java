@@ -1,17 +1,15 @@
 package io.sluice.logback;
 
-import io.sluice.sdk.record.Exceptions;
-import io.sluice.sdk.record.KeyGlobs;
-
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import io.sluice.sdk.pipeline.ConfigException;
 import io.sluice.sdk.pipeline.DeferredRecord;
-import io.sluice.sdk.pipeline.Diagnostics;
 import io.sluice.sdk.pipeline.EnvironmentResource;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
+import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.KeyGlobs;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -74,81 +72,145 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   private volatile Thread shutdownHook;
 
   /** Collector addresses, {@code host:port[,host:port...]}; default {@code 127.0.0.1:4417}. */
-  public void setEndpoint(String value) { settings.put("endpoint", value); }
+  public void setEndpoint(String value) {
+    settings.put("endpoint", value);
+  }
   /** {@code service.name} resource attribute; default {@code unknown_service:java}. */
-  public void setServiceName(String value) { settings.put("serviceName", value); }
+  public void setServiceName(String value) {
+    settings.put("serviceName", value);
+  }
   /** More resource attributes, {@code k=v,k2=v2}. */
-  public void setResourceAttributes(String value) { settings.put("resourceAttributes", value); }
+  public void setResourceAttributes(String value) {
+    settings.put("resourceAttributes", value);
+  }
   /** Tenant sent in the stream's hello; default empty. */
-  public void setTenant(String value) { settings.put("tenant", value); }
+  public void setTenant(String value) {
+    settings.put("tenant", value);
+  }
   /** Credentials sent in the stream's hello; default empty. */
-  public void setCredentials(String value) { settings.put("credentials", value); }
+  public void setCredentials(String value) {
+    settings.put("credentials", value);
+  }
   /**
    * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (Vault agent,
    * Kubernetes Secret volume); default none. Excludes {@code credentials} and OAuth2.
    */
   public void setCredentialsFile(String value) { settings.put("credentialsFile", value); }
   /** OIDC issuer for OAuth2 client credentials; its discovery document names the token endpoint. */
-  public void setOauth2Issuer(String value) { settings.put("oauth2Issuer", value); }
+  public void setOauth2Issuer(String value) {
+    settings.put("oauth2Issuer", value);
+  }
   /** OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
-  public void setOauth2TokenUrl(String value) { settings.put("oauth2TokenUrl", value); }
+  public void setOauth2TokenUrl(String value) {
+    settings.put("oauth2TokenUrl", value);
+  }
   /** OAuth2 client id. */
   public void setOauth2ClientId(String value) { settings.put("oauth2ClientId", value); }
   /** OAuth2 client secret (or {@code oauth2ClientSecretFile}). */
-  public void setOauth2ClientSecret(String value) { settings.put("oauth2ClientSecret", value); }
+  public void setOauth2ClientSecret(String value) {
+    settings.put("oauth2ClientSecret", value);
+  }
   /** A file holding the OAuth2 client secret, re-read before every token request. */
-  public void setOauth2ClientSecretFile(String value) { settings.put("oauth2ClientSecretFile", value); }
+  public void setOauth2ClientSecretFile(String value) {
+    settings.put("oauth2ClientSecretFile", value);
+  }
   /** Space-separated OAuth2 scopes; default none. */
-  public void setOauth2Scope(String value) { settings.put("oauth2Scope", value); }
+  public void setOauth2Scope(String value) {
+    settings.put("oauth2Scope", value);
+  }
   /** An OAuth2 {@code audience} parameter; default none. */
-  public void setOauth2Audience(String value) { settings.put("oauth2Audience", value); }
+  public void setOauth2Audience(String value) {
+    settings.put("oauth2Audience", value);
+  }
   /** {@code true}: connect to the collector with TLS; default false (plaintext). */
-  public void setTls(String value) { settings.put("tls", value); }
+  public void setTls(String value) {
+    settings.put("tls", value);
+  }
   /** PEM CA certificate(s) the collector's certificate must chain to; default: the JVM's trust store. */
-  public void setTrustCertPath(String value) { settings.put("trustCertPath", value); }
+  public void setTrustCertPath(String value) {
+    settings.put("trustCertPath", value);
+  }
   /** PEM client certificate chain for mTLS (with {@code clientKeyPath}); default none. */
-  public void setClientCertPath(String value) { settings.put("clientCertPath", value); }
+  public void setClientCertPath(String value) {
+    settings.put("clientCertPath", value);
+  }
   /** PEM PKCS#8 private key of {@code clientCertPath}. */
-  public void setClientKeyPath(String value) { settings.put("clientKeyPath", value); }
+  public void setClientKeyPath(String value) {
+    settings.put("clientKeyPath", value);
+  }
   /** Stable client id; default: created at first start and kept in the spool. */
-  public void setClientId(String value) { settings.put("clientId", value); }
+  public void setClientId(String value) {
+    settings.put("clientId", value);
+  }
   /** RocksDB spool directory, one appender per directory; default {@code ${java.io.tmpdir}/sluice-spool/<service>}. */
-  public void setSpoolDir(String value) { settings.put("spoolDir", value); }
+  public void setSpoolDir(String value) {
+    settings.put("spoolDir", value);
+  }
   /** Spool byte cap, e.g. {@code 256MiB} (the default); at the cap {@code whenFull} decides. */
-  public void setSpoolMaxBytes(String value) { settings.put("spoolMaxBytes", value); }
+  public void setSpoolMaxBytes(String value) {
+    settings.put("spoolMaxBytes", value);
+  }
   /** {@code drop-oldest} (default), {@code drop-newest} or {@code block}. */
-  public void setWhenFull(String value) { settings.put("whenFull", value); }
+  public void setWhenFull(String value) {
+    settings.put("whenFull", value);
+  }
   /** How long {@code block} waits before dropping, e.g. {@code 1s} (default). */
-  public void setBlockTimeoutMs(String value) { settings.put("blockTimeoutMs", value); }
+  public void setBlockTimeoutMs(String value) {
+    settings.put("blockTimeoutMs", value);
+  }
   /**
    * How long a log call waits for room in a full hand-off queue before the event is dropped (QUEUE_FULL), e.g.
    * {@code 1s} (the default); {@code 0} drops at once. WARN and above have a reserved eighth of the queue.
    */
   public void setQueueWaitMs(String value) { settings.put("queueWaitMs", value); }
   /** {@code never} (default) or {@code every-batch}. */
-  public void setFsync(String value) { settings.put("fsync", value); }
+  public void setFsync(String value) {
+    settings.put("fsync", value);
+  }
   /** Hand-off queue bound in records, default 65536; when full, {@code whenFull} decides. */
-  public void setQueueMaxRecords(String value) { settings.put("queueMaxRecords", value); }
+  public void setQueueMaxRecords(String value) {
+    settings.put("queueMaxRecords", value);
+  }
   /** Hand-off queue bound in encoded bytes, e.g. {@code 64MiB} (default); when full, {@code whenFull} decides. */
-  public void setQueueMaxBytes(String value) { settings.put("queueMaxBytes", value); }
+  public void setQueueMaxBytes(String value) {
+    settings.put("queueMaxBytes", value);
+  }
   /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
-  public void setMaxRecordBytes(String value) { settings.put("maxRecordBytes", value); }
+  public void setMaxRecordBytes(String value) {
+    settings.put("maxRecordBytes", value);
+  }
   /** A batch is cut at this many records; default 2048. */
-  public void setBatchMaxRecords(String value) { settings.put("batchMaxRecords", value); }
+  public void setBatchMaxRecords(String value) {
+    settings.put("batchMaxRecords", value);
+  }
   /** A batch is cut at this many uncompressed bytes; default {@code 1MiB}. */
-  public void setBatchMaxBytes(String value) { settings.put("batchMaxBytes", value); }
+  public void setBatchMaxBytes(String value) {
+    settings.put("batchMaxBytes", value);
+  }
   /** A non-empty batch is cut at the latest this long after its first record; default {@code 200ms}. */
-  public void setLingerMs(String value) { settings.put("lingerMs", value); }
+  public void setLingerMs(String value) {
+    settings.put("lingerMs", value);
+  }
   /** Batches sent and not yet acknowledged, at most; default 32. */
-  public void setMaxInFlightBatches(String value) { settings.put("maxInFlightBatches", value); }
+  public void setMaxInFlightBatches(String value) {
+    settings.put("maxInFlightBatches", value);
+  }
   /** First reconnect backoff; default {@code 100ms}. */
-  public void setReconnectMinMs(String value) { settings.put("reconnectMinMs", value); }
+  public void setReconnectMinMs(String value) {
+    settings.put("reconnectMinMs", value);
+  }
   /** Reconnect backoff cap; default {@code 10s}. */
-  public void setReconnectMaxMs(String value) { settings.put("reconnectMaxMs", value); }
+  public void setReconnectMaxMs(String value) {
+    settings.put("reconnectMaxMs", value);
+  }
   /** Upper bound of {@link #stop()}, e.g. {@code 5s} (default); what is not shipped by then stays in the spool. */
-  public void setCloseTimeoutMs(String value) { settings.put("closeTimeoutMs", value); }
+  public void setCloseTimeoutMs(String value) {
+    settings.put("closeTimeoutMs", value);
+  }
   /** zstd level in [-7, 22]; default 1 (3 compresses a few per cent smaller for a third more batcher CPU). */
-  public void setZstdLevel(String value) { settings.put("zstdLevel", value); }
+  public void setZstdLevel(String value) {
+    settings.put("zstdLevel", value);
+  }
 
   /**
    * Adds {@code code.filepath}, {@code code.lineno}, {@code code.namespace}, {@code code.function}. Default false:
@@ -156,20 +218,30 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
    */
   public void setIncludeCallerData(boolean value) { includeCallerData = value; }
   /** MDC keys to ship, comma-separated globs ({@code *}, {@code ?}); default: all. */
-  public void setMdcInclude(String value) { mdcInclude = value; }
+  public void setMdcInclude(String value) {
+    mdcInclude = value;
+  }
   /** MDC keys not to ship, comma-separated globs, applied after {@code mdcInclude}; default: none. */
-  public void setMdcExclude(String value) { mdcExclude = value; }
+  public void setMdcExclude(String value) {
+    mdcExclude = value;
+  }
   /** {@code service.version} resource attribute; default: none. */
-  public void setServiceVersion(String value) { serviceVersion = value; }
+  public void setServiceVersion(String value) {
+    serviceVersion = value;
+  }
   /**
    * {@code true}: the record's exception is the root cause, each {@code cause} the throwable that wrapped it (the
    * logged one last); a depth limit then cuts the outermost wrappers. Default false (the logged throwable first).
    */
   public void setRootCauseFirst(boolean value) { rootCauseFirst = value; }
   /** Nested throwables (top, causes, suppressed) kept per event, at least 1; default 256. */
-  public void setMaxExceptionDepth(int value) { maxExceptionDepth = value; }
+  public void setMaxExceptionDepth(int value) {
+    maxExceptionDepth = value;
+  }
   /** Stack frames kept per throwable, at least 0; default 256. The rest are counted as omitted. */
-  public void setMaxFrames(int value) { maxFrames = value; }
+  public void setMaxFrames(int value) {
+    maxFrames = value;
+  }
 
   public boolean isIncludeCallerData() { return includeCallerData; }
   public String getMdcInclude() { return mdcInclude; }
@@ -322,9 +394,11 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
         ok = false;
       }
     }
-    if (serviceVersion != null && !serviceVersion.isBlank()) builder.resourceAttribute("service.version", serviceVersion.trim());
+    if (serviceVersion != null && !serviceVersion.isBlank())
+      builder.resourceAttribute("service.version", serviceVersion.trim());
     if (maxExceptionDepth < 1) {
-      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is " + Exceptions.DEFAULT_MAX_DEPTH);
+      addError(prefix() + "maxExceptionDepth: must be >= 1, was " + maxExceptionDepth + "; the default is "
+          + Exceptions.DEFAULT_MAX_DEPTH);
       ok = false;
     }
     if (maxFrames < 0) {

@@ -1,7 +1,5 @@
 package io.sluice.logback;
 
-import io.sluice.sdk.record.KeyGlobs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -21,6 +19,7 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.record.Exceptions;
+import io.sluice.sdk.record.KeyGlobs;
 import io.sluice.sdk.record.Values;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +65,8 @@ class LogbackEventMapperTest {
   }
 
   private static LogbackEventMapper mapper(boolean callerData, String include, String exclude, int depth, int frames) {
-    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames, false);
+    return new LogbackEventMapper(CLOCK, callerData, KeyGlobs.parse(include), KeyGlobs.parse(exclude), depth, frames,
+        false);
   }
 
   private LogRecord only() {
@@ -344,7 +344,8 @@ class LogbackEventMapperTest {
     logger.info("outside a span");
 
     LogRecord r = only();
-    assertThat(r.getTraceId()).isEqualTo(ByteString.copyFrom(HexFormat.of().parseHex("0af7651916cd43dd8448eb211c80319c")));
+    assertThat(r.getTraceId())
+        .isEqualTo(ByteString.copyFrom(HexFormat.of().parseHex("0af7651916cd43dd8448eb211c80319c")));
     assertThat(r.getSpanId()).isEqualTo(ByteString.copyFrom(HexFormat.of().parseHex("b7ad6b7169203331")));
     assertThat(r.getFlags()).isEqualTo(1);
   }

@@ -31,7 +31,8 @@ class SluiceAppenderBurstTest {
   static final int THREADS = 4;
   static final int PER_THREAD = 30_000; // 120,000 in all: almost twice the default queue
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   private LoggerContext context;
   private CountingCollector collector;
 

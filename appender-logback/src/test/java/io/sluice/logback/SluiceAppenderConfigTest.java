@@ -82,8 +82,9 @@ class SluiceAppenderConfigTest {
       assertThat(appender.getMaxFrames()).isEqualTo(32);
       assertThat(appender.isRootCauseFirst()).isTrue();
       assertThat(appender.getServiceVersion()).as("${SLUICE_TEST_SERVICE_VERSION}, set by surefire").isEqualTo("2.7.1");
-      assertThat(appender.mapper()).hasToString("LogbackEventMapper{includeCallerData=true, mdcInclude=request.*,user_id,"
-          + " mdcExclude=request.secret, maxExceptionDepth=16, maxFrames=32, rootCauseFirst=true}");
+      assertThat(appender.mapper())
+          .hasToString("LogbackEventMapper{includeCallerData=true, mdcInclude=request.*,user_id,"
+              + " mdcExclude=request.secret, maxExceptionDepth=16, maxFrames=32, rootCauseFirst=true}");
     } finally {
       context.stop();
     }

@@ -3,16 +3,12 @@ package io.sluice.logback;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.core.status.Status;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.sdk.pipeline.DeferredRecord;
-import io.sluice.sdk.pipeline.Diagnostics;
-import io.sluice.sdk.pipeline.Pipeline;
-import io.sluice.sdk.pipeline.PipelineConfig;
 import io.sluice.sdk.pipeline.PipelineStats;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -205,9 +200,9 @@ class SluiceAppenderTest {
       shipping.getLogger("com.example.App").info("needs shipping");
 
       // Nothing listens at the endpoint: the shipper's retry warnings must reach Logback's status, not a logger.
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-          assertThat(LogbackTesting.statusMessages(shipping, Status.WARN)).anySatisfy(m ->
-              assertThat(m).startsWith("SluiceAppender [SLUICE]: ")));
+      await().atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(LogbackTesting.statusMessages(shipping, Status.WARN))
+              .anySatisfy(m -> assertThat(m).startsWith("SluiceAppender [SLUICE]: ")));
     } finally {
       shipping.stop();
     }

@@ -69,7 +69,8 @@ public final class AckingCollector implements AutoCloseable {
           if (!frame.hasBatch()) return;
           var b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch =
+                LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             records.add(batch.getRecordsCount());
             batches.increment();
           } catch (IOException | WireException e) {

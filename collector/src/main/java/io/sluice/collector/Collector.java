@@ -26,6 +26,7 @@ import io.sluice.collector.ops.Liveness;
 import io.sluice.collector.ops.OpsHttpServer;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.Publisher;
+import io.sluice.proto.v1.IngestServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -35,7 +36,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import io.sluice.proto.v1.IngestServiceGrpc;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -207,7 +207,7 @@ public final class Collector implements AutoCloseable {
       // gRPC refuses bigger messages itself (RESOURCE_EXHAUSTED) before we allocate them; the slack is the frame's
       // non-payload fields, the payload rule is checked by BatchDecoder for a clear Nack.
       NettyServerBuilder sb = NettyServerBuilder.forAddress(
-              new InetSocketAddress(config.listenHost(), config.listenPort()))
+          new InetSocketAddress(config.listenHost(), config.listenPort()))
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
           // Tolerate the keepalive pings Sluice's clients send (every 30 s by default, 10 s at least), with or
@@ -240,11 +240,11 @@ public final class Collector implements AutoCloseable {
             && config.tls().requireClientCert();
         http = new OpsHttpServer(host, Integer.parseInt(hl.substring(colon + 1)), httpsContext, needClientCert,
             config.httpMaxConcurrentRequests(), metrics.registry(), liveness::problem, () -> {
-          if (self[0] != null && self[0].draining) {
-            return "shutting down";
-          }
-          return kh == null || kh.ready() ? null : kh.lastError();
-        });
+              if (self[0] != null && self[0].draining) {
+                return "shutting down";
+              }
+              return kh == null || kh.ready() ? null : kh.lastError();
+            });
         http.addContext("/v1/logs", new OtlpHttpHandler(requests, config.maxFrameBytes(),
             config.maxDecompressedBytes()));
         http.addContext(SluiceHttpHandler.PATH, new SluiceHttpHandler(requests, config.maxFrameBytes(),

@@ -105,7 +105,8 @@ public final class CollectorMetrics {
         + "its copy of the resource)", producedBytes);
     GaugeWithCallback.builder().name("sluice_collector_streams_not_reading_acks")
         .help("Streams paused now because their client does not read its acks").callback(
-            cb -> cb.call(streamsNotReadingAcks.get())).register(registry);
+            cb -> cb.call(streamsNotReadingAcks.get()))
+        .register(registry);
     GaugeWithCallback.builder().name("sluice_collector_unread_frames")
         .help("Acks and nacks written to streams whose client is not reading them (queued in the transport)")
         .callback(cb -> cb.call(unreadFrames.get())).register(registry);
@@ -139,7 +140,8 @@ public final class CollectorMetrics {
       LongSupplier topicsUnusable) {
     CounterWithCallback.builder().name("sluice_collector_topic_dead_lettered_records")
         .help("Records the publisher sent to the dead-letter topic because Kafka can never take them where they were "
-            + "routed, by reason").labelNames("reason")
+            + "routed, by reason")
+        .labelNames("reason")
         .callback(cb -> deadLetteredByReason.get().forEach((r, v) -> cb.call(v, r))).register(registry);
     CounterWithCallback.builder().name("sluice_collector_topic_lookups")
         .help("Topic metadata lookups done off the send path, by result").labelNames("result")

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The fat jar as an operator runs it: start, one line with the port, serve, SIGTERM, graceful exit 0. */
 class CollectorMainIT {
   private static final Pattern LISTENING =
-      Pattern.compile("sluice collector listening on 127\\.0\\.0\\.1:(\\d+), publishing to topic (\\S+) at bootstrap (\\S+)");
+      Pattern.compile(
+          "sluice collector listening on 127\\.0\\.0\\.1:(\\d+), publishing to topic (\\S+) at bootstrap (\\S+)");
 
   @Test
   void fatJarServesAndShutsDownGracefullyOnSigterm() throws Exception {

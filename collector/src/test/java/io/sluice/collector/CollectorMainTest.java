@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CollectorMainTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
@@ -116,7 +117,8 @@ class CollectorMainTest {
   @Test
   void validateFindsChecksAfterTheFileOnTheirLine() throws Exception {
     Path f = dir.resolve("collector.yaml");
-    Files.writeString(f, "kafka: { bootstrap: k:9092 }\nlimits:\n  maxFrameBytes: 8MiB\n  maxDecompressedBytes: 4MiB\n");
+    Files.writeString(f,
+        "kafka: { bootstrap: k:9092 }\nlimits:\n  maxFrameBytes: 8MiB\n  maxDecompressedBytes: 4MiB\n");
     assertThat(run("validate", "--config", f.toString(), "--anonymous")).isEqualTo(2);
     assertThat(err.toString()).contains("collector.yaml:4: limits.maxDecompressedBytes: 4194304 is below "
         + "limits.maxFrameBytes (8388608)");

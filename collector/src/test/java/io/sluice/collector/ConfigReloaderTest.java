@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /** The reload path reads with the same reader as the start: units, ${VAR}, and every problem in one log line. */
 class ConfigReloaderTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   private final Logger logger = (Logger) LoggerFactory.getLogger(ConfigReloader.class);
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final List<CollectorConfig> applied = new ArrayList<>();

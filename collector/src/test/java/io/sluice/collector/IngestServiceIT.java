@@ -6,13 +6,13 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.grpc.Status;
 import io.sluice.collector.config.CollectorConfig;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.Codec;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.Nack;
 import io.sluice.proto.v1.ServerFrame;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,7 +30,8 @@ class IngestServiceIT {
   private static final int MAX_DECODED = 1 << 20;
 
   private static CollectorConfig config(String topic) {
-    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap()).topic(topic)
+    return CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
+        .topic(topic)
         .maxFrameBytes(MAX_FRAME).maxDecompressedBytes(MAX_DECODED).shutdownTimeout(Duration.ofSeconds(10)).build();
   }
 

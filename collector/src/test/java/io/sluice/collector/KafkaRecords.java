@@ -1,5 +1,10 @@
 package io.sluice.collector;
 
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaFormatException;
+import io.sluice.wire.kafka.KafkaHeaders;
+import io.sluice.wire.kafka.KafkaLine;
+import io.sluice.wire.kafka.KafkaRecordReader;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,11 +13,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import io.sluice.wire.kafka.KafkaFormat;
-import io.sluice.wire.kafka.KafkaFormatException;
-import io.sluice.wire.kafka.KafkaHeaders;
-import io.sluice.wire.kafka.KafkaLine;
-import io.sluice.wire.kafka.KafkaRecordReader;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;

@@ -28,9 +28,9 @@ class KeepAliveIT {
         .kafkaBootstrap(SharedKafka.bootstrap()).topic(topic).shutdownTimeout(Duration.ofSeconds(5)).build();
     assertThat(cc.permitKeepAliveTime()).isLessThanOrEqualTo(Duration.ofSeconds(10));
     try (Collector collector = Collector.start(cc);
-         Pipeline p = Pipeline.start(PipelineConfig.builder().endpoint("http://127.0.0.1:" + collector.port())
-             .serviceName("keepalive").spoolDir(dir.resolve("spool")).lingerMs(20).keepAliveTimeMs(10_000)
-             .diagnostics(Diagnostics.NONE).build())) {
+        Pipeline p = Pipeline.start(PipelineConfig.builder().endpoint("http://127.0.0.1:" + collector.port())
+            .serviceName("keepalive").spoolDir(dir.resolve("spool")).lingerMs(20).keepAliveTimeMs(10_000)
+            .diagnostics(Diagnostics.NONE).build())) {
       p.offer(LogRecord.newBuilder().setTimeUnixNano(1).build());
       await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 1);
       // Idle from here on: only keepalive pings cross the connection.

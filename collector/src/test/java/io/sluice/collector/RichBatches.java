@@ -107,7 +107,8 @@ public final class RichBatches {
   private static ExceptionInfo exception(int causes) {
     ExceptionInfo.Builder e = ExceptionInfo.newBuilder().setType("java.lang.IllegalStateException")
         .setMessage("bad ✓ state").addFrames(StackFrame.newBuilder().setClassName("a.B").setMethodName("m")
-            .setFileName("B.java").setLineNumber(3).setModule("app.jar")).setFramesOmitted(4)
+            .setFileName("B.java").setLineNumber(3).setModule("app.jar"))
+        .setFramesOmitted(4)
         .addSuppressed(ExceptionInfo.newBuilder().setType("java.io.IOException").setMessage("suppressed"))
         .setCause(ExceptionInfo.newBuilder().setType("legacy.Cause"));
     for (int i = 0; i < causes; i++) {

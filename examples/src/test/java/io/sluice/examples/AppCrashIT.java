@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * record reaches Kafka, and duplicates come only from batches that were in flight at the kill (same identity).
  */
 class AppCrashIT {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private static Process startApp(String endpoint, Path spool, int from, int to) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

@@ -7,7 +7,6 @@ import io.sluice.collector.Collector;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.collector.ingest.RecordEnricher;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import java.io.BufferedReader;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +34,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
 class BackendSeamIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void cassandraAggregatesEqualTheDistinctRecordsDeliveredAcrossACollectorRestartAndAnAppKill() throws Exception {
@@ -206,26 +204,27 @@ class BackendSeamIT {
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) continue;
             for (io.sluice.wire.kafka.KafkaLine line : EndToEnd.lines(r)) { // either Kafka record format
-            copies++;
-            String identity = line.source() + "/" + line.epoch() + "/" + line.sequence() + "/" + line.index();
-            byte[] value = line.record().toByteArray();
-            byte[] prior = firstCopy.putIfAbsent(identity, value);
-            if (prior != null) {
-              assertThat(Arrays.equals(prior, value)).as("a resent copy of %s is the same record", identity).isTrue();
-              continue;
-            }
-            LogRecord record = line.record();
-            String service = "";
-            for (KeyValue kv : record.getAttributesList()) {
-              if (kv.getKey().equals("seq")) seqs.add(kv.getValue().getIntValue());
-              if (kv.getKey().equals(RecordEnricher.RESOURCE_PREFIX + "service.name")) service = kv.getValue().getStringValue();
-            }
-            long ms = record.getTimeUnixNano() / 1_000_000L;
-            int n = record.getSeverityNumberValue();
-            Key key = new Key(ms - Math.floorMod(ms, 60_000L),
-                line.tenant(), service,
-                n >= 1 && n <= 24 ? SEVERITIES[(n - 1) / 4] : "UNSPECIFIED");
-            perKey.merge(key, 1L, Long::sum);
+              copies++;
+              String identity = line.source() + "/" + line.epoch() + "/" + line.sequence() + "/" + line.index();
+              byte[] value = line.record().toByteArray();
+              byte[] prior = firstCopy.putIfAbsent(identity, value);
+              if (prior != null) {
+                assertThat(Arrays.equals(prior, value)).as("a resent copy of %s is the same record", identity).isTrue();
+                continue;
+              }
+              LogRecord record = line.record();
+              String service = "";
+              for (KeyValue kv : record.getAttributesList()) {
+                if (kv.getKey().equals("seq")) seqs.add(kv.getValue().getIntValue());
+                if (kv.getKey().equals(RecordEnricher.RESOURCE_PREFIX + "service.name"))
+                  service = kv.getValue().getStringValue();
+              }
+              long ms = record.getTimeUnixNano() / 1_000_000L;
+              int n = record.getSeverityNumberValue();
+              Key key = new Key(ms - Math.floorMod(ms, 60_000L),
+                  line.tenant(), service,
+                  n >= 1 && n <= 24 ? SEVERITIES[(n - 1) / 4] : "UNSPECIFIED");
+              perKey.merge(key, 1L, Long::sum);
             }
           }
         }
@@ -287,8 +286,10 @@ class BackendSeamIT {
     }
 
     private void readOutput() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-           PrintWriter copy = new PrintWriter(Files.newBufferedWriter(transcript, StandardCharsets.UTF_8), true)) {
+      try (
+          BufferedReader r =
+              new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+          PrintWriter copy = new PrintWriter(Files.newBufferedWriter(transcript, StandardCharsets.UTF_8), true)) {
         String line;
         while ((line = r.readLine()) != null) {
           copy.println(line);

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The README's first command, smaller: the demo must deliver everything and say so. */
 class DemoIT {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void demoDeliversEverythingAcrossACollectorRestartAndPrintsTheSummary() throws Exception {

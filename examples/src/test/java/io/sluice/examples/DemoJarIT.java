@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * second test.
  */
 class DemoJarIT {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void theDemoJarRunsEndToEndAndExitsZero() throws IOException, InterruptedException {

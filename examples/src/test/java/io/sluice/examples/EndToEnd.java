@@ -170,7 +170,6 @@ public final class EndToEnd {
     return a;
   }
 
-
   /** The lines of a Kafka record of either format (io.sluice.wire.kafka), with their identities. */
   public static java.util.List<io.sluice.wire.kafka.KafkaLine> lines(ConsumerRecord<byte[], byte[]> r) {
     try {

@@ -9,14 +9,14 @@ import io.sluice.collector.embedded.EmbeddedKafka;
 import io.sluice.examples.EndToEnd.App;
 import io.sluice.examples.EndToEnd.Arrivals;
 import io.sluice.sdk.pipeline.PipelineStats;
+import io.sluice.wire.kafka.KafkaFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The spine, end to end with real parts: Logback → SluiceAppender → sdk-core (queue, batch, zstd, RocksDB spool,
@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * delivery is checked as exact set equality, with duplicates counted.
  */
 class EndToEndIT {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @ParameterizedTest
   @EnumSource(KafkaFormat.class)
@@ -32,10 +33,10 @@ class EndToEndIT {
     EmbeddedKafka kafka = EndToEnd.kafka();
     String topic = EndToEnd.newTopic();
     try (Collector collector = EndToEnd.startCollector(EndToEnd.collectorConfig(kafka.bootstrapServers(), topic)
-            .kafkaFormat(format).build());
-         // A burst of 100k is larger than the hand-off queue (65,536) and the caller outruns the batcher, so only
-         // the lossless policy delivers all of it: the caller waits for room instead of dropping the oldest.
-         App app = EndToEnd.app("127.0.0.1:" + collector.port(), dir.resolve("spool"), Map.of("whenFull", "block"))) {
+        .kafkaFormat(format).build());
+        // A burst of 100k is larger than the hand-off queue (65,536) and the caller outruns the batcher, so only
+        // the lossless policy delivers all of it: the caller waits for room instead of dropping the oldest.
+        App app = EndToEnd.app("127.0.0.1:" + collector.port(), dir.resolve("spool"), Map.of("whenFull", "block"))) {
       EndToEnd.log(app, 0, 100_000);
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(app.appender().stats().acknowledged())
           .as("%s", app.appender().stats()).isEqualTo(100_000));
@@ -66,7 +67,8 @@ class EndToEndIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> app.appender().stats().spooled() == 20_000);
       assertThat(app.appender().stats().spoolBytes()).isPositive();
 
-      try (Collector second = EndToEnd.startCollector(config.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build())) {
+      try (Collector second =
+          EndToEnd.startCollector(config.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build())) {
         EndToEnd.log(app, 30_000, 40_000);
         await().atMost(Duration.ofSeconds(60)).until(() -> app.appender().stats().acknowledged() == 40_000);
         assertThat(app.appender().stats().balanced()).isTrue();
@@ -90,8 +92,10 @@ class EndToEndIT {
       EndToEnd.log(first, 0, 5_000);
       await().atMost(Duration.ofSeconds(10)).until(() -> first.appender().stats().spooled() == 5_000);
     }
-    try (Collector collector = EndToEnd.startCollector(config.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build());
-         App second = EndToEnd.app("127.0.0.1:" + port, spool, Map.of())) {
+    try (
+        Collector collector =
+            EndToEnd.startCollector(config.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build());
+        App second = EndToEnd.app("127.0.0.1:" + port, spool, Map.of())) {
       EndToEnd.log(second, 5_000, 6_000);
       await().atMost(Duration.ofSeconds(30)).until(() -> collector.metrics().recordsPublished() >= 6_000);
       Arrivals arrivals = EndToEnd.consume(kafka.bootstrapServers(), topic, 6_000, Duration.ofSeconds(60));
@@ -110,7 +114,7 @@ class EndToEndIT {
           .build();
       int broker = kafka.brokerIds().iterator().next();
       try (Collector collector = EndToEnd.startCollector(config);
-           App app = EndToEnd.app("127.0.0.1:" + collector.port(), dir.resolve("spool"), Map.of())) {
+          App app = EndToEnd.app("127.0.0.1:" + collector.port(), dir.resolve("spool"), Map.of())) {
         EndToEnd.log(app, 0, 5_000);
         await().atMost(Duration.ofSeconds(30)).until(() -> app.appender().stats().acknowledged() == 5_000);
 

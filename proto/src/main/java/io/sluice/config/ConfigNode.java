@@ -53,7 +53,9 @@ public final class ConfigNode {
   public Kind kind() { return kind; }
 
   /** Dotted key path as a user writes it: {@code kafka.topic}, {@code routes[1].topic}; "" for the document. */
-  public String path() { return path; }
+  public String path() {
+    return path;
+  }
 
   /** 1-based line of the key (or of the list item), 0 if unknown. */
   public int line() { return line; }
@@ -62,7 +64,9 @@ public final class ConfigNode {
   public String text() { return text; }
 
   /** True when a {@code ${VAR}} in this scalar could not be substituted (already reported; read it no further). */
-  public boolean isUnresolved() { return unresolved; }
+  public boolean isUnresolved() {
+    return unresolved;
+  }
 
   public boolean isMapping() { return kind == Kind.MAPPING; }
   public boolean isList() { return kind == Kind.LIST; }
@@ -80,7 +84,9 @@ public final class ConfigNode {
   }
 
   /** A mapping's entries in document order; empty for other kinds. */
-  public Map<String, ConfigNode> fields() { return fields; }
+  public Map<String, ConfigNode> fields() {
+    return fields;
+  }
 
   /** A list's items in order; empty for other kinds. */
   public List<ConfigNode> items() { return items; }

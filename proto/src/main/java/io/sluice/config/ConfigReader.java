@@ -155,10 +155,14 @@ public final class ConfigReader {
   public String source() { return source; }
 
   /** The document's top-level mapping (empty when the file was empty or could not be parsed). */
-  public ConfigNode root() { return root; }
+  public ConfigNode root() {
+    return root;
+  }
 
   /** The environment this reader substitutes from (also for OTEL_* defaults). */
-  public String env(String name) { return env.apply(name); }
+  public String env(String name) {
+    return env.apply(name);
+  }
 
   /**
    * Records a problem with {@code at}; none when {@code at} is a value whose {@code ${VAR}} was already reported

@@ -65,7 +65,7 @@ public record OtelEnvironment(String serviceName, Map<String, String> attributes
   static String percentDecode(String s) {
     if (s.indexOf('%') < 0) return s;
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
-    for (int i = 0; i < s.length(); ) {
+    for (int i = 0; i < s.length();) {
       char c = s.charAt(i);
       if (c == '%') {
         if (i + 2 >= s.length()) return null;

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfigReaderTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private Path write(String yaml) throws Exception {
     Path f = dir.resolve("app.yaml");
@@ -80,7 +81,8 @@ class ConfigReaderTest {
     ConfigReader r = ConfigReader.parse("x.yaml", "zzzzzz: 1\nTOPIC: 2\n", k -> null);
     r.knownKeys(r.root(), Set.of("topic", "partitions"));
     assertThat(r.problems()).extracting(ConfigProblem::message).containsExactly(
-        "unknown key; (known here: partitions, topic)", "unknown key; did you mean topic? (known here: partitions, topic)");
+        "unknown key; (known here: partitions, topic)",
+        "unknown key; did you mean topic? (known here: partitions, topic)");
   }
 
   @Test

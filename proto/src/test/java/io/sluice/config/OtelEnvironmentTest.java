@@ -15,7 +15,8 @@ class OtelEnvironmentTest {
     OtelEnvironment e = OtelEnvironment.read(Map.of(
         "OTEL_SERVICE_NAME", "checkout",
         "OTEL_RESOURCE_ATTRIBUTES", "service.name=ignored, deployment.environment = prod ,team=a%2Cb%20c,x=1+1,"
-            + "name=caf%C3%A9")::get, problems::add);
+            + "name=caf%C3%A9")::get,
+        problems::add);
     assertThat(e.serviceName()).isEqualTo("checkout");
     assertThat(e.attributes()).containsExactly(Map.entry("deployment.environment", "prod"),
         Map.entry("team", "a,b c"), Map.entry("x", "1+1"), Map.entry("name", "café"));

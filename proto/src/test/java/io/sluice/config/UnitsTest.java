@@ -23,7 +23,8 @@ class UnitsTest {
 
   @Test
   void badSizesQuoteTheValueAndGiveExamples() {
-    assertThatThrownBy(() -> Units.bytes("4 MBs")).hasMessage("\"4 MBs\" is not a size (examples: 4MiB, 512KiB, 1048576)");
+    assertThatThrownBy(() -> Units.bytes("4 MBs"))
+        .hasMessage("\"4 MBs\" is not a size (examples: 4MiB, 512KiB, 1048576)");
     assertThatThrownBy(() -> Units.bytes("1.5MiB")).hasMessageContaining("is not a size");
     assertThatThrownBy(() -> Units.bytes("")).hasMessageContaining("is not a size");
     assertThatThrownBy(() -> Units.bytes("99999999999TiB")).hasMessageContaining("too large");

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class BatchWriterTest {
   private static final List<KeyValue> RESOURCE = List.of(kv("service.name", "node-agent"), kv("host.name", "h1"));
-  private static final List<KeyValue> ATTRS = List.of(kv("log.file.path", "/var/log/app/é.log"), kv("log.input", "app"));
+  private static final List<KeyValue> ATTRS =
+      List.of(kv("log.file.path", "/var/log/app/é.log"), kv("log.input", "app"));
 
   static KeyValue kv(String k, String v) {
     return KeyValue.newBuilder().setKey(k).setValue(AnyValue.newBuilder().setStringValue(v)).build();
@@ -72,7 +73,8 @@ class BatchWriterTest {
         .setObservedTimeUnixNano(1_714_564_800_123_456_789L).setSeverityNumberValue(13).setSeverityText("WARN")
         .setBody(AnyValue.newBuilder().setStringValue(new String(body, StandardCharsets.UTF_8)))
         .addAllAttributes(ATTRS).setSource(SourceInfo.newBuilder().setFile("/var/log/app/é.log").setOffset(200_000)
-            .setLength(body.length + 1)).setTruncated(true).build();
+            .setLength(body.length + 1))
+        .setTruncated(true).build();
     LogRecord second = LogRecord.newBuilder().setBody(AnyValue.newBuilder().setStringValue(""))
         .setSource(SourceInfo.getDefaultInstance()).build();
     assertThat(w.toByteArray()).isEqualTo(LogBatch.newBuilder().addRecords(first).addRecords(second).build()

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * @param flushTimeoutNanos an event that got no line for this long is emitted. Default 1 s.
  */
 public record MultilineConfig(MultilineMode mode, Pattern pattern, int maxLines, int maxBytes, long flushTimeoutNanos) {
-  public static final MultilineConfig NONE = new MultilineConfig(MultilineMode.NONE, null, 500, 1 << 20, 1_000_000_000L);
+  public static final MultilineConfig NONE =
+      new MultilineConfig(MultilineMode.NONE, null, 500, 1 << 20, 1_000_000_000L);
 
   public MultilineConfig {
     if (mode == null) throw new IllegalArgumentException("mode is required");

@@ -34,7 +34,7 @@ public final class JsonParser implements Parser {
       Fields.parseError(record, text, "not a JSON object");
       return;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext();) {
       Map.Entry<String, JsonNode> f = it.next();
       JsonNode v = f.getValue();
       if (v.isValueNode() && Fields.apply(f.getKey(), v.asText(), record)) continue;
@@ -57,7 +57,7 @@ public final class JsonParser implements Parser {
     }
     if (v.isObject()) {
       KeyValueList.Builder l = KeyValueList.newBuilder();
-      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> f = it.next();
         l.addValues(KeyValue.newBuilder().setKey(f.getKey()).setValue(toValue(f.getValue(), depth + 1)));
       }

@@ -464,8 +464,7 @@ public final class JsonRecordWriter {
   private int known(int from, int to) {
     int n = to - from;
     if (n < 2 || n > 10) return 0;
-    next:
-    for (int k = 0; k < NAMES.length; k++) {
+    next : for (int k = 0; k < NAMES.length; k++) {
       byte[] name = NAMES[k];
       if (name.length != n) continue;
       for (int i = 0; i < n; i++) {

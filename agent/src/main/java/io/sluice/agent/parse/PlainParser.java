@@ -62,7 +62,8 @@ public final class PlainParser implements Parser {
 
   /** The body's UTF-8: {@code utf8} itself when it is valid UTF-8, else its decoded text (U+FFFD) encoded again. */
   public static byte[] body(byte[] utf8) {
-    return Internal.isValidUtf8(utf8) ? utf8 : new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+    return Internal.isValidUtf8(utf8) ? utf8
+        : new String(utf8, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
   }
 
   /**

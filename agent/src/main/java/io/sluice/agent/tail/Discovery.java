@@ -84,18 +84,19 @@ public final class Discovery {
     for (Include inc : includes) {
       if (!Files.isDirectory(inc.base())) continue;
       try {
-        Files.walkFileTree(inc.base(), EnumSet.of(FileVisitOption.FOLLOW_LINKS), inc.depth(), new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-            if (attrs.isRegularFile() && matches(file)) out.add(file);
-            return FileVisitResult.CONTINUE;
-          }
+        Files.walkFileTree(inc.base(), EnumSet.of(FileVisitOption.FOLLOW_LINKS), inc.depth(),
+            new SimpleFileVisitor<>() {
+              @Override
+              public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isRegularFile() && matches(file)) out.add(file);
+                return FileVisitResult.CONTINUE;
+              }
 
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException exc) {
-            return FileVisitResult.CONTINUE; // vanished or unreadable: skip it, the next scan tries again
-          }
-        });
+              @Override
+              public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                return FileVisitResult.CONTINUE; // vanished or unreadable: skip it, the next scan tries again
+              }
+            });
       } catch (IOException ignored) {
         // the base went away during the walk; the next scan tries again
       }

@@ -74,8 +74,8 @@ public final class LineSplitter {
   }
 
   private static LineBytes lines(Consumer<Line> out) {
-    return (b, off, n, start, end, truncated, ascii) ->
-        out.accept(Line.ofUtf8(Arrays.copyOfRange(b, off, off + n), start, end, truncated, ascii));
+    return (b, off, n, start, end, truncated, ascii) -> out
+        .accept(Line.ofUtf8(Arrays.copyOfRange(b, off, off + n), start, end, truncated, ascii));
   }
 
   /**

@@ -77,7 +77,9 @@ public final class TailedFile {
 
   public FileId id() { return id; }
   /** The watched path this file belongs to (see the field); what its checkpoint records. */
-  public Path lineage() { return lineage; }
+  public Path lineage() {
+    return lineage;
+  }
   public Path path() { return path; }
   public FileState state() { return state; }
   public Fingerprint fingerprint() { return fingerprint; }
@@ -91,7 +93,9 @@ public final class TailedFile {
   public long linesRead() { return linesRead; }
   public long truncations() { return truncations; }
   /** Attributes derived from the path (Kubernetes metadata), fixed at open. */
-  public Map<String, String> attributes() { return attributes; }
+  public Map<String, String> attributes() {
+    return attributes;
+  }
 
   /** Where a restart resumes this file (see {@link #safeOffset}), and when the agent last found it at its path. */
   public Checkpoint checkpoint() {

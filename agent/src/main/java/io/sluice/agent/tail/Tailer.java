@@ -163,7 +163,7 @@ public final class Tailer implements AutoCloseable {
       }
     }
     Map<Path, List<TailedFile>> adopted = new LinkedHashMap<>();
-    for (Iterator<Checkpoint> it = restored.values().iterator(); it.hasNext(); ) {
+    for (Iterator<Checkpoint> it = restored.values().iterator(); it.hasNext();) {
       Checkpoint c = it.next();
       it.remove();
       Path lineage = Path.of(c.path());
@@ -209,7 +209,8 @@ public final class Tailer implements AutoCloseable {
     Path best = null;
     FileId bestId = null;
     long bestModified = Long.MIN_VALUE;
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
       for (Path p : ds) {
         if (!Files.isRegularFile(p)) continue;
         try (FileChannel copy = FileChannel.open(p, StandardOpenOption.READ)) {
@@ -309,48 +310,51 @@ public final class Tailer implements AutoCloseable {
    * generation of the lineage that is known by fingerprint (its copy), last written at or after {@code
    * notBeforeMillis}, and accepted by {@code filter}.
    */
-  private List<Sibling> unknownSiblings(Path lineage, long notBeforeMillis, java.util.function.Predicate<Sibling> filter) {
+  private List<Sibling> unknownSiblings(Path lineage, long notBeforeMillis,
+      java.util.function.Predicate<Sibling> filter) {
     List<Sibling> out = new ArrayList<>();
     Path dir = lineage.getParent();
     if (dir == null || lineage.getFileName() == null) return out;
     String base = lineage.getFileName().toString();
     List<Fingerprint> knownGenerations = new ArrayList<>();
     for (TailedFile f : files.values()) if (f.lineage.equals(lineage)) knownGenerations.add(f.fingerprint);
-    for (Checkpoint c : remembered.values()) if (c.path().equals(lineage.toString())) knownGenerations.add(c.fingerprint());
+    for (Checkpoint c : remembered.values())
+      if (c.path().equals(lineage.toString())) knownGenerations.add(c.fingerprint());
     for (Checkpoint c : restoredAll) if (c.path().equals(lineage.toString())) knownGenerations.add(c.fingerprint());
     // Two listings: one made while logrotate renames (app.log.N -> N+1) may miss a file; by identity, each once.
     java.util.Set<FileId> listed = new java.util.HashSet<>();
     for (int pass = 0; pass < 2; pass++) {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
-      for (Path p : ds) {
-        if (!Files.isRegularFile(p)) continue; // never open a FIFO or a directory
-        FileId id;
-        try {
-          id = FileId.of(p);
-        } catch (IOException e) {
-          continue; // vanished
-        }
-        if (files.containsKey(id) || !listed.add(id)) continue;
-        Sibling s = Sibling.of(p, id);
-        if (s.modifiedMillis() < notBeforeMillis || !filter.test(s)) continue;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-          // Known: remembered, or a checkpoint of the restart not adopted yet (recover runs after the first scan).
-          Checkpoint known = remembered.get(id);
-          if (known == null) known = restored.get(id);
-          if (known != null && (known.fingerprint().length() == 0 || known.fingerprint().matches(ch))) continue;
-          boolean copyOfKnown = false;
-          for (Fingerprint fp : knownGenerations) {
-            // Short fingerprints (a tiny generation) would match too much: such a copy is read.
-            if (fp.length() >= 16 && fp.matches(ch)) copyOfKnown = true;
+      try (DirectoryStream<Path> ds =
+          Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
+        for (Path p : ds) {
+          if (!Files.isRegularFile(p)) continue; // never open a FIFO or a directory
+          FileId id;
+          try {
+            id = FileId.of(p);
+          } catch (IOException e) {
+            continue; // vanished
           }
-          if (!copyOfKnown) out.add(s);
-        } catch (IOException ignored) {
-          // vanished or unreadable: nothing to read
+          if (files.containsKey(id) || !listed.add(id)) continue;
+          Sibling s = Sibling.of(p, id);
+          if (s.modifiedMillis() < notBeforeMillis || !filter.test(s)) continue;
+          try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            // Known: remembered, or a checkpoint of the restart not adopted yet (recover runs after the first scan).
+            Checkpoint known = remembered.get(id);
+            if (known == null) known = restored.get(id);
+            if (known != null && (known.fingerprint().length() == 0 || known.fingerprint().matches(ch))) continue;
+            boolean copyOfKnown = false;
+            for (Fingerprint fp : knownGenerations) {
+              // Short fingerprints (a tiny generation) would match too much: such a copy is read.
+              if (fp.length() >= 16 && fp.matches(ch)) copyOfKnown = true;
+            }
+            if (!copyOfKnown) out.add(s);
+          } catch (IOException ignored) {
+            // vanished or unreadable: nothing to read
+          }
         }
+      } catch (IOException ignored) {
+        // directory unreadable: nothing to adopt
       }
-    } catch (IOException ignored) {
-      // directory unreadable: nothing to adopt
-    }
     }
     return out;
   }
@@ -372,7 +376,8 @@ public final class Tailer implements AutoCloseable {
     Path dir = lineage.getParent();
     String base = lineage.getFileName() == null ? "" : lineage.getFileName().toString();
     if (dir != null) {
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
+      try (DirectoryStream<Path> ds =
+          Files.newDirectoryStream(dir, p -> isSiblingName(base, p.getFileName().toString()))) {
         for (Path p : ds) {
           try {
             current.put(FileId.of(p), p);
@@ -393,7 +398,8 @@ public final class Tailer implements AutoCloseable {
     }
     boolean allNumbered = order.stream().allMatch(s -> s.number() >= 0);
     order.sort(allNumbered ? Sibling::compareRotation
-        : java.util.Comparator.comparingLong(Sibling::modifiedMillis).thenComparing(s -> s.path().getFileName().toString()));
+        : java.util.Comparator.comparingLong(Sibling::modifiedMillis)
+            .thenComparing(s -> s.path().getFileName().toString()));
     for (Sibling s : order) files.get(s.id()).order = nextOrder++;
     for (TailedFile f : files.values()) {
       if (f.lineage.equals(lineage) && f.state == FileState.ACTIVE) f.order = nextOrder++;
@@ -422,7 +428,7 @@ public final class Tailer implements AutoCloseable {
   public void sweep(long nowNanos) {
     if (remembered.isEmpty()) return;
     Map<Path, java.util.Set<FileId>> present = new HashMap<>();
-    for (Iterator<Checkpoint> it = remembered.values().iterator(); it.hasNext(); ) {
+    for (Iterator<Checkpoint> it = remembered.values().iterator(); it.hasNext();) {
       Checkpoint c = it.next();
       Path dir = Path.of(c.path()).getParent();
       if (present.computeIfAbsent(dir, Tailer::idsIn).contains(c.id())) {
@@ -653,14 +659,14 @@ public final class Tailer implements AutoCloseable {
       pos = 0;
     } else if (pos == 0 && f.fingerprint.length() == 0 && f.state == FileState.ACTIVE && f.lastLookWallNanos != 0
         && ctimeNanos(f.path) > f.lastLookWallNanos) {
-      // Nothing was ever seen of this file and it changed since our last look: written, or written and then
-      // copytruncated before we looked again. In the second case the bytes we never saw are in a new copy.
-      long recovered = readCopyAfterTruncation(f, nowNanos);
-      if (recovered > 0) {
-        finishTruncation(f, 0, recovered, nowNanos);
-        pos = 0;
-      }
-    }
+          // Nothing was ever seen of this file and it changed since our last look: written, or written and then
+          // copytruncated before we looked again. In the second case the bytes we never saw are in a new copy.
+          long recovered = readCopyAfterTruncation(f, nowNanos);
+          if (recovered > 0) {
+            finishTruncation(f, 0, recovered, nowNanos);
+            pos = 0;
+          }
+        }
     f.lastLookWallMillis = lookedAt;
     f.lastLookWallNanos = lookedAtNanos;
     // checkPath has just found it at its path (poll calls it first): this look is a look at the path.
@@ -811,8 +817,10 @@ public final class Tailer implements AutoCloseable {
           // A copy shorter than our position is still this generation's copy (we read past logrotate's copy
           // before its truncation): it is chosen, nothing is read from it, and it is remembered.
           if (!f.fingerprint.matches(copy) || (unseen && copy.size() < pos)) continue;
-          if (unseen && (copy.size() <= Math.max(pos, sizeNow) || ctimeNanos(candidate) <= f.lastLookWallNanos)) continue;
-          if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore) continue;
+          if (unseen && (copy.size() <= Math.max(pos, sizeNow) || ctimeNanos(candidate) <= f.lastLookWallNanos))
+            continue;
+          if (((java.nio.file.attribute.FileTime) Files.getAttribute(candidate, "unix:ctime")).toMillis() < notBefore)
+            continue;
           long modified = Files.getLastModifiedTime(candidate).toMillis();
           if (best == null || modified > bestModified) {
             best = candidate;

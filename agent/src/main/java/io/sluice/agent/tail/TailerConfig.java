@@ -23,7 +23,8 @@ public record TailerConfig(int maxOpenFiles, int readChunkBytes, int maxBytesPer
   public TailerConfig {
     if (maxOpenFiles < 1) throw new IllegalArgumentException("maxOpenFiles must be >= 1");
     if (readChunkBytes < 512) throw new IllegalArgumentException("readChunkBytes must be >= 512");
-    if (maxBytesPerPoll < readChunkBytes) throw new IllegalArgumentException("maxBytesPerPoll must be >= readChunkBytes");
+    if (maxBytesPerPoll < readChunkBytes)
+      throw new IllegalArgumentException("maxBytesPerPoll must be >= readChunkBytes");
     if (maxLineBytes < 16) throw new IllegalArgumentException("maxLineBytes must be >= 16");
     if (fingerprintBytes < 16) throw new IllegalArgumentException("fingerprintBytes must be >= 16");
   }

@@ -227,7 +227,7 @@ public final class PeerBench {
       for (Result r : results) {
         if (r.peer().startsWith("agent")) continue;
         row(String.format(Locale.ROOT, "Sluice (%s) ÷ %s, same run: **%.2f× the MiB/s** (target ≥ 2), **%.2f× the "
-                + "CPU-s per GiB** (target ≤ 1)%s.", sluice.peer(), r.peer(), sluice.mibPerSecond() / r.mibPerSecond(),
+            + "CPU-s per GiB** (target ≤ 1)%s.", sluice.peer(), r.peer(), sluice.mibPerSecond() / r.mibPerSecond(),
             sluice.cpuPerGiB() / r.cpuPerGiB(), sluice.complete() && r.complete() ? "" : " (a run was incomplete)"));
       }
     }
@@ -453,7 +453,8 @@ public final class PeerBench {
         "    include: [\"" + data + "/*.log\"]",
         ""));
     config("Sluice agent: `" + opt("agent-env", AGENT_ENV) + " java " + opt("agent-jvm", AGENT_JVM)
-        + " -jar sluice-agent.jar --config agent.yaml` (the image's JVM options), agent.yaml:", Files.readString(config));
+        + " -jar sluice-agent.jar --config agent.yaml` (the image's JVM options), agent.yaml:",
+        Files.readString(config));
     List<String> cmd = new ArrayList<>();
     cmd.add(java());
     for (String o : opt("agent-jvm", AGENT_JVM).split(" ")) if (!o.isBlank()) cmd.add(o);
@@ -501,7 +502,8 @@ public final class PeerBench {
   private Started startRsyslog(Path data, String topic, Path dir, Path out) throws Exception {
     Path rsyslogd = Path.of(opt("rsyslogd", "/usr/sbin/rsyslogd"));
     if (!Files.isExecutable(rsyslogd)) {
-      throw new IllegalStateException("no " + rsyslogd + ": apt-get install -y --no-install-recommends rsyslog rsyslog-kafka");
+      throw new IllegalStateException(
+          "no " + rsyslogd + ": apt-get install -y --no-install-recommends rsyslog rsyslog-kafka");
     }
     Path state = Files.createDirectories(dir.resolve("state"));
     Path conf = dir.resolve("rsyslog.conf");

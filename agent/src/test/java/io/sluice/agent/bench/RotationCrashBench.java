@@ -3,13 +3,13 @@ package io.sluice.agent.bench;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.sluice.collector.Collector;
+import io.sluice.collector.config.CollectorConfig;
 import io.sluice.proto.v1.Ack;
 import io.sluice.proto.v1.Batch;
 import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.IngestServiceGrpc;
-import io.sluice.collector.Collector;
-import io.sluice.collector.config.CollectorConfig;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.ServerFrame;
@@ -146,7 +146,8 @@ public final class RotationCrashBench {
           }
           Batch b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch =
+                LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             boolean resent = !batchIds.add(hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence());
             for (LogRecord r : batch.getRecordsList()) {
               tally.line(r.getBody().getStringValue(), resent, r.getSource().getFile(), r.getSource().getOffset(),
@@ -238,7 +239,8 @@ public final class RotationCrashBench {
     long downMs = num("down-ms", 500);
     long seconds = num("seconds", 30);
     String mode = opt("mode", "create");
-    if (!mode.equals("create") && !mode.equals("copytruncate")) throw new IllegalArgumentException("--mode create|copytruncate");
+    if (!mode.equals("create") && !mode.equals("copytruncate"))
+      throw new IllegalArgumentException("--mode create|copytruncate");
     long seed = num("seed", System.nanoTime());
     Path work = Path.of(opt("work", "agent/target/rotation-crash")).toAbsolutePath();
     deleteTree(work);
@@ -248,7 +250,8 @@ public final class RotationCrashBench {
     Path conf = work.resolve("logrotate.conf");
     Files.writeString(conf, app + " {\n  rotate 100000\n  " + mode + "\n  missingok\n  nocompress\n}\n");
     String kind = opt("collector", "counting");
-    if (!kind.equals("counting") && !kind.equals("real")) throw new IllegalArgumentException("--collector counting|real");
+    if (!kind.equals("counting") && !kind.equals("real"))
+      throw new IllegalArgumentException("--collector counting|real");
     Tally tally = new Tally();
     tally.verbose = (int) num("verbose-order", 0);
     Server server = null;
@@ -324,7 +327,8 @@ public final class RotationCrashBench {
     int started = 0;
     boolean keepSpools = opts.containsKey("keep-spools");
     String killClock = opt("kill-clock", "start");
-    if (!killClock.equals("start") && !killClock.equals("started")) throw new IllegalArgumentException("--kill-clock start|started");
+    if (!killClock.equals("start") && !killClock.equals("started"))
+      throw new IllegalArgumentException("--kill-clock start|started");
     boolean killAfterStarted = killClock.equals("started");
     long benchStart = System.nanoTime();
     while (System.nanoTime() - end < 0) {
@@ -374,7 +378,8 @@ public final class RotationCrashBench {
         }
       }
     }
-    TopicReader topic = collector == null ? null : new TopicReader(tally, collector.bootstrapServers(), "rotation-crash");
+    TopicReader topic =
+        collector == null ? null : new TopicReader(tally, collector.bootstrapServers(), "rotation-crash");
     Process agent = startAgent(config, agentOut);
     long start = System.nanoTime();
     boolean dumped = false;

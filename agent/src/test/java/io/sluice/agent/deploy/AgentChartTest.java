@@ -59,7 +59,8 @@ class AgentChartTest {
     JsonNode service = only(collector, "Service");
     String expected = service.at("/metadata/name").asText() + "." + "sluice" + ":"
         + service.at("/spec/ports/0/port").asInt();
-    assertThat(agent.pipeline().endpoints()).as("the collector chart's Service").map(Object::toString).containsExactly(expected);
+    assertThat(agent.pipeline().endpoints()).as("the collector chart's Service").map(Object::toString)
+        .containsExactly(expected);
   }
 
   /** Credentials: from a Secret the collector chart creates, mounted as a file and read by the config (env). */
@@ -108,7 +109,8 @@ class AgentChartTest {
   @Test
   void credentialsComeFromTheCollectorsGeneratedSecretAsAFileAndTheEnv() throws Exception {
     List<JsonNode> objects = both(agent(Map.of()), collector());
-    readsCredentialsFromTheCollectorsSecret(objects, new RenderedPod(objects, "DaemonSet", "agent-sluice-agent", "agent"));
+    readsCredentialsFromTheCollectorsSecret(objects,
+        new RenderedPod(objects, "DaemonSet", "agent-sluice-agent", "agent"));
   }
 
   @Test
@@ -137,7 +139,8 @@ class AgentChartTest {
     JsonNode res = ds.at("/spec/template/spec/containers/0/resources");
     assertThat(mib(res.at("/requests/memory").asText())).isGreaterThanOrEqualTo(MEASURED_PEAK_RSS_MIB);
     assertThat(mib(res.at("/limits/memory").asText())).isGreaterThanOrEqualTo(MEASURED_PEAK_RSS_MIB * 3 / 2);
-    String version = new YAMLMapper().readTree(COLLECTOR_CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText();
+    String version =
+        new YAMLMapper().readTree(COLLECTOR_CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText();
     assertThat(new YAMLMapper().readTree(AGENT_CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText())
         .isEqualTo(version);
     assertThat(ds.at("/spec/template/spec/containers/0/image").asText()).isEqualTo("sluice/agent:" + version);
@@ -154,8 +157,9 @@ class AgentChartTest {
     JsonNode cm = find(agent, "ConfigMap", "agent-sluice-agent").orElseThrow();
     AgentConfig config = AgentConfig.parse("agent.yaml", cm.at("/data/agent.yaml").asText(),
         k -> k.equals("SLUICE_CREDENTIALS") || k.equals("NODE_NAME") ? "v" : null);
-    assertThat(config.pipeline().endpoints()).map(Object::toString).containsExactly(only(collectorElsewhere, "Service").at("/metadata/name")
-        .asText() + ".logging:4417");
+    assertThat(config.pipeline().endpoints()).map(Object::toString)
+        .containsExactly(only(collectorElsewhere, "Service").at("/metadata/name")
+            .asText() + ".logging:4417");
     assertThat(config.serviceNameFrom()).isEqualTo(PodServiceName.Mode.CONTAINER);
     assertThat(config.inputs().get(0).exclude()).containsExactly("/var/log/pods/kube-system_*/**");
     assertThat(only(agent, "DaemonSet").toString()).contains("sluice-key").contains("sluice/agent:0.2.0-custom");

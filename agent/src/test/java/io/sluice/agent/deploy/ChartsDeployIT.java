@@ -53,7 +53,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChartsDeployIT {
   static EmbeddedKafka kafka;
-  @TempDir Path tmp;
+  @TempDir
+  Path tmp;
   final List<Process> processes = new ArrayList<>();
 
   @BeforeAll
@@ -77,8 +78,9 @@ class ChartsDeployIT {
       pb.environment().putAll(env);
       process = pb.start();
       Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-          for (String line; (line = r.readLine()) != null; ) {
+        try (BufferedReader r =
+            new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String line; (line = r.readLine()) != null;) {
             output.append(line).append('\n');
             Matcher m = pattern == null ? null : pattern.matcher(line);
             if (m != null && m.find() && found == null) found = m.group(1);
@@ -115,8 +117,9 @@ class ChartsDeployIT {
   void defaultChartsStartAndShipEachPodsLinesToKafkaAuthenticatedAndNamedByWorkload() throws Exception {
     List<JsonNode> collector = Charts.render(AgentChartTest.COLLECTOR_CHART, "sluice", "sluice",
         Map.of("kafka.bootstrap", kafka.bootstrapServers()));
-    List<JsonNode> objects = Stream.concat(Charts.render(AgentChartTest.AGENT_CHART, "agent", "sluice", Map.of()).stream(),
-        collector.stream()).toList();
+    List<JsonNode> objects =
+        Stream.concat(Charts.render(AgentChartTest.AGENT_CHART, "agent", "sluice", Map.of()).stream(),
+            collector.stream()).toList();
     String collectorYaml = only(collector, "ConfigMap").at("/data/collector.yaml").asText();
     // createTopic is off in the chart: the topics are made first, as the deployment guide says
     kafka.createTopic(collectorYaml.contains("sluice-logs") ? "sluice-logs" : "missing", 3, 1);
@@ -151,7 +154,8 @@ class ChartsDeployIT {
         .sorted(Comparator.comparing(String::length).reversed()).map(Pattern::quote).toList());
     Matcher m = Pattern.compile("(?<=[\\s\"\\[])(" + mounts + ")(?=[/\"\\],\\s])").matcher(Files.readString(acfg));
     StringBuilder yaml = new StringBuilder();
-    while (m.find()) m.appendReplacement(yaml, Matcher.quoteReplacement(RenderedPod.under(aroot, m.group(1)).toString()));
+    while (m.find())
+      m.appendReplacement(yaml, Matcher.quoteReplacement(RenderedPod.under(aroot, m.group(1)).toString()));
     m.appendTail(yaml);
     Files.writeString(acfg, yaml);
     Path pods = RenderedPod.under(aroot, "/var/log/pods");
@@ -199,7 +203,8 @@ class ChartsDeployIT {
           return seen.size() >= 2 * n;
         });
       } catch (org.awaitility.core.ConditionTimeoutException e) {
-        throw new AssertionError(seen.size() + " of " + 2 * n + " lines reached Kafka; agent.yaml:\n" + yamlRead(acfg) + "\nagent output:\n" + a.output
+        throw new AssertionError(seen.size() + " of " + 2 * n + " lines reached Kafka; agent.yaml:\n" + yamlRead(acfg)
+            + "\nagent output:\n" + a.output
             + "\ncollector output:\n" + c.output, e);
       }
     }

@@ -154,8 +154,9 @@ final class RenderedPod {
         env.put(name, e.path("value").asText());
       } else if (e.has("valueFrom") && e.at("/valueFrom/secretKeyRef").isObject()) {
         JsonNode ref = e.at("/valueFrom/secretKeyRef");
-        JsonNode secret = Charts.find(objects, "Secret", ref.path("name").asText()).orElseThrow(() -> new AssertionError(
-            "env " + name + " reads Secret " + ref.path("name").asText() + ", which no rendered object provides"));
+        JsonNode secret =
+            Charts.find(objects, "Secret", ref.path("name").asText()).orElseThrow(() -> new AssertionError(
+                "env " + name + " reads Secret " + ref.path("name").asText() + ", which no rendered object provides"));
         env.put(name, value(secret.at("/data/" + ref.path("key").asText()), true));
       } else if (e.at("/valueFrom/fieldRef").isObject()) {
         String field = e.at("/valueFrom/fieldRef/fieldPath").asText();

@@ -22,7 +22,8 @@ class ParsersTest {
   }
 
   private static Map<String, String> attrs(LogRecord r) {
-    return r.getAttributesList().stream().collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().toString().trim()));
+    return r.getAttributesList().stream()
+        .collect(Collectors.toMap(KeyValue::getKey, kv -> kv.getValue().toString().trim()));
   }
 
   @Test
@@ -129,7 +130,8 @@ class ParsersTest {
 
   @Test
   void regexUsesNamedGroups() {
-    RegexParser p = new RegexParser(Pattern.compile("^(?<time>\\S+) \\[(?<level>\\w+)\\] (?<component>\\w+): (?<message>.*)$"));
+    RegexParser p =
+        new RegexParser(Pattern.compile("^(?<time>\\S+) \\[(?<level>\\w+)\\] (?<component>\\w+): (?<message>.*)$"));
     LogRecord r = parse(p, "2024-05-01T12:00:00.250Z [DEBUG] cache: miss for key 9");
     assertThat(r.getBody().getStringValue()).isEqualTo("miss for key 9");
     assertThat(r.getSeverityText()).isEqualTo("DEBUG");

@@ -2,9 +2,9 @@ package io.sluice.agent.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -73,7 +73,7 @@ class LineSplitterTest {
     }
     byte[] all = file.toByteArray();
     LineSplitter s = new LineSplitter(64, 0);
-    for (int at = 0; at < all.length; ) {
+    for (int at = 0; at < all.length;) {
       int n = Math.min(all.length - at, 1 + random.nextInt(50));
       s.feed(ByteBuffer.wrap(all, at, n).slice(), out::add);
       at += n;

@@ -19,21 +19,28 @@ final class RecordingListener implements Tailer.Listener {
   @Override
   public LineHandler open(TailedFile file) {
     return new LineHandler() {
-      @Override public void onLine(Line line, long nowNanos) {
+      @Override
+      public void onLine(Line line, long nowNanos) {
         lines.add(line.text());
         file.recordEmitted(line.end());
       }
-      @Override public void tick(long nowNanos) { }
-      @Override public void flush(long nowNanos) { }
-      @Override public long pendingStart() { return Long.MAX_VALUE; }
+      @Override
+      public void tick(long nowNanos) {}
+      @Override
+      public void flush(long nowNanos) {}
+      @Override
+      public long pendingStart() { return Long.MAX_VALUE; }
     };
   }
 
-  @Override public void afterLine(TailedFile file, long nowNanos) { }
+  @Override
+  public void afterLine(TailedFile file, long nowNanos) {}
 
-  @Override public boolean mayRead() { return mayRead; }
+  @Override
+  public boolean mayRead() { return mayRead; }
 
-  @Override public void truncated(TailedFile file, long lostBytes, long recoveredBytes) { }
+  @Override
+  public void truncated(TailedFile file, long lostBytes, long recoveredBytes) {}
 
   @Override
   public void released(TailedFile file, AbandonReason reason, long abandonedBytes) {
@@ -44,7 +51,9 @@ final class RecordingListener implements Tailer.Listener {
         file.safeOffset(), file.fingerprint(), System.currentTimeMillis()));
   }
 
-  @Override public void remember(Checkpoint c) { stored.put(c.id(), c); }
+  @Override
+  public void remember(Checkpoint c) { stored.put(c.id(), c); }
 
-  @Override public void forget(Checkpoint c) { stored.remove(c.id()); }
+  @Override
+  public void forget(Checkpoint c) { stored.remove(c.id()); }
 }

@@ -3,20 +3,21 @@ package io.sluice.agent.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.channels.FileChannel;
-import java.time.Duration;
-import java.time.Instant;
-import org.awaitility.Awaitility;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TailerTest {
   private static final long SECOND = 1_000_000_000L;
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   long now = 0;
 
   private static TailerConfig config() {
@@ -25,7 +26,8 @@ class TailerTest {
 
   private static List<Checkpoint> checkpoints(Tailer t) {
     List<Checkpoint> out = new ArrayList<>();
-    for (TailedFile f : t.files()) out.add(new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint()));
+    for (TailedFile f : t.files())
+      out.add(new Checkpoint(f.id(), f.path().toString(), f.safeOffset(), f.fingerprint()));
     return out;
   }
 
@@ -271,7 +273,8 @@ class TailerTest {
   private static List<Checkpoint> stored(Tailer t, RecordingListener l) {
     List<Checkpoint> out = new ArrayList<>(l.stored.values());
     for (TailedFile f : t.files()) {
-      out.add(new Checkpoint(f.id(), f.lineage().toString(), f.safeOffset(), f.fingerprint(), System.currentTimeMillis()));
+      out.add(
+          new Checkpoint(f.id(), f.lineage().toString(), f.safeOffset(), f.fingerprint(), System.currentTimeMillis()));
     }
     return out;
   }

@@ -109,7 +109,8 @@ public final class Burst {
         case "--out" -> outDir = Paths.get(args[++i]);
         case "--sluice" -> {
           // experiments: --sluice key=value,key=value applies appender settings to both Sluice setups
-          for (String kv : args[++i].split(",")) settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+          for (String kv : args[++i].split(","))
+            settings.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
         }
         default -> throw new IllegalArgumentException("unknown option " + args[i]
             + "; options: --events N --threads 2,4 --scenarios a,b --label L --out DIR --sluice k=v,k=v");
@@ -211,7 +212,8 @@ public final class Burst {
       String[] texts = texts();
       for (int i = 0; i < WARM_UP_EVENTS; i++) setup.log(0, warm | (i + 1), texts[i % texts.length]);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (tap != null && tap.warm() < WARM_UP_EVENTS && System.nanoTime() < deadline) LockSupport.parkNanos(10_000_000);
+      while (tap != null && tap.warm() < WARM_UP_EVENTS && System.nanoTime() < deadline)
+        LockSupport.parkNanos(10_000_000);
       setup.afterWarmUp();
 
       long perThread = events / n;
@@ -333,7 +335,8 @@ public final class Burst {
     for (Result r : results) {
       double floor = 0;
       for (Result p : results) {
-        if (p.threads == r.threads && p.scenario.startsWith("logback-async-file")) floor = Math.max(floor, p.callsPerSecond);
+        if (p.threads == r.threads && p.scenario.startsWith("logback-async-file"))
+          floor = Math.max(floor, p.callsPerSecond);
       }
       out.printf(Locale.ROOT, "| %s | %d | %,.0f | %s | %.3f %% | %,d | %,d | %,d | %.1f |%n", r.scenario, r.threads,
           r.callsPerSecond, floor > 0 ? String.format(Locale.ROOT, "%.2f× slower", floor / r.callsPerSecond) : "—",
@@ -350,9 +353,11 @@ public final class Burst {
     StringBuilder sb = new StringBuilder("[\n");
     for (int i = 0; i < results.size(); i++) {
       Result r = results.get(i);
-      sb.append(String.format(Locale.ROOT, "  {\"scenario\": \"%s\", \"threads\": %d, \"events\": %d, \"seconds\": %.3f,"
-          + " \"callsPerSecond\": %.0f, \"sent\": [%d, %d, %d], \"delivered\": [%d, %d, %d], \"loadAverage\": %.2f,"
-          + " \"config\": \"%s\", \"own\": \"%s\"}%s%n", r.scenario, r.threads, r.events, r.seconds, r.callsPerSecond,
+      sb.append(String.format(Locale.ROOT,
+          "  {\"scenario\": \"%s\", \"threads\": %d, \"events\": %d, \"seconds\": %.3f,"
+              + " \"callsPerSecond\": %.0f, \"sent\": [%d, %d, %d], \"delivered\": [%d, %d, %d], \"loadAverage\": %.2f,"
+              + " \"config\": \"%s\", \"own\": \"%s\"}%s%n",
+          r.scenario, r.threads, r.events, r.seconds, r.callsPerSecond,
           r.sent[0], r.sent[1], r.sent[2], r.delivered[0], r.delivered[1], r.delivered[2], r.load,
           r.config.replace("\"", "'"), r.own.replace("\"", "'"), i + 1 < results.size() ? "," : ""));
     }
@@ -417,7 +422,8 @@ public final class Burst {
       appender.setSpoolDir(spool.toString());
       for (Map.Entry<String, String> e : overrides.entrySet()) set(appender, e.getKey(), e.getValue());
       appender.start();
-      if (!appender.isStarted()) throw new IllegalStateException(context.getStatusManager().getCopyOfStatusList().toString());
+      if (!appender.isStarted())
+        throw new IllegalStateException(context.getStatusManager().getCopyOfStatusList().toString());
       logger = context.getLogger("com.example.checkout.OrderService");
       logger.setLevel(ch.qos.logback.classic.Level.INFO);
       logger.setAdditive(false);
@@ -574,7 +580,8 @@ public final class Burst {
     public String config() {
       return "Logback (1.5.18 in this build) AsyncAppender queueSize=" + async.getQueueSize() + " discardingThreshold="
           + (lossless ? 0 : async.getQueueSize() / 5) + " (" + (lossless ? "nothing discarded" : "the default:"
-          + " TRACE/DEBUG/INFO discarded while fewer than queueSize/5 slots are free") + ") neverBlock="
+              + " TRACE/DEBUG/INFO discarded while fewer than queueSize/5 slots are free")
+          + ") neverBlock="
           + async.isNeverBlock() + " includeCallerData=false → FileAppender immediateFlush=" + !lossless
           + " pattern '%-5level %d{ISO8601} [%thread] %logger - %msg%n' on local disk";
     }
@@ -701,7 +708,8 @@ public final class Burst {
     if (s == null) return "no pipeline";
     StringBuilder drops = new StringBuilder();
     s.droppedByReason().forEach((k, v) -> {
-      if (v > 0) drops.append(drops.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format(Locale.ROOT, "%,d", v));
+      if (v > 0) drops.append(drops.length() == 0 ? "" : ", ").append(k).append(' ')
+          .append(String.format(Locale.ROOT, "%,d", v));
     });
     return String.format(Locale.ROOT, "appended %,d, acknowledged %,d, dropped {%s}, queued %,d, spooled %,d",
         s.appended(), s.acknowledged(), drops, s.queued(), s.spooled());
@@ -787,15 +795,15 @@ public final class Burst {
         }
         for (ConsumerRecord<byte[], byte[]> r0 : consumer.poll(Duration.ofMillis(50))) {
           for (byte[] value : io.sluice.bench.e2e.KafkaTap.lineValues(r0)) { // either Sluice Kafka record format
-          long id = idOf(value);
-          if (id < 0) continue;
-          int slot = (int) (id >>> 32);
-          int index = (int) id;
-          if (slot < 0 || slot > slots) continue;
-          if (seen[slot].get(index)) continue;
-          seen[slot].set(index);
-          if (slot == slots) w++;
-          else d++;
+            long id = idOf(value);
+            if (id < 0) continue;
+            int slot = (int) (id >>> 32);
+            int index = (int) id;
+            if (slot < 0 || slot > slots) continue;
+            if (seen[slot].get(index)) continue;
+            seen[slot].set(index);
+            if (slot == slots) w++;
+            else d++;
           }
         }
         distinct = d;

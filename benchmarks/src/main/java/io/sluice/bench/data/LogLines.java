@@ -127,7 +127,8 @@ public final class LogLines {
       }
       case 100 -> {
         template = "retrying call to {} (attempt {} of {}) after {}";
-        args = new Object[] {"http://" + WORDS[random.nextInt(WORDS.length)] + "-svc:8080" + PATHS[random.nextInt(PATHS.length)],
+        args = new Object[] {
+            "http://" + WORDS[random.nextInt(WORDS.length)] + "-svc:8080" + PATHS[random.nextInt(PATHS.length)],
             random.nextInt(1, 4), 3, ERRORS[random.nextInt(ERRORS.length)]};
       }
       case 101 -> {

@@ -68,7 +68,8 @@ public final class Harness {
   public static void main(String[] args) throws Exception {
     if (args.length == 3 && args[0].equals("--replot")) { // --replot <csv> <label>: charts again from a CSV
       Path csv = Path.of(args[1]);
-      for (Path p : ReportWriter.replot(csv, csv.toAbsolutePath().getParent(), args[2])) System.out.println("chart: " + p);
+      for (Path p : ReportWriter.replot(csv, csv.toAbsolutePath().getParent(), args[2]))
+        System.out.println("chart: " + p);
       return;
     }
     Options options;
@@ -80,8 +81,9 @@ public final class Harness {
       return;
     }
     Report report = run(options, System.out);
-    long lost = report.runs().stream().filter(r -> Options.base(r.scenario()).equals("sluice")).mapToLong(RunResult::lost).sum()
-        + (report.outage() == null ? 0 : report.outage().lost());
+    long lost =
+        report.runs().stream().filter(r -> Options.base(r.scenario()).equals("sluice")).mapToLong(RunResult::lost).sum()
+            + (report.outage() == null ? 0 : report.outage().lost());
     System.exit(lost == 0 ? 0 : 1);
   }
 
@@ -180,7 +182,8 @@ public final class Harness {
           options.warmupRecords());
       default -> throw new IllegalArgumentException(scenario);
     }
-    KafkaTap tap = emitter.sink() == Emitter.Sink.KAFKA ? new KafkaTap(kafka.bootstrapServers(), topic, n, emitter) : null;
+    KafkaTap tap =
+        emitter.sink() == Emitter.Sink.KAFKA ? new KafkaTap(kafka.bootstrapServers(), topic, n, emitter) : null;
     try {
       warmUp(emitter, n, size, tap);
       long cpu0 = os.getProcessCpuTime();
@@ -223,7 +226,8 @@ public final class Harness {
       return new RunResult(scenario, n, size, rateLabel, sent / load.seconds(), sent, delivered,
           tap == null ? 0 : tap.total() - tap.distinct() - tap.undecodable() - tap.warmup(), sent - delivered,
           droppedBySetup,
-          seconds, delivered / seconds, bytes / seconds / (1 << 20), delivered == 0 ? -1 : cpu / 1e9 / (delivered / 1e6),
+          seconds, delivered / seconds, bytes / seconds / (1 << 20),
+          delivered == 0 ? -1 : cpu / 1e9 / (delivered / 1e6),
           perSecond > 0 ? -1 : load.callerCpuNanos.get() / (double) Math.max(1, sent),
           timed ? h.getValueAtPercentile(50) / 1e3 : -1, timed ? h.getValueAtPercentile(99) / 1e3 : -1,
           timed ? h.getValueAtPercentile(99.9) / 1e3 : -1, timed ? h.getMaxValue() / 1e3 : -1, format);
@@ -353,7 +357,8 @@ public final class Harness {
     Collector probe = startCollector(topic, 0, format);
     int port = probe.port();
     probe.close();
-    SluiceLogbackEmitter emitter = new SluiceLogbackEmitter("127.0.0.1:" + port, work.resolve("spool-outage"), Map.of());
+    SluiceLogbackEmitter emitter =
+        new SluiceLogbackEmitter("127.0.0.1:" + port, work.resolve("spool-outage"), Map.of());
     KafkaTap tap = new KafkaTap(kafka.bootstrapServers(), topic, n, emitter);
     List<double[]> timeline = new ArrayList<>();
     Collector collector = null;
@@ -405,7 +410,8 @@ public final class Harness {
       Outage o = new Outage(sent, downSeconds, full.spooled() / downSeconds,
           full.spoolBytes() / downSeconds / (1 << 20), full.spoolBytes(), drainSeconds,
           full.spooled() / drainSeconds, tap.distinct(), sent - tap.distinct(), List.copyOf(timeline));
-      out.printf(Locale.ROOT, "    spooled %,d records (%,d bytes) in %.2f s; drained in %.2f s; delivered %,d, lost %,d%n",
+      out.printf(Locale.ROOT,
+          "    spooled %,d records (%,d bytes) in %.2f s; drained in %.2f s; delivered %,d, lost %,d%n",
           full.spooled(), full.spoolBytes(), downSeconds, drainSeconds, o.delivered(), o.lost());
       return o;
     } finally {

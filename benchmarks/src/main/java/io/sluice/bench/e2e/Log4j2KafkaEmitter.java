@@ -29,7 +29,8 @@ final class Log4j2KafkaEmitter implements Emitter {
     context.start(new DefaultConfiguration());
     Configuration config = context.getConfiguration();
     PatternLayout layout = PatternLayout.newBuilder().withConfiguration(config)
-        .withPattern("%X{" + AttributeDecoder.ID + "} %X{" + AttributeDecoder.T0 + "} %level %logger [%t] %X{request.id} %m")
+        .withPattern(
+            "%X{" + AttributeDecoder.ID + "} %X{" + AttributeDecoder.T0 + "} %level %logger [%t] %X{request.id} %m")
         .build();
     KafkaAppender kafka = KafkaAppender.newBuilder().setName("KAFKA").setTopic(topic).setSyncSend(false)
         .setLayout(layout).setConfiguration(config)

@@ -46,7 +46,8 @@ final class ReportWriter {
     StringBuilder sb = new StringBuilder();
     Options o = report.options();
     sb.append("Run ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append(" on ")
-        .append(report.machine()).append("; duration ").append(o.duration().toMillis() / 1000.0).append(" s per run\n\n");
+        .append(report.machine()).append("; duration ").append(o.duration().toMillis() / 1000.0)
+        .append(" s per run\n\n");
     sb.append("| ").append(String.join(" | ", RunResult.FIELDS)).append(" |\n");
     sb.append("|").append(" --- |".repeat(RunResult.FIELDS.size())).append('\n');
     for (RunResult r : report.runs()) {
@@ -78,7 +79,8 @@ final class ReportWriter {
           continue;
         }
         if (!header) {
-          sb.append("| ratio (same run) | threads | bytes | rate | Sluice records/s ÷ peer | peer CPU s/M ÷ Sluice |\n");
+          sb.append(
+              "| ratio (same run) | threads | bytes | rate | Sluice records/s ÷ peer | peer CPU s/M ÷ Sluice |\n");
           sb.append("| --- | --- | --- | --- | --- | --- |\n");
           header = true;
         }
@@ -105,7 +107,8 @@ final class ReportWriter {
     Options o = new Options(runs.stream().map(RunResult::scenario).distinct().toList(),
         runs.stream().map(RunResult::threads).distinct().toList(),
         runs.stream().map(RunResult::recordBytes).distinct().toList(),
-        runs.stream().map(RunResult::rate).distinct().map(r -> Options.parseRate(r) > 0 || r.equals("half") || r.equals("max") ? r : "max").toList(),
+        runs.stream().map(RunResult::rate).distinct()
+            .map(r -> Options.parseRate(r) > 0 || r.equals("half") || r.equals("max") ? r : "max").toList(),
         java.time.Duration.ZERO, java.time.Duration.ZERO, 0, out, label, true,
         runs.stream().map(RunResult::kafkaFormat).filter(f -> !f.equals("-")).distinct().toList());
     return charts(new Harness.Report(o, runs, null, Map.of(), ""));
@@ -172,7 +175,8 @@ final class ReportWriter {
     boolean bySize = runs.stream().map(RunResult::recordBytes).distinct().count() > 1 && !logX;
     boolean byThreads = runs.stream().map(RunResult::threads).distinct().count() > 1 && logX;
     for (RunResult r : runs) {
-      String key = r.label() + (bySize ? " " + r.recordBytes() + " B" : "") + (byThreads ? " " + r.threads() + " thr" : "");
+      String key =
+          r.label() + (bySize ? " " + r.recordBytes() + " B" : "") + (byThreads ? " " + r.threads() + " thr" : "");
       series.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
     }
     series.forEach((name, rs) -> {
@@ -194,8 +198,9 @@ final class ReportWriter {
   }
 
   private static CategoryChart latencyChart(String title, List<RunResult> runs) {
-    CategoryChart c = new CategoryChartBuilder().width(1000).height(560).title(title).xAxisTitle("setup / threads / rate")
-        .yAxisTitle("ms").build();
+    CategoryChart c =
+        new CategoryChartBuilder().width(1000).height(560).title(title).xAxisTitle("setup / threads / rate")
+            .yAxisTitle("ms").build();
     style(c.getStyler());
     c.getStyler().setXAxisLabelRotation(20);
     c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);

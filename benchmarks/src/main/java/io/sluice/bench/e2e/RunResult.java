@@ -19,7 +19,8 @@ public record RunResult(String scenario, int threads, int recordBytes, String ra
   /** Every field, in report order; the smoke test checks that all are present. */
   public static final List<String> FIELDS = List.of("scenario", "threads", "recordBytes", "rate",
       "offeredPerSecond", "sent", "delivered", "duplicates", "lost", "droppedBySetup", "seconds", "recordsPerSecond",
-      "mibPerSecond", "cpuSecondsPerMillion", "callerNanosPerRecord", "p50Ms", "p99Ms", "p999Ms", "maxMs", "kafkaFormat");
+      "mibPerSecond", "cpuSecondsPerMillion", "callerNanosPerRecord", "p50Ms", "p99Ms", "p999Ms", "maxMs",
+      "kafkaFormat");
 
   public Map<String, String> fields() {
     Map<String, String> m = new LinkedHashMap<>();

@@ -44,7 +44,8 @@ final class SluiceLogbackEmitter implements Emitter {
     });
     appender.start();
     if (!appender.isStarted()) {
-      throw new IllegalStateException("the Sluice appender did not start: " + context.getStatusManager().getCopyOfStatusList());
+      throw new IllegalStateException(
+          "the Sluice appender did not start: " + context.getStatusManager().getCopyOfStatusList());
     }
     logger = context.getLogger("com.example.checkout.OrderService");
     logger.setLevel(Level.INFO);

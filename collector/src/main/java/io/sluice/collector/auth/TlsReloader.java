@@ -174,7 +174,7 @@ public final class TlsReloader implements AutoCloseable {
       pending = null;
       failed.incrementAndGet();
       log.warn("ignored a change of the TLS files ({}); the certificate in use stays ({}, valid until {}); counted"
-              + " in sluice_collector_tls_reloads_total{result=\"error\"}", e.getMessage(),
+          + " in sluice_collector_tls_reloads_total{result=\"error\"}", e.getMessage(),
           keyManager.current().leaf().getSubjectX500Principal(), keyManager.current().leaf().getNotAfter().toInstant());
     }
   }

@@ -180,49 +180,79 @@ public final class CollectorConfig {
   public String listenHost() { return listenHost; }
 
   /** Port to bind, 0 for any free port (key {@code listen}, port part). */
-  public int listenPort() { return listenPort; }
+  public int listenPort() {
+    return listenPort;
+  }
 
   /** Kafka bootstrap servers; null only when {@link #embeddedKafka()} (key {@code kafka.bootstrap}). */
-  public String kafkaBootstrap() { return kafkaBootstrap; }
+  public String kafkaBootstrap() {
+    return kafkaBootstrap;
+  }
 
   /** Topic every record goes to (key {@code kafka.topic}, default {@value #DEFAULT_TOPIC}). */
-  public String topic() { return topic; }
+  public String topic() {
+    return topic;
+  }
 
   /** Partitions when the collector creates the topic (key {@code kafka.partitions}, default 3). */
-  public int topicPartitions() { return topicPartitions; }
+  public int topicPartitions() {
+    return topicPartitions;
+  }
 
   /** Replication factor when the collector creates the topic (key {@code kafka.replicationFactor}, default 1). */
-  public short topicReplicationFactor() { return topicReplicationFactor; }
+  public short topicReplicationFactor() {
+    return topicReplicationFactor;
+  }
 
   /** Create the topic on start if it is missing (key {@code kafka.createTopic}, default true). */
-  public boolean createTopic() { return createTopic; }
+  public boolean createTopic() {
+    return createTopic;
+  }
 
   /** Producer properties applied over the collector's defaults (key {@code kafka.producer}). */
-  public Map<String, String> producerOverrides() { return producerOverrides; }
+  public Map<String, String> producerOverrides() {
+    return producerOverrides;
+  }
 
   /** Largest compressed payload one Batch may carry, bytes (key {@code limits.maxFrameBytes}, default 4 MiB). */
-  public int maxFrameBytes() { return maxFrameBytes; }
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
 
   /** Largest decoded LogBatch, bytes; larger is nacked as a bomb (key {@code limits.maxDecompressedBytes}, 32 MiB). */
-  public int maxDecompressedBytes() { return maxDecompressedBytes; }
+  public int maxDecompressedBytes() {
+    return maxDecompressedBytes;
+  }
 
   /** Decoded bytes waiting for Kafka across all streams before reads pause (key {@code limits.maxInFlightBytes}). */
-  public long maxInFlightBytes() { return maxInFlightBytes; }
+  public long maxInFlightBytes() {
+    return maxInFlightBytes;
+  }
 
   /** The same bound per stream (key {@code limits.maxInFlightBytesPerStream}, default 8 MiB). */
-  public long maxInFlightBytesPerStream() { return maxInFlightBytesPerStream; }
+  public long maxInFlightBytesPerStream() {
+    return maxInFlightBytesPerStream;
+  }
 
   /** Suggested wait in a retryable Nack, ms (key {@code limits.retryAfterMs}, default 1000). */
-  public int retryAfterMs() { return retryAfterMs; }
+  public int retryAfterMs() {
+    return retryAfterMs;
+  }
 
   /** How long close() waits for in-flight batches before it gives up on them (key {@code shutdownTimeoutMs}). */
-  public Duration shutdownTimeout() { return shutdownTimeout; }
+  public Duration shutdownTimeout() {
+    return shutdownTimeout;
+  }
 
   /** Start a KRaft broker in this process and publish to it (key {@code embeddedKafka.enabled}). */
-  public boolean embeddedKafka() { return embeddedKafka; }
+  public boolean embeddedKafka() {
+    return embeddedKafka;
+  }
 
   /** Data directory of the embedded broker; null for a temp dir removed on close (key {@code embeddedKafka.dir}). */
-  public Path embeddedKafkaDir() { return embeddedKafkaDir; }
+  public Path embeddedKafkaDir() {
+    return embeddedKafkaDir;
+  }
 
   /**
    * HTTP listener for /livez, /readyz, /metrics, {@code host:port}, or null for none (key {@code http.listen}).
@@ -237,10 +267,14 @@ public final class CollectorConfig {
   }
 
   /** Connections older than this get an HTTP/2 GOAWAY so clients reconnect, maybe elsewhere (0 = never). */
-  public Duration maxConnectionAge() { return maxConnectionAge; }
+  public Duration maxConnectionAge() {
+    return maxConnectionAge;
+  }
 
   /** How long streams of an aged connection may go on before it is cut (key {@code maxConnectionAgeGraceMs}). */
-  public Duration maxConnectionAgeGrace() { return maxConnectionAgeGrace; }
+  public Duration maxConnectionAgeGrace() {
+    return maxConnectionAgeGrace;
+  }
 
   /**
    * The shortest interval between a client's keepalive pings that the server tolerates, with or without an open
@@ -254,15 +288,21 @@ public final class CollectorConfig {
   public static final Duration DEFAULT_PERMIT_KEEPALIVE_TIME = Duration.ofSeconds(10);
 
   /** Most records one batch may carry; more is nacked TOO_MANY_RECORDS (key {@code limits.maxRecordsPerBatch}). */
-  public int maxRecordsPerBatch() { return maxRecordsPerBatch; }
+  public int maxRecordsPerBatch() {
+    return maxRecordsPerBatch;
+  }
 
   /** Concurrent streams one connection may open (key {@code limits.maxStreamsPerConnection}). */
-  public int maxStreamsPerConnection() { return maxStreamsPerConnection; }
+  public int maxStreamsPerConnection() {
+    return maxStreamsPerConnection;
+  }
 
   /** TLS on the listeners, or null for plaintext (key {@code tls}). */
   public TlsConfig tls() { return tls; }
   /** HTTPS on the HTTP listener with the certificate and key of {@link #tls()} (key {@code http.tls}). Default false. */
-  public boolean httpTls() { return httpTls; }
+  public boolean httpTls() {
+    return httpTls;
+  }
 
   /**
    * Requests the HTTP listener reads and handles at once (its threads; key {@code http.maxConcurrentRequests},
@@ -307,19 +347,27 @@ public final class CollectorConfig {
   public OidcConfig oidc() { return oidc; }
 
   /** The Fluent forward protocol listener (key {@code fluent}), or null when off (the default). */
-  public FluentConfig fluent() { return fluent; }
+  public FluentConfig fluent() {
+    return fluent;
+  }
 
   /** Known tenants by name (key {@code tenants}). */
   public Map<String, TenantConfig> tenants() { return tenants; }
 
   /** Rate limit of tenants without their own (key {@code limits.tenantDefault}; unlimited by default). */
-  public RateLimit tenantDefaultLimit() { return tenantDefaultLimit; }
+  public RateLimit tenantDefaultLimit() {
+    return tenantDefaultLimit;
+  }
 
   /** Routing rules, first match wins; no match goes to {@link #topic()} (key {@code routes}). */
-  public List<RouteRule> routes() { return routes; }
+  public List<RouteRule> routes() {
+    return routes;
+  }
 
   /** Where permanently invalid records go, with a {@code sluice.reason} header (key {@code kafka.deadLetterTopic}). */
-  public String deadLetterTopic() { return deadLetterTopic; }
+  public String deadLetterTopic() {
+    return deadLetterTopic;
+  }
 
   /**
    * The Kafka record format of every topic not in {@link #topicFormats()} (key {@code kafka.format}, {@code batch}
@@ -328,16 +376,24 @@ public final class CollectorConfig {
   public io.sluice.wire.kafka.KafkaFormat kafkaFormat() { return kafkaFormat; }
 
   /** Per-topic exceptions to {@link #kafkaFormat()} (key {@code kafka.topicFormats}, topic: format). */
-  public Map<String, io.sluice.wire.kafka.KafkaFormat> topicFormats() { return topicFormats; }
+  public Map<String, io.sluice.wire.kafka.KafkaFormat> topicFormats() {
+    return topicFormats;
+  }
 
   /** Largest encoded record; larger ones are dead-lettered, truncated (key {@code limits.maxRecordBytes}). */
-  public int maxRecordBytes() { return maxRecordBytes; }
+  public int maxRecordBytes() {
+    return maxRecordBytes;
+  }
 
   /** The YAML file watched for dynamic changes (tenants, limits, routes, auth), or null. */
-  public Path configFile() { return configFile; }
+  public Path configFile() {
+    return configFile;
+  }
 
   /** How often {@link #configFile()} is checked for changes (key {@code reloadIntervalMs}, default 2000). */
-  public Duration reloadInterval() { return reloadInterval; }
+  public Duration reloadInterval() {
+    return reloadInterval;
+  }
 
   /**
    * ZooKeeper connect string whose node {@link #zookeeperPath()} holds the dynamic configuration, or null (key
@@ -346,7 +402,9 @@ public final class CollectorConfig {
   public String zookeeperConnect() { return zookeeperConnect; }
 
   /** The ZooKeeper node (absolute path) holding the dynamic configuration as YAML (key {@code zookeeper.path}). */
-  public String zookeeperPath() { return zookeeperPath; }
+  public String zookeeperPath() {
+    return zookeeperPath;
+  }
 
   /**
    * Largest encoded resource (Hello's overlaid by the batch's, as the {@code resource.*} attributes copied into every
@@ -370,7 +428,9 @@ public final class CollectorConfig {
   public int resendWindow() { return resendWindow; }
 
   /** Sources (tenant, client_id, epoch) whose windows are kept, least recently used evicted (key {@code limits.resendSources}, default 10000). */
-  public int resendSources() { return resendSources; }
+  public int resendSources() {
+    return resendSources;
+  }
 
   /**
    * Whether a valid bearer token naming a tenant that is not under {@code tenants} is let in with the default limits

@@ -100,12 +100,14 @@ public record FluentConfig(String listenHost, int listenPort, String selfHostnam
     public Builder tenant(String name, String sharedKey, Map<String, String> users) {
       if (sharedKey == null || sharedKey.isEmpty()) {
         throw new ConfigException("fluent.tenants." + name + ".sharedKey",
-            "sharedKey is required; write the Shared_Key of this tenant's clients, e.g. ${FLUENT_KEY_" + name.toUpperCase() + "}");
+            "sharedKey is required; write the Shared_Key of this tenant's clients, e.g. ${FLUENT_KEY_"
+                + name.toUpperCase() + "}");
       }
       for (Map.Entry<String, Tenant> e : tenants.entrySet()) {
         if (e.getValue().sharedKey().equals(sharedKey) && !e.getKey().equals(name)) {
           throw new ConfigException("fluent.tenants." + name + ".sharedKey",
-              "sharedKey is the same as tenant " + e.getKey() + "'s; each tenant needs its own key (it names the tenant)");
+              "sharedKey is the same as tenant " + e.getKey()
+                  + "'s; each tenant needs its own key (it names the tenant)");
         }
       }
       for (Map.Entry<String, String> u : users.entrySet()) {

@@ -26,7 +26,8 @@ public final class KafkaHealth implements AutoCloseable {
   private volatile boolean ready;
   private volatile String lastError = "not checked yet";
   private volatile boolean closed;
-  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+  private static final java.util.concurrent.atomic.AtomicInteger INSTANCES =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final java.util.List<Thread> adminThreads;
 
   public KafkaHealth(String bootstrap, long intervalMs, Consumer<Boolean> onChange) {

@@ -261,10 +261,10 @@ public final class KafkaPublisher implements Publisher {
     AtomicInteger n = new AtomicInteger();
     return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(queueCapacity), r -> {
-      Thread t = new Thread(r, threads == 1 ? name : name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+          Thread t = new Thread(r, threads == 1 ? name : name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
   }
 
   @Override

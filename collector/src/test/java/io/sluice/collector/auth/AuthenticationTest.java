@@ -217,9 +217,10 @@ class AuthenticationTest {
   static String token(RSAKey key, String issuer, String audience, String tenant, long expiresInSeconds)
       throws Exception {
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
-        .type(JOSEObjectType.JWT).build(), new JWTClaimsSet.Builder().issuer(issuer).audience(audience)
-        .subject("svc-agent").claim("tenant", tenant)
-        .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000)).build());
+        .type(JOSEObjectType.JWT).build(),
+        new JWTClaimsSet.Builder().issuer(issuer).audience(audience)
+            .subject("svc-agent").claim("tenant", tenant)
+            .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000)).build());
     jwt.sign(new RSASSASigner(key));
     return jwt.serialize();
   }

@@ -10,9 +10,9 @@ import io.sluice.collector.SharedKafka;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.TenantConfig;
 import io.sluice.collector.config.TlsConfig;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.sdk.pipeline.Pipeline;
 import io.sluice.sdk.pipeline.PipelineConfig;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +48,7 @@ class ClientTlsIT {
           .spoolDir(dir.resolve("spool-good")).lingerMs(20).reconnectMinMs(20).reconnectMaxMs(200)
           .set("tls", "true").set("trustCertPath", certs.caFile().toString())
           .set("clientCertPath", agent[0].toString()).set("clientKeyPath", agent[1].toString())
-          .diagnostics((message, error) -> { });
+          .diagnostics((message, error) -> {});
       try (Pipeline p = Pipeline.start(good.build())) {
         for (int i = 0; i < 50; i++) {
           assertThat(p.offer(Frames.record("tls-" + i))).isTrue();
@@ -60,7 +60,8 @@ class ClientTlsIT {
       List<String> warnings = new CopyOnWriteArrayList<>();
       Path spool = dir.resolve("spool-wrong-ca");
       PipelineConfig wrong = PipelineConfig.builder().endpoint(endpoint).serviceName("tls-app").spoolDir(spool)
-          .lingerMs(20).reconnectMinMs(20).reconnectMaxMs(200).closeTimeoutMs(500).tls(true).trustCertPath(otherCa.caFile())
+          .lingerMs(20).reconnectMinMs(20).reconnectMaxMs(200).closeTimeoutMs(500).tls(true)
+          .trustCertPath(otherCa.caFile())
           .clientCertPath(agent[0]).clientKeyPath(agent[1])
           .diagnostics((message, error) -> warnings.add(message + " " + causes(error))).build();
       try (Pipeline p = Pipeline.start(wrong)) {

@@ -53,8 +53,9 @@ class HttpsListenerIT {
       assertThat(metrics.body()).contains("sluice_collector_");
 
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpRequest plainReady = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + collector.httpPort() + "/readyz"))
-          .timeout(Duration.ofSeconds(5)).build();
+      HttpRequest plainReady =
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + collector.httpPort() + "/readyz"))
+              .timeout(Duration.ofSeconds(5)).build();
       assertThatThrownBy(() -> plain.send(plainReady, HttpResponse.BodyHandlers.ofString()))
           .isInstanceOf(IOException.class);
     }

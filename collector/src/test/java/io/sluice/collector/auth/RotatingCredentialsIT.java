@@ -80,8 +80,9 @@ class RotatingCredentialsIT {
       long exp = System.currentTimeMillis() / 1000 + 4;
       try {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("k1").type(JOSEObjectType.JWT)
-            .build(), new JWTClaimsSet.Builder().issuer(issuer).audience("sluice").subject(CLIENT_ID)
-            .claim("tenant", "acme").expirationTime(new Date(exp * 1000)).build());
+            .build(),
+            new JWTClaimsSet.Builder().issuer(issuer).audience("sluice").subject(CLIENT_ID)
+                .claim("tenant", "acme").expirationTime(new Date(exp * 1000)).build());
         jwt.sign(new RSASSASigner(signing));
         served.incrementAndGet();
         json(ex, 200, "{\"access_token\": \"" + jwt.serialize() + "\", \"token_type\": \"Bearer\", \"expires_in\": 3}");
@@ -95,7 +96,8 @@ class RotatingCredentialsIT {
         .kafkaBootstrap(SharedKafka.bootstrap()).topic(topic).createTopic(false)
         .tenant(new TenantConfig("acme", List.of(), List.of(), List.of(), null))
         .oidc(new OidcConfig(null, URI.create(issuer + "/protocol/openid-connect/certs"), issuer, "sluice", "tenant",
-            Duration.ZERO)).build();
+            Duration.ZERO))
+        .build();
     Path secretFile = dir.resolve("client-secret");
     Files.writeString(secretFile, SECRET + "\n");
     Writer writer;
@@ -104,7 +106,7 @@ class RotatingCredentialsIT {
           .serviceName("oauth2-app").spoolDir(dir.resolve("spool")).lingerMs(10).reconnectMinMs(20)
           .reconnectMaxMs(200).set("oauth2Issuer", issuer).set("oauth2ClientId", CLIENT_ID)
           .set("oauth2ClientSecretFile", secretFile.toString()).set("oauth2Scope", "logs:write")
-          .diagnostics((message, error) -> { }).build();
+          .diagnostics((message, error) -> {}).build();
       try (Pipeline p = Pipeline.start(client)) {
         writer = new Writer(p, "tok-");
         // four tokens = three expiries, with records offered all along
@@ -143,7 +145,7 @@ class RotatingCredentialsIT {
       PipelineConfig client = PipelineConfig.builder().endpoint("127.0.0.1:" + collector.port())
           .serviceName("file-app").spoolDir(dir.resolve("spool")).lingerMs(10).reconnectMinMs(20)
           .reconnectMaxMs(200).set("credentialsFile", credentials.toString())
-          .diagnostics((message, error) -> { }).build();
+          .diagnostics((message, error) -> {}).build();
       try (Pipeline p = Pipeline.start(client)) {
         writer = new Writer(p, "file-");
         // no file yet (the secret manager has not written it): a clear, counted error; records stay spooled

@@ -60,7 +60,7 @@ class TlsReloadIT {
       assertThat(servedSerial(collector.port(), certs)).isEqualTo(serial(first[0]));
       PipelineConfig client = PipelineConfig.builder().endpoint("https://127.0.0.1:" + collector.port())
           .serviceName("tls-reload").spoolDir(dir.resolve("spool")).lingerMs(10).reconnectMinMs(20)
-          .reconnectMaxMs(200).trustCertPath(certs.caFile()).diagnostics((message, error) -> { }).build();
+          .reconnectMaxMs(200).trustCertPath(certs.caFile()).diagnostics((message, error) -> {}).build();
       try (Pipeline p = Pipeline.start(client)) {
         for (; sent < 30; sent++) assertThat(p.offer(Frames.record("r-" + sent))).isTrue();
         await().atMost(Duration.ofSeconds(30)).until(() -> p.stats().acknowledged() == 30);

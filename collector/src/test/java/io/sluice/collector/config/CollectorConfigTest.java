@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CollectorConfigTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void readsEveryKeyFromYaml() throws Exception {
@@ -113,8 +114,9 @@ class CollectorConfigTest {
     assertThatThrownBy(() -> CollectorConfigYaml.load(f, CollectorConfig.builder()))
         .isInstanceOfSatisfying(ConfigException.class, e -> {
           assertThat(e.key()).isEqualTo("kafka.topik");
-          assertThat(e.getMessage()).isEqualTo("collector.yaml:3: kafka.topik: unknown key; did you mean topic? (known here: "
-              + "bootstrap, createTopic, deadLetterTopic, format, partitions, producer, replicationFactor, topic, topicFormats)");
+          assertThat(e.getMessage())
+              .isEqualTo("collector.yaml:3: kafka.topik: unknown key; did you mean topic? (known here: "
+                  + "bootstrap, createTopic, deadLetterTopic, format, partitions, producer, replicationFactor, topic, topicFormats)");
         });
   }
 

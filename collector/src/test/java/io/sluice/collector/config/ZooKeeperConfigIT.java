@@ -79,8 +79,8 @@ class ZooKeeperConfigIT {
   /** The HTTP status of one record sent to the collector's HTTP/JSON ingest with {@code apiKey}. */
   private static int post(Collector c, String apiKey) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + c.httpPort() + "/v1/sluice/logs"))
-            .header("Content-Type", "application/json").header("x-api-key", apiKey)
-            .POST(HttpRequest.BodyPublishers.ofString("{\"records\": [{\"body\": \"zk\"}]}")).build(),
+        .header("Content-Type", "application/json").header("x-api-key", apiKey)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"records\": [{\"body\": \"zk\"}]}")).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 

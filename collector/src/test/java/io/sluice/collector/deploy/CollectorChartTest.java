@@ -83,7 +83,8 @@ class CollectorChartTest {
     JsonNode secret = only(docs, "Secret");
     String key = new String(Base64.getDecoder().decode(secret.at("/data/api-key").asText()), StandardCharsets.UTF_8);
     assertThat(key).hasSizeGreaterThanOrEqualTo(32);
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    String sha =
+        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
     assertThat(config.tenants().get("default").apiKeySha256()).containsExactly(sha);
     // the ConfigMap holds no key material: the digest comes from the Secret through the env
     assertThat(only(docs, "ConfigMap").toString()).doesNotContain(sha).doesNotContain(key);
@@ -131,7 +132,8 @@ class CollectorChartTest {
         .isEqualTo("sluice/collector:0.2.0-custom");
     String yaml = only(docs, "ConfigMap").at("/data/collector.yaml").asText();
     CollectorConfig.Builder b = CollectorConfig.builder();
-    CollectorConfigYaml.applyText("collector.yaml", yaml, b, name -> name.equals("SLUICE_API_KEY_SHA256") ? "cd".repeat(32) : null);
+    CollectorConfigYaml.applyText("collector.yaml", yaml, b,
+        name -> name.equals("SLUICE_API_KEY_SHA256") ? "cd".repeat(32) : null);
     CollectorConfig c = b.build();
     assertThat(c.tenants().keySet()).containsExactlyInAnyOrder("acme", "platform");
     assertThat(c.oidc().issuer()).isEqualTo("https://idp/realms/r");
@@ -154,12 +156,14 @@ class CollectorChartTest {
     assertThat(only(docs, "Deployment").at("/spec/template/spec/containers/0/image").asText())
         .isEqualTo("sluice/collector:" + version);
     // and the image the build writes is tagged with the same version (the parent pom's Jib configuration)
-    assertThat(java.nio.file.Files.readString(Path.of("../pom.xml"))).contains("<image>${image.name}:${project.version}</image>");
+    assertThat(java.nio.file.Files.readString(Path.of("../pom.xml")))
+        .contains("<image>${image.name}:${project.version}</image>");
   }
 
   @Test
   void valuesSchemaRejectsATypoAndAWrongType() {
-    assertThatThrownBy(() -> render(CHART, "r", "n", Map.of("kafka.bootstrap", "k:9092", "serviceMonitr.enabled", true)))
+    assertThatThrownBy(
+        () -> render(CHART, "r", "n", Map.of("kafka.bootstrap", "k:9092", "serviceMonitr.enabled", true)))
         .hasMessageContaining("serviceMonitr");
     assertThatThrownBy(() -> render(CHART, "r", "n", Map.of("kafka.bootstrap", "k:9092", "service.grpcPort", 0)))
         .hasMessageContaining("grpcPort");

@@ -39,8 +39,10 @@ public final class KubernetesSchemas {
     if (slash < 0) return k + "-" + apiVersion + ".json";
     String group = apiVersion.substring(0, slash);
     String version = apiVersion.substring(slash + 1);
-    boolean builtIn = !group.contains(".") || group.equals("networking.k8s.io") || group.equals("rbac.authorization.k8s.io");
-    return builtIn ? k + "-" + group.split("\\.")[0] + "-" + version + ".json" : group + "_" + k + "_" + version + ".json";
+    boolean builtIn =
+        !group.contains(".") || group.equals("networking.k8s.io") || group.equals("rbac.authorization.k8s.io");
+    return builtIn ? k + "-" + group.split("\\.")[0] + "-" + version + ".json"
+        : group + "_" + k + "_" + version + ".json";
   }
 
   /** Every problem of {@code object} (empty when valid), each prefixed with its kind and name. */

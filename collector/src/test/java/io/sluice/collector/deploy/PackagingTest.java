@@ -3,8 +3,8 @@ package io.sluice.collector.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
@@ -17,7 +17,6 @@ import io.sluice.collector.Http;
 import io.sluice.collector.IngestClient;
 import io.sluice.collector.ManualPublisher;
 import io.sluice.collector.config.CollectorConfig;
-import io.sluice.collector.config.CollectorConfigYaml;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,8 +93,9 @@ class PackagingTest {
       }
     }
     assertThat(queried).hasSizeGreaterThan(8);
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .shutdownTimeout(Duration.ofSeconds(1)).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .shutdownTimeout(Duration.ofSeconds(1)).build();
     ManualPublisher publisher = new ManualPublisher();
     String exported;
     try (Collector c = Collector.start(config, publisher); IngestClient client = new IngestClient(c.port())) {

@@ -69,8 +69,8 @@ class EmbeddedKafkaIT {
         assertThat(s.next(Duration.ofSeconds(60)).getAck().getSequence()).isEqualTo(2);
 
         Set<String> bodies = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r :
-            KafkaRecords.read(kafka.bootstrapServers(), "survives", 7, Duration.ofSeconds(30))) {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.read(kafka.bootstrapServers(), "survives", 7,
+            Duration.ofSeconds(30))) {
           bodies.add(LogRecord.parseFrom(r.value()).getBody().getStringValue());
         }
         assertThat(bodies).containsExactlyInAnyOrder("up-0", "up-1", "up-2", "down-0", "down-1", "down-2", "down-3");

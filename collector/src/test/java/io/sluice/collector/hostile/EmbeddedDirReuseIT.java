@@ -43,8 +43,8 @@ class EmbeddedDirReuseIT {
       assertThat(s.next(Duration.ofSeconds(60)).getAck().getSequence()).isEqualTo(1);
       List<String> bodies = new ArrayList<>();
       int expected = prefix.equals("before") ? 3 : 6;
-      for (ConsumerRecord<byte[], byte[]> r :
-          KafkaRecords.read(collector.bootstrapServers(), "reuse", expected, Duration.ofSeconds(30))) {
+      for (ConsumerRecord<byte[], byte[]> r : KafkaRecords.read(collector.bootstrapServers(), "reuse", expected,
+          Duration.ofSeconds(30))) {
         bodies.add(LogRecord.parseFrom(r.value()).getBody().getStringValue());
       }
       return bodies;

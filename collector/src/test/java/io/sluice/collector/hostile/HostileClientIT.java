@@ -314,7 +314,8 @@ class HostileClientIT {
     assertThat(severe).as("gRPC logged no SEVERE stack traces").isEmpty();
     assertThat(ours.list).allSatisfy(e -> assertThat(e.getThrowableProxy()).isNull());
     // one line per rate-limit interval per ingest path, not one per frame
-    assertThat(ours.list.stream().filter(e -> e.getFormattedMessage().contains("not a")).count()).isLessThanOrEqualTo(2);
+    assertThat(ours.list.stream().filter(e -> e.getFormattedMessage().contains("not a")).count())
+        .isLessThanOrEqualTo(2);
   }
 
   // ---- duplicates bounded: resends of published batches

@@ -9,8 +9,8 @@ import io.sluice.collector.IngestClient;
 import io.sluice.collector.ManualPublisher;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.proto.v1.LogBatch;
-import java.time.Duration;
 import io.sluice.proto.v1.ServerFrame;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -29,8 +29,9 @@ class FlowControlTest {
     ManualPublisher publisher = new ManualPublisher();
     LogBatch batch = Frames.logBatch("x".repeat(1000), 100); // ~110 KB decoded
     long size = batch.getSerializedSize();
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .maxInFlightBytesPerStream(3 * size).maxInFlightBytes(100 * size).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .maxInFlightBytesPerStream(3 * size).maxInFlightBytes(100 * size).build();
     try (Collector collector = Collector.start(config, publisher);
         IngestClient client = new IngestClient(collector.port())) {
       IngestClient.Stream s = client.open().send(Frames.hello("c", 1));
@@ -71,8 +72,9 @@ class FlowControlTest {
     }
     LogBatch batch = b.build();
     long size = batch.getSerializedSize();
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .maxInFlightBytesPerStream(100 * size).maxInFlightBytes(2 * size).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .maxInFlightBytesPerStream(100 * size).maxInFlightBytes(2 * size).build();
     try (Collector collector = Collector.start(config, publisher);
         IngestClient client = new IngestClient(collector.port())) {
       IngestClient.Stream s1 = client.open().send(Frames.hello("a", 1));

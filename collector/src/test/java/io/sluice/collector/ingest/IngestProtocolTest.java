@@ -27,8 +27,9 @@ class IngestProtocolTest {
 
   @BeforeEach
   void start() throws Exception {
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .shutdownTimeout(Duration.ofSeconds(10)).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .shutdownTimeout(Duration.ofSeconds(10)).build();
     collector = Collector.start(config, publisher);
     client = new IngestClient(collector.port());
   }
@@ -124,8 +125,9 @@ class IngestProtocolTest {
   @Test
   void shutdownDeadlineNacksWhatKafkaDidNotAcknowledge() throws Exception {
     collector.close();
-    collector = Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .shutdownTimeout(Duration.ofMillis(200)).build(), publisher);
+    collector =
+        Collector.start(CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .shutdownTimeout(Duration.ofMillis(200)).build(), publisher);
     client.close();
     client = new IngestClient(collector.port());
     IngestClient.Stream s = client.open().send(Frames.hello("c", 1)).send(Frames.zstdBatch(9, Frames.logBatch("a", 1)));

@@ -84,9 +84,9 @@ class RecordEnricherTest {
     List<String> attributeKeys = List.of("k", "resource.service.name", "resource.host.name", "resource.pod",
         "resource.", "service.name", "resource.zone.x");
     return Combinators.combine(
-            Arbitraries.longs(), Arbitraries.integers().between(0, 24), text,
-            keyValues(attributeKeys).list().ofMaxSize(5), Arbitraries.bytes().array(byte[].class).ofMaxSize(16),
-            Arbitraries.of(true, false), text, Arbitraries.longs())
+        Arbitraries.longs(), Arbitraries.integers().between(0, 24), text,
+        keyValues(attributeKeys).list().ofMaxSize(5), Arbitraries.bytes().array(byte[].class).ofMaxSize(16),
+        Arbitraries.of(true, false), text, Arbitraries.longs())
         .as((time, severity, body, attributes, trace, withException, logger, threadId) -> {
           LogRecord.Builder b = LogRecord.newBuilder().setTimeUnixNano(time).setSeverityNumberValue(severity)
               .setBody(AnyValue.newBuilder().setStringValue(body)).addAllAttributes(attributes)

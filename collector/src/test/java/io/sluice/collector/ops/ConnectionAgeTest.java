@@ -15,9 +15,10 @@ import org.junit.jupiter.api.Test;
 class ConnectionAgeTest {
   @Test
   void agedConnectionIsClosedAfterTheGrace() throws Exception {
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
-        .maxConnectionAge(Duration.ofMillis(500)).maxConnectionAgeGrace(Duration.ofMillis(500))
-        .shutdownTimeout(Duration.ofSeconds(1)).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap("unused:9092")
+            .maxConnectionAge(Duration.ofMillis(500)).maxConnectionAgeGrace(Duration.ofMillis(500))
+            .shutdownTimeout(Duration.ofSeconds(1)).build();
     try (Collector collector = Collector.start(config, new ManualPublisher());
         IngestClient client = new IngestClient(collector.port())) {
       IngestClient.Stream s = client.open().send(Frames.hello("aged", 1));

@@ -27,10 +27,11 @@ class OperationsIT {
   void readinessFollowsKafkaAndMetricsCountWhatWasPublished() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       kafka.createTopic("ops", 1, 1);
-      CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
-          .topic("ops").createTopic(false).producerOverride("max.block.ms", "2000")
-          .producerOverride("delivery.timeout.ms", "3000").producerOverride("request.timeout.ms", "1000")
-          .shutdownTimeout(Duration.ofSeconds(3)).build();
+      CollectorConfig config =
+          CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+              .topic("ops").createTopic(false).producerOverride("max.block.ms", "2000")
+              .producerOverride("delivery.timeout.ms", "3000").producerOverride("request.timeout.ms", "1000")
+              .shutdownTimeout(Duration.ofSeconds(3)).build();
       try (Collector collector = Collector.start(config);
           IngestClient client = new IngestClient(collector.port())) {
         String base = "http://127.0.0.1:" + collector.httpPort();

@@ -34,8 +34,9 @@ class PrometheusScrapeIT {
   void prometheusScrapesTheCollector(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(new File(BINARY).canExecute(), "prometheus is not installed (apt-get install prometheus)");
     String topic = SharedKafka.newTopic("prom", 1);
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
-        .topic(topic).createTopic(false).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(SharedKafka.bootstrap())
+            .topic(topic).createTopic(false).build();
     try (Collector collector = Collector.start(config);
         IngestClient client = new IngestClient(collector.port())) {
       IngestClient.Stream s = client.open().send(Frames.hello("prom-client", 1));

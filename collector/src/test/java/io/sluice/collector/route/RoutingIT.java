@@ -13,11 +13,11 @@ import io.sluice.collector.SharedKafka;
 import io.sluice.collector.auth.Authenticator;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.CollectorConfigYaml;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.ClientFrame;
 import io.sluice.proto.v1.Hello;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ class RoutingIT {
     Path file = dir.resolve("collector.yaml");
     Files.writeString(file, yaml);
     CollectorConfig config = CollectorConfigYaml.load(file, CollectorConfig.builder().listen("127.0.0.1:0")
-            .kafkaBootstrap(SharedKafka.bootstrap()).topic(def).deadLetterTopic(dlq).createTopic(false))
+        .kafkaBootstrap(SharedKafka.bootstrap()).topic(def).deadLetterTopic(dlq).createTopic(false))
         .configFile(file).reloadInterval(Duration.ofMillis(100)).build();
     try (Collector collector = Collector.start(config);
         IngestClient client = new IngestClient(collector.port())) {

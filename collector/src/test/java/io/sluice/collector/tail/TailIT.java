@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on a topic that holds a batch-format record, a record that is not Sluice's and a record-format record.
  */
 class TailIT {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void printsTheLinesOfATopicInEitherFormatHumanReadable() throws Exception {

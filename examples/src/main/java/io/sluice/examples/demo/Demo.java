@@ -91,7 +91,8 @@ public final class Demo {
   private static Result run(Options options, Path work, PrintStream out, AfterDelivery after)
       throws IOException, InterruptedException {
     out.println("Sluice demo: app (Logback appender) -> spool -> gRPC -> collector -> Kafka, all in this process");
-    out.println("  work dir: " + work + "  (appender policy whenFull=block: the logging thread waits rather than drop)");
+    out.println(
+        "  work dir: " + work + "  (appender policy whenFull=block: the logging thread waits rather than drop)");
     try (EmbeddedKafka kafka = quietly(() -> EmbeddedKafka.builder().baseDir(work.resolve("kafka")).start())) {
       out.println("  Kafka broker (KRaft, in-process) at " + kafka.bootstrapServers());
       CollectorConfig collectorConfig = CollectorConfig.builder().anonymous(true)
@@ -106,7 +107,8 @@ public final class Demo {
           .build();
       Collector collector = Collector.start(collectorConfig);
       int port = collector.port();
-      CollectorConfig restartConfig = collectorConfig.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build();
+      CollectorConfig restartConfig =
+          collectorConfig.toBuilder().listen("127.0.0.1:" + port).createTopic(false).build();
       out.println("  collector listening on 127.0.0.1:" + port + ", publishing to topic " + TOPIC);
 
       LoggerContext logback = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -125,7 +127,8 @@ public final class Demo {
       appender.setWhenFull("block");
       appender.setBlockTimeoutMs("5s");
       appender.start();
-      if (!appender.isStarted()) throw new IllegalStateException("the Sluice appender did not start; see the status above");
+      if (!appender.isStarted())
+        throw new IllegalStateException("the Sluice appender did not start; see the status above");
       Logger shop = logback.getLogger("demo.shop");
       shop.setLevel(ch.qos.logback.classic.Level.INFO);
       shop.setAdditive(false);
@@ -139,7 +142,8 @@ public final class Demo {
       Thread outage = null;
       long started = System.nanoTime();
       out.printf("  logging %,d records%s; the collector goes down after %,d of them for %.1f s%n", n,
-          options.ratePerSecond() > 0 ? String.format(" at %,d records/s", options.ratePerSecond()) : " as fast as possible",
+          options.ratePerSecond() > 0 ? String.format(" at %,d records/s", options.ratePerSecond())
+              : " as fast as possible",
           outageAt, options.outage().toMillis() / 1000.0);
       for (int i = 0; i < n; i++) {
         if (i == outageAt) {
@@ -337,7 +341,8 @@ public final class Demo {
     out.printf("  delivered   %,12d distinct records in Kafka%n", r.delivered());
     out.printf("  duplicates  %,12d (at-least-once: batches in flight when the collector went down)%n", r.duplicates());
     out.printf("  lost        %,12d%n", r.lost());
-    out.printf("  rate        %,12.0f records/s logged, %,.0f records/s end to end (first log call to the last Kafka acknowledgement, outage included)%n",
+    out.printf(
+        "  rate        %,12.0f records/s logged, %,.0f records/s end to end (first log call to the last Kafka acknowledgement, outage included)%n",
         r.loggingRate(), r.endToEndRate());
     out.printf("  outage      %12.1f s with the collector down; spool peaked at %,d bytes in %,d batches%n",
         r.outage().toMillis() / 1000.0, r.peakSpoolBytes(), r.peakSpoolBatches());

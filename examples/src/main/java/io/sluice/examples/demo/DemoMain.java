@@ -24,7 +24,8 @@ public final class DemoMain implements Callable<Integer> {
       description = "how long the collector stays down (default: ${DEFAULT-VALUE})")
   double outageSeconds;
 
-  @Option(names = "--work-dir", description = "keep the broker's data and the spool here (default: a temp dir, removed)")
+  @Option(names = "--work-dir",
+      description = "keep the broker's data and the spool here (default: a temp dir, removed)")
   Path workDir;
 
   @Option(names = "--backend-jar", paramLabel = "JAR",
@@ -41,7 +42,8 @@ public final class DemoMain implements Callable<Integer> {
   public Integer call() throws Exception {
     if (records < 3) throw new CommandLine.ParameterException(new CommandLine(this), "--records must be at least 3");
     if (rate < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--rate must be >= 0");
-    if (outageSeconds < 0) throw new CommandLine.ParameterException(new CommandLine(this), "--outage-seconds must be >= 0");
+    if (outageSeconds < 0)
+      throw new CommandLine.ParameterException(new CommandLine(this), "--outage-seconds must be >= 0");
     if (backendJar != null && !Files.isRegularFile(backendJar)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--backend-jar " + backendJar
           + " is not a file: build it with ./mvnw -pl backend/demo -am package -DskipTests, or use ./sluice demo --backend");
@@ -70,7 +72,7 @@ public final class DemoMain implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
       try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
           java.nio.charset.StandardCharsets.UTF_8))) {
-        for (String line; (line = out.readLine()) != null; ) {
+        for (String line; (line = out.readLine()) != null;) {
           System.out.println(line);
           if (line.contains("Sluice UI: http")) {
             // the bounded job has counted the demo's records: new lines now go to the live tail

@@ -34,7 +34,8 @@ class AdoptIT {
   private static final int COUNT = 200;
   private static final Path README = ExampleProject.ROOT.resolve("README.md");
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aFreshApplicationAdoptsSluiceExactlyAsTheReadmeSays() throws Exception {
@@ -114,24 +115,26 @@ class AdoptIT {
         + "<artifactId>logback-classic</artifactId><version>1.5.18</version></dependency>\n"
         + pomSnippet.substring(last);
     // plugin versions pinned to ones this build uses, so they resolve offline from the mirrored local repository
-    String pom = """
-        <?xml version="1.0" encoding="UTF-8"?>
-        <project xmlns="http://maven.apache.org/POM/4.0.0">
-          <modelVersion>4.0.0</modelVersion>
-          <groupId>com.example</groupId><artifactId>adopt</artifactId><version>1.0</version>
-          <properties>
-            <maven.compiler.release>17</maven.compiler.release>
-            <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
-          </properties>
-        %s
-          <build>
-            <plugins>
-              <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
-              <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.14.0</version></plugin>
-            </plugins>
-          </build>
-        </project>
-        """.formatted(dependencies);
+    String pom =
+        """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <project xmlns="http://maven.apache.org/POM/4.0.0">
+              <modelVersion>4.0.0</modelVersion>
+              <groupId>com.example</groupId><artifactId>adopt</artifactId><version>1.0</version>
+              <properties>
+                <maven.compiler.release>17</maven.compiler.release>
+                <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+              </properties>
+            %s
+              <build>
+                <plugins>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-resources-plugin</artifactId><version>3.3.1</version></plugin>
+                  <plugin><groupId>org.apache.maven.plugins</groupId><artifactId>maven-compiler-plugin</artifactId><version>3.14.0</version></plugin>
+                </plugins>
+              </build>
+            </project>
+            """
+            .formatted(dependencies);
     Files.writeString(app.resolve("pom.xml"), pom);
     Path resources = Files.createDirectories(app.resolve("src/main/resources"));
     Files.writeString(resources.resolve("logback.xml"), "<configuration>\n" + logbackSnippet + "\n</configuration>\n");

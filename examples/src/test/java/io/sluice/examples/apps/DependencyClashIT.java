@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DependencyClashIT {
   private static final int COUNT = 500;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void anApplicationPinningOtherProtobufGrpcNettyAndJacksonKeepsThemAndItsLogsArrive() throws Exception {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SpringBootExampleIT {
   private static final int ORDERS = 200;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aSpringBootApplicationShipsItsStartupLinesAndItsOrders() throws Exception {
@@ -56,7 +57,8 @@ class SpringBootExampleIT {
         for (KeyValue kv : r.getAttributesList()) if (kv.getKey().equals("seq")) seqs.add(kv.getValue().getIntValue());
       }
       assertThat(seqs).as("orders in Kafka; app output:%n%s", output).hasSize(ORDERS).first().isEqualTo(0L);
-      assertThat(records).anySatisfy(r -> assertThat(r.getBody().getStringValue()).startsWith("Started ShopApplication"));
+      assertThat(records)
+          .anySatisfy(r -> assertThat(r.getBody().getStringValue()).startsWith("Started ShopApplication"));
       assertThat(records).allSatisfy(r -> assertThat(r.getAttributesList()).contains(
           KeyValue.newBuilder().setKey("resource.service.name").setValue(io.sluice.proto.v1.AnyValue.newBuilder()
               .setStringValue("shop")).build()));
@@ -81,7 +83,8 @@ class SpringBootExampleIT {
           for (io.sluice.wire.kafka.KafkaLine line : io.sluice.examples.EndToEnd.lines(r)) { // either format
             LogRecord record = line.record();
             out.add(record);
-            for (KeyValue kv : record.getAttributesList()) if (kv.getKey().equals("seq")) seen.add(kv.getValue().getIntValue());
+            for (KeyValue kv : record.getAttributesList())
+              if (kv.getKey().equals("seq")) seen.add(kv.getValue().getIntValue());
           }
         }
       }

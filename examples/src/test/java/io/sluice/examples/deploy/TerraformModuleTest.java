@@ -166,8 +166,8 @@ class TerraformModuleTest {
     for (Map<String, Object> file : parsed.values()) {
       Object r = file.get("resource");
       if (r != null) {
-        ((Map<String, Object>) r).forEach((type, byName) ->
-            out.computeIfAbsent(type, t -> new LinkedHashMap<>()).putAll((Map<String, Object>) byName));
+        ((Map<String, Object>) r).forEach((type, byName) -> out.computeIfAbsent(type, t -> new LinkedHashMap<>())
+            .putAll((Map<String, Object>) byName));
       }
     }
     return out;

@@ -38,7 +38,8 @@ class DocsTest {
       Matcher up = UP_PATH.matcher(Files.readString(md, StandardCharsets.UTF_8));
       while (up.find()) {
         Path resolved = md.getParent().resolve(up.group(1)).normalize();
-        if (!resolved.startsWith(ROOT) || !Files.exists(resolved)) broken.add(ROOT.relativize(md) + " -> " + up.group(1));
+        if (!resolved.startsWith(ROOT) || !Files.exists(resolved))
+          broken.add(ROOT.relativize(md) + " -> " + up.group(1));
       }
     }
     assertThat(broken).as("links to files that are not in the repository").isEmpty();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.TextFormat;
 import io.sluice.collector.Collector;
 import io.sluice.collector.config.CollectorConfig;
@@ -69,11 +68,12 @@ final class Golden {
 
   /** A collector publishing to {@code topic} in {@code format}, with a producer that accepts the large records. */
   static Collector collector(EmbeddedKafka kafka, String topic, KafkaFormat format) {
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
-        .kafkaFormat(format)
-        .topic(topic).createTopic(false).producerOverride("max.request.size", String.valueOf(MAX_MESSAGE_BYTES))
-        .maxRecordBytes(MAX_MESSAGE_BYTES) // the collector's own cap (dead-letters larger records) must let them pass
-        .build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+            .kafkaFormat(format)
+            .topic(topic).createTopic(false).producerOverride("max.request.size", String.valueOf(MAX_MESSAGE_BYTES))
+            .maxRecordBytes(MAX_MESSAGE_BYTES) // the collector's own cap (dead-letters larger records) must let them pass
+            .build();
     try {
       return Collector.start(config);
     } catch (IOException e) {

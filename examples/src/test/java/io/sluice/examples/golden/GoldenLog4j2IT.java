@@ -20,6 +20,7 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.sdk.pipeline.PipelineStats;
+import io.sluice.wire.kafka.KafkaFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,10 +42,9 @@ import org.apache.logging.log4j.message.ParameterizedMessage;
 import org.apache.logging.log4j.message.SimpleMessage;
 import org.apache.logging.log4j.message.StructuredDataMessage;
 import org.apache.logging.log4j.util.SortedArrayStringMap;
-import io.sluice.wire.kafka.KafkaFormat;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Golden round trip for Log4j2: the {@code Sluice} plugin configured from {@code golden-log4j2.xml} → sdk-core →
@@ -56,7 +56,8 @@ class GoldenLog4j2IT {
   private static final Instant T0 = Instant.parse("2026-11-23T11:15:30.987654321Z");
   private static final String FQCN = LoggerConfig.class.getName();
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private final List<LogRecord> expected = new ArrayList<>();
   private LoggerContext context;
@@ -126,14 +127,15 @@ class GoldenLog4j2IT {
       tracing.close();
       ThreadContext.clearMap();
     }
-    expected.add(base(t, SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "golden.orders", "order 42 for ana at 12.5", caller)
-        .setMessageTemplate("order {} for {} at {}")
-        .addMessageArguments(i64(42)).addMessageArguments(str("ana")).addMessageArguments(f64(12.5))
-        .addAttributes(kv("request.id", str("r-1"))).addAttributes(kv("user_id", str("u-7")))
-        .addMarkers("GOLDEN_AUDIT").addMarkers("GOLDEN_SECURITY")
-        .setTraceId(bytes(sc.getTraceIdBytes())).setSpanId(bytes(sc.getSpanIdBytes()))
-        .setFlags(sc.getTraceFlags().asByte() & 0xff) // sampled, and W3C level 2 "random trace id"
-        .build());
+    expected
+        .add(base(t, SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "golden.orders", "order 42 for ana at 12.5", caller)
+            .setMessageTemplate("order {} for {} at {}")
+            .addMessageArguments(i64(42)).addMessageArguments(str("ana")).addMessageArguments(f64(12.5))
+            .addAttributes(kv("request.id", str("r-1"))).addAttributes(kv("user_id", str("u-7")))
+            .addMarkers("GOLDEN_AUDIT").addMarkers("GOLDEN_SECURITY")
+            .setTraceId(bytes(sc.getTraceIdBytes())).setSpanId(bytes(sc.getSpanIdBytes()))
+            .setFlags(sc.getTraceFlags().asByte() & 0xff) // sampled, and W3C level 2 "random trace id"
+            .build());
   }
 
   /** MapMessage values become typed attributes; StructuredDataMessage adds its id and type. */
@@ -223,7 +225,8 @@ class GoldenLog4j2IT {
 
   /** Hands the event to its LoggerConfig; returns this line, which Log4j2 reports as the caller. */
   private StackTraceElement emit(Log4jLogEvent.Builder b) {
-    Log4jLogEvent e = b.build(); LoggerConfig config = context.getConfiguration().getLoggerConfig(e.getLoggerName());
+    Log4jLogEvent e = b.build();
+    LoggerConfig config = context.getConfiguration().getLoggerConfig(e.getLoggerName());
     // spotless:off -- one line: the caller Log4j2 reports must be the line of `here`
     StackTraceElement here = new Throwable().getStackTrace()[0]; config.log(e); return here;
     // spotless:on

@@ -27,16 +27,16 @@ import io.sluice.logback.SluiceAppender;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.wire.kafka.KafkaFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import io.sluice.wire.kafka.KafkaFormat;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Marker;
 import org.slf4j.MarkerFactory;
 import org.slf4j.event.KeyValuePair;
@@ -53,7 +53,8 @@ class GoldenLogbackIT {
   private static final Instant T0 = Instant.parse("2026-11-23T10:15:30.123456789Z");
   private static final String FQCN = Logger.class.getName();
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private final List<LogRecord> expected = new ArrayList<>();
   private LoggerContext context;
@@ -122,16 +123,17 @@ class GoldenLogbackIT {
       tracing.close();
       context.getMDCAdapter().clear();
     }
-    expected.add(base(t, SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "golden.orders", "order 42 for ana at 12.5", caller)
-        .setMessageTemplate("order {} for {} at {}")
-        .addMessageArguments(i64(42)).addMessageArguments(str("ana")).addMessageArguments(f64(12.5))
-        .addAttributes(kv("request.id", str("r-1"))).addAttributes(kv("user_id", str("u-7")))
-        .addAttributes(kv("amount", f64(12.5))).addAttributes(kv("paid", bool(true)))
-        .addAttributes(kv("items", i64(3))).addAttributes(kv("customer", str("ana")))
-        .addMarkers("AUDIT").addMarkers("SECURITY")
-        .setTraceId(bytes(sc.getTraceIdBytes())).setSpanId(bytes(sc.getSpanIdBytes()))
-        .setFlags(sc.getTraceFlags().asByte() & 0xff) // sampled, and W3C level 2 "random trace id"
-        .build());
+    expected
+        .add(base(t, SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "golden.orders", "order 42 for ana at 12.5", caller)
+            .setMessageTemplate("order {} for {} at {}")
+            .addMessageArguments(i64(42)).addMessageArguments(str("ana")).addMessageArguments(f64(12.5))
+            .addAttributes(kv("request.id", str("r-1"))).addAttributes(kv("user_id", str("u-7")))
+            .addAttributes(kv("amount", f64(12.5))).addAttributes(kv("paid", bool(true)))
+            .addAttributes(kv("items", i64(3))).addAttributes(kv("customer", str("ana")))
+            .addMarkers("AUDIT").addMarkers("SECURITY")
+            .setTraceId(bytes(sc.getTraceIdBytes())).setSpanId(bytes(sc.getSpanIdBytes()))
+            .setFlags(sc.getTraceFlags().asByte() & 0xff) // sampled, and W3C level 2 "random trace id"
+            .build());
   }
 
   /** TRACE … ERROR map to 1, 5, 9, 13, 17; a message without arguments is its own template. */

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LifecycleIT {
   private static final int COUNT = 2_000;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void logbackStartsWithTheCollectorDownKeepsEarlyEventsAndShipsThemWhenItComesUp() throws Exception {
@@ -122,7 +123,7 @@ class LifecycleIT {
 
     // The next run of the application opens the same spool and ships what the first run left in it.
     try (Collector collector = down.start();
-         EndToEnd.App next = EndToEnd.app(down.endpoint(), spool, java.util.Map.of())) {
+        EndToEnd.App next = EndToEnd.app(down.endpoint(), spool, java.util.Map.of())) {
       await().atMost(Duration.ofSeconds(30)).until(() -> collector.metrics().recordsPublished() >= COUNT);
       EndToEnd.Arrivals arrivals = EndToEnd.consume(down.kafka.bootstrapServers(), down.topic, COUNT,
           Duration.ofSeconds(30));
@@ -157,8 +158,9 @@ class LifecycleIT {
   private static Down collectorDown() throws IOException {
     EmbeddedKafka kafka = EndToEnd.kafka();
     String topic = "lifecycle-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    CollectorConfig config = CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
-        .topic(topic).topicPartitions(1).topicReplicationFactor(1).build();
+    CollectorConfig config =
+        CollectorConfig.builder().anonymous(true).listen("127.0.0.1:0").kafkaBootstrap(kafka.bootstrapServers())
+            .topic(topic).topicPartitions(1).topicReplicationFactor(1).build();
     int port;
     try (Collector probe = Collector.start(config)) {
       port = probe.port();

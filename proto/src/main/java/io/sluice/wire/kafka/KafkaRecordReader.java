@@ -2,9 +2,9 @@ package io.sluice.wire.kafka;
 
 import com.github.luben.zstd.Zstd;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import com.google.protobuf.ExtensionRegistryLite;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;

@@ -8,7 +8,6 @@ import io.sluice.sdk.batch.BatchPolicy;
 import io.sluice.sdk.batch.Batcher;
 import io.sluice.sdk.ship.GrpcShipper;
 import io.sluice.sdk.ship.Shipper;
-import io.sluice.sdk.spool.RocksDbSpool;
 import io.sluice.sdk.spool.Spool;
 import io.sluice.sdk.spool.SpoolEntry;
 import io.sluice.sdk.spool.SpoolException;

@@ -95,14 +95,20 @@ public final class PipelineConfig {
   }
 
   /** Collector addresses, tried in order; the shipper moves to the next one after a failed connection. */
-  public List<Endpoint> endpoints() { return endpoints; }
+  public List<Endpoint> endpoints() {
+    return endpoints;
+  }
   /** {@code service.name}; default {@code unknown_service:java}. */
   public String serviceName() { return serviceName; }
   /** Resource attributes sent once per stream and batch, besides {@code service.name}. */
-  public Map<String, String> resourceAttributes() { return resourceAttributes; }
+  public Map<String, String> resourceAttributes() {
+    return resourceAttributes;
+  }
   public String tenant() { return tenant; }
   /** Sent in Hello: an API key, or {@code Bearer <JWT>}; default empty (the collector may accept mTLS or anonymous). */
-  public String credentials() { return credentials; }
+  public String credentials() {
+    return credentials;
+  }
   /**
    * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes (key
    * {@code credentialsFile}); null when unset. See {@link Credentials#fromFile}.
@@ -130,15 +136,25 @@ public final class PipelineConfig {
    * {@code clientKeyPath}), or null for plaintext (the default). */
   public Tls tls() { return tls; }
   /** Stable client id; null means "the one stored in the spool, created at first start". */
-  public String clientId() { return clientId; }
+  public String clientId() {
+    return clientId;
+  }
   /** RocksDB spool directory; one pipeline per directory (RocksDB locks it). */
-  public Path spoolDir() { return spoolDir; }
+  public Path spoolDir() {
+    return spoolDir;
+  }
   /** Byte cap of the spool's compressed batches; at the cap, {@link #whenFull()} decides. Default 256 MiB. */
-  public long spoolMaxBytes() { return spoolMaxBytes; }
+  public long spoolMaxBytes() {
+    return spoolMaxBytes;
+  }
   /** Policy when the queue or the spool is full. Default {@link WhenFull#DROP_OLDEST}. */
-  public WhenFull whenFull() { return whenFull; }
+  public WhenFull whenFull() {
+    return whenFull;
+  }
   /** How long {@link WhenFull#BLOCK} waits for room before it drops the newest. Default 1 s. */
-  public Duration blockTimeout() { return blockTimeout; }
+  public Duration blockTimeout() {
+    return blockTimeout;
+  }
   /**
    * How long a record waits on the caller's thread for room in a full hand-off queue before it is dropped
    * ({@code QUEUE_FULL}); 0 refuses at once. Default 1 s. The queue drains into the local spool, never onto the
@@ -148,23 +164,37 @@ public final class PipelineConfig {
   public Duration queueWait() { return queueWait; }
   public FsyncPolicy fsync() { return fsync; }
   /** Bound of the hand-off queue in records. Default 65,536; rounded up to a power of two. */
-  public int queueMaxRecords() { return queueMaxRecords; }
+  public int queueMaxRecords() {
+    return queueMaxRecords;
+  }
   /** Bound of the hand-off queue in encoded bytes. Default 64 MiB. */
-  public long queueMaxBytes() { return queueMaxBytes; }
+  public long queueMaxBytes() {
+    return queueMaxBytes;
+  }
   /** A record larger than this (encoded) is dropped as {@code TOO_LARGE}. Default 4 MiB. */
-  public int maxRecordBytes() { return maxRecordBytes; }
+  public int maxRecordBytes() {
+    return maxRecordBytes;
+  }
   /** A batch is cut at this many records. Default 2,048. */
   public int batchMaxRecords() { return batchMaxRecords; }
   /** A batch is cut at this many encoded (uncompressed) bytes. Default 1 MiB. */
-  public int batchMaxBytes() { return batchMaxBytes; }
+  public int batchMaxBytes() {
+    return batchMaxBytes;
+  }
   /** A non-empty batch is cut at the latest this long after its first record. Default 50 ms. */
-  public Duration linger() { return linger; }
+  public Duration linger() {
+    return linger;
+  }
   /** Batches sent and not yet acknowledged, at most. Default 32. */
-  public int maxInFlightBatches() { return maxInFlightBatches; }
+  public int maxInFlightBatches() {
+    return maxInFlightBatches;
+  }
   public Duration reconnectMin() { return reconnectMin; }
   public Duration reconnectMax() { return reconnectMax; }
   /** {@link Pipeline#close()} returns within about this long. Default 5 s. */
-  public Duration closeTimeout() { return closeTimeout; }
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
   /**
    * How long the connection to the collector may be silent before the client sends an HTTP/2 keepalive ping (and
    * gives up on the connection 10 s later without an answer). Default 30 s; gRPC raises anything below 10 s to 10 s.
@@ -175,7 +205,9 @@ public final class PipelineConfig {
   public int zstdLevel() { return zstdLevel; }
   public Diagnostics diagnostics() { return diagnostics; }
   /** Where the pipeline's meters go; null means {@code GlobalOpenTelemetry.getOrNoop()} at start. */
-  public io.opentelemetry.api.OpenTelemetry openTelemetry() { return openTelemetry; }
+  public io.opentelemetry.api.OpenTelemetry openTelemetry() {
+    return openTelemetry;
+  }
 
   /**
    * The resource every batch and stream hello carries: {@code service.name}, the configured attributes, and
@@ -325,7 +357,8 @@ public final class PipelineConfig {
         String p = pair.trim();
         if (p.isEmpty()) continue;
         int eq = p.indexOf('=');
-        if (eq <= 0) throw new ConfigException("resourceAttributes", "\"" + p + "\" is not key=value; write e.g. deployment.environment=prod,team=payments");
+        if (eq <= 0) throw new ConfigException("resourceAttributes",
+            "\"" + p + "\" is not key=value; write e.g. deployment.environment=prod,team=payments");
         resourceAttribute(p.substring(0, eq).trim(), p.substring(eq + 1).trim());
       }
       return this;
@@ -351,18 +384,34 @@ public final class PipelineConfig {
     public Builder reconnectMaxMs(long v) { reconnectMaxMs = v; return this; }
     public Builder closeTimeoutMs(long v) { closeTimeoutMs = v; return this; }
     /** See {@link PipelineConfig#keepAliveTime()}; default 30 s. */
-    public Builder keepAliveTimeMs(long v) { keepAliveTimeMs = v; return this; }
+    public Builder keepAliveTimeMs(long v) {
+      keepAliveTimeMs = v;
+      return this;
+    }
     public Builder zstdLevel(int v) { zstdLevel = v; return this; }
     public Builder diagnostics(Diagnostics v) { diagnostics = v == null ? Diagnostics.STDERR : v; return this; }
     public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry v) { openTelemetry = v; return this; }
     /** TLS towards the collector; default false (plaintext). */
-    public Builder tls(boolean v) { tls = v; tlsSet = true; return this; }
+    public Builder tls(boolean v) {
+      tls = v;
+      tlsSet = true;
+      return this;
+    }
     /** PEM CA certificate(s) to trust instead of the JVM's trust store; needs {@code tls}. */
-    public Builder trustCertPath(Path v) { trustCertPath = v; return this; }
+    public Builder trustCertPath(Path v) {
+      trustCertPath = v;
+      return this;
+    }
     /** PEM client certificate chain for mTLS; needs {@code tls} and {@code clientKeyPath}. */
-    public Builder clientCertPath(Path v) { clientCertPath = v; return this; }
+    public Builder clientCertPath(Path v) {
+      clientCertPath = v;
+      return this;
+    }
     /** PEM PKCS#8 private key of {@code clientCertPath}. */
-    public Builder clientKeyPath(Path v) { clientKeyPath = v; return this; }
+    public Builder clientKeyPath(Path v) {
+      clientKeyPath = v;
+      return this;
+    }
     /**
      * A file holding the credentials (an API key or {@code Bearer <JWT>}), re-read when it changes: a new value is
      * used by the next stream, and the open stream is drained and replaced within about a second. A missing or
@@ -371,17 +420,32 @@ public final class PipelineConfig {
      */
     public Builder credentialsFile(Path v) { credentialsFile = v; return this; }
     /** OIDC issuer whose discovery document names the token endpoint (Keycloak: {@code https://host/realms/r}). */
-    public Builder oauth2Issuer(String v) { oauth2Issuer = blankToNull(v); return this; }
+    public Builder oauth2Issuer(String v) {
+      oauth2Issuer = blankToNull(v);
+      return this;
+    }
     /** The OAuth2 token endpoint, when not discovered from {@code oauth2Issuer}. */
-    public Builder oauth2TokenUrl(String v) { oauth2TokenUrl = blankToNull(v); return this; }
+    public Builder oauth2TokenUrl(String v) {
+      oauth2TokenUrl = blankToNull(v);
+      return this;
+    }
     public Builder oauth2ClientId(String v) { oauth2ClientId = blankToNull(v); return this; }
     public Builder oauth2ClientSecret(String v) { oauth2ClientSecret = blankToNull(v); return this; }
     /** A file holding the client secret, re-read before every token request. */
-    public Builder oauth2ClientSecretFile(Path v) { oauth2ClientSecretFile = v; return this; }
+    public Builder oauth2ClientSecretFile(Path v) {
+      oauth2ClientSecretFile = v;
+      return this;
+    }
     /** Space-separated scopes to ask for, or none. */
-    public Builder oauth2Scope(String v) { oauth2Scope = blankToNull(v); return this; }
+    public Builder oauth2Scope(String v) {
+      oauth2Scope = blankToNull(v);
+      return this;
+    }
     /** An {@code audience} parameter for the token request, or none. */
-    public Builder oauth2Audience(String v) { oauth2Audience = blankToNull(v); return this; }
+    public Builder oauth2Audience(String v) {
+      oauth2Audience = blankToNull(v);
+      return this;
+    }
 
     private static String blankToNull(String v) {
       return v == null || v.isBlank() ? null : v.trim();
@@ -449,14 +513,16 @@ public final class PipelineConfig {
         case "spoolMaxBytes" -> spoolMaxBytes(parseSize(key, value, 1L << 20, Long.MAX_VALUE));
         case "whenFull" -> {
           WhenFull w = WhenFull.parse(value);
-          if (w == null) throw new ConfigException(key, "\"" + value + "\" is not a policy; write drop-oldest, drop-newest or block");
+          if (w == null) throw new ConfigException(key,
+              "\"" + value + "\" is not a policy; write drop-oldest, drop-newest or block");
           whenFull(w);
         }
         case "blockTimeoutMs" -> blockTimeoutMs(parseDurationMs(key, value));
         case "queueWaitMs" -> queueWaitMs(parseDurationMs(key, value));
         case "fsync" -> {
           FsyncPolicy f = FsyncPolicy.parse(value);
-          if (f == null) throw new ConfigException(key, "\"" + value + "\" is not a policy; write never or every-batch");
+          if (f == null)
+            throw new ConfigException(key, "\"" + value + "\" is not a policy; write never or every-batch");
           fsync(f);
         }
         case "queueMaxRecords" -> queueMaxRecords((int) parseSize(key, value, 16, 1 << 24));
@@ -472,7 +538,8 @@ public final class PipelineConfig {
         case "zstdLevel" -> zstdLevel((int) parseLong(key, value, -7, 22));
         case "tls" -> {
           String v = require(key, value).toLowerCase(java.util.Locale.ROOT);
-          if (!v.equals("true") && !v.equals("false")) throw new ConfigException(key, "\"" + value + "\" is not true or false");
+          if (!v.equals("true") && !v.equals("false"))
+            throw new ConfigException(key, "\"" + value + "\" is not true or false");
           tls(v.equals("true"));
         }
         case "trustCertPath" -> trustCertPath(Paths.get(require(key, value)));
@@ -496,30 +563,37 @@ public final class PipelineConfig {
     public PipelineConfig build() {
       if (endpointTls != null) {
         check("tls", !tlsSet || tls == endpointTls, "is " + tls + " but the endpoint is written with "
-            + (endpointTls ? "https:// (TLS)" : "http:// (plaintext)") + "; drop the tls setting or make the scheme agree");
+            + (endpointTls ? "https:// (TLS)" : "http:// (plaintext)")
+            + "; drop the tls setting or make the scheme agree");
         tls = endpointTls;
       }
       check("spoolMaxBytes", spoolMaxBytes >= (1L << 20), "must be at least 1MiB, was " + spoolMaxBytes);
       check("blockTimeoutMs", blockTimeoutMs >= 0, "must be >= 0, was " + blockTimeoutMs);
       check("queueWaitMs", queueWaitMs >= 0 && queueWaitMs <= 60_000, "must be in [0, 60000] ms, was " + queueWaitMs
           + "; 0 drops at once when the queue is full");
-      check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24), "must be in [16, 16777216], was " + queueMaxRecords);
-      check("queueMaxBytes", queueMaxBytes >= maxRecordBytes, "must be at least maxRecordBytes (" + maxRecordBytes + "), was " + queueMaxBytes);
+      check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24),
+          "must be in [16, 16777216], was " + queueMaxRecords);
+      check("queueMaxBytes", queueMaxBytes >= maxRecordBytes,
+          "must be at least maxRecordBytes (" + maxRecordBytes + "), was " + queueMaxBytes);
       check("maxRecordBytes", maxRecordBytes >= 1024, "must be at least 1KiB, was " + maxRecordBytes);
       check("batchMaxRecords", batchMaxRecords >= 1, "must be >= 1, was " + batchMaxRecords);
       check("batchMaxBytes", batchMaxBytes >= 1024, "must be at least 1KiB, was " + batchMaxBytes);
-      check("spoolMaxBytes", spoolMaxBytes >= 2L * batchMaxBytes, "must hold at least two batches (2 x batchMaxBytes = " + 2L * batchMaxBytes + "), was " + spoolMaxBytes);
+      check("spoolMaxBytes", spoolMaxBytes >= 2L * batchMaxBytes,
+          "must hold at least two batches (2 x batchMaxBytes = " + 2L * batchMaxBytes + "), was " + spoolMaxBytes);
       check("lingerMs", lingerMs >= 0 && lingerMs <= 60_000, "must be in [0, 60000] ms, was " + lingerMs);
       check("maxInFlightBatches", maxInFlightBatches >= 1, "must be >= 1, was " + maxInFlightBatches);
       check("reconnectMinMs", reconnectMinMs >= 1, "must be >= 1 ms, was " + reconnectMinMs);
-      check("reconnectMaxMs", reconnectMaxMs >= reconnectMinMs, "must be >= reconnectMinMs (" + reconnectMinMs + "), was " + reconnectMaxMs);
-      check("keepAliveTimeMs", keepAliveTimeMs >= 10_000, "must be at least 10000 ms (gRPC's floor), was " + keepAliveTimeMs);
+      check("reconnectMaxMs", reconnectMaxMs >= reconnectMinMs,
+          "must be >= reconnectMinMs (" + reconnectMinMs + "), was " + reconnectMaxMs);
+      check("keepAliveTimeMs", keepAliveTimeMs >= 10_000,
+          "must be at least 10000 ms (gRPC's floor), was " + keepAliveTimeMs);
       check("closeTimeoutMs", closeTimeoutMs >= 0, "must be >= 0, was " + closeTimeoutMs);
       check("zstdLevel", zstdLevel >= -7 && zstdLevel <= 22, "must be in [-7, 22], was " + zstdLevel);
       check("whenFull", whenFull != null, "is required; write drop-oldest, drop-newest or block");
       check("fsync", fsync != null, "is required; write never or every-batch");
       check("clientKeyPath", (clientCertPath == null) == (clientKeyPath == null), clientCertPath == null
-          ? "is set without clientCertPath; give both (mTLS) or neither" : "is missing; clientCertPath needs its PEM PKCS#8 key");
+          ? "is set without clientCertPath; give both (mTLS) or neither"
+          : "is missing; clientCertPath needs its PEM PKCS#8 key");
       checkPem("trustCertPath", trustCertPath);
       checkPem("clientCertPath", clientCertPath);
       checkPem("clientKeyPath", clientKeyPath);

@@ -185,13 +185,18 @@ public final class ShipWorker {
     refusedCredentials = -1;
     streamCredentials = shipper.credentialsVersion();
     stream = shipper.open(endpointIndex, new Shipper.Listener() {
-      @Override public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
-      @Override public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
-      @Override public void onNack(long sequence, boolean retryable, String reason, long retryAfterMs) {
+      @Override
+      public void onReady() { post(new Event(id, Kind.READY, 0, false, null, 0, null)); }
+      @Override
+      public void onAck(long sequence) { post(new Event(id, Kind.ACK, sequence, false, null, 0, null)); }
+      @Override
+      public void onNack(long sequence, boolean retryable, String reason, long retryAfterMs) {
         post(new Event(id, Kind.NACK, sequence, retryable, reason, retryAfterMs, null));
       }
-      @Override public void onGoAway(String reason) { post(new Event(id, Kind.GO_AWAY, 0, false, reason, 0, null)); }
-      @Override public void onClosed(Throwable error) { post(new Event(id, Kind.CLOSED, 0, false, null, 0, error)); }
+      @Override
+      public void onGoAway(String reason) { post(new Event(id, Kind.GO_AWAY, 0, false, reason, 0, null)); }
+      @Override
+      public void onClosed(Throwable error) { post(new Event(id, Kind.CLOSED, 0, false, null, 0, error)); }
     });
     counters.connected = true;
   }
@@ -226,7 +231,8 @@ public final class ShipWorker {
     while ((e = events.poll()) != null) {
       boolean current = e.streamId() == streamId && stream != null;
       switch (e.kind()) {
-        case READY -> { }
+        case READY -> {
+        }
         case ACK -> {
           // An ack from an older stream still means Kafka has the batch.
           SpoolEntry gone = spool.remove(e.sequence());

@@ -33,8 +33,10 @@ public interface Credentials extends AutoCloseable {
   static Credentials fixed(String value) {
     String v = value == null ? "" : value;
     return new Credentials() {
-      @Override public String current() { return v; }
-      @Override public long version() { return 0; }
+      @Override
+      public String current() { return v; }
+      @Override
+      public long version() { return 0; }
     };
   }
 

@@ -155,9 +155,12 @@ public final class GrpcShipper implements Shipper {
 
   /** What {@link #open} returns when it could not open a stream (its listener was told why). */
   private static final Stream NOT_OPENED = new Stream() {
-    @Override public boolean isReady() { return false; }
-    @Override public void send(SpoolEntry batch) { throw new IllegalStateException("stream not opened"); }
-    @Override public void cancel(String why) { }
+    @Override
+    public boolean isReady() { return false; }
+    @Override
+    public void send(SpoolEntry batch) { throw new IllegalStateException("stream not opened"); }
+    @Override
+    public void cancel(String why) {}
   };
 
   private static final class GrpcStream implements Stream, ClientResponseObserver<ClientFrame, ServerFrame> {
@@ -186,11 +189,11 @@ public final class GrpcShipper implements Shipper {
     @Override
     public void send(SpoolEntry batch) {
       requests.onNext(ClientFrame.newBuilder().setBatch(Batch.newBuilder()
-              .setSequence(batch.sequence())
-              .setCodec(Codec.CODEC_ZSTD)
-              .setPayload(UnsafeByteOperations.unsafeWrap(batch.payload()))
-              .setRecordCount(batch.recordCount())
-              .setUncompressedSize(batch.uncompressedSize()))
+          .setSequence(batch.sequence())
+          .setCodec(Codec.CODEC_ZSTD)
+          .setPayload(UnsafeByteOperations.unsafeWrap(batch.payload()))
+          .setRecordCount(batch.recordCount())
+          .setUncompressedSize(batch.uncompressedSize()))
           .build());
     }
 
@@ -206,7 +209,8 @@ public final class GrpcShipper implements Shipper {
         case NACK -> listener.onNack(frame.getNack().getSequence(), frame.getNack().getRetryable(),
             frame.getNack().getReason(), frame.getNack().getRetryAfterMs());
         case GO_AWAY -> listener.onGoAway(frame.getGoAway().getReason());
-        default -> { } // FRAME_NOT_SET: a frame this client does not know (a newer server's); ignored
+        default -> {
+        } // FRAME_NOT_SET: a frame this client does not know (a newer server's); ignored
       }
     }
 
@@ -218,7 +222,7 @@ public final class GrpcShipper implements Shipper {
       }
       switch (status.getCode()) {
         case INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED ->
-            listener.onClosed(new Refused(status.getCode().name(), status.getDescription(), t));
+          listener.onClosed(new Refused(status.getCode().name(), status.getDescription(), t));
         default -> listener.onClosed(t);
       }
     }

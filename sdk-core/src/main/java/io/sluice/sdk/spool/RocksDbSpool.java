@@ -102,7 +102,8 @@ public final class RocksDbSpool implements Spool {
   private final AtomicLong corruptRecords = new AtomicLong();
   private final Object appendLock = new Object();
   /** Read side: any use of {@code db}; write side: close. RocksDB must not be touched after close. */
-  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
   private long nextSequence;
   private final java.util.function.Supplier<String> boot;
   private boolean rebooted;
@@ -294,7 +295,8 @@ public final class RocksDbSpool implements Spool {
     String stamp = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
         .withZone(java.time.ZoneOffset.UTC).format(java.time.Instant.now());
     Path target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp);
-    for (int i = 1; Files.exists(target); i++) target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp + "-" + i);
+    for (int i = 1; Files.exists(target); i++)
+      target = dir.resolveSibling(dir.getFileName() + ".corrupt-" + stamp + "-" + i);
     try {
       Files.move(dir, target);
     } catch (Exception e) {
@@ -320,7 +322,8 @@ public final class RocksDbSpool implements Spool {
   private String openFailure(RocksDBException e) {
     String msg = String.valueOf(e.getMessage());
     if (isHeld(e)) {
-      return "cannot open spool " + dir + ": another process holds it (" + msg + "); give each process its own spoolDir";
+      return "cannot open spool " + dir + ": another process holds it (" + msg
+          + "); give each process its own spoolDir";
     }
     if (isNoSpace(e)) {
       return "cannot open spool " + dir + ": no space left on the device (" + msg + "); free space there or point"
@@ -343,7 +346,8 @@ public final class RocksDbSpool implements Spool {
     boolean noSpace = isNoSpace(e);
     SpoolException failure = new SpoolException("cannot " + what + " spool " + dir + ": "
         + (noSpace ? "no space left on the device (" + e.getMessage() + "); spooled batches keep shipping, new"
-            + " ones are refused until space frees" : e.getMessage()), e, noSpace);
+            + " ones are refused until space frees" : e.getMessage()),
+        e, noSpace);
     writeFailure = failure;
     return failure;
   }

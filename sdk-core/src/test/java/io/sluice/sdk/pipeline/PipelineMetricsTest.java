@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PipelineMetricsTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private static long value(Collection<MetricData> metrics, String name, Attributes attrs) {
     return metrics.stream().filter(m -> m.getName().equals(name))
@@ -32,7 +33,7 @@ class PipelineMetricsTest {
   void accountingIsPublishedAsOpenTelemetryMetrics() {
     InMemoryMetricReader reader = InMemoryMetricReader.create();
     try (TestCollector collector = new TestCollector();
-         SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(reader).build()) {
+        SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(reader).build()) {
       OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setMeterProvider(meters).build();
       PipelineConfig config = PipelineConfig.builder().endpoint(collector.endpoint()).spoolDir(dir)
           .lingerMs(10).maxRecordBytes(2048).openTelemetry(otel).diagnostics(Diagnostics.NONE).build();

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The whole client pipeline against a real gRPC collector on 127.0.0.1 and a real RocksDB spool. */
 class PipelineTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   TestCollector collector;
 
   @BeforeEach
@@ -88,8 +89,10 @@ class PipelineTest {
     collector.refuseHellos(io.grpc.Status.INVALID_ARGUMENT.withDescription("resource is 70000 bytes, over 65536"));
     java.util.List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
     Diagnostics d = new Diagnostics() {
-      @Override public void warn(String message, Throwable error) {}
-      @Override public void error(String message, Throwable error) { errors.add(message); }
+      @Override
+      public void warn(String message, Throwable error) {}
+      @Override
+      public void error(String message, Throwable error) { errors.add(message); }
     };
     try (Pipeline p = Pipeline.start(config().diagnostics(d).closeTimeoutMs(0).build())) {
       p.offer(Records.numbered(1));

@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * dropped under a reason the policy names.
  */
 class SpoolFailuresTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   TestCollector collector;
   final List<String> warnings = new CopyOnWriteArrayList<>();
 
@@ -244,7 +245,8 @@ class SpoolFailuresTest {
           .isEqualTo(LongStream.range(offered - acknowledged, offered).boxed().toList());
     } else {
       // The oldest records; a later batch smaller than the room left may still have fitted after a refusal.
-      assertThat(arrived.subList(0, 1000)).as("the oldest records").isEqualTo(LongStream.range(0, 1000).boxed().toList());
+      assertThat(arrived.subList(0, 1000)).as("the oldest records")
+          .isEqualTo(LongStream.range(0, 1000).boxed().toList());
     }
   }
 

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * from a numbered sibling and says so (ERROR, counted); a sibling left with batches is shipped by whoever runs.
  */
 class SpoolSlotsTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
   TestCollector collector;
   final List<String> errors = new CopyOnWriteArrayList<>();
   final List<String> warnings = new CopyOnWriteArrayList<>();
@@ -83,7 +84,7 @@ class SpoolSlotsTest {
   void twoPipelinesInOneJvmOnOneDirectoryBothShip() {
     Path shared = dir.resolve("spool");
     try (Pipeline a = Pipeline.start(config(shared).build());
-         Pipeline b = Pipeline.start(config(shared).build())) {
+        Pipeline b = Pipeline.start(config(shared).build())) {
       assertThat(a.spoolDir()).isEqualTo(shared);
       assertThat(b.spoolDir()).isEqualTo(dir.resolve("spool-instance-2"));
       assertThat(a.stats().spoolsHeldByOthers()).isZero();

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileCredentialsTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aMissingFileIsAClearErrorAndTheValueIsUsedOnceItAppears() throws Exception {

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 public class RocksDbSpoolTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private static byte[] payload(int size, int fill) {
     byte[] b = new byte[size];
@@ -205,7 +206,8 @@ public class RocksDbSpoolTest {
         long lastAccepted = List.copyOf(kept.keySet()).get(kept.size() - 1);
 
         // The shipper keeps going while the disk is full: every spooled batch reads back, an ack does not throw.
-        for (Map.Entry<Long, byte[]> e : kept.entrySet()) assertThat(s.read(e.getKey()).payload()).isEqualTo(e.getValue());
+        for (Map.Entry<Long, byte[]> e : kept.entrySet())
+          assertThat(s.read(e.getKey()).payload()).isEqualTo(e.getValue());
         long acked = kept.keySet().iterator().next();
         assertThat(s.remove(acked)).isNotNull();
         kept.remove(acked);
@@ -245,7 +247,8 @@ public class RocksDbSpoolTest {
         List<Long> sequences = new ArrayList<>();
         for (long q = s.nextAfter(-1); q >= 0; q = s.nextAfter(q)) sequences.add(q);
         assertThat(sequences).containsExactlyElementsOf(kept.keySet());
-        for (Map.Entry<Long, byte[]> e : kept.entrySet()) assertThat(s.read(e.getKey()).payload()).isEqualTo(e.getValue());
+        for (Map.Entry<Long, byte[]> e : kept.entrySet())
+          assertThat(s.read(e.getKey()).payload()).isEqualTo(e.getValue());
       }
     }
   }
@@ -259,7 +262,8 @@ public class RocksDbSpoolTest {
       switch (this) {
         case GARBAGE_CURRENT -> Files.writeString(spool.resolve("CURRENT"), "not a manifest name\n");
         case GARBAGE_MANIFEST -> {
-          for (Path m : files(spool, "MANIFEST-")) Files.write(m, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13});
+          for (Path m : files(spool, "MANIFEST-"))
+            Files.write(m, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13});
         }
         case TRUNCATED_SST -> {
           for (Path sst : files(spool, ".sst")) {

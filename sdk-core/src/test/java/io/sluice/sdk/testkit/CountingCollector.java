@@ -71,7 +71,8 @@ public final class CountingCollector implements AutoCloseable {
           if (!frame.hasBatch()) return;
           var b = frame.getBatch();
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch =
+                LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             for (LogRecord r : batch.getRecordsList()) {
               int s = r.getSeverityNumberValue();
               if (s >= 0 && s < bySeverity.length()) bySeverity.incrementAndGet(s);

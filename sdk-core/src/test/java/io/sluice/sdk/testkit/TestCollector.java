@@ -148,7 +148,9 @@ public final class TestCollector implements AutoCloseable {
           Batch b = frame.getBatch();
           Answer a = responder.apply(b);
           switch (a) {
-            case SILENT -> { return; }
+            case SILENT -> {
+              return;
+            }
             case KILL_STREAM -> {
               out.onError(Status.UNAVAILABLE.withDescription("test kill").asRuntimeException());
               return;
@@ -158,15 +160,18 @@ public final class TestCollector implements AutoCloseable {
                   .setRetryable(a == Answer.NACK_RETRYABLE).setReason("test says no").setRetryAfterMs(10)).build());
               return;
             }
-            case ACK -> { }
+            case ACK -> {
+            }
           }
           try {
-            LogBatch batch = LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
+            LogBatch batch =
+                LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
             batches.incrementAndGet();
             for (int i = 0; i < batch.getRecordsCount(); i++) {
               String id = hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence() + "/" + i;
               if (identities.putIfAbsent(id, Boolean.TRUE) != null) duplicates.incrementAndGet();
-              received.add(new Received(hello.getClientId(), hello.getEpoch(), b.getSequence(), i, batch.getRecords(i)));
+              received
+                  .add(new Received(hello.getClientId(), hello.getEpoch(), b.getSequence(), i, batch.getRecords(i)));
             }
           } catch (IOException | WireException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

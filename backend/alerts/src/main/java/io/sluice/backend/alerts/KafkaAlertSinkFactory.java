@@ -26,7 +26,8 @@ public final class KafkaAlertSinkFactory implements SinkFactory<Alert> {
    */
   public KafkaAlertSinkFactory(String bootstrapServers, String topic, Map<String, String> producerProperties) {
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrap servers are empty; give the Kafka cluster as host:port[,host:port]");
+      throw new IllegalArgumentException(
+          "bootstrap servers are empty; give the Kafka cluster as host:port[,host:port]");
     }
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("alerts topic is empty; give a topic name, e.g. " + DEFAULT_TOPIC);

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
     description = "Delivers each alert of the alerts topic once to a Mattermost-compatible webhook; instances elect"
         + " one sender through ZooKeeper.")
 public final class NotifierMain implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port[,host:port]")
   String bootstrapServers;

@@ -17,11 +17,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Edits the alert rules the alerting stage reads (CockroachDB or PostgreSQL).",
     subcommands = {
-      RulesMain.Init.class, RulesMain.Add.class, RulesMain.ListRules.class, RulesMain.Enable.class,
-      RulesMain.Disable.class
+        RulesMain.Init.class, RulesMain.Add.class, RulesMain.ListRules.class, RulesMain.Enable.class,
+        RulesMain.Disable.class
     })
 public final class RulesMain implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--url", required = true,
       description = "JDBC URL of the rules database, e.g. jdbc:postgresql://crdb:26257/sluice?sslmode=require")
@@ -66,8 +67,10 @@ public final class RulesMain implements Callable<Integer> {
 
   @Command(name = "init", mixinStandardHelpOptions = true, description = "Creates the alert_rules table if missing.")
   static final class Init implements Callable<Integer> {
-    @ParentCommand RulesMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    RulesMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -79,8 +82,10 @@ public final class RulesMain implements Callable<Integer> {
 
   @Command(name = "add", mixinStandardHelpOptions = true, description = "Adds an enabled rule.")
   static final class Add implements Callable<Integer> {
-    @ParentCommand RulesMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    RulesMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--id", required = true, description = "stable rule id (part of every alert id it fires)")
     String id;
@@ -122,8 +127,10 @@ public final class RulesMain implements Callable<Integer> {
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists every rule, flagging invalid ones.")
   static final class ListRules implements Callable<Integer> {
-    @ParentCommand RulesMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    RulesMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -142,10 +149,13 @@ public final class RulesMain implements Callable<Integer> {
 
   @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enables a rule by id.")
   static final class Enable implements Callable<Integer> {
-    @ParentCommand RulesMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    RulesMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Parameters(paramLabel = "ID") String id;
+    @CommandLine.Parameters(paramLabel = "ID")
+    String id;
 
     @Override
     public Integer call() throws Exception {
@@ -155,10 +165,13 @@ public final class RulesMain implements Callable<Integer> {
 
   @Command(name = "disable", mixinStandardHelpOptions = true, description = "Disables a rule by id.")
   static final class Disable implements Callable<Integer> {
-    @ParentCommand RulesMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    RulesMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Parameters(paramLabel = "ID") String id;
+    @CommandLine.Parameters(paramLabel = "ID")
+    String id;
 
     @Override
     public Integer call() throws Exception {

@@ -60,8 +60,10 @@ class JdbcAlertRuleSourceIT {
     try (Connection c = DriverManager.getConnection(url, "sluice", null); Statement s = c.createStatement()) {
       // written by hand, past the CLI's validation
       s.execute("INSERT INTO alert_rules (id, kind, window_seconds, threshold) VALUES ('typo', 'error-rate', 60, 0.1)");
-      s.execute("INSERT INTO alert_rules (id, kind, window_seconds, threshold) VALUES ('nowindow', 'error_rate', 0, 0.1)");
-      s.execute("INSERT INTO alert_rules (id, kind, window_seconds, threshold) VALUES ('percent', 'error_rate', 60, 5)");
+      s.execute(
+          "INSERT INTO alert_rules (id, kind, window_seconds, threshold) VALUES ('nowindow', 'error_rate', 0, 0.1)");
+      s.execute(
+          "INSERT INTO alert_rules (id, kind, window_seconds, threshold) VALUES ('percent', 'error_rate', 60, 5)");
     }
 
     assertThatThrownBy(source::load)

@@ -48,6 +48,7 @@ class NotifierConfigTest {
     int exit = NotifierMain.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err2, true),
         "--bootstrap-servers", "k:9092", "--webhook-url", "chat/hooks/x", "--zookeeper", "zk:2181");
     assertThat(exit).isEqualTo(2);
-    assertThat(err2.toString()).contains("webhookUrl (--webhook-url) 'chat/hooks/x' must be an http:// or https:// URL");
+    assertThat(err2.toString())
+        .contains("webhookUrl (--webhook-url) 'chat/hooks/x' must be an http:// or https:// URL");
   }
 }

@@ -75,7 +75,8 @@ public final class ArchiveConfig implements Serializable {
       String key = e.getKey();
       String value = e.getValue().trim();
       switch (key) {
-        case "root" -> { }
+        case "root" -> {
+        }
         case "maxFileBytes" -> b.maxFileBytes(parseLong(key, value));
         case "maxRowsPerFile" -> b.maxRowsPerFile((int) Math.min(Integer.MAX_VALUE, parseLong(key, value)));
         case "rowGroupBytes" -> b.rowGroupBytes(parseLong(key, value));

@@ -102,7 +102,8 @@ public final class ParquetArchiveSink implements Sink<LogEvent> {
         }
       }
       int rows = i - from;
-      Path target = new Path(dir, "part-" + HexFormat.of().formatHex(identities.digest(), 0, 8) + "-" + rows + ".parquet");
+      Path target =
+          new Path(dir, "part-" + HexFormat.of().formatHex(identities.digest(), 0, 8) + "-" + rows + ".parquet");
       committed = commit(tmp, target);
       if (committed) {
         filesCommitted++;

@@ -57,7 +57,9 @@ public final class DailyReportJob {
   public record Result(Path counts, Path topErrors, long events, long errorEvents) {}
 
   /** The counters the job keeps, readable in its status and in {@link Result}. */
-  public enum Counter { EVENTS, ERROR_EVENTS }
+  public enum Counter {
+    EVENTS, ERROR_EVENTS
+  }
 
   private DailyReportJob() {}
 
@@ -80,8 +82,9 @@ public final class DailyReportJob {
     Path day = new Path(archiveRoot, ArchivePartition.dateDirectory(date));
     FileSystem inFs = day.getFileSystem(conf);
     if (!inFs.exists(day)) {
-      throw new IllegalArgumentException("the archive has no partition for --date " + date + ": " + inFs.makeQualified(day)
-          + " does not exist; check --archive and --date (days are UTC)");
+      throw new IllegalArgumentException(
+          "the archive has no partition for --date " + date + ": " + inFs.makeQualified(day)
+              + " does not exist; check --archive and --date (days are UTC)");
     }
     FileSystem outFs = output.getFileSystem(conf);
     if (outFs.exists(output)) {
@@ -221,7 +224,8 @@ public final class DailyReportJob {
       top = new PriorityQueue<>(RANK.reversed()); // the worst ranked on top, evicted first
       out.write(COUNTS, NullWritable.get(), new Text(Csv.line("date", "tenant", "service", "severity", "count")));
       out.write(ERRORS, NullWritable.get(), new Text(Csv.line(
-          "rank", "tenant", "service", "fingerprint", "count", "first_seen", "exception_type", "top_frame", "example")));
+          "rank", "tenant", "service", "fingerprint", "count", "first_seen", "exception_type", "top_frame",
+          "example")));
     }
 
     @Override

@@ -24,9 +24,9 @@ import picocli.CommandLine.Option;
     version = "sluice-daily-report 0.2.0",
     sortOptions = false,
     description = {
-      "Counts one UTC day of the Sluice Parquet archive per tenant, service and severity, and ranks its error "
-          + "fingerprints, with a Hadoop MapReduce job. Writes counts.csv and top-errors.csv to --output.",
-      ""
+        "Counts one UTC day of the Sluice Parquet archive per tenant, service and severity, and ranks its error "
+            + "fingerprints, with a Hadoop MapReduce job. Writes counts.csv and top-errors.csv to --output.",
+        ""
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:report written", "1:the job failed", "2:usage error (the message names the option)"})
@@ -62,7 +62,8 @@ public final class DailyReportMain implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Delete --output first if it exists.")
   boolean overwrite;
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     if (System.getProperty("log4j.configuration") == null) {
@@ -126,7 +127,8 @@ public final class DailyReportMain implements Callable<Integer> {
       try {
         return LocalDate.parse(value);
       } catch (DateTimeParseException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a day: write YYYY-MM-DD, e.g. 2026-11-23");
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a day: write YYYY-MM-DD, e.g. 2026-11-23");
       }
     }
   }

@@ -28,7 +28,8 @@ class ArchiveFileSizeIT {
   private static final long FILE_BYTES = Long.getLong("sluice.it.fileBytes", 8L << 20);
   private static final double RATIO = Double.parseDouble(System.getProperty("sluice.it.ratio", "0.1"));
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @Test
   void aDefaultSizedBatchOfOnePartitionIsOneFileOfAtLeastTheTarget() throws Exception {
@@ -64,7 +65,7 @@ class ArchiveFileSizeIT {
   private static List<LogEvent> onePartition(String service, long batchBytes) {
     List<LogEvent> out = new ArrayList<>();
     long bytes = 0;
-    for (int chunk = 0; ; chunk++) {
+    for (int chunk = 0;; chunk++) {
       List<LogEvent> events =
           Truth.distinctEvents(TestRecords.generate(100 + chunk, 30_000, 100, START, 59 * 60_000L, 0, "sluice.logs")
               .records());

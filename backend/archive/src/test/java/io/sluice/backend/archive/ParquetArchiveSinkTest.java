@@ -36,7 +36,8 @@ class ParquetArchiveSinkTest {
   private static TestRecords.Generated generated;
   private static List<LogEvent> distinct;
 
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   @BeforeAll
   static void generate() {
@@ -55,12 +56,13 @@ class ParquetArchiveSinkTest {
     assertThat(files)
         .isNotEmpty()
         .allMatch(
-            f -> f.matches("date=2026-11-23/hour=1[0-3]/service=(checkout|payments|search)/part-[0-9a-f]{16}-\\d+\\.parquet")
+            f -> f.matches(
+                "date=2026-11-23/hour=1[0-3]/service=(checkout|payments|search)/part-[0-9a-f]{16}-\\d+\\.parquet")
                 || f.matches(".*/\\.part-[0-9a-f]{16}-\\d+\\.parquet\\.crc"),
             "data files and their local checksums only, no temporary files left behind");
     // the hour partition holds exactly the events of that UTC hour
     assertThat(DuckDb.single("SELECT count(*) FROM " + DuckDb.table(dir)
-            + " WHERE CAST(date_part('hour', event_time AT TIME ZONE 'UTC') AS INTEGER) <> CAST(hour AS INTEGER)"))
+        + " WHERE CAST(date_part('hour', event_time AT TIME ZONE 'UTC') AS INTEGER) <> CAST(hour AS INTEGER)"))
         .isZero();
   }
 
@@ -106,7 +108,7 @@ class ParquetArchiveSinkTest {
       assertThat(str(r, "fingerprint")).isEqualTo(e.fingerprint());
       Map<?, ?> attributes = (Map<?, ?>) r.get("attributes");
       assertThat(attributes.entrySet().stream()
-              .collect(Collectors.toMap(a -> a.getKey().toString(), a -> a.getValue().toString())))
+          .collect(Collectors.toMap(a -> a.getKey().toString(), a -> a.getValue().toString())))
           .isEqualTo(e.attributes());
       assertThat(r.get("size_bytes")).isEqualTo(e.sizeBytes());
     }

@@ -72,7 +72,8 @@ public final class MiniDfs implements BeforeAllCallback {
     }
   }
 
-  private record Holder(MiniDFSCluster cluster, Path baseDir) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+  private record Holder(MiniDFSCluster cluster, Path baseDir)
+    implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() throws IOException {
       cluster.shutdown(true);

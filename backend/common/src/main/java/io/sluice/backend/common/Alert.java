@@ -25,7 +25,7 @@ public record Alert(
     double value,
     double threshold,
     String text)
-    implements Serializable {
+  implements Serializable {
 
   public String id() {
     return ruleId + "|" + tenant + "|" + service + "|" + subject + "|" + windowEndMillis;

@@ -15,7 +15,7 @@ import java.io.Serializable;
  */
 public record AlertRule(
     String id, String kind, String tenant, String service, long windowSeconds, double threshold, long minRecords)
-    implements Serializable {
+  implements Serializable {
   public static final String ERROR_RATE = "error_rate";
   public static final String NEW_FINGERPRINT = "new_fingerprint";
 

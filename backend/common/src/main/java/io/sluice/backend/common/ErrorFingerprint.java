@@ -16,7 +16,7 @@ public record ErrorFingerprint(
     String exampleMessage,
     long firstSeenMillis,
     long count)
-    implements Serializable {
+  implements Serializable {
 
   public static ErrorFingerprint of(LogEvent e) {
     return new ErrorFingerprint(

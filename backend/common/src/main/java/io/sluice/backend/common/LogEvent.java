@@ -53,7 +53,7 @@ public record LogEvent(
     Map<String, String> attributes,
     int sizeBytes,
     String exceptionChain)
-    implements Serializable {
+  implements Serializable {
 
   /** An event without a structured exception chain (tests, and readers of sources that do not carry one). */
   public LogEvent(

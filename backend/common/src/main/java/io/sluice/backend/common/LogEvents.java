@@ -10,9 +10,9 @@ import io.sluice.wire.kafka.KafkaLine;
 import io.sluice.wire.kafka.KafkaRecordReader;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.List;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 

@@ -8,4 +8,4 @@ import java.io.Serializable;
  */
 public record MinuteAggregate(
     String tenant, String service, Severity severity, long minuteStartMillis, long count, long bytes)
-    implements Serializable {}
+  implements Serializable {}

@@ -28,7 +28,8 @@ class AlertEvaluatorTest {
   @Test
   void newFingerprintFiresForTheRulesTenantOnly() {
     ErrorFingerprint fp = new ErrorFingerprint("acme", "payments", "abcd", "X", "f()", "t", "m", 5, 1);
-    assertThat(AlertEvaluator.newFingerprint(rules, fp)).extracting(Alert::id).containsExactly("r2|acme|payments|abcd|5");
+    assertThat(AlertEvaluator.newFingerprint(rules, fp)).extracting(Alert::id)
+        .containsExactly("r2|acme|payments|abcd|5");
     ErrorFingerprint other = new ErrorFingerprint("globex", "payments", "abcd", "X", "f()", "t", "m", 5, 1);
     assertThat(AlertEvaluator.newFingerprint(rules, other)).isEmpty();
   }

@@ -1,13 +1,13 @@
 package io.sluice.backend.common;
 
-import io.sluice.wire.kafka.KafkaHeaders;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,9 +1,5 @@
 package io.sluice.backend.common;
 
-import io.sluice.wire.kafka.BatchValueWriter;
-import io.sluice.wire.kafka.KafkaFormat;
-import io.sluice.wire.kafka.KafkaHeaders;
-import io.sluice.wire.kafka.RecordSlices;
 import com.google.protobuf.ByteString;
 import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.ExceptionInfo;
@@ -11,6 +7,10 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.proto.v1.StackFrame;
+import io.sluice.wire.kafka.BatchValueWriter;
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaHeaders;
+import io.sluice.wire.kafka.RecordSlices;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -29,15 +29,15 @@ public final class TestRecords {
   public static final List<String> SERVICES = List.of("checkout", "payments", "search");
   private static final String[] SOURCES = {"app-1", "app-2", "agent-7"};
   private static final SeverityNumber[] LEVELS = {
-    SeverityNumber.SEVERITY_NUMBER_DEBUG,
-    SeverityNumber.SEVERITY_NUMBER_INFO,
-    SeverityNumber.SEVERITY_NUMBER_INFO,
-    SeverityNumber.SEVERITY_NUMBER_INFO,
-    SeverityNumber.SEVERITY_NUMBER_WARN,
-    SeverityNumber.SEVERITY_NUMBER_ERROR
+      SeverityNumber.SEVERITY_NUMBER_DEBUG,
+      SeverityNumber.SEVERITY_NUMBER_INFO,
+      SeverityNumber.SEVERITY_NUMBER_INFO,
+      SeverityNumber.SEVERITY_NUMBER_INFO,
+      SeverityNumber.SEVERITY_NUMBER_WARN,
+      SeverityNumber.SEVERITY_NUMBER_ERROR
   };
   private static final String[] EXCEPTIONS = {
-    "java.lang.IllegalStateException", "java.io.UncheckedIOException", "java.util.concurrent.TimeoutException"
+      "java.lang.IllegalStateException", "java.io.UncheckedIOException", "java.util.concurrent.TimeoutException"
   };
 
   /**
@@ -206,7 +206,8 @@ public final class TestRecords {
                           .setFileName("Handler.java")
                           .setLineNumber(7)));
       if (random.nextInt(4) == 0) {
-        b.setTraceId(ByteString.copyFrom(randomBytes(random, 16))).setSpanId(ByteString.copyFrom(randomBytes(random, 8)));
+        b.setTraceId(ByteString.copyFrom(randomBytes(random, 16)))
+            .setSpanId(ByteString.copyFrom(randomBytes(random, 8)));
       }
     }
     return b.build();

@@ -43,7 +43,8 @@ public final class BackendDemoMain implements Callable<Integer> {
   private static final DateTimeFormatter MINUTE =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneOffset.UTC);
 
-  @Spec CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port")
   String bootstrapServers;
@@ -146,7 +147,8 @@ public final class BackendDemoMain implements Callable<Integer> {
           .withScanSearch()
           .withListen(ui.substring(0, colon), Integer.parseInt(ui.substring(colon + 1)));
     } catch (RuntimeException e) {
-      spec.commandLine().getErr().println("sluice-backend-demo: --ui " + ui + ": use host:port (" + e.getMessage() + ")");
+      spec.commandLine().getErr()
+          .println("sluice-backend-demo: --ui " + ui + ": use host:port (" + e.getMessage() + ")");
       return 2;
     }
     try {

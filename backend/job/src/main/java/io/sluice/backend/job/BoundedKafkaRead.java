@@ -1,6 +1,7 @@
 package io.sluice.backend.job;
 
 import io.sluice.backend.common.RawRecord;
+import io.sluice.backend.streaming.JobAccounting;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import io.sluice.backend.streaming.JobAccounting;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;

@@ -42,19 +42,21 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Reads the collector's Kafka topics, drops resent duplicates and writes every configured output:",
-      "  --cassandra        per-minute aggregates and error fingerprints (exact; upserts)",
-      "  --opensearch       one document per distinct record (daily indices, _id = record identity)",
-      "  --archive          Parquet files under date=/hour=/service= on HDFS or any Hadoop FileSystem",
-      "  --alerts-topic     error-rate and new-fingerprint alerts to Kafka, by the rules in --rules-url",
-      "At least one output is required. Unknown options are Beam pipeline options (default: --runner=FlinkRunner",
-      "--streaming=true --checkpointingInterval=10000 on Flink; e.g. --flinkMaster=host:8081 --parallelism=4, or",
-      "--flinkMaster=[local]). Exit codes: 0 done, 1 the job failed or was cancelled, 2 usage error."
+        "Reads the collector's Kafka topics, drops resent duplicates and writes every configured output:",
+        "  --cassandra        per-minute aggregates and error fingerprints (exact; upserts)",
+        "  --opensearch       one document per distinct record (daily indices, _id = record identity)",
+        "  --archive          Parquet files under date=/hour=/service= on HDFS or any Hadoop FileSystem",
+        "  --alerts-topic     error-rate and new-fingerprint alerts to Kafka, by the rules in --rules-url",
+        "At least one output is required. Unknown options are Beam pipeline options (default: --runner=FlinkRunner",
+        "--streaming=true --checkpointingInterval=10000 on Flink; e.g. --flinkMaster=host:8081 --parallelism=4, or",
+        "--flinkMaster=[local]). Exit codes: 0 done, 1 the job failed or was cancelled, 2 usage error."
     })
 public final class JobMain implements Callable<Integer> {
-  @CommandLine.Mixin StreamingJobOptions streaming = new StreamingJobOptions();
+  @CommandLine.Mixin
+  StreamingJobOptions streaming = new StreamingJobOptions();
 
-  @Option(names = "--opensearch", split = ",", description = "OpenSearch/Elasticsearch URLs http(s)://host:port[,...]; omit for no documents")
+  @Option(names = "--opensearch", split = ",",
+      description = "OpenSearch/Elasticsearch URLs http(s)://host:port[,...]; omit for no documents")
   List<String> opensearch = new ArrayList<>();
 
   @Option(names = "--opensearch-user", description = "user for HTTP basic auth (none by default)")
@@ -63,19 +65,24 @@ public final class JobMain implements Callable<Integer> {
   @Option(names = "--opensearch-password-env", description = "environment variable holding the OpenSearch password")
   String opensearchPasswordEnv;
 
-  @Option(names = "--opensearch-index-prefix", defaultValue = LogDocuments.DEFAULT_INDEX_PREFIX, description = "daily index prefix (default: ${DEFAULT-VALUE})")
+  @Option(names = "--opensearch-index-prefix", defaultValue = LogDocuments.DEFAULT_INDEX_PREFIX,
+      description = "daily index prefix (default: ${DEFAULT-VALUE})")
   String indexPrefix;
 
-  @Option(names = "--opensearch-replicas", defaultValue = "1", description = "replicas in the installed index template (default: ${DEFAULT-VALUE}; 0 on one node)")
+  @Option(names = "--opensearch-replicas", defaultValue = "1",
+      description = "replicas in the installed index template (default: ${DEFAULT-VALUE}; 0 on one node)")
   int replicas;
 
-  @Option(names = "--archive", description = "archive root URI, e.g. hdfs://nn:8020/sluice/logs or file:///data/logs; omit for no archive")
+  @Option(names = "--archive",
+      description = "archive root URI, e.g. hdfs://nn:8020/sluice/logs or file:///data/logs; omit for no archive")
   URI archive;
 
-  @Option(names = "--archive-hadoop", description = "Hadoop property for the archive, key=value (repeatable), e.g. dfs.replication=3")
+  @Option(names = "--archive-hadoop",
+      description = "Hadoop property for the archive, key=value (repeatable), e.g. dfs.replication=3")
   Map<String, String> archiveHadoop = new LinkedHashMap<>();
 
-  @Option(names = "--archive-max-rows", defaultValue = "" + ArchiveConfig.DEFAULT_MAX_ROWS_PER_FILE, description = "rows per Parquet file at most (default: ${DEFAULT-VALUE})")
+  @Option(names = "--archive-max-rows", defaultValue = "" + ArchiveConfig.DEFAULT_MAX_ROWS_PER_FILE,
+      description = "rows per Parquet file at most (default: ${DEFAULT-VALUE})")
   int archiveMaxRows;
 
   @Option(
@@ -83,9 +90,9 @@ public final class JobMain implements Callable<Integer> {
       defaultValue = "8MiB",
       converter = ByteSizeConverter.class,
       description = {
-        "Parquet file size to aim at: events wait in Beam state per date/hour/service until about this much",
-        "Parquet would be written (see --archive-parquet-ratio), or --archive-max-delay; bytes, or with KiB/MiB/GiB",
-        "(default: ${DEFAULT-VALUE}; at most half of the 128 MiB a file rolls at)"
+          "Parquet file size to aim at: events wait in Beam state per date/hour/service until about this much",
+          "Parquet would be written (see --archive-parquet-ratio), or --archive-max-delay; bytes, or with KiB/MiB/GiB",
+          "(default: ${DEFAULT-VALUE}; at most half of the 128 MiB a file rolls at)"
       })
   long archiveFileBytes;
 
@@ -93,25 +100,29 @@ public final class JobMain implements Callable<Integer> {
       names = "--archive-parquet-ratio",
       defaultValue = "0.1",
       description = {
-        "Parquet bytes expected per Kafka record byte: a batch holds --archive-file-bytes / this many record bytes",
-        "(default: ${DEFAULT-VALUE}; collector-like records measured 0.13 with SNAPPY in 8 MiB files, so files closed",
-        "by size come out ~1.3x the target; lower it if the archive's files are smaller than --archive-file-bytes)"
+          "Parquet bytes expected per Kafka record byte: a batch holds --archive-file-bytes / this many record bytes",
+          "(default: ${DEFAULT-VALUE}; collector-like records measured 0.13 with SNAPPY in 8 MiB files, so files closed",
+          "by size come out ~1.3x the target; lower it if the archive's files are smaller than --archive-file-bytes)"
       })
   double archiveParquetRatio;
 
-  @Option(names = "--archive-max-delay", defaultValue = "PT5M", description = "the longest an event waits for its archive batch to fill, ISO-8601 (default: ${DEFAULT-VALUE}); such a file is smaller")
+  @Option(names = "--archive-max-delay", defaultValue = "PT5M",
+      description = "the longest an event waits for its archive batch to fill, ISO-8601 (default: ${DEFAULT-VALUE}); such a file is smaller")
   Duration archiveMaxDelay;
 
-  @Option(names = "--archive-shards", defaultValue = "1", description = "batching keys per date/hour/service, so one busy service is written by several workers (default: ${DEFAULT-VALUE}); each fills its own files")
+  @Option(names = "--archive-shards", defaultValue = "1",
+      description = "batching keys per date/hour/service, so one busy service is written by several workers (default: ${DEFAULT-VALUE}); each fills its own files")
   int archiveShards;
 
-  @Option(names = "--alerts-topic", description = "Kafka topic for fired alerts, e.g. " + KafkaAlertSinkFactory.DEFAULT_TOPIC + " (needs --rules-url)")
+  @Option(names = "--alerts-topic", description = "Kafka topic for fired alerts, e.g. "
+      + KafkaAlertSinkFactory.DEFAULT_TOPIC + " (needs --rules-url)")
   String alertsTopic;
 
   @Option(names = "--alerts-bootstrap-servers", description = "Kafka for alerts (default: --bootstrap-servers)")
   String alertsBootstrapServers;
 
-  @Option(names = "--rules-url", description = "alert rules database, jdbc:postgresql://host:port/db (CockroachDB or PostgreSQL; needs --alerts-topic)")
+  @Option(names = "--rules-url",
+      description = "alert rules database, jdbc:postgresql://host:port/db (CockroachDB or PostgreSQL; needs --alerts-topic)")
   String rulesUrl;
 
   @Option(names = "--rules-user", description = "rules database user (default: the URL's)")
@@ -123,14 +134,16 @@ public final class JobMain implements Callable<Integer> {
   @Option(
       names = "--bounded",
       description = {
-        "read every partition from its first offset up to the end offset seen at start-up, then finish",
-        "(a run over what Kafka holds now; no offsets are committed)"
+          "read every partition from its first offset up to the end offset seen at start-up, then finish",
+          "(a run over what Kafka holds now; no offsets are committed)"
       })
   boolean bounded;
 
-  @CommandLine.Unmatched List<String> beamArgs = new ArrayList<>();
+  @CommandLine.Unmatched
+  List<String> beamArgs = new ArrayList<>();
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));

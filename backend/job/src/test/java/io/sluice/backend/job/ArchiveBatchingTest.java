@@ -47,7 +47,8 @@ class ArchiveBatchingTest {
   private static List<LogEvent> distinct;
   private static EventBatching batching;
 
-  @TempDir static Path dir;
+  @TempDir
+  static Path dir;
 
   @BeforeAll
   static void runTheGraphIntoALocalArchive() {
@@ -89,7 +90,7 @@ class ArchiveBatchingTest {
   @Test
   void archiveBatchingOptionsAreChecked() {
     assertThat(batching("--archive-file-bytes=8MiB", "--archive-parquet-ratio=0.25", "--archive-max-delay=PT1M",
-            "--archive-shards=4"))
+        "--archive-shards=4"))
         .satisfies(b -> {
           assertThat(b.batchBytes()).isEqualTo(32L << 20);
           assertThat(b.maxDelay()).hasMinutes(1);

@@ -53,7 +53,7 @@ class BoundedKafkaReadIT {
 
     List<RawRecord> got = new ArrayList<>();
     assertThatThrownBy(
-            () -> new BoundedKafkaRead.ReadRangeFn(kafka.bootstrapServers()).process(ranges.get(0), collect(got)))
+        () -> new BoundedKafkaRead.ReadRangeFn(kafka.bootstrapServers()).process(ranges.get(0), collect(got)))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("offsets [0, 120) were deleted")
         .hasMessageContaining("120 records were not read");

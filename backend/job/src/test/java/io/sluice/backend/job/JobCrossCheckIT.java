@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
+import io.sluice.backend.common.RawRecord;
 import io.sluice.backend.common.Severity;
 import io.sluice.backend.common.TestKafka;
 import io.sluice.backend.common.TestRecords;
@@ -17,7 +18,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import io.sluice.backend.common.RawRecord;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -159,7 +159,8 @@ class JobCrossCheckIT {
   private static Map<Truth.Key, Long> cassandraMinuteCounts() {
     Map<Truth.Key, Long> got = new HashMap<>(); // equals() any Map with the same entries
     try (CqlSession session = cassandra.connect()) {
-      for (Row r : session.execute("SELECT tenant, service, minute, severity, records FROM " + KEYSPACE + ".minute_counts")) {
+      for (Row r : session
+          .execute("SELECT tenant, service, minute, severity, records FROM " + KEYSPACE + ".minute_counts")) {
         got.put(
             new Truth.Key(r.getString("tenant"), r.getString("service"),
                 Severity.valueOf(r.getString("severity")), r.getInstant("minute").toEpochMilli()),

@@ -166,7 +166,8 @@ class JobSearchAlertsIT {
         .allSatisfy(e -> assertThat(e.body()).contains("payment").contains("failed"));
 
     LogSearch.Result result = new LogSearch(client.client(), PREFIX)
-        .search(new LogSearch.Query("payment failed", service, Set.of(Severity.ERROR), null, null, LogSearch.MAX_LIMIT));
+        .search(
+            new LogSearch.Query("payment failed", service, Set.of(Severity.ERROR), null, null, LogSearch.MAX_LIMIT));
 
     assertThat(result.total()).isEqualTo(want.size());
     assertThat(result.hits().stream().map(LogSearch.Found::id).sorted().toList()).isEqualTo(want);

@@ -97,13 +97,15 @@ public record QueryConfig(
 
   public QueryConfig withOpenSearch(List<String> urls, String prefix) {
     return new QueryConfig(listenHost, listenPort, urls, prefix, cassandraContactPoints, cassandraDatacenter,
-        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests,
+        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout,
+        maxConcurrentRequests,
         tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withCassandra(List<String> contactPoints, String datacenter, String keyspace) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, contactPoints, datacenter, keyspace,
-        kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests, tailMaxClients,
+        kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests,
+        tailMaxClients,
         tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
@@ -115,7 +117,8 @@ public record QueryConfig(
 
   public QueryConfig withLimits(int maxLimit, Duration timeout, int tailMaxClients, long tailBufferBytes) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
-        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, timeout,
+        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit,
+        timeout,
         maxConcurrentRequests, tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
@@ -127,13 +130,15 @@ public record QueryConfig(
 
   public QueryConfig withListen(String host, int port) {
     return new QueryConfig(host, port, opensearchUrls, indexPrefix, cassandraContactPoints, cassandraDatacenter,
-        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout, maxConcurrentRequests,
+        cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout,
+        maxConcurrentRequests,
         tailMaxClients, tailBufferBytes, anonymous, anonymousTenant, apiKeyDigestsByTenant);
   }
 
   public QueryConfig withAnonymousTenant(String tenant) {
     return new QueryConfig(listenHost, listenPort, opensearchUrls, indexPrefix, cassandraContactPoints,
-        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit, queryTimeout,
+        cassandraDatacenter, cassandraKeyspace, kafkaBootstrap, kafkaTopic, alertsTopic, kafkaScanSearch, maxLimit,
+        queryTimeout,
         maxConcurrentRequests, tailMaxClients, tailBufferBytes, true, tenant, apiKeyDigestsByTenant);
   }
 
@@ -181,7 +186,7 @@ public record QueryConfig(
     known(auth, "auth.", AUTH);
     Map<String, List<String>> keys = new LinkedHashMap<>();
     JsonNode tenants = root.path("tenants");
-    for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext();) {
       Map.Entry<String, JsonNode> t = it.next();
       known(t.getValue(), "tenants." + t.getKey() + ".", TENANT);
       List<String> digests = new ArrayList<>();
@@ -215,10 +220,11 @@ public record QueryConfig(
       throw new IllegalArgumentException(prefix.isEmpty() ? "the file must be a YAML mapping"
           : prefix.substring(0, prefix.length() - 1) + " must be a mapping");
     }
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+    for (Iterator<String> it = node.fieldNames(); it.hasNext();) {
       String k = it.next();
       if (!allowed.contains(k)) {
-        throw new IllegalArgumentException("unknown key " + prefix + k + "; known: " + new java.util.TreeSet<>(allowed));
+        throw new IllegalArgumentException(
+            "unknown key " + prefix + k + "; known: " + new java.util.TreeSet<>(allowed));
       }
     }
   }

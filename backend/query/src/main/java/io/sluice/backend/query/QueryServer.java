@@ -58,7 +58,7 @@ public final class QueryServer implements AutoCloseable {
         ? new OpenSearchLogs(config.opensearchUrls(), config.indexPrefix(), config.queryTimeout().toMillis())
         : config.kafkaScanSearch() && config.kafkaBootstrap() != null
             ? new KafkaScanLogs(config.kafkaBootstrap(), config.kafkaTopic(), config.queryTimeout())
-            : null;
+        : null;
     this.aggregates = config.cassandraContactPoints().isEmpty() ? null
         : new CassandraAggregates(config.cassandraContactPoints(), config.cassandraDatacenter(),
             config.cassandraKeyspace(), config.queryTimeout());

@@ -160,7 +160,7 @@ final class TailHub implements AutoCloseable {
     try {
       while (!closed) {
         try {
-          for (Client joined; (joined = joining.peek()) != null; ) {
+          for (Client joined; (joined = joining.peek()) != null;) {
             // this client's "now": lines at or after these offsets are its; the consumer may still be behind them
             Map<TopicPartition, Long> end = c.endOffsets(partitions, Duration.ofSeconds(10));
             for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class QueryConfigTest {
-  @TempDir Path dir;
+  @TempDir
+  Path dir;
 
   private QueryConfig read(String yaml) throws Exception {
     Path f = dir.resolve("query.yaml");

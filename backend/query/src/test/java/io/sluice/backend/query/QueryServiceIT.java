@@ -16,9 +16,9 @@ import io.sluice.backend.common.ErrorFingerprint;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.MinuteAggregate;
 import io.sluice.backend.common.RawRecord;
-import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.common.Sink;
 import io.sluice.backend.common.TestKafka;
+import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.search.OpenSearchConnection;
 import io.sluice.backend.search.OpenSearchSinkFactory;
 import io.sluice.backend.search.TestOpenSearch;
@@ -41,6 +41,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,10 +51,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Collectors;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -64,8 +66,6 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * The query service over real engines, started once for the class: a KRaft broker and an OpenSearch node in this
@@ -143,7 +143,7 @@ class QueryServiceIT {
     kafka.produce(alerts);
 
     QueryConfig config = QueryConfig.defaults(Map.of("acme", List.of(ApiKeys.sha256Hex(ACME_KEY)), "globex",
-            List.of(ApiKeys.sha256Hex(GLOBEX_KEY))), false)
+        List.of(ApiKeys.sha256Hex(GLOBEX_KEY))), false)
         .withOpenSearch(List.of(opensearch.url()), "sluice-logs-")
         .withCassandra(List.of(cassandra.contactPoint()), "datacenter1", "sluice")
         .withKafka(kafka.bootstrapServers(), TOPIC, ALERTS)
@@ -343,7 +343,7 @@ class QueryServiceIT {
     Thread reader = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
         String event = null;
-        for (String line; (line = in.readLine()) != null; ) {
+        for (String line; (line = in.readLine()) != null;) {
           if (line.startsWith("event: ")) {
             event = line.substring(7);
           } else if (line.startsWith("data: ")) {
@@ -376,9 +376,11 @@ class QueryServiceIT {
       if (e.startsWith("log ")) {
         JsonNode line = JSON.readTree(e.substring(4));
         bodies.add(line.path("body").asText());
-        ValidationReport report = validator.validateResponse("/api/v1/search", Request.Method.GET, SimpleResponse
-            .Builder.status(200).withContentType("application/json").withBody("{\"total\":1,\"next\":null,\"hits\":["
-                + e.substring(4) + "]}").build());
+        ValidationReport report = validator.validateResponse("/api/v1/search", Request.Method.GET,
+            SimpleResponse.Builder.status(200).withContentType("application/json")
+                .withBody("{\"total\":1,\"next\":null,\"hits\":["
+                    + e.substring(4) + "]}")
+                .build());
         assertThat(report.getMessages()).as("a tail line is a LogLine").isEmpty();
       }
     }
@@ -419,13 +421,12 @@ class QueryServiceIT {
       assertThat(hub.clients()).isEqualTo(1);
       // what was buffered before the drop is still delivered, then nothing
       int buffered = 0;
-      for (byte[] l; (l = slow.next(Duration.ZERO)) != null; ) {
+      for (byte[] l; (l = slow.next(Duration.ZERO)) != null;) {
         buffered += l.length > 0 ? 1 : 0;
       }
       assertThat(buffered).isBetween(1, 11);
     }
   }
-
 
   // ---- the web UI in headless Chromium (Debian's chromium + chromium-driver; skipped when absent) ----
 
@@ -533,7 +534,8 @@ class QueryServiceIT {
 
     // severity filter
     d.findElement(By.id("severity-WARN")).click();
-    waiting(d).until(ExpectedConditions.textMatches(By.id("summary"), java.util.regex.Pattern.compile("^5 matching.*")));
+    waiting(d)
+        .until(ExpectedConditions.textMatches(By.id("summary"), java.util.regex.Pattern.compile("^5 matching.*")));
     assertThat(d.findElements(By.cssSelector("#results .sev"))).extracting(WebElement::getText).containsOnly("WARN");
 
     // error fingerprints with first seen and count (the table is redrawn after every search: read it in one go)
@@ -648,7 +650,7 @@ class QueryServiceIT {
     assertThat(answers.path("incident").path("body").asText()).isEqualTo(incident.body());
     assertThat(answers.path("incident").path("timeUnixNano").asLong()).isEqualTo(incident.timeUnixNano());
     List<String> expected = acme.stream().filter(e -> e.service().equals(incident.service())
-            && Math.abs(e.timeMillis() - incident.timeMillis()) <= windowMs)
+        && Math.abs(e.timeMillis() - incident.timeMillis()) <= windowMs)
         .sorted(java.util.Comparator.comparingLong(LogEvent::timeUnixNano)).map(LogEvent::body).toList();
     assertThat(expected).contains("order 1013 placed", "order 1015 placed", "payment timed out for order 3000");
     List<String> window = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.sluice.backend.query;
 
 import com.google.protobuf.ByteString;
 import io.sluice.backend.common.ErrorFingerprint;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.LogEvents;
 import io.sluice.backend.common.MinuteAggregate;
@@ -14,6 +13,7 @@ import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
 import io.sluice.proto.v1.StackFrame;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;

@@ -88,11 +88,11 @@ public final class LogSearch {
     }
     BoolQuery query = bool.build();
     SearchResponse<Map> response = client.search(s -> s
-            .index(indexPrefix + "*")
-            .query(qb -> qb.bool(query))
-            .size(q.limit())
-            .trackTotalHits(t -> t.enabled(true))
-            .sort(so -> so.field(f -> f.field("time_unix_nano").order(SortOrder.Asc))),
+        .index(indexPrefix + "*")
+        .query(qb -> qb.bool(query))
+        .size(q.limit())
+        .trackTotalHits(t -> t.enabled(true))
+        .sort(so -> so.field(f -> f.field("time_unix_nano").order(SortOrder.Asc))),
         Map.class);
     List<Found> found = new ArrayList<>();
     for (Hit<Map> hit : response.hits().hits()) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
     description = "Installs the sluice-logs index template and searches log events in OpenSearch.",
     subcommands = {SearchMain.InstallTemplate.class, SearchMain.Search.class})
 public final class SearchMain implements Callable<Integer> {
-  @Spec CommandLine.Model.CommandSpec spec;
+  @Spec
+  CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--url", required = true, split = ",",
       description = "OpenSearch node URL(s), comma separated, e.g. http://opensearch:9200")
@@ -71,8 +72,10 @@ public final class SearchMain implements Callable<Integer> {
   @Command(name = "install-template", mixinStandardHelpOptions = true,
       description = "Installs (or replaces) the index template for <prefix>* indices.")
   static final class InstallTemplate implements Callable<Integer> {
-    @ParentCommand SearchMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    SearchMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--replicas", defaultValue = "1", description = "replicas per shard (default: ${DEFAULT-VALUE})")
     int replicas;
@@ -90,8 +93,10 @@ public final class SearchMain implements Callable<Integer> {
   @Command(name = "search", mixinStandardHelpOptions = true,
       description = "Prints matching events, oldest first: time, severity, tenant/service, id, message.")
   static final class Search implements Callable<Integer> {
-    @ParentCommand SearchMain parent;
-    @Spec CommandLine.Model.CommandSpec spec;
+    @ParentCommand
+    SearchMain parent;
+    @Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--text", description = "words that must all occur in the message, e.g. \"order 1234\"")
     String text;
@@ -108,7 +113,8 @@ public final class SearchMain implements Callable<Integer> {
     @Option(names = "--to", description = "event time, exclusive, ISO-8601")
     String to;
 
-    @Option(names = "--limit", defaultValue = "100", description = "at most this many events (default: ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "100",
+        description = "at most this many events (default: ${DEFAULT-VALUE})")
     int limit;
 
     @Override

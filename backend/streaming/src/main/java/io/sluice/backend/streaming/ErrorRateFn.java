@@ -43,9 +43,8 @@ final class ErrorRateFn extends DoFn<KV<String, KV<Long, Long>>, Alert> {
     long total = element.getValue().getValue();
     long windowEnd =
         window instanceof IntervalWindow interval ? interval.end().getMillis() : Long.parseLong(ts[2]);
-    for (Alert alert :
-        AlertEvaluator.errorRate(
-            rules.current(), ts[0], ts[1], windowSeconds, windowEnd, errors, total)) {
+    for (Alert alert : AlertEvaluator.errorRate(
+        rules.current(), ts[0], ts[1], windowSeconds, windowEnd, errors, total)) {
       out.output(alert);
     }
   }

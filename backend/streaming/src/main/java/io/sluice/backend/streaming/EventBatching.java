@@ -32,7 +32,7 @@ public record EventBatching(
     Duration maxDelay,
     int shards,
     boolean stableInput)
-    implements Serializable {
+  implements Serializable {
 
   public EventBatching {
     if (partition == null) {

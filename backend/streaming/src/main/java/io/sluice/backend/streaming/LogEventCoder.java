@@ -3,7 +3,6 @@ package io.sluice.backend.streaming;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.RecordIdentity;
 import io.sluice.backend.common.Severity;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,7 +73,8 @@ public final class LogEventCoder extends CustomCoder<LogEvent> {
 
   @Override
   public LogEvent decode(InputStream in) throws IOException {
-    RecordIdentity id = new RecordIdentity(readString(in), VarInt.decodeLong(in), VarInt.decodeLong(in), VarInt.decodeInt(in));
+    RecordIdentity id =
+        new RecordIdentity(readString(in), VarInt.decodeLong(in), VarInt.decodeLong(in), VarInt.decodeInt(in));
     String tenant = readString(in);
     String topic = readString(in);
     long time = VarInt.decodeLong(in);

@@ -37,7 +37,7 @@ public record StreamingConfig(
     Duration totalsFlush,
     Duration totalsTtl,
     boolean boundedInput)
-    implements Serializable {
+  implements Serializable {
 
   public static Builder builder() {
     return new Builder();
@@ -133,15 +133,17 @@ public record StreamingConfig(
       requirePositive(totalsTtl, "--totals-ttl", "e.g. PT24H, longer than the latest a backlog may arrive");
       require(totalsTtl.compareTo(totalsFlush) > 0, "--totals-ttl " + totalsTtl + " must be longer than --totals-flush "
           + totalsFlush);
-      require(totalsTtl.compareTo(dedupTtl) >= 0, "--totals-ttl " + totalsTtl + " is shorter than --dedup-ttl " + dedupTtl
-          + ": a total must outlive the identities it de-duplicates (raise --totals-ttl)");
+      require(totalsTtl.compareTo(dedupTtl) >= 0,
+          "--totals-ttl " + totalsTtl + " is shorter than --dedup-ttl " + dedupTtl
+              + ": a total must outlive the identities it de-duplicates (raise --totals-ttl)");
       return new StreamingConfig(
           bootstrapServers, topics, groupId, dedupTtl, allowedLateness, watermarkDelay, maxBatch, ruleReload,
           totalsFlush, totalsTtl, boundedInput);
     }
 
     private static void requirePositive(Duration d, String key, String example) {
-      require(d != null && !d.isNegative() && !d.isZero(), key + " must be a positive ISO-8601 duration (" + example + ")");
+      require(d != null && !d.isNegative() && !d.isZero(),
+          key + " must be a positive ISO-8601 duration (" + example + ")");
     }
 
     private static void requireNotNegative(Duration d, String key, String example) {

@@ -20,18 +20,20 @@ import picocli.CommandLine.Command;
     name = "sluice-streaming",
     mixinStandardHelpOptions = true,
     description = {
-      "Reads the collector's Kafka topics, drops resent duplicates, and writes exact per-minute aggregates and",
-      "error fingerprints to Cassandra. Unknown options are Beam pipeline options (default: --runner=FlinkRunner",
-      "--streaming=true --checkpointingInterval=10000 on Flink; e.g. --flinkMaster=host:8081 --parallelism=4,",
-      "or --flinkMaster=[local])."
+        "Reads the collector's Kafka topics, drops resent duplicates, and writes exact per-minute aggregates and",
+        "error fingerprints to Cassandra. Unknown options are Beam pipeline options (default: --runner=FlinkRunner",
+        "--streaming=true --checkpointingInterval=10000 on Flink; e.g. --flinkMaster=host:8081 --parallelism=4,",
+        "or --flinkMaster=[local])."
     })
 public final class StreamingJobMain implements Callable<Integer> {
   /** Flink checkpoint interval when {@code --checkpointingInterval} is not given (offsets commit at checkpoints). */
   public static final long DEFAULT_CHECKPOINT_MILLIS = 10_000L;
 
-  @CommandLine.Mixin StreamingJobOptions options = new StreamingJobOptions();
+  @CommandLine.Mixin
+  StreamingJobOptions options = new StreamingJobOptions();
 
-  @CommandLine.Unmatched List<String> beamArgs = new ArrayList<>();
+  @CommandLine.Unmatched
+  List<String> beamArgs = new ArrayList<>();
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
@@ -90,7 +92,8 @@ public final class StreamingJobMain implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "Beam rejected the pass-through options " + args + ": " + e.getMessage()
-              + " (see --help; Flink runner options are e.g. --flinkMaster, --parallelism)", e);
+              + " (see --help; Flink runner options are e.g. --flinkMaster, --parallelism)",
+          e);
     }
   }
 }

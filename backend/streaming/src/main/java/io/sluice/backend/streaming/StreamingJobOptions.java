@@ -20,16 +20,20 @@ public final class StreamingJobOptions {
   @Option(names = "--bootstrap-servers", required = true, description = "Kafka host:port[,host:port]")
   String bootstrapServers;
 
-  @Option(names = "--topics", required = true, split = ",", description = "topics the collector writes, comma-separated")
+  @Option(names = "--topics", required = true, split = ",",
+      description = "topics the collector writes, comma-separated")
   List<String> topics;
 
-  @Option(names = "--group-id", defaultValue = "sluice-streaming", description = "Kafka consumer group (default: ${DEFAULT-VALUE})")
+  @Option(names = "--group-id", defaultValue = "sluice-streaming",
+      description = "Kafka consumer group (default: ${DEFAULT-VALUE})")
   String groupId;
 
-  @Option(names = "--cassandra", split = ",", description = "Cassandra contact points host:port[,...]; omit to write nothing to Cassandra")
+  @Option(names = "--cassandra", split = ",",
+      description = "Cassandra contact points host:port[,...]; omit to write nothing to Cassandra")
   List<String> cassandra = new ArrayList<>();
 
-  @Option(names = "--cassandra-datacenter", defaultValue = "datacenter1", description = "the driver's local datacenter (default: ${DEFAULT-VALUE})")
+  @Option(names = "--cassandra-datacenter", defaultValue = "datacenter1",
+      description = "the driver's local datacenter (default: ${DEFAULT-VALUE})")
   String datacenter;
 
   @Option(names = "--cassandra-keyspace", defaultValue = "sluice", description = "keyspace (default: ${DEFAULT-VALUE})")
@@ -44,19 +48,24 @@ public final class StreamingJobOptions {
   @Option(names = "--skip-schema", description = "do not apply cql/schema.cql at start-up")
   boolean skipSchema;
 
-  @Option(names = "--dedup-ttl", defaultValue = "PT1H", description = "how long record identities are remembered, ISO-8601 (default: ${DEFAULT-VALUE})")
+  @Option(names = "--dedup-ttl", defaultValue = "PT1H",
+      description = "how long record identities are remembered, ISO-8601 (default: ${DEFAULT-VALUE})")
   Duration dedupTtl;
 
-  @Option(names = "--allowed-lateness", defaultValue = "PT10M", description = "late records still re-evaluate error-rate alerts within this after the window (default: ${DEFAULT-VALUE}; aggregates count every record, see --totals-ttl)")
+  @Option(names = "--allowed-lateness", defaultValue = "PT10M",
+      description = "late records still re-evaluate error-rate alerts within this after the window (default: ${DEFAULT-VALUE}; aggregates count every record, see --totals-ttl)")
   Duration allowedLateness;
 
-  @Option(names = "--totals-flush", defaultValue = "PT1S", description = "a changed per-minute total is written after this (default: ${DEFAULT-VALUE})")
+  @Option(names = "--totals-flush", defaultValue = "PT1S",
+      description = "a changed per-minute total is written after this (default: ${DEFAULT-VALUE})")
   Duration totalsFlush;
 
-  @Option(names = "--totals-ttl", defaultValue = "PT24H", description = "a per-minute total is remembered this long after its last write; a record for that minute arriving later restarts it (default: ${DEFAULT-VALUE})")
+  @Option(names = "--totals-ttl", defaultValue = "PT24H",
+      description = "a per-minute total is remembered this long after its last write; a record for that minute arriving later restarts it (default: ${DEFAULT-VALUE})")
   Duration totalsTtl;
 
-  @Option(names = "--watermark-delay", defaultValue = "PT5S", description = "watermark lag behind Kafka timestamps (default: ${DEFAULT-VALUE})")
+  @Option(names = "--watermark-delay", defaultValue = "PT5S",
+      description = "watermark lag behind Kafka timestamps (default: ${DEFAULT-VALUE})")
   Duration watermarkDelay;
 
   @Option(names = "--max-batch", defaultValue = "500", description = "items per sink write (default: ${DEFAULT-VALUE})")

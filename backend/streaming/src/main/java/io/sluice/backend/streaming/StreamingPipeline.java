@@ -17,9 +17,9 @@ import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.SerializableCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.io.kafka.KafkaRecord;
+import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Filter;
@@ -109,7 +109,7 @@ public final class StreamingPipeline {
             .apply(
                 "KeyByBatch",
                 MapElements.into(
-                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(LogEvent.class)))
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(LogEvent.class)))
                     .via(e -> KV.of(e.identity().batchKey(), e)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), LogEventCoder.of()))
             .apply("Dedup", ParDo.of(new DedupFn(Duration.millis(config.dedupTtl().toMillis()))))
@@ -126,9 +126,8 @@ public final class StreamingPipeline {
     }
 
     sinks.aggregates().ifPresent(
-        factory ->
-            aggregates(events, config)
-                .apply("WriteAggregates", ParDo.of(new WriteToSinkFn<>("aggregates", factory, config.maxBatch()))));
+        factory -> aggregates(events, config)
+            .apply("WriteAggregates", ParDo.of(new WriteToSinkFn<>("aggregates", factory, config.maxBatch()))));
 
     boolean alerting = sinks.rules().isPresent() && sinks.alerts().isPresent();
     if (sinks.fingerprints().isEmpty() && !alerting) {
@@ -136,9 +135,8 @@ public final class StreamingPipeline {
     }
     PCollection<ErrorFingerprint> fingerprints = fingerprints(events, config);
     sinks.fingerprints().ifPresent(
-        factory ->
-            fingerprints.apply(
-                "WriteFingerprints", ParDo.of(new WriteToSinkFn<>("fingerprints", factory, config.maxBatch()))));
+        factory -> fingerprints.apply(
+            "WriteFingerprints", ParDo.of(new WriteToSinkFn<>("fingerprints", factory, config.maxBatch()))));
     if (!alerting) {
       return;
     }
@@ -149,7 +147,7 @@ public final class StreamingPipeline {
             .apply(
                 "KeyByFingerprint",
                 MapElements.into(
-                        TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
                     .via(f -> KV.of(Keys.join(f.tenant(), f.service(), f.fingerprint()), f)))
             .setCoder(KvCoder.of(StringUtf8Coder.of(), ErrorFingerprintCoder.of()))
             .apply("NewFingerprints", ParDo.of(new NewFingerprintFn(sinks.rules().get(), config.ruleReload())))
@@ -173,14 +171,13 @@ public final class StreamingPipeline {
         .apply(
             "KeyByServiceSeverityMinute",
             MapElements.into(
-                    TypeDescriptors.kvs(
-                        TypeDescriptors.strings(),
-                        TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                TypeDescriptors.kvs(
+                    TypeDescriptors.strings(),
+                    TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
                 .via(
-                    e ->
-                        KV.of(
-                            Keys.join(e.tenant(), e.service(), e.severity().name(), Long.toString(e.minuteStartMillis())),
-                            KV.of(1L, (long) e.sizeBytes()))))
+                    e -> KV.of(
+                        Keys.join(e.tenant(), e.service(), e.severity().name(), Long.toString(e.minuteStartMillis())),
+                        KV.of(1L, (long) e.sizeBytes()))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of())))
         .apply(
             "MinuteTotals",
@@ -200,12 +197,11 @@ public final class StreamingPipeline {
         .apply(
             "KeyByFingerprintMinute",
             MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
+                TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptor.of(ErrorFingerprint.class)))
                 .via(
-                    e ->
-                        KV.of(
-                            Keys.join(e.tenant(), e.service(), e.fingerprint(), Long.toString(e.minuteStartMillis())),
-                            ErrorFingerprint.of(e))))
+                    e -> KV.of(
+                        Keys.join(e.tenant(), e.service(), e.fingerprint(), Long.toString(e.minuteStartMillis())),
+                        ErrorFingerprint.of(e))))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), ErrorFingerprintCoder.of()))
         .apply(
             "FingerprintTotals",
@@ -266,7 +262,8 @@ public final class StreamingPipeline {
                   name + "Totals",
                   ParDo.of(
                       new RunningTotalFn<>(
-                          "error_rate_" + seconds + "s", new SumPairs(), KvCoder.of(VarLongCoder.of(), VarLongCoder.of()),
+                          "error_rate_" + seconds + "s", new SumPairs(),
+                          KvCoder.of(VarLongCoder.of(), VarLongCoder.of()),
                           null, millis(config.totalsTtl()))))
               .setCoder(coder);
     } else {
@@ -286,9 +283,9 @@ public final class StreamingPipeline {
               .apply(
                   name + "Key",
                   MapElements.into(
-                          TypeDescriptors.kvs(
-                              TypeDescriptors.strings(),
-                              TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
+                      TypeDescriptors.kvs(
+                          TypeDescriptors.strings(),
+                          TypeDescriptors.kvs(TypeDescriptors.longs(), TypeDescriptors.longs())))
                       .via(e -> KV.of(Keys.join(e.tenant(), e.service()), KV.of(e.severity().isError() ? 1L : 0L, 1L))))
               .setCoder(coder)
               .apply(name + "Count", Combine.perKey(new SumPairs()));
@@ -315,7 +312,8 @@ public final class StreamingPipeline {
     } catch (Exception e) {
       throw new IllegalStateException(
           "could not load the alert rules to size the error-rate windows: " + e.getMessage()
-              + " (check the rule source, or start without --rules)", e);
+              + " (check the rule source, or start without --rules)",
+          e);
     }
     return List.copyOf(lengths);
   }

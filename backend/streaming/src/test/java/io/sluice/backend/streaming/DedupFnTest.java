@@ -48,12 +48,14 @@ class DedupFnTest {
             .addElements(first(batch("c", 1, 3, 6)), rest(batch("c", 1, 3, 6)))
             .addElements(first(batch("d", 2, 9, 4)), rest(batch("d", 2, 9, 4)))
             // indexes outside the bitset: negative, past the dense limit, the largest int
-            .addElements(event("e", 1, 1, -1), event("e", 1, 1, SeenIndexes.DENSE_LIMIT), event("e", 1, 1, Integer.MAX_VALUE))
+            .addElements(event("e", 1, 1, -1), event("e", 1, 1, SeenIndexes.DENSE_LIMIT),
+                event("e", 1, 1, Integer.MAX_VALUE))
             .advanceProcessingTime(Duration.standardMinutes(10))
             .addElements(first(range("a", 1, 0, 5, 10)), rest(range("a", 1, 0, 5, 10))) // the rest of batch a
             .addElements(first(batch("b", 1, 7, 10)), rest(batch("b", 1, 7, 10))) // batch b resent whole
             .addElements(first(range("c", 1, 3, 3, 9)), rest(range("c", 1, 3, 3, 9))) // c: 3..5 again, 6..8 new
-            .addElements(event("e", 1, 1, -1), event("e", 1, 1, SeenIndexes.DENSE_LIMIT), event("e", 1, 1, Integer.MAX_VALUE))
+            .addElements(event("e", 1, 1, -1), event("e", 1, 1, SeenIndexes.DENSE_LIMIT),
+                event("e", 1, 1, Integer.MAX_VALUE))
             // same source and seq, other epoch: another batch
             .addElements(first(batch("d", 3, 9, 4)), rest(batch("d", 3, 9, 4)))
             .advanceProcessingTime(Duration.standardMinutes(40))

@@ -27,19 +27,18 @@ final class InMemorySinks {
   record Store<T>(String name) implements java.io.Serializable {
     SinkFactory<T> factory() {
       String n = name;
-      return () ->
-          new Sink<T>() {
-            @Override
-            public void write(List<T> items) {
-              List<Object> list = WRITTEN.get(n);
-              synchronized (list) {
-                list.addAll(items);
-              }
-            }
+      return () -> new Sink<T>() {
+        @Override
+        public void write(List<T> items) {
+          List<Object> list = WRITTEN.get(n);
+          synchronized (list) {
+            list.addAll(items);
+          }
+        }
 
-            @Override
-            public void close() {}
-          };
+        @Override
+        public void close() {}
+      };
     }
 
     @SuppressWarnings("unchecked")

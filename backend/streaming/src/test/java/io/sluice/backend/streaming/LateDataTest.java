@@ -41,17 +41,18 @@ class LateDataTest {
     List<RawRecord> current = TestRecords.generate(1, 400, 20, NOW - 5 * 60_000L, 5 * 60_000L, 0, TOPIC, 1).records();
     List<RawRecord> backlog = TestRecords.generate(2, 400, 20, NOW - 2 * HOUR, 5 * 60_000L, 0, TOPIC, 2).records();
     // stragglers for the current minutes from a third shipper: their rows were already written when they arrive
-    List<RawRecord> stragglers = TestRecords.generate(3, 100, 20, NOW - 5 * 60_000L, 5 * 60_000L, 0, TOPIC, 3).records();
+    List<RawRecord> stragglers =
+        TestRecords.generate(3, 100, 20, NOW - 5 * 60_000L, 5 * 60_000L, 0, TOPIC, 3).records();
 
     TestStream<RawRecord> stream =
         add(
-                add(TestStream.create(RawRecordCoder.of()), live(current))
-                    .advanceWatermarkTo(new Instant(NOW + 10_000))
-                    .advanceProcessingTime(Duration.standardSeconds(5)) // the current minutes are written
-                    .advanceWatermarkTo(new Instant(NOW + 2 * HOUR)) // the job runs on; one shipper's spool waits
-                    .advanceProcessingTime(Duration.standardHours(2)),
-                stamped(backlog, NOW + 2 * HOUR),
-                stamped(stragglers, NOW + 2 * HOUR))
+            add(TestStream.create(RawRecordCoder.of()), live(current))
+                .advanceWatermarkTo(new Instant(NOW + 10_000))
+                .advanceProcessingTime(Duration.standardSeconds(5)) // the current minutes are written
+                .advanceWatermarkTo(new Instant(NOW + 2 * HOUR)) // the job runs on; one shipper's spool waits
+                .advanceProcessingTime(Duration.standardHours(2)),
+            stamped(backlog, NOW + 2 * HOUR),
+            stamped(stragglers, NOW + 2 * HOUR))
             .advanceProcessingTime(Duration.standardSeconds(5))
             .advanceWatermarkToInfinity();
     Run run = run(stream, StreamingConfig.builder().build());
@@ -63,7 +64,8 @@ class LateDataTest {
     // the current minutes were written before the stragglers came, then rewritten with the corrected totals
     Map<String, List<Long>> beforeBacklog = new Truth(current).minuteCounts();
     Map<String, List<Long>> afterwards = new Truth(all).minuteCounts();
-    long corrected = beforeBacklog.keySet().stream().filter(k -> !beforeBacklog.get(k).equals(afterwards.get(k))).count();
+    long corrected =
+        beforeBacklog.keySet().stream().filter(k -> !beforeBacklog.get(k).equals(afterwards.get(k))).count();
     assertThat(corrected).as("current minutes the stragglers changed").isPositive();
     assertThat(run.counter("aggregates_corrected")).isGreaterThanOrEqualTo(corrected);
     assertThat(run.writesOf(beforeBacklog.keySet())).containsAll(beforeBacklog.entrySet());
@@ -80,12 +82,12 @@ class LateDataTest {
     List<RawRecord> resentLate = first.subList(20, 40); // the next batch, resent after the 1 h TTL
     TestStream<RawRecord> stream =
         add(
-                add(
-                        add(TestStream.create(RawRecordCoder.of()), stamped(first, NOW))
-                            .advanceProcessingTime(Duration.standardMinutes(30)),
-                        stamped(resentSoon, NOW + HOUR / 2))
-                    .advanceProcessingTime(Duration.standardMinutes(45)), // 75 min after the first copies
-                stamped(resentLate, NOW + 75 * 60_000L))
+            add(
+                add(TestStream.create(RawRecordCoder.of()), stamped(first, NOW))
+                    .advanceProcessingTime(Duration.standardMinutes(30)),
+                stamped(resentSoon, NOW + HOUR / 2))
+                .advanceProcessingTime(Duration.standardMinutes(45)), // 75 min after the first copies
+            stamped(resentLate, NOW + 75 * 60_000L))
             .advanceProcessingTime(Duration.standardSeconds(5))
             .advanceWatermarkToInfinity();
     Run run = run(stream, StreamingConfig.builder().dedupTtl(java.time.Duration.ofHours(1)).build());
@@ -111,10 +113,10 @@ class LateDataTest {
     List<RawRecord> afterTtl = records.subList(180, 200);
     TestStream<RawRecord> stream =
         add(
-                add(TestStream.create(RawRecordCoder.of()), stamped(early, NOW))
-                    .advanceProcessingTime(Duration.standardSeconds(5))
-                    .advanceProcessingTime(Duration.standardHours(3)), // past --totals-ttl PT2H
-                stamped(afterTtl, NOW + 3 * HOUR))
+            add(TestStream.create(RawRecordCoder.of()), stamped(early, NOW))
+                .advanceProcessingTime(Duration.standardSeconds(5))
+                .advanceProcessingTime(Duration.standardHours(3)), // past --totals-ttl PT2H
+            stamped(afterTtl, NOW + 3 * HOUR))
             .advanceProcessingTime(Duration.standardSeconds(5))
             .advanceWatermarkToInfinity();
     Run run =

@@ -108,10 +108,12 @@ class StreamingFlinkIT {
     Map<String, Long> firstSeen = new TreeMap<>();
     Map<String, Long> perMinute = new TreeMap<>();
     try (CqlSession session = cassandra.connect()) {
-      for (Row r : session.execute("SELECT tenant, service, fingerprint, first_seen FROM sluice_it.error_fingerprints")) {
+      for (Row r : session
+          .execute("SELECT tenant, service, fingerprint, first_seen FROM sluice_it.error_fingerprints")) {
         firstSeen.put(key(r, "fingerprint"), r.getInstant("first_seen").toEpochMilli());
       }
-      for (Row r : session.execute("SELECT tenant, service, fingerprint, minute, occurrences FROM sluice_it.fingerprint_minutes")) {
+      for (Row r : session
+          .execute("SELECT tenant, service, fingerprint, minute, occurrences FROM sluice_it.fingerprint_minutes")) {
         perMinute.put(key(r, "fingerprint") + "|" + r.getInstant("minute").toEpochMilli(), r.getLong("occurrences"));
       }
     }
@@ -128,7 +130,8 @@ class StreamingFlinkIT {
           String[] p = k.split("\\|");
           replay.add(
               new MinuteAggregate(
-                  p[0], p[1], io.sluice.backend.common.Severity.valueOf(p[2]), Long.parseLong(p[3]), v.get(0), v.get(1)));
+                  p[0], p[1], io.sluice.backend.common.Severity.valueOf(p[2]), Long.parseLong(p[3]), v.get(0),
+                  v.get(1)));
         });
     try (Sink<MinuteAggregate> sink = CassandraAggregateSink.factory(cassandra).open()) {
       sink.write(replay);
@@ -137,7 +140,8 @@ class StreamingFlinkIT {
     String[] f = anyFingerprint.getKey().split("\\|");
     try (Sink<ErrorFingerprint> sink = CassandraFingerprintSink.factory(cassandra).open()) {
       // a later occurrence replayed must not move first_seen
-      sink.write(List.of(new ErrorFingerprint(f[0], f[1], f[2], "X", "t", "m", "e", anyFingerprint.getValue() + 3_600_000L, 1)));
+      sink.write(List
+          .of(new ErrorFingerprint(f[0], f[1], f[2], "X", "t", "m", "e", anyFingerprint.getValue() + 3_600_000L, 1)));
     }
     assertThat(minuteCounts()).isEqualTo(before);
     try (CqlSession session = cassandra.connect()) {
@@ -215,7 +219,8 @@ class StreamingFlinkIT {
   private static Map<String, List<Long>> minuteCounts() {
     Map<String, List<Long>> got = new TreeMap<>();
     try (CqlSession session = cassandra.connect()) {
-      for (Row r : session.execute("SELECT tenant, service, minute, severity, records, bytes FROM sluice_it.minute_counts")) {
+      for (Row r : session
+          .execute("SELECT tenant, service, minute, severity, records, bytes FROM sluice_it.minute_counts")) {
         got.put(
             key(r, "severity") + "|" + r.getInstant("minute").toEpochMilli(),
             List.of(r.getLong("records"), r.getLong("bytes")));

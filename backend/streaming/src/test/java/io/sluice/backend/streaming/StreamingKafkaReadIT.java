@@ -10,6 +10,7 @@ import io.sluice.backend.common.TestRecords;
 import io.sluice.backend.streaming.cassandra.CassandraAggregateSink;
 import io.sluice.backend.streaming.cassandra.CassandraSchema;
 import io.sluice.backend.streaming.cassandra.CassandraSettings;
+import io.sluice.wire.kafka.KafkaFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,6 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
 
 /**

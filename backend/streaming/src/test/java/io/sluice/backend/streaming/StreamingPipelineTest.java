@@ -7,11 +7,12 @@ import io.sluice.backend.common.AlertEvaluator;
 import io.sluice.backend.common.AlertRule;
 import io.sluice.backend.common.AlertRuleSource;
 import io.sluice.backend.common.ErrorFingerprint;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.backend.common.LogEvent;
 import io.sluice.backend.common.MinuteAggregate;
 import io.sluice.backend.common.RawRecord;
 import io.sluice.backend.common.TestRecords;
+import io.sluice.wire.kafka.KafkaFormat;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +31,6 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.Create;
-import io.sluice.wire.kafka.KafkaFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
@@ -62,7 +62,8 @@ class StreamingPipelineTest {
   /** Lines in the input, resent copies included. */
   private static long lines;
 
-  @Parameter KafkaFormat format;
+  @Parameter
+  KafkaFormat format;
 
   @BeforeParameterizedClassInvocation
   static void runPipeline(KafkaFormat format) throws Exception {
@@ -176,7 +177,8 @@ class StreamingPipelineTest {
     // sliding 120 s windows every 60 s: each event falls in the windows starting at its minute and the one before
     Map<String, long[]> windows = new TreeMap<>();
     for (LogEvent e : new Truth(input).distinct) {
-      for (long start = e.minuteStartMillis(); start > e.minuteStartMillis() - ERROR_WINDOW_SECONDS * 1000; start -= 60_000) {
+      for (long start = e.minuteStartMillis(); start > e.minuteStartMillis() - ERROR_WINDOW_SECONDS * 1000;
+          start -= 60_000) {
         long[] c = windows.computeIfAbsent(
             e.tenant() + "\u001f" + e.service() + "\u001f" + (start + ERROR_WINDOW_SECONDS * 1000), k -> new long[2]);
         c[0] += e.severity().isError() ? 1 : 0;
@@ -201,11 +203,10 @@ class StreamingPipelineTest {
 
   private static long counter(String name) {
     long sum = 0;
-    for (MetricResult<Long> c :
-        result.metrics()
-            .queryMetrics(
-                MetricsFilter.builder().addNameFilter(MetricNameFilter.named(DecodeFn.NAMESPACE, name)).build())
-            .getCounters()) {
+    for (MetricResult<Long> c : result.metrics()
+        .queryMetrics(
+            MetricsFilter.builder().addNameFilter(MetricNameFilter.named(DecodeFn.NAMESPACE, name)).build())
+        .getCounters()) {
       sum += c.getAttempted();
     }
     return sum;

@@ -75,8 +75,10 @@ class WriteInBatchesTest {
         batches.stream().collect(Collectors.groupingBy(Batch::key, TreeMap::new, Collectors.toList()));
     assertThat(byKey.keySet()).hasSize(18).allMatch(k -> k.matches("\\d+/\\w+#[0-2]"));
     byKey.forEach((key, list) -> {
-      assertThat(list).as(key).allMatch(b -> b.events().stream().allMatch(e -> key.startsWith(HOUR_AND_SERVICE.apply(e) + "#")));
-      assertThat(list.stream().filter(b -> b.bytes() <= batchBytes - largestEvent).count()).as(key).isLessThanOrEqualTo(1);
+      assertThat(list).as(key)
+          .allMatch(b -> b.events().stream().allMatch(e -> key.startsWith(HOUR_AND_SERVICE.apply(e) + "#")));
+      assertThat(list.stream().filter(b -> b.bytes() <= batchBytes - largestEvent).count()).as(key)
+          .isLessThanOrEqualTo(1);
     });
   }
 

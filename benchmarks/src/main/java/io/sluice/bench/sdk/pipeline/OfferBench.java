@@ -83,7 +83,8 @@ public class OfferBench {
   public boolean offer(Outcome o) {
     LogRecord r = records[o.next++ & (4096 - 1)];
     boolean ok = pipeline.offer(r);
-    if (ok) o.accepted++; else o.refused++;
+    if (ok) o.accepted++;
+    else o.refused++;
     return ok;
   }
 }

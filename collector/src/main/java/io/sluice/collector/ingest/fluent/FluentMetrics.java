@@ -37,7 +37,8 @@ public final class FluentMetrics {
         acks);
     counter(registry, "sluice_collector_fluent_throttled_waits",
         "Times a connection paused reading because its tenant was over its rate limit or the in-flight budget "
-            + "was full", throttled);
+            + "was full",
+        throttled);
     CounterWithCallback.builder().name("sluice_collector_fluent_errors")
         .help("Fluent forward connections closed for an error, by reason").labelNames("reason")
         .callback(cb -> errors.forEach((r, v) -> cb.call(v.get(), r.name().toLowerCase())))

@@ -57,7 +57,8 @@ final class FluentRecords {
       }
       for (Map.Entry<Object, Object> a : rec.entrySet()) {
         if (a.getValue() != null) {
-          b.addAttributes(KeyValue.newBuilder().setKey(ForwardDecoder.text(a.getKey())).setValue(value(a.getValue(), 0)));
+          b.addAttributes(
+              KeyValue.newBuilder().setKey(ForwardDecoder.text(a.getKey())).setValue(value(a.getValue(), 0)));
         }
       }
       b.addAttributes(KeyValue.newBuilder().setKey(TAG_ATTRIBUTE).setValue(str(m.tag())));

@@ -186,7 +186,7 @@ final class ForwardDecoder {
     byte[] buf = new byte[16 * 1024];
     long total = 0;
     try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(gz), 8192)) {
-      for (int k; (k = in.read(buf)) >= 0; ) {
+      for (int k; (k = in.read(buf)) >= 0;) {
         total += k;
         if (total > max) {
           throw new ForwardException(Reason.DECOMPRESSED_TOO_LARGE, "a CompressedPackedForward message gunzips to "

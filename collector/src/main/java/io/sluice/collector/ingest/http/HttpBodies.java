@@ -47,7 +47,7 @@ final class HttpBodies {
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(max, 64 * 1024));
     byte[] buf = new byte[16 * 1024];
     long total = 0;
-    for (int n; (n = in.read(buf)) >= 0; ) {
+    for (int n; (n = in.read(buf)) >= 0;) {
       total += n;
       if (total > max) {
         throw new TooLarge(tooLarge);

@@ -82,7 +82,8 @@ public final class OtlpHttpHandler implements HttpHandler {
         if (error == null) {
           HttpBodies.respond(ex, 200, json ? JSON : PROTOBUF,
               json ? "{}".getBytes(StandardCharsets.UTF_8)
-                  : ExportLogsServiceResponse.getDefaultInstance().toByteArray(), 0);
+                  : ExportLogsServiceResponse.getDefaultInstance().toByteArray(),
+              0);
         } else {
           log.warn("Kafka did not acknowledge an OTLP/HTTP request: {}", error.toString());
           if (io.sluice.collector.publish.PublishException.retryable(error)) {

@@ -61,7 +61,7 @@ final class SluiceJson {
       if (!res.isObject()) {
         throw new BadField("resource", "must be an object of attributes");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = res.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = res.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> e = it.next();
         resource.put(e.getKey(), value(e.getValue(), "resource." + e.getKey()));
       }
@@ -109,7 +109,7 @@ final class SluiceJson {
       if (!v.isObject()) {
         throw new BadField(at + ".attributes", "must be an object");
       }
-      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> e = it.next();
         b.addAttributes(KeyValue.newBuilder().setKey(e.getKey())
             .setValue(value(e.getValue(), at + ".attributes." + e.getKey())));
@@ -121,7 +121,7 @@ final class SluiceJson {
   }
 
   private static void unknown(JsonNode n, Set<String> known, String at) throws BadField {
-    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+    for (Iterator<String> it = n.fieldNames(); it.hasNext();) {
       String f = it.next();
       if (!known.contains(f)) {
         throw new BadField(at + f, "unknown field; known fields are " + new java.util.TreeSet<>(known));
@@ -173,7 +173,7 @@ final class SluiceJson {
       }
     } else if (v.isObject()) {
       KeyValueList.Builder l = b.getKvlistValueBuilder();
-      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext();) {
         Map.Entry<String, JsonNode> e = it.next();
         l.addValues(KeyValue.newBuilder().setKey(e.getKey()).setValue(value(e.getValue(), at + "." + e.getKey())));
       }

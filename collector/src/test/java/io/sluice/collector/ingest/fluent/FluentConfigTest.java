@@ -79,6 +79,7 @@ class FluentConfigTest {
         tenants: {a: {}, b: {}}
         fluent: {tenants: {a: {sharedKey: same}, b: {sharedKey: same}}}
         """, CollectorConfig.builder()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("fluent.tenants.b: sharedKey is the same as tenant a's");
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("fluent.tenants.b: sharedKey is the same as tenant a's");
   }
 }

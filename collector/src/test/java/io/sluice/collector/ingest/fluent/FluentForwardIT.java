@@ -8,7 +8,6 @@ import io.sluice.collector.KafkaRecords;
 import io.sluice.collector.SharedKafka;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.FluentConfig;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.collector.publish.KafkaPublisher;
 import io.sluice.collector.publish.PublishBatch;
 import io.sluice.collector.publish.Publisher;
@@ -16,6 +15,7 @@ import io.sluice.proto.v1.AnyValue;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogRecord;
 import io.sluice.proto.v1.SeverityNumber;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -289,8 +289,10 @@ class FluentForwardIT {
       assertThat(collector.fluentMetrics().errors("rejected")).isZero();
       assertThat(collector.registry().scrape().stream()
           .filter(x -> x.getMetadata().getName().equals("sluice_collector_fluent_throttled_waits")).findFirst()
-          .orElseThrow().getDataPoints().get(0)).extracting(d -> ((io.prometheus.metrics.model.snapshots
-              .CounterSnapshot.CounterDataPointSnapshot) d).getValue()).matches(v -> v > 0);
+          .orElseThrow().getDataPoints().get(0))
+          .extracting(
+              d -> ((io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot) d).getValue())
+          .matches(v -> v > 0);
       assertThat(KafkaRecords.lineCount(SharedKafka.bootstrap(), topic)).isEqualTo(800);
     }
   }

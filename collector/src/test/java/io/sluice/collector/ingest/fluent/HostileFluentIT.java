@@ -9,8 +9,8 @@ import io.sluice.collector.SharedKafka;
 import io.sluice.collector.config.CollectorConfig;
 import io.sluice.collector.config.FluentConfig;
 import io.sluice.collector.config.TenantConfig;
-import io.sluice.wire.kafka.KafkaHeaders;
 import io.sluice.proto.v1.LogRecord;
+import io.sluice.wire.kafka.KafkaHeaders;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,7 +48,8 @@ class HostileFluentIT {
         .topic(keyedTopic).createTopic(false).shutdownTimeout(Duration.ofSeconds(5))
         .tenant(new TenantConfig("acme", List.of(), List.of(), List.of(), null))
         .fluent(FluentConfig.builder().listen("127.0.0.1:0").selfHostname("collector-1")
-            .tenant("acme", "acme-secret", Map.of()).idleTimeout(Duration.ofSeconds(5))).build());
+            .tenant("acme", "acme-secret", Map.of()).idleTimeout(Duration.ofSeconds(5)))
+        .build());
   }
 
   @AfterAll

@@ -25,8 +25,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -82,14 +82,16 @@ class HttpIngestContractIT {
     int total = (int) KafkaRecords.lineCount(SharedKafka.bootstrap(), topic);
     List<LogRecord> got = KafkaRecords.read(SharedKafka.bootstrap(), topic, total, Duration.ofSeconds(30)).stream()
         .map(c -> parse(c.value())).filter(x -> x.getBody().getStringValue().equals("payment failed")
-            || x.getBody().hasKvlistValue()).toList();
+            || x.getBody().hasKvlistValue())
+        .toList();
     assertThat(got).hasSize(2);
     LogRecord first = got.stream().filter(x -> x.getBody().hasStringValue()).findFirst().orElseThrow();
     assertThat(first.getBody().getStringValue()).isEqualTo("payment failed");
     assertThat(first.getTimeUnixNano()).isEqualTo(1_700_000_000_000_000_001L);
     assertThat(first.getSeverityNumberValue()).isEqualTo(17);
     assertThat(first.getLogger()).isEqualTo("billing.Pay");
-    assertThat(HexFormat.of().formatHex(first.getTraceId().toByteArray())).isEqualTo("5b8efff798038103d269b633813fc60c");
+    assertThat(HexFormat.of().formatHex(first.getTraceId().toByteArray()))
+        .isEqualTo("5b8efff798038103d269b633813fc60c");
     Map<String, KeyValue> attrs = first.getAttributesList().stream().collect(Collectors.toMap(KeyValue::getKey,
         kv -> kv));
     assertThat(attrs.get("order").getValue().getIntValue()).isEqualTo(42);

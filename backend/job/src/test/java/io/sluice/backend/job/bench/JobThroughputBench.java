@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -84,7 +83,7 @@ public final class JobThroughputBench {
       long[] loaded = preload(kafka.bootstrapServers(), distinct, chunk);
       long total = loaded[0];
       System.out.printf("pre-loaded %,d Kafka records (%,d distinct, %,d resent) of %.0f bytes on average in %.1f s"
-              + " (%d partitions, lz4, acks=all)%n",
+          + " (%d partitions, lz4, acks=all)%n",
           total, distinct, total - distinct, (double) loaded[1] / total, loaded[2] / 1e9, partitions);
 
       long c0 = System.nanoTime();
@@ -172,7 +171,8 @@ public final class JobThroughputBench {
   }
 
   private static long cassandraTotal(EmbeddedCassandra node, String keyspace) {
-    CassandraSettings settings = new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, keyspace);
+    CassandraSettings settings =
+        new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, keyspace);
     long sum = 0;
     try (CqlSession session = settings.connect()) {
       for (Row r : session.execute("SELECT records FROM " + keyspace + ".minute_counts")) {
@@ -207,7 +207,8 @@ public final class JobThroughputBench {
           }
         }
         if (now - lastPrint > 10_000_000_000L) {
-          System.err.printf("  progress: %,d of %,d through dedup, aggregated %,d, load %s%n", read, total, s.aggregated(), loadAverage());
+          System.err.printf("  progress: %,d of %,d through dedup, aggregated %,d, load %s%n", read, total,
+              s.aggregated(), loadAverage());
           lastPrint = now;
         }
         try {
@@ -289,7 +290,8 @@ public final class JobThroughputBench {
               + " gc_s=%.1f cassandra_total=%d exact=%s load_before=\"%s\" load_after=\"%s\"",
           config, total, distinct, wall, (first.nanos() - t0) / 1e9, steadyS, rate, aggRate, cpuS, cpuS / steadyS,
           cpuS / steadyRead * 1e6, (t1 - s90.nanos()) / 1e9, total / wall, (cpu1 - cpu0) / 1e9,
-          (s90.gcMillis() - s10.gcMillis()) / 1e3, inCassandra, inCassandra < 0 || inCassandra == distinct, loadBefore, loadAfter));
+          (s90.gcMillis() - s10.gcMillis()) / 1e3, inCassandra, inCassandra < 0 || inCassandra == distinct, loadBefore,
+          loadAfter));
       if (snaps[0] != null && snaps[1] != null) {
         Map<String, Long> delta = new HashMap<>();
         snaps[1].forEach((k, v) -> delta.put(k, v - snaps[0].getOrDefault(k, 0L)));
@@ -305,11 +307,13 @@ public final class JobThroughputBench {
 
   /** Collection time of every collector so far (wall time of pauses and, for concurrent collectors, cycles). */
   private static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime())).sum();
+    return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionTime()))
+        .sum();
   }
 
   private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   static String loadAverage() {

@@ -1,9 +1,9 @@
 package io.sluice.backend.streaming.cassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import java.io.Serializable;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import java.io.Serializable;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * and the keyspace. Immutable and serializable (sink factories carry it to workers).
  */
 public record CassandraSettings(List<String> contactPoints, String localDatacenter, String keyspace)
-    implements Serializable {
+  implements Serializable {
   private static final Pattern KEYSPACE = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
 
   /** @throws IllegalArgumentException naming the CLI option and what to give */
@@ -32,7 +32,8 @@ public record CassandraSettings(List<String> contactPoints, String localDatacent
     }
     if (keyspace == null || !KEYSPACE.matcher(keyspace).matches()) {
       throw new IllegalArgumentException(
-          "--cassandra-keyspace '" + keyspace + "' is not a keyspace name: letters, digits and _, starting with a letter, at most 48");
+          "--cassandra-keyspace '" + keyspace
+              + "' is not a keyspace name: letters, digits and _, starting with a letter, at most 48");
     }
   }
 

@@ -480,8 +480,12 @@ public final class PeerBench {
   /** The collector's JVM options (override with --collector-jvm "..."). */
   static final String COLLECTOR_JVM = "-Xmx512m";
 
-  /** Kafka producer properties of the collector over its defaults (override with --collector-producer "k: v, ..."). */
-  static final String COLLECTOR_PRODUCER = "compression.type: lz4, linger.ms: 20, batch.size: 1048576";
+  /**
+   * Kafka producer properties of the collector over its defaults (override with --collector-producer "k: v, ...").
+   * No compression.type: the collector's default for its format (none for the batch format, whose values are the
+   * clients' zstd frames; lz4 for the record format).
+   */
+  static final String COLLECTOR_PRODUCER = "linger.ms: 20, batch.size: 1048576";
 
   /** The agent's environment: glibc's per-thread malloc arenas (64 MiB each) hold RocksDB's and zstd's freed memory. */
   static final String AGENT_ENV = "MALLOC_ARENA_MAX=2";

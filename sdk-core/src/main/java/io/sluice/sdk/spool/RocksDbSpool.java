@@ -336,6 +336,11 @@ public final class RocksDbSpool implements Spool {
     return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Corruption;
   }
 
+  /** A write refused because RocksDB would have had to wait for it ({@code no_slowdown}): {@code Incomplete}. */
+  static boolean isStalled(RocksDBException e) {
+    return e.getStatus() != null && e.getStatus().getCode() == org.rocksdb.Status.Code.Incomplete;
+  }
+
   static boolean isNoSpace(RocksDBException e) {
     return (e.getStatus() != null && e.getStatus().getSubCode() == org.rocksdb.Status.SubCode.NoSpace)
         || String.valueOf(e.getMessage()).contains("No space left on device");
@@ -377,7 +382,9 @@ public final class RocksDbSpool implements Spool {
           return true;
         } catch (RocksDBException e) {
           if (fresh != null) fresh.close();
-          writeFailed("reopen", e);
+          // A reopened RocksDB whose flush still fails (the disk is still full) stops its writes: the reconciling
+          // write does not wait for that (no_slowdown), and the failure that led here stands until a later attempt.
+          if (!isStalled(e)) writeFailed("reopen", e);
           try {
             db = RocksDB.openReadOnly(options, dir.toString());
           } catch (RocksDBException readOnly) {
@@ -403,7 +410,11 @@ public final class RocksDbSpool implements Spool {
       it.status();
       wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
       wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
-      fresh.write(writeOptions, wb);
+      // Never blocks: a write stopped by RocksDB (memtables full behind a flush that cannot finish) would hold the
+      // lifecycle lock, and close() behind it, for good (seen in SpoolFailuresTest on a full tmpfs).
+      try (WriteOptions noWait = new WriteOptions().setSync(writeOptions.sync()).setNoSlowdown(true)) {
+        fresh.write(noWait, wb);
+      }
     }
     low = newLow;
   }

@@ -56,6 +56,9 @@ import org.slf4j.LoggerFactory;
  * restart from the config file, if there is one, or from a ZooKeeper node ({@code zookeeper.connect}).
  */
 public final class Collector implements AutoCloseable {
+  /** The HTTP/2 flow-control window of the gRPC listener, per stream and per connection. */
+  static final int FLOW_CONTROL_WINDOW_BYTES = 1 << 20;
+
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
 
   private final CollectorConfig config;
@@ -210,6 +213,12 @@ public final class Collector implements AutoCloseable {
           new InetSocketAddress(config.listenHost(), config.listenPort()))
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
+          // A fixed HTTP/2 window (gRPC's BDP auto-tuning off): what a connection can have in flight before the
+          // collector reads it stays 1 MiB per stream, not up to 8 MiB as the tuning measures the link. The bytes a
+          // client can park in the collector do not depend on timing (in one CI run FlowControlTest's client was
+          // never told to stop writing: a window tuned up to 8 MiB holds a stream's 30 unread ~260 KB frames).
+          // 1 MiB per round trip: 1 GB/s at 1 ms.
+          .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
           // Tolerate the keepalive pings Sluice's clients send (every 30 s by default, 10 s at least), with or
           // without an open stream, instead of gRPC's 5-minute minimum that answers them with GOAWAY too_many_pings.
           .permitKeepAliveTime(config.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)

@@ -41,6 +41,9 @@ import org.rocksdb.WriteOptions;
  * </ul>
  */
 public final class RocksDbSpool implements Spool {
+  /** How long a reopen's reconciling write waits for RocksDB to take it (a slowdown, not a stop). */
+  private static final long RECONCILE_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
   static {
     RocksDB.loadLibrary();
   }
@@ -410,10 +413,21 @@ public final class RocksDbSpool implements Spool {
       it.status();
       wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
       wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
-      // Never blocks: a write stopped by RocksDB (memtables full behind a flush that cannot finish) would hold the
-      // lifecycle lock, and close() behind it, for good (seen in SpoolFailuresTest on a full tmpfs).
+      // Never blocks for good: a write stopped by RocksDB (memtables full behind a flush that cannot finish on a
+      // full disk) would hold the lifecycle lock, and close() behind it, forever (seen in SpoolFailuresTest). A
+      // write only slowed down (level-0 files waiting for a compaction after space freed) goes in once the
+      // compaction catches up: retried for at most RECONCILE_PATIENCE_NANOS, then this reopen counts as failed.
       try (WriteOptions noWait = new WriteOptions().setSync(writeOptions.sync()).setNoSlowdown(true)) {
-        fresh.write(noWait, wb);
+        long deadline = System.nanoTime() + RECONCILE_PATIENCE_NANOS;
+        while (true) {
+          try {
+            fresh.write(noWait, wb);
+            break;
+          } catch (RocksDBException e) {
+            if (!isStalled(e) || System.nanoTime() - deadline > 0) throw e;
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
+          }
+        }
       }
     }
     low = newLow;

@@ -62,12 +62,16 @@ public final class Burst {
   static final String TOPIC = "burst";
   static final String[] LEVELS = {"INFO", "WARN", "ERROR"};
   /**
-   * Events logged before the burst, not counted. Enough (burst-5 on; 20,000 before) for a queue of 65,536 records to
-   * fill past half, so that the code a backlog runs (Sluice's callers encoding their own records, AsyncAppender's
-   * blocked puts) is compiled before the measured burst, as in a service that has run for a while; with 20,000 the
-   * first setup of a run compiled it during its burst.
+   * The warm-up, not counted: rounds of WARM_UP_EVENTS events logged as the burst logs them (its threads, its mix of
+   * levels), each round waited for until the tap has read it, repeated until the JIT compilers of both JVMs took less
+   * than {@link #WARM_UP_SETTLED_JIT_SHARE} of the round's CPU (at least 2, at most {@link #WARM_UP_MAX_ROUNDS}
+   * rounds), for every setup alike. So the burst measures a service that has run for a while, not one still compiling:
+   * a fresh collector + broker JVM spent ~40 % of its CPU in C2 during a burst after a single warm-up round (perf,
+   * 2026-12-06). The JIT time of the measured burst is printed beside it.
    */
   static final int WARM_UP_EVENTS = 200_000;
+  static final int WARM_UP_MAX_ROUNDS = Integer.getInteger("burst.warmUpMaxRounds", 12);
+  static final double WARM_UP_SETTLED_JIT_SHARE = 0.03;
   private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
   private static final long DRAIN_MAX_NANOS = TimeUnit.SECONDS.toNanos(300);
 
@@ -177,6 +181,36 @@ public final class Burst {
     }
   }
 
+  /**
+   * CPU seconds the JIT compiler threads of a process have used so far (Linux: threads named {@code C1/C2
+   * CompilerThre…} in /proc); NaN elsewhere. A burst that runs while the JVM still compiles pays for it.
+   */
+  static double compilerCpuSeconds(long pid) {
+    double sum = 0;
+    try (var tasks = Files.newDirectoryStream(Paths.get("/proc/" + pid + "/task"))) {
+      for (Path task : tasks) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          if (!comm.contains("CompilerThre")) continue;
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended between the listing and the read
+        }
+      }
+      return sum;
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  /** Seconds from the start of process {@code pid} to {@code wallMillis}; NaN if unknown. */
+  static double sinceStart(long pid, long wallMillis) {
+    return ProcessHandle.of(pid).flatMap(h -> h.info().startInstant())
+        .map(s -> (wallMillis - s.toEpochMilli()) / 1e3).orElse(Double.NaN);
+  }
+
   // ---------------------------------------------------------------------------------------------------- one run
 
   record Result(String scenario, int threads, long events, double seconds, double callsPerSecond, long[] sent,
@@ -207,13 +241,8 @@ public final class Burst {
     if (setup instanceof LogbackAsyncFile f) f.warmSlot = n;
     Tap tap = setup.kafka() ? new Tap(bootstrap, n, setup.otlp()) : null;
     try {
-      // Warm-up (JIT, connection, metadata) in its own id slot, not counted: WARM_UP_EVENTS INFO events from one thread.
-      long warm = (long) n << 32;
       String[] texts = texts();
-      for (int i = 0; i < WARM_UP_EVENTS; i++) setup.log(0, warm | (i + 1), texts[i % texts.length]);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (tap != null && tap.warm() < WARM_UP_EVENTS && System.nanoTime() < deadline)
-        LockSupport.parkNanos(10_000_000);
+      warmUp(setup, tap, n, texts);
       setup.afterWarmUp();
 
       long perThread = events / n;
@@ -244,9 +273,14 @@ public final class Burst {
       if (tap != null) tap.paused = true;
       double appCpu0 = appCpuSeconds();
       double serverCpu0 = processCpuSeconds(serverPid);
+      long appPid = ProcessHandle.current().pid();
+      double appJit0 = compilerCpuSeconds(appPid);
+      double serverJit0 = compilerCpuSeconds(serverPid);
       long start = System.nanoTime();
+      long startWall = System.currentTimeMillis();
       go.countDown();
       for (Thread t : loaders) t.join();
+      long endWall = System.currentTimeMillis();
       if (tap != null) tap.paused = false;
       long end = 0;
       for (long e : ends) end = Math.max(end, e);
@@ -254,6 +288,8 @@ public final class Burst {
       double callsPerSecond = perThread * n / seconds;
       double appCpu = appCpuSeconds() - appCpu0;
       double serverCpu = processCpuSeconds(serverPid) - serverCpu0;
+      double appJit = compilerCpuSeconds(appPid) - appJit0;
+      double serverJit = compilerCpuSeconds(serverPid) - serverJit0;
       long callerCpuAll = 0;
       for (long c : callerCpu) callerCpuAll += c;
       out.printf(Locale.ROOT, "  logging threads done: %,.0f calls/s (%.2f s)%s%n", callsPerSecond, seconds,
@@ -262,6 +298,10 @@ public final class Burst {
           + " (%.2f µs/call), collector+broker JVM %.2f s (%.2f µs/call); load average %.1f%n", callerCpuAll / 1e9,
           callerCpuAll / 1e3 / (perThread * n), appCpu, appCpu * 1e6 / (perThread * n), serverCpu,
           serverCpu * 1e6 / (perThread * n), loadAverage());
+      out.printf(Locale.ROOT, "  of which JIT compiler threads: this JVM %.2f s, collector+broker JVM %.2f s (burst"
+          + " from %.1f s to %.1f s after this JVM started, %.1f s to %.1f s after the collector's: to line up with"
+          + " -Xlog or perf)%n", appJit, serverJit, sinceStart(appPid, startWall), sinceStart(appPid, endWall),
+          sinceStart(serverPid, startWall), sinceStart(serverPid, endWall));
 
       long[] delivered;
       if (tap != null) {
@@ -292,6 +332,42 @@ public final class Burst {
     } finally {
       if (tap != null) tap.close();
     }
+  }
+
+  /** The warm-up (see {@link #WARM_UP_EVENTS}): ids in slot {@code n}, which the results do not count. */
+  private void warmUp(Setup setup, Tap tap, int n, String[] texts) throws InterruptedException {
+    long warmSlot = (long) n << 32;
+    long appPid = ProcessHandle.current().pid();
+    int per = WARM_UP_EVENTS / n;
+    double jit = Double.NaN;
+    double cpu = Double.NaN;
+    int round = 0;
+    while (round < WARM_UP_MAX_ROUNDS) {
+      double jit0 = compilerCpuSeconds(appPid) + compilerCpuSeconds(serverPid);
+      double cpu0 = appCpuSeconds() + processCpuSeconds(serverPid);
+      long base = (long) round * WARM_UP_EVENTS;
+      Thread[] threads = new Thread[n];
+      for (int t = 0; t < n; t++) {
+        long first = base + (long) t * per;
+        threads[t] = new Thread(() -> {
+          for (int i = 0; i < per; i++) setup.log(level(i), warmSlot | (first + i + 1), texts[i & (texts.length - 1)]);
+        }, "warm-up-" + t);
+        threads[t].start();
+      }
+      for (Thread t : threads) t.join();
+      round++;
+      long expected = (long) round * per * n;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (tap != null && tap.warm() < expected && System.nanoTime() < deadline) LockSupport.parkNanos(10_000_000);
+      jit = compilerCpuSeconds(appPid) + compilerCpuSeconds(serverPid) - jit0;
+      cpu = appCpuSeconds() + processCpuSeconds(serverPid) - cpu0;
+      if (Boolean.getBoolean("burst.traceWarmUp")) {
+        out.printf(Locale.ROOT, "  warm-up round %d: JIT %.2f s of %.2f s CPU%n", round, jit, cpu);
+      }
+      if (round >= 2 && jit < WARM_UP_SETTLED_JIT_SHARE * cpu) break;
+    }
+    out.printf(Locale.ROOT, "  warm-up: %d rounds of %,d events from %d threads; JIT compilers in the last round:"
+        + " %.2f s of %.2f s CPU (both JVMs)%n", round, per * n, n, jit, cpu);
   }
 
   private Result result(String scenario, int n, long events, double seconds, double cps, long[] sent,

@@ -77,7 +77,7 @@ final class Log4j2EventMapper {
 
   /** Writes one message argument. */
   private static final ParameterConsumer<RecordWriter> ARGUMENT =
-      (value, index, out) -> anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, value);
+      (value, index, out) -> Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, value);
 
   private final Clock clock;
   private final boolean includeCallerData;
@@ -203,7 +203,7 @@ final class Log4j2EventMapper {
     Object[] params = message.getParameters();
     if (params == null || params.length == 0) return;
     encodeTemplate(out, message.getFormat());
-    for (Object param : params) anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, param);
+    for (Object param : params) Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, param);
   }
 
   private static void encodeBody(RecordWriter out, CharSequence body) {
@@ -216,33 +216,10 @@ final class Log4j2EventMapper {
     if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
   }
 
-  /** A value as {@link Values#of(Object)} maps it: common types written directly, the rest through it. */
-  static void anyValue(RecordWriter out, int field, Object o) {
-    if (o instanceof String s) {
-      int m = out.begin(field);
-      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
-      out.end(m);
-    } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
-      int m = out.begin(field);
-      out.int64(AnyValue.INT_VALUE_FIELD_NUMBER, ((Number) o).longValue());
-      out.end(m);
-    } else if (o instanceof Double || o instanceof Float) {
-      int m = out.begin(field);
-      out.fixed64(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, Double.doubleToRawLongBits(((Number) o).doubleValue()));
-      out.end(m);
-    } else if (o instanceof Boolean b) {
-      int m = out.begin(field);
-      out.bool(AnyValue.BOOL_VALUE_FIELD_NUMBER, b);
-      out.end(m);
-    } else {
-      out.message(field, Values.of(o)); // null, arrays, collections, toString()
-    }
-  }
-
   private static void keyValue(RecordWriter out, String key, Object value) {
     int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
     out.string(KeyValue.KEY_FIELD_NUMBER, key);
-    anyValue(out, KeyValue.VALUE_FIELD_NUMBER, value);
+    Values.write(out, KeyValue.VALUE_FIELD_NUMBER, value);
     out.end(m);
   }
 

@@ -37,11 +37,11 @@ class EncodedRecordTest {
     for (Object[] kv : new Object[][] {{"n", Long.MIN_VALUE}, {"d", 2.5}, {"b", false}, {UNICODE, big}}) {
       int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
       out.string(KeyValue.KEY_FIELD_NUMBER, (String) kv[0]);
-      Log4j2EventMapper.anyValue(out, KeyValue.VALUE_FIELD_NUMBER, kv[1]);
+      Values.write(out, KeyValue.VALUE_FIELD_NUMBER, kv[1]);
       out.end(m);
     }
-    Log4j2EventMapper.anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, 0);
-    Log4j2EventMapper.anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, "");
+    Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, 0);
+    Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, "");
     out.message(LogRecord.EXCEPTION_FIELD_NUMBER, ExceptionInfo.newBuilder().setType("T").setMessage(big).build());
     out.fixed32(LogRecord.FLAGS_FIELD_NUMBER, 0xff);
 

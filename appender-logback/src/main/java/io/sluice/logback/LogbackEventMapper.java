@@ -344,7 +344,7 @@ final class LogbackEventMapper {
     if (args != null && args.length > 0) {
       String template = event.getMessage();
       if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
-      for (Object arg : args) anyValue(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, arg);
+      for (Object arg : args) Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, arg);
     }
 
     List<Marker> markers = event.getMarkerList();
@@ -404,34 +404,11 @@ final class LogbackEventMapper {
     }
   }
 
-  /** {@link Values#of(Object)} written as it would encode: the common types directly, the rest through it. */
-  static void anyValue(RecordWriter out, int field, Object o) {
-    if (o instanceof String s) {
-      int m = out.begin(field);
-      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
-      out.end(m);
-    } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
-      int m = out.begin(field);
-      out.int64(AnyValue.INT_VALUE_FIELD_NUMBER, ((Number) o).longValue());
-      out.end(m);
-    } else if (o instanceof Double || o instanceof Float) {
-      int m = out.begin(field);
-      out.fixed64(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, Double.doubleToRawLongBits(((Number) o).doubleValue()));
-      out.end(m);
-    } else if (o instanceof Boolean b) {
-      int m = out.begin(field);
-      out.bool(AnyValue.BOOL_VALUE_FIELD_NUMBER, b);
-      out.end(m);
-    } else {
-      out.message(field, Values.of(o)); // null, arrays, collections, toString()
-    }
-  }
-
   /** A {@code KeyValue} attribute as {@link Values#kv(String, Object)} encodes (an empty key is left out). */
   private static void keyValue(RecordWriter out, String key, Object value) {
     int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
     if (!key.isEmpty()) out.string(KeyValue.KEY_FIELD_NUMBER, key);
-    anyValue(out, KeyValue.VALUE_FIELD_NUMBER, value);
+    Values.write(out, KeyValue.VALUE_FIELD_NUMBER, value);
     out.end(m);
   }
 

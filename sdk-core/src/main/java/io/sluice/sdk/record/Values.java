@@ -54,6 +54,33 @@ public final class Values {
     }
   }
 
+  /**
+   * Writes {@code o} as field {@code field} of the message being written, byte for byte what {@link #of(Object)}
+   * encodes: the common types (String, integral numbers, Double/Float, Boolean) directly, the rest through it (null,
+   * arrays, collections, {@code toString()}). The appenders' hot path, which writes records without building them.
+   */
+  public static void write(io.sluice.wire.RecordWriter out, int field, Object o) {
+    if (o instanceof String s) {
+      int m = out.begin(field);
+      out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, s);
+      out.end(m);
+    } else if (o instanceof Long || o instanceof Integer || o instanceof Short || o instanceof Byte) {
+      int m = out.begin(field);
+      out.int64(AnyValue.INT_VALUE_FIELD_NUMBER, ((Number) o).longValue());
+      out.end(m);
+    } else if (o instanceof Double || o instanceof Float) {
+      int m = out.begin(field);
+      out.fixed64(AnyValue.DOUBLE_VALUE_FIELD_NUMBER, Double.doubleToRawLongBits(((Number) o).doubleValue()));
+      out.end(m);
+    } else if (o instanceof Boolean b) {
+      int m = out.begin(field);
+      out.bool(AnyValue.BOOL_VALUE_FIELD_NUMBER, b);
+      out.end(m);
+    } else {
+      out.message(field, of(o));
+    }
+  }
+
   public static KeyValue kv(String key, String value) {
     return KeyValue.newBuilder().setKey(key).setValue(of(value)).build();
   }

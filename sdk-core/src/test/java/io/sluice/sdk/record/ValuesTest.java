@@ -3,6 +3,8 @@ package io.sluice.sdk.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.proto.v1.AnyValue;
+import io.sluice.proto.v1.KeyValue;
+import io.sluice.wire.RecordWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -35,5 +37,17 @@ class ValuesTest {
       }
     };
     assertThat(Values.of(evil).getStringValue()).startsWith(ValuesTest.class.getName());
+  }
+
+  @Test
+  void writeEncodesEveryValueAsTheBuiltValueWould() {
+    Object[] values = {"s", "", "ü→∞", 0, -1, 42L, (short) 7, (byte) -3, 2.5d, -0.0f, Double.NaN, true, false, null,
+        new byte[] {1, 2}, new String[] {"a", "b"}, List.of(1L, "x"), 'c', new java.math.BigDecimal("1.50")};
+    for (Object v : values) {
+      RecordWriter out = new RecordWriter(64);
+      Values.write(out, KeyValue.VALUE_FIELD_NUMBER, v);
+      assertThat(out.toByteArray()).as("%s", v)
+          .isEqualTo(KeyValue.newBuilder().setValue(Values.of(v)).build().toByteArray());
+    }
   }
 }

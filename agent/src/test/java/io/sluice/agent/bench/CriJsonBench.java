@@ -1,21 +1,13 @@
 package io.sluice.agent.bench;
 
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
-import io.sluice.proto.v1.Ack;
-import io.sluice.proto.v1.Batch;
-import io.sluice.proto.v1.ClientFrame;
-import io.sluice.proto.v1.IngestServiceGrpc;
 import io.sluice.proto.v1.KeyValue;
 import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
-import io.sluice.proto.v1.ServerFrame;
-import io.sluice.wire.ZstdCodec;
+import io.sluice.sdk.testkit.AckingIngest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -184,41 +176,6 @@ public final class CriJsonBench {
     }
   }
 
-  static final class Counting extends IngestServiceGrpc.IngestServiceImplBase {
-    final Tally tally;
-
-    Counting(Tally tally) {
-      this.tally = tally;
-    }
-
-    @Override
-    public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> out) {
-      return new StreamObserver<>() {
-        @Override
-        public void onNext(ClientFrame frame) {
-          if (!frame.hasBatch()) return;
-          Batch b = frame.getBatch();
-          try {
-            tally.batch(LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(),
-                64 << 20)));
-          } catch (Exception e) {
-            System.err.println("undecodable batch " + b.getSequence() + ": " + e);
-            return; // not acked: the agent keeps it
-          }
-          out.onNext(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(b.getSequence())).build());
-        }
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {
-          out.onCompleted();
-        }
-      };
-    }
-  }
-
   // ------------------------------------------------------------------------------------------------ run
 
   /** The image's JVM flags, read from the jib entrypoint in agent/pom.xml (so the bench runs what ships). */
@@ -257,8 +214,7 @@ public final class CriJsonBench {
         (double) written.bytes() / written.physicalLines(), (System.nanoTime() - t0) / 1e9, log);
 
     Tally tally = new Tally(events);
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new Counting(tally)).build().start();
+    Server server = AckingIngest.serve((hello, batch, records) -> tally.batch(records));
     String config = String.join("\n",
         "serviceName: cri-json-bench",
         "collector: {endpoints: [\"127.0.0.1:" + server.getPort() + "\"]}",

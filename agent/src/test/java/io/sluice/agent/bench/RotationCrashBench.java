@@ -1,23 +1,12 @@
 package io.sluice.agent.bench;
 
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
 import io.sluice.collector.Collector;
 import io.sluice.collector.config.CollectorConfig;
-import io.sluice.proto.v1.Ack;
-import io.sluice.proto.v1.Batch;
-import io.sluice.proto.v1.ClientFrame;
-import io.sluice.proto.v1.Hello;
-import io.sluice.proto.v1.IngestServiceGrpc;
-import io.sluice.proto.v1.LogBatch;
 import io.sluice.proto.v1.LogRecord;
-import io.sluice.proto.v1.ServerFrame;
-import io.sluice.wire.WireException;
-import io.sluice.wire.ZstdCodec;
+import io.sluice.sdk.testkit.AckingIngest;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -124,50 +113,16 @@ public final class RotationCrashBench {
     }
   }
 
-  /** --collector counting: acks every decoded batch at once and tallies it; batches by (client, epoch, sequence). */
-  static final class Counting extends IngestServiceGrpc.IngestServiceImplBase {
-    final Tally tally;
-    final Set<String> batchIds = ConcurrentHashMap.newKeySet();
-
-    Counting(Tally tally) {
-      this.tally = tally;
-    }
-
-    @Override
-    public StreamObserver<ClientFrame> stream(StreamObserver<ServerFrame> out) {
-      return new StreamObserver<>() {
-        Hello hello;
-
-        @Override
-        public void onNext(ClientFrame frame) {
-          if (frame.hasHello()) {
-            hello = frame.getHello();
-            return;
-          }
-          Batch b = frame.getBatch();
-          try {
-            LogBatch batch =
-                LogBatch.parseFrom(ZstdCodec.forThisThread(3).decompress(b.getPayload().toByteArray(), 64 << 20));
-            boolean resent = !batchIds.add(hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence());
-            for (LogRecord r : batch.getRecordsList()) {
-              tally.line(r.getBody().getStringValue(), resent, r.getSource().getFile(), r.getSource().getOffset(),
-                  b.getSequence());
-            }
-          } catch (IOException | WireException | RuntimeException e) {
-            System.err.println("undecodable batch: " + e);
-          }
-          out.onNext(ServerFrame.newBuilder().setAck(Ack.newBuilder().setSequence(b.getSequence())).build());
-        }
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {
-          out.onCompleted();
-        }
-      };
-    }
+  /** --collector counting: tallies every decoded batch and acks it at once; batches by (client, epoch, sequence). */
+  static AckingIngest.BatchHandler counting(Tally tally) {
+    Set<String> batchIds = ConcurrentHashMap.newKeySet();
+    return (hello, b, batch) -> {
+      boolean resent = !batchIds.add(hello.getClientId() + "/" + hello.getEpoch() + "/" + b.getSequence());
+      for (LogRecord r : batch.getRecordsList()) {
+        tally.line(r.getBody().getStringValue(), resent, r.getSource().getFile(), r.getSource().getOffset(),
+            b.getSequence());
+      }
+    };
   }
 
   /**
@@ -258,8 +213,7 @@ public final class RotationCrashBench {
     Collector collector = null;
     int port;
     if (kind.equals("counting")) {
-      server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new Counting(tally))
-          .build().start();
+      server = AckingIngest.serve(counting(tally));
       port = server.getPort();
     } else {
       // The real collector with its own broker in this JVM, at its defaults (resend window 4096 per source); one

@@ -36,10 +36,10 @@ import org.rocksdb.WriteOptions;
  *       batch its index no longer holds (acknowledged or evicted meanwhile).
  *   <li><b>Write stall.</b> RocksDB stops writes while level-0 files or memtables wait for a compaction or flush; on
  *       a full disk that wait never ends. No write waits inside RocksDB ({@code no_slowdown}): one that stalls is
- *       retried for up to {@link #STALL_PATIENCE_NANOS} with no lock held that close() needs, then fails like a
- *       write error (counted as no space when the device cannot hold what RocksDB waits for). The handle stays open
- *       so that its flush or compaction finishes in the background once space frees; the next attempts (as above)
- *       just write again.
+ *       retried with no lock held that close() needs, for {@link #STALL_PATIENCE_NANOS} when the device cannot hold
+ *       what RocksDB waits for (then it fails as no space), else up to {@link #STALL_LIMIT_NANOS} (then it fails as a
+ *       write error). The handle stays open so that its flush or compaction finishes in the background once space
+ *       frees; the next attempts (as above) just write again.
  *   <li><b>Corrupt directory at open.</b> When RocksDB reports corruption (or a file stands where the directory
  *       should be) the directory is renamed to {@code <dir>.corrupt-<UTC time>}, kept for inspection, and a fresh
  *       spool (new epoch) starts in its place; {@link #quarantine()} says so. Any other open failure (a second process
@@ -151,11 +151,13 @@ public final class RocksDbSpool implements Spool {
 
   /**
    * How long one append or delete retries a write RocksDB refused for a stall (see {@link #writeOptions}) before it
-   * fails and the spool counts as not writable: on a healthy disk a stall ends when a flush or compaction does,
-   * well within it; past it the stall is a full disk (or a device far too slow), and failing fast keeps the batcher and
-   * the shipper moving. Between attempts no lock is held that close() or the shipper's remove would need.
+   * looks at the device: when it has less free than RocksDB's pending flush and compactions need, they cannot finish,
+   * and the write fails at once (no space) so that the batcher and the shipper keep moving. With room they finish:
+   * the write is retried up to {@link #STALL_LIMIT_NANOS}. Between attempts no lock is held that close() needs.
    */
   static final long STALL_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+  /** The longest a write retries a stall with room on the device (a device far too slow): then it fails. */
+  static final long STALL_LIMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
   private static final long STALL_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
 
   private record Loaded(String clientId, long epoch, long nextSequence, long low) {}
@@ -390,15 +392,17 @@ public final class RocksDbSpool implements Spool {
 
   /**
    * Writes {@code wb} to {@link #db}. A write RocksDB refuses for a stall is tried again every
-   * {@link #STALL_POLL_NANOS} for up to {@link #STALL_PATIENCE_NANOS}, with the lifecycle lock released in between, so
-   * that close() never waits behind it.
+   * {@link #STALL_POLL_NANOS} for up to {@link #STALL_PATIENCE_NANOS}, or {@link #STALL_LIMIT_NANOS} when the device
+   * has room for what RocksDB waits for, with the lifecycle lock released in between, so that close() never waits
+   * behind it.
    *
-   * @return null once written; RocksDB's refusal when it still stalled after the patience
+   * @return null once written; RocksDB's refusal when it still stalled at the end
    * @throws RocksDBException any other write failure
    * @throws SpoolException when the spool was closed meanwhile
    */
   private RocksDBException writeOrStall(WriteBatch wb) throws RocksDBException {
-    long deadline = System.nanoTime() + STALL_PATIENCE_NANOS;
+    long start = System.nanoTime();
+    boolean roomSeen = false;
     while (true) {
       lifecycle.readLock().lock();
       try {
@@ -407,7 +411,12 @@ public final class RocksDbSpool implements Spool {
         return null;
       } catch (RocksDBException e) {
         if (!isStalled(e)) throw e;
-        if (System.nanoTime() - deadline >= 0) return e;
+        long waited = System.nanoTime() - start;
+        if (waited >= STALL_LIMIT_NANOS) return e;
+        if (waited >= STALL_PATIENCE_NANOS && !roomSeen) {
+          if (!room().enough()) return e;
+          roomSeen = true;
+        }
       } finally {
         lifecycle.readLock().unlock();
       }
@@ -415,13 +424,14 @@ public final class RocksDbSpool implements Spool {
     }
   }
 
-  /**
-   * Records a write that stalled for all of {@link #STALL_PATIENCE_NANOS} (the spool is no longer {@link #writable()};
-   * the handle stays open and a later {@link #recover} tries again) and returns the exception to throw. It counts as
-   * no space when the device has less free than the flush and compactions RocksDB waits for need: those are what
-   * cannot finish.
-   */
-  private SpoolException stalled(String what, RocksDBException e) {
+  /** Bytes free on the spool's device (-1: unknown) and about what RocksDB's pending flush and compactions need. */
+  private record Room(long free, long needed) {
+    boolean enough() {
+      return free < 0 || free >= needed;
+    }
+  }
+
+  private Room room() {
     long free = -1;
     long needed = WRITE_BUFFER_BYTES;
     try {
@@ -433,11 +443,21 @@ public final class RocksDbSpool implements Spool {
         lifecycle.readLock().unlock();
       }
     } catch (Exception unknown) {
-      // the message says what is known
+      // what is known is enough for the decision and the message
     }
-    boolean noSpace = free >= 0 && free < needed;
-    String state = "RocksDB refused writes for " + STALL_PATIENCE_NANOS / 1_000_000 + " ms while it waits for a flush"
-        + " or compaction (" + (free < 0 ? "free space unknown" : free + " bytes free") + ", about " + needed
+    return new Room(free, needed);
+  }
+
+  /**
+   * Records a write that still stalled after {@link #writeOrStall} gave up (the spool is no longer
+   * {@link #writable()}; the handle stays open and a later {@link #recover} tries again) and returns the exception
+   * to throw: no space when the device cannot hold what RocksDB waits for.
+   */
+  private SpoolException stalled(String what, RocksDBException e) {
+    Room room = room();
+    boolean noSpace = !room.enough();
+    String state = "RocksDB refuses writes while it waits for a flush or compaction ("
+        + (room.free() < 0 ? "free space unknown" : room.free() + " bytes free") + ", about " + room.needed()
         + " needed)";
     SpoolException failure = new SpoolException("cannot " + what + " spool " + dir + ": " + (noSpace
         ? "no space left on the device for that (" + state + "); spooled batches keep shipping, new ones are"

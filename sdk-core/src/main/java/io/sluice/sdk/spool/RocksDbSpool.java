@@ -34,6 +34,12 @@ import org.rocksdb.WriteOptions;
  *       append or remove; until that succeeds it serves reads from a read-only handle (already spooled batches keep
  *       shipping) and removes only from its in-memory index. After a successful reopen it deletes from disk every
  *       batch its index no longer holds (acknowledged or evicted meanwhile).
+ *   <li><b>Write stall.</b> RocksDB stops writes while level-0 files or memtables wait for a compaction or flush; on
+ *       a full disk that wait never ends. No write waits inside RocksDB ({@code no_slowdown}): one that stalls is
+ *       retried with no lock held that close() needs, for {@link #STALL_PATIENCE_NANOS} when the device cannot hold
+ *       what RocksDB waits for (then it fails as no space), else up to {@link #STALL_LIMIT_NANOS} (then it fails as a
+ *       write error). The handle stays open so that its flush or compaction finishes in the background once space
+ *       frees; the next attempts (as above) just write again.
  *   <li><b>Corrupt directory at open.</b> When RocksDB reports corruption (or a file stands where the directory
  *       should be) the directory is renamed to {@code <dir>.corrupt-<UTC time>}, kept for inspection, and a fresh
  *       spool (new epoch) starts in its place; {@link #quarantine()} says so. Any other open failure (a second process
@@ -41,9 +47,6 @@ import org.rocksdb.WriteOptions;
  * </ul>
  */
 public final class RocksDbSpool implements Spool {
-  /** How long a reopen's reconciling write waits for RocksDB to take it (a slowdown, not a stop). */
-  private static final long RECONCILE_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-
   static {
     RocksDB.loadLibrary();
   }
@@ -93,9 +96,17 @@ public final class RocksDbSpool implements Spool {
 
   private final Options options;
   private final org.rocksdb.LRUCache blockCache;
+  /**
+   * Every write after the open: {@code no_slowdown}, so RocksDB refuses a write it would make wait (level-0 files or
+   * memtables waiting for a compaction or flush) instead of parking the calling thread inside RocksDB, where neither
+   * close() nor the shipper could get past it, for good when the flush or compaction cannot finish on a full disk.
+   */
   private final WriteOptions writeOptions;
   private final org.rocksdb.ReadOptions readOptions;
-  /** Between failed writes and a successful reopen a read-only handle; null only if even that failed. */
+  /**
+   * Read-write, also while it stalls (see {@link #reopenNeeded}); after a reopen that failed, a read-only handle; null
+   * only if even that failed.
+   */
   private volatile RocksDB db;
   private final String clientId;
   private final long epoch;
@@ -121,6 +132,13 @@ public final class RocksDbSpool implements Spool {
   private volatile boolean closed;
   /** The last write failure, null while writes succeed. */
   private volatile SpoolException writeFailure;
+  /**
+   * Whether {@link #db} must be reopened before it can take writes again: it is in RocksDB's background-error state
+   * (a failed flush or write) or read-only. False while it is a healthy read-write handle that only refused a write for
+   * a stall: it is kept open, so that its own flush and compaction can finish in the background, and a later
+   * {@link #recover} just tries the write again.
+   */
+  private volatile boolean reopenNeeded;
   /** Guarded by appendLock. */
   private long nextRecoveryAt;
   private final Quarantine quarantine;
@@ -130,6 +148,17 @@ public final class RocksDbSpool implements Spool {
    * database (replaying its write-ahead log), so a spool on a full disk does not do it for every batch.
    */
   static final long RECOVERY_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
+
+  /**
+   * How long one append or delete retries a write RocksDB refused for a stall (see {@link #writeOptions}) before it
+   * looks at the device: when it has less free than RocksDB's pending flush and compactions need, they cannot finish,
+   * and the write fails at once (no space) so that the batcher and the shipper keep moving. With room they finish:
+   * the write is retried up to {@link #STALL_LIMIT_NANOS}. Between attempts no lock is held that close() needs.
+   */
+  static final long STALL_PATIENCE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+  /** The longest a write retries a stall with room on the device (a device far too slow): then it fails. */
+  static final long STALL_LIMIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+  private static final long STALL_POLL_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(2);
 
   private record Loaded(String clientId, long epoch, long nextSequence, long low) {}
 
@@ -176,7 +205,7 @@ public final class RocksDbSpool implements Spool {
         .setLevel0StopWritesTrigger(6)
         .setKeepLogFileNum(2)
         .setInfoLogLevel(org.rocksdb.InfoLogLevel.WARN_LEVEL);
-    this.writeOptions = new WriteOptions().setSync(fsync == FsyncPolicy.EVERY_BATCH);
+    this.writeOptions = new WriteOptions().setSync(fsync == FsyncPolicy.EVERY_BATCH).setNoSlowdown(true);
     this.readOptions = new org.rocksdb.ReadOptions().setFillCache(false);
     Loaded loaded;
     try {
@@ -357,13 +386,96 @@ public final class RocksDbSpool implements Spool {
             + " ones are refused until space frees" : e.getMessage()),
         e, noSpace);
     writeFailure = failure;
+    reopenNeeded = true;
     return failure;
   }
 
   /**
-   * After a failed write, reopens RocksDB (at most every {@link #RECOVERY_INTERVAL_NANOS}): the only way out of
-   * RocksDB's background-error state. On success deletes from disk the batches the index dropped meanwhile and
-   * returns true. On failure keeps a read-only handle so that spooled batches can still be shipped.
+   * Writes {@code wb} to {@link #db}. A write RocksDB refuses for a stall is tried again every
+   * {@link #STALL_POLL_NANOS} for up to {@link #STALL_PATIENCE_NANOS}, or {@link #STALL_LIMIT_NANOS} when the device
+   * has room for what RocksDB waits for, with the lifecycle lock released in between, so that close() never waits
+   * behind it.
+   *
+   * @return null once written; RocksDB's refusal when it still stalled at the end
+   * @throws RocksDBException any other write failure
+   * @throws SpoolException when the spool was closed meanwhile
+   */
+  private RocksDBException writeOrStall(WriteBatch wb) throws RocksDBException {
+    long start = System.nanoTime();
+    boolean roomSeen = false;
+    while (true) {
+      lifecycle.readLock().lock();
+      try {
+        if (closed) throw new SpoolException("spool " + dir + " is closed", null);
+        db.write(writeOptions, wb);
+        return null;
+      } catch (RocksDBException e) {
+        if (!isStalled(e)) throw e;
+        long waited = System.nanoTime() - start;
+        if (waited >= STALL_LIMIT_NANOS) return e;
+        if (waited >= STALL_PATIENCE_NANOS && !roomSeen) {
+          if (!room().enough()) return e;
+          roomSeen = true;
+        }
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(STALL_POLL_NANOS);
+    }
+  }
+
+  /** Bytes free on the spool's device (-1: unknown) and about what RocksDB's pending flush and compactions need. */
+  private record Room(long free, long needed) {
+    boolean enough() {
+      return free < 0 || free >= needed;
+    }
+  }
+
+  private Room room() {
+    long free = -1;
+    long needed = WRITE_BUFFER_BYTES;
+    try {
+      free = Files.getFileStore(dir).getUsableSpace();
+      lifecycle.readLock().lock();
+      try {
+        if (!closed && db != null) needed += db.getLongProperty("rocksdb.estimate-pending-compaction-bytes");
+      } finally {
+        lifecycle.readLock().unlock();
+      }
+    } catch (Exception unknown) {
+      // what is known is enough for the decision and the message
+    }
+    return new Room(free, needed);
+  }
+
+  /**
+   * Records a write that still stalled after {@link #writeOrStall} gave up (the spool is no longer
+   * {@link #writable()}; the handle stays open and a later {@link #recover} tries again) and returns the exception
+   * to throw: no space when the device cannot hold what RocksDB waits for.
+   */
+  private SpoolException stalled(String what, RocksDBException e) {
+    Room room = room();
+    boolean noSpace = !room.enough();
+    String state = "RocksDB refuses writes while it waits for a flush or compaction ("
+        + (room.free() < 0 ? "free space unknown" : room.free() + " bytes free") + ", about " + room.needed()
+        + " needed)";
+    SpoolException failure = new SpoolException("cannot " + what + " spool " + dir + ": " + (noSpace
+        ? "no space left on the device for that (" + state + "); spooled batches keep shipping, new ones are"
+            + " refused until space frees"
+        : state + "; new batches are refused until it catches up"), e, noSpace);
+    writeFailure = failure;
+    return failure;
+  }
+
+  /**
+   * After a failed write (at most every {@link #RECOVERY_INTERVAL_NANOS}): when the handle is in RocksDB's
+   * background-error state, the only way out is to reopen RocksDB; when it only stalled, the same handle is asked
+   * again. Either way a successful reconciling write (the batches the index dropped meanwhile are deleted from disk)
+   * makes the spool writable and returns true. Never waits for RocksDB: a reopened RocksDB that cannot take the
+   * reconciling write yet (level-0 files or memtables waiting for a compaction or flush, which cannot finish while
+   * the disk is full) stays open, serving reads, and its flush or compaction goes on in the background until a later
+   * attempt finds it done. Reopening it instead would throw that work away, and add one more level-0 file (the
+   * replayed write-ahead log) each time. When even the reopen fails, a read-only handle serves the reads.
    */
   private boolean recover() {
     synchronized (appendLock) {
@@ -371,28 +483,44 @@ public final class RocksDbSpool implements Spool {
       long now = System.nanoTime();
       if (now - nextRecoveryAt < 0) return false;
       nextRecoveryAt = now + RECOVERY_INTERVAL_NANOS;
+      if (!reopenNeeded) {
+        lifecycle.readLock().lock();
+        try {
+          if (closed || db == null) return false;
+          reconcile(db);
+          writeFailure = null;
+          return true;
+        } catch (RocksDBException e) {
+          if (!isStalled(e)) writeFailed("write to", e); // the next attempt reopens
+          return false;
+        } finally {
+          lifecycle.readLock().unlock();
+        }
+      }
       lifecycle.writeLock().lock();
       try {
         if (closed) return false;
         if (db != null) db.close();
         db = null;
-        RocksDB fresh = null;
         try {
-          fresh = RocksDB.open(options, dir.toString());
-          reconcile(fresh);
-          db = fresh;
-          writeFailure = null;
-          return true;
+          db = RocksDB.open(options, dir.toString());
         } catch (RocksDBException e) {
-          if (fresh != null) fresh.close();
-          // A reopened RocksDB whose flush still fails (the disk is still full) stops its writes: the reconciling
-          // write does not wait for that (no_slowdown), and the failure that led here stands until a later attempt.
-          if (!isStalled(e)) writeFailed("reopen", e);
+          writeFailed("reopen", e);
           try {
             db = RocksDB.openReadOnly(options, dir.toString());
           } catch (RocksDBException readOnly) {
             db = null; // reads answer null until a later attempt succeeds
           }
+          return false;
+        }
+        reopenNeeded = false;
+        try {
+          reconcile(db);
+          writeFailure = null;
+          return true;
+        } catch (RocksDBException e) {
+          // Stalled: the failure that led here stands (a full disk stays counted as one), the handle stays.
+          if (!isStalled(e)) writeFailed("reopen", e);
           return false;
         }
       } finally {
@@ -402,9 +530,9 @@ public final class RocksDbSpool implements Spool {
   }
 
   /** Deletes every batch on disk that the index no longer holds, and stores the next sequence. */
-  private void reconcile(RocksDB fresh) throws RocksDBException {
+  private void reconcile(RocksDB handle) throws RocksDBException {
     long newLow = firstLive();
-    try (WriteBatch wb = new WriteBatch(); RocksIterator it = fresh.newIterator(readOptions)) {
+    try (WriteBatch wb = new WriteBatch(); RocksIterator it = handle.newIterator(readOptions)) {
       for (it.seek(key(newLow)); it.isValid(); it.next()) {
         byte[] key = it.key();
         if (key.length != 9 || key[0] != BATCH) break;
@@ -413,22 +541,7 @@ public final class RocksDbSpool implements Spool {
       it.status();
       wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(nextSequence).array());
       wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
-      // Never blocks for good: a write stopped by RocksDB (memtables full behind a flush that cannot finish on a
-      // full disk) would hold the lifecycle lock, and close() behind it, forever (seen in SpoolFailuresTest). A
-      // write only slowed down (level-0 files waiting for a compaction after space freed) goes in once the
-      // compaction catches up: retried for at most RECONCILE_PATIENCE_NANOS, then this reopen counts as failed.
-      try (WriteOptions noWait = new WriteOptions().setSync(writeOptions.sync()).setNoSlowdown(true)) {
-        long deadline = System.nanoTime() + RECONCILE_PATIENCE_NANOS;
-        while (true) {
-          try {
-            fresh.write(noWait, wb);
-            break;
-          } catch (RocksDBException e) {
-            if (!isStalled(e) || System.nanoTime() - deadline > 0) throw e;
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10));
-          }
-        }
-      }
+      handle.write(writeOptions, wb); // no_slowdown: a stall throws (Incomplete), see recover()
     }
     low = newLow;
   }
@@ -506,19 +619,17 @@ public final class RocksDbSpool implements Spool {
       long seq = nextSequence;
       byte[] value = ByteBuffer.allocate(HEADER + payload.length).putInt(recordCount).putLong(uncompressedSize)
           .put(payload).array();
-      lifecycle.readLock().lock();
+      RocksDBException stall;
       try (WriteBatch wb = new WriteBatch()) {
-        if (closed) throw new SpoolException("spool " + dir + " is closed", null);
         wb.put(key(seq), value);
         wb.put(META_NEXT, ByteBuffer.allocate(8).putLong(seq + 1).array());
         if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
         addCheckpoints(wb, checkpoints);
-        db.write(writeOptions, wb);
+        stall = writeOrStall(wb);
       } catch (RocksDBException e) {
         throw writeFailed("write to", e);
-      } finally {
-        lifecycle.readLock().unlock();
       }
+      if (stall != null) throw stalled("write to", stall);
       List<SpoolEntry> evicted = victims.isEmpty() ? List.of() : new ArrayList<>(victims.size());
       for (long victim : victims) {
         // The shipper may have removed it meanwhile (acknowledged): then it was not evicted.
@@ -559,16 +670,14 @@ public final class RocksDbSpool implements Spool {
   @Override
   public void putCheckpoints(Map<String, byte[]> checkpoints) {
     ensureWritable();
-    lifecycle.readLock().lock();
+    RocksDBException stall;
     try (WriteBatch wb = new WriteBatch()) {
-      if (closed) throw new SpoolException("spool " + dir + " is closed", null);
       addCheckpoints(wb, checkpoints);
-      db.write(writeOptions, wb);
+      stall = writeOrStall(wb);
     } catch (RocksDBException e) {
       throw writeFailed("write checkpoints to", e);
-    } finally {
-      lifecycle.readLock().unlock();
     }
+    if (stall != null) throw stalled("write checkpoints to", stall);
   }
 
   @Override
@@ -662,20 +771,20 @@ public final class RocksDbSpool implements Spool {
       deletedSinceReclaim.addAndGet(m.payloadBytes());
       if (writeFailure != null) recover();
       long newLow = firstLive();
-      lifecycle.readLock().lock();
-      try (WriteBatch wb = new WriteBatch()) {
-        // After close, or while writes fail, the delete is skipped: a reopen after the failure deletes it
-        // (reconcile), else it comes back at the next start, a duplicate, never a loss.
-        if (!closed && writeFailure == null) {
+      // After close, or while writes fail, the delete is skipped: a recovery after the failure deletes it
+      // (reconcile), else it comes back at the next start, a duplicate, never a loss.
+      if (!closed && writeFailure == null) {
+        try (WriteBatch wb = new WriteBatch()) {
           wb.delete(key(sequence));
           if (newLow > low) wb.put(META_LOW, ByteBuffer.allocate(8).putLong(newLow).array());
-          db.write(writeOptions, wb);
-          if (newLow > low) low = newLow;
+          RocksDBException stall = writeOrStall(wb);
+          if (stall != null) stalled("delete from", stall);
+          else if (newLow > low) low = newLow;
+        } catch (RocksDBException e) {
+          writeFailed("delete from", e);
+        } catch (SpoolException closedMeanwhile) {
+          // skipped, as above
         }
-      } catch (RocksDBException e) {
-        writeFailed("delete from", e);
-      } finally {
-        lifecycle.readLock().unlock();
       }
       maybeReclaim();
       return new SpoolEntry(sequence, m.recordCount(), m.uncompressedSize(), null);

@@ -253,6 +253,145 @@ public class RocksDbSpoolTest {
     }
   }
 
+  /**
+   * A spool of 3 batches (returned) whose RocksDB holds 8 level-0 files (4 MiB, over its stop trigger of 6) on a
+   * device with 1 MiB left: opened, RocksDB stops writes for a compaction that cannot run.
+   */
+  private static Map<Long, byte[]> spoolBehindAStoppedCompaction(SmallFilesystem fs, Path spoolDir, Random random)
+      throws Exception {
+    Map<Long, byte[]> kept = new LinkedHashMap<>();
+    try (RocksDbSpool s = new RocksDbSpool(spoolDir, 1L << 30, FsyncPolicy.NEVER, null)) {
+      for (int i = 0; i < 3; i++) {
+        byte[] p = noise(random, 64 << 10);
+        kept.put(s.append(1, p.length, p, WhenFull.DROP_NEWEST).sequence(), p);
+      }
+    }
+    // Level-0 files the spool ignores (keys after its own), each written by a flush, none compacted. They overlap, so
+    // that a compaction has to rewrite them (files that do not can be moved down a level without new bytes), and their
+    // keys differ, so that it writes all 4 MiB again.
+    try (org.rocksdb.Options o = new org.rocksdb.Options().setDisableAutoCompactions(true)
+        .setLevel0SlowdownWritesTrigger(100).setLevel0StopWritesTrigger(100);
+        org.rocksdb.RocksDB raw = org.rocksdb.RocksDB.open(o, spoolDir.toString());
+        org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+      for (int i = 0; i < 8; i++) {
+        raw.put(("x:a" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), noise(random, 256 << 10));
+        raw.put(("x:z" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), noise(random, 256 << 10));
+        raw.flush(flush);
+      }
+    }
+    fs.fillLeaving(1L << 20);
+    return kept;
+  }
+
+  /**
+   * close() never waits behind a write RocksDB stopped: before, an append parked inside RocksDB held the spool's
+   * lifecycle lock, and close() waited for it for good (until space freed).
+   */
+  @Test
+  void closeDoesNotWaitForAWriteStalledOnAFullDisk() throws Exception {
+    try (SmallFilesystem fs = SmallFilesystem.mount(dir.resolve("small-fs"), 24L << 20)) {
+      Path spoolDir = fs.root().resolve("spool");
+      Random random = new Random(13);
+      spoolBehindAStoppedCompaction(fs, spoolDir, random);
+      java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+      RocksDbSpool s = new RocksDbSpool(spoolDir, 1L << 30, FsyncPolicy.NEVER, null);
+      try {
+        byte[] refused = noise(random, 64 << 10);
+        java.util.concurrent.Future<?> append =
+            threads.submit(() -> s.append(1, refused.length, refused, WhenFull.DROP_NEWEST));
+        // close() comes while the append waits for RocksDB
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> !append.isDone());
+        java.util.concurrent.Future<?> close = threads.submit(s::close);
+        try {
+          close.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("close() still waits after 10 s behind a stalled append", e);
+        }
+        try {
+          append.get(10, java.util.concurrent.TimeUnit.SECONDS);
+          throw new AssertionError("the append on a stopped RocksDB was accepted");
+        } catch (java.util.concurrent.ExecutionException e) {
+          assertThat(e.getCause()).isInstanceOf(SpoolException.class); // closed meanwhile, or stalled
+        }
+      } finally {
+        fs.freeFiller(); // lets a write stuck inside RocksDB go on, so that close() can return
+        s.close();
+        threads.shutdownNow();
+      }
+    }
+  }
+
+  /**
+   * RocksDB stops writes while level-0 files wait for a compaction, and on a full disk that compaction cannot run: here
+   * 8 level-0 files (over its stop trigger of 6) and 1 MiB free. A write that waits inside RocksDB then waits for good,
+   * holding the spool (close() and the shipper's acknowledgements behind it); before, an append did exactly that. Now
+   * it fails within {@link RocksDbSpool#STALL_PATIENCE_NANOS}, counted as no space, spooled batches still read and
+   * acknowledge, and once space frees the compaction RocksDB kept retrying in the background finishes and the spool
+   * accepts again by itself.
+   */
+  @Test
+  void aWriteStallOnAFullDiskFailsFastKeepsShippingAndRecoversWhenSpaceFrees() throws Exception {
+    try (SmallFilesystem fs = SmallFilesystem.mount(dir.resolve("small-fs"), 24L << 20)) {
+      Path spoolDir = fs.root().resolve("spool");
+      Random random = new Random(11);
+      Map<Long, byte[]> kept = spoolBehindAStoppedCompaction(fs, spoolDir, random);
+      java.util.concurrent.ExecutorService appender = java.util.concurrent.Executors.newSingleThreadExecutor();
+      RocksDbSpool s = new RocksDbSpool(spoolDir, 1L << 30, FsyncPolicy.NEVER, null);
+      try {
+        byte[] refused = noise(random, 64 << 10);
+        java.util.concurrent.Future<?> append =
+            appender.submit(() -> s.append(1, refused.length, refused, WhenFull.DROP_NEWEST));
+        Throwable failure;
+        try {
+          append.get(10, java.util.concurrent.TimeUnit.SECONDS);
+          failure = null;
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("an append on a stalled RocksDB still waits after 10 s", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = e.getCause();
+        }
+        assertThat(failure).as("the stalled append fails").isInstanceOf(SpoolException.class);
+        assertThat(((SpoolException) failure).noSpace()).isTrue();
+        assertThat(failure.getMessage()).contains(spoolDir.toString()).containsIgnoringCase("no space left");
+        assertThat(s.writable()).isFalse();
+
+        // The shipper keeps going: batches read back, an acknowledgement removes one.
+        for (Map.Entry<Long, byte[]> e : kept.entrySet())
+          assertThat(s.read(e.getKey()).payload()).isEqualTo(e.getValue());
+        long acked = kept.keySet().iterator().next();
+        assertThat(s.remove(acked)).isNotNull();
+        kept.remove(acked);
+
+        fs.freeFiller();
+        byte[] later = noise(random, 64 << 10);
+        long[] resumed = {-1};
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          try {
+            resumed[0] = appender.submit(() -> s.append(1, later.length, later, WhenFull.DROP_NEWEST))
+                .get(10, java.util.concurrent.TimeUnit.SECONDS).sequence();
+            return true;
+          } catch (java.util.concurrent.ExecutionException e) {
+            return false;
+          }
+        });
+        kept.put(resumed[0], later);
+        assertThat(s.writable()).isTrue();
+      } finally {
+        fs.freeFiller(); // lets a write stuck inside RocksDB go on, so that close() can return
+        s.close();
+        appender.shutdownNow();
+      }
+      try (RocksDbSpool s2 = new RocksDbSpool(spoolDir, 1L << 30, FsyncPolicy.NEVER, null)) {
+        List<Long> sequences = new ArrayList<>();
+        for (long q = s2.nextAfter(-1); q >= 0; q = s2.nextAfter(q)) sequences.add(q);
+        assertThat(sequences).as("nothing accepted lost, the acknowledged one gone").containsExactlyElementsOf(
+            kept.keySet());
+        for (Map.Entry<Long, byte[]> e : kept.entrySet())
+          assertThat(s2.read(e.getKey()).payload()).isEqualTo(e.getValue());
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------- corrupt directory at start
 
   enum Corruption {

@@ -56,8 +56,13 @@ import org.slf4j.LoggerFactory;
  * restart from the config file, if there is one, or from a ZooKeeper node ({@code zookeeper.connect}).
  */
 public final class Collector implements AutoCloseable {
-  /** The HTTP/2 flow-control window of the gRPC listener, per stream and per connection. */
-  static final int FLOW_CONTROL_WINDOW_BYTES = 1 << 20;
+  /**
+   * The HTTP/2 flow-control window of the gRPC listener, per stream, in bytes: what a client can have sent on a stream
+   * beyond what the collector read of it (read bytes go back in a WINDOW_UPDATE once half a window was read). It is
+   * the only transport bound: grpc-netty's server refills the connection-level window as data arrives, so a
+   * connection can park its open streams times this window.
+   */
+  public static final int FLOW_CONTROL_WINDOW_BYTES = 1 << 20;
 
   private static final Logger log = LoggerFactory.getLogger(Collector.class);
 
@@ -213,11 +218,11 @@ public final class Collector implements AutoCloseable {
           new InetSocketAddress(config.listenHost(), config.listenPort()))
           .maxInboundMessageSize(config.maxFrameBytes() + 1024)
           .maxConcurrentCallsPerConnection(config.maxStreamsPerConnection())
-          // A fixed HTTP/2 window (gRPC's BDP auto-tuning off): what a connection can have in flight before the
+          // A fixed HTTP/2 window (gRPC's BDP auto-tuning off): what a client can have in flight before the
           // collector reads it stays 1 MiB per stream, not up to 8 MiB as the tuning measures the link. The bytes a
           // client can park in the collector do not depend on timing (in one CI run FlowControlTest's client was
-          // never told to stop writing: a window tuned up to 8 MiB holds a stream's 30 unread ~260 KB frames).
-          // 1 MiB per round trip: 1 GB/s at 1 ms.
+          // never told to stop writing: a window tuned up to 8 MiB holds a stream's 30 unread ~260 KB frames, and
+          // the connection's window, refilled as data arrives, does not stop it). 1 MiB per round trip: 1 GB/s at 1 ms.
           .flowControlWindow(FLOW_CONTROL_WINDOW_BYTES)
           // Tolerate the keepalive pings Sluice's clients send (every 30 s by default, 10 s at least), with or
           // without an open stream, instead of gRPC's 5-minute minimum that answers them with GOAWAY too_many_pings.

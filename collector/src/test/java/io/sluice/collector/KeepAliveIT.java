@@ -13,13 +13,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The client's keepalive and the collector's permit agree: a real collector with its default
  * {@code permitKeepAliveTime} and an sdk-core pipeline pinging every 10 s (gRPC's floor; the default is 30 s) keep one
  * idle stream open for 35 s, three and a half ping intervals. With gRPC's 5-minute default permit the third ping
  * (at ~30 s) earns {@code GOAWAY too_many_pings} and the stream closes.
+ *
+ * <p>Concurrent with the other ITs (see the failsafe configuration in the pom): it waits on gRPC's 10 s ping floor,
+ * not on the CPU, and owns its collector and topic; the others still run one at a time.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class KeepAliveIT {
   @Test
   void anIdleStreamOutlivesThreeKeepalivePings(@TempDir Path dir) throws Exception {

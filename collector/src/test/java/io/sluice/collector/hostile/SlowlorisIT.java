@@ -24,13 +24,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Slowloris on the HTTP listener: clients that send a request line and then one header byte at a time. They used to
  * hold the listener's two threads for ever: /livez, /readyz, /metrics and the HTTP ingest stopped answering and none
  * of 50 such connections was ever closed. Now the listener has more threads than that, every dripping connection is
  * closed after the request timeout (counted), and beyond the thread and queue bound a request is refused (counted).
+ *
+ * <p>Concurrent with the other ITs (see the failsafe configuration in the pom): it mostly waits for the request
+ * timeout, and owns its collectors; the others still run one at a time.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class SlowlorisIT {
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -80,6 +80,10 @@ public final class EmbeddedCassandra {
       System.setProperty("cassandra.ring_delay_ms", "0");
       System.setProperty("cassandra.skip_wait_for_gossip_to_settle", "0");
       System.setProperty("cassandra.superuser_setup_delay_ms", "0");
+      // as Cassandra's own test suite runs: no blocking flush of the system and schema tables, which start-up and every
+      // CREATE otherwise force (seconds on a busy disk); their writes still go to the commit log and memtables, and
+      // this node is never restarted. The tests' own keyspaces are untouched by it.
+      System.setProperty("cassandra.unsafesystem", "true");
       new CassandraDaemon(true).activate();
       return new EmbeddedCassandra(nativePort, dir);
     } catch (IOException e) {

@@ -27,7 +27,6 @@ import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +48,7 @@ class StreamingFlinkIT {
 
   @BeforeAll
   static void runJobOnFlink() throws Exception {
-    kafka = TestKafka.start();
+    kafka = TestKafka.shared(); // this JVM's broker (StreamingKafkaReadIT's too), closed when the JVM exits
     EmbeddedCassandra node = EmbeddedCassandra.get();
     cassandra = new CassandraSettings(List.of(node.contactPoint()), EmbeddedCassandra.DATACENTER, "sluice_it");
     try (CqlSession session = cassandra.connect()) {
@@ -87,13 +86,6 @@ class StreamingFlinkIT {
         "streaming job on Flink [local] p=2: %d Kafka records (%d distinct) in %.1f s = %.0f records/s%n",
         generated.records().size(), generated.distinct(), elapsedNanos / 1e9,
         generated.records().size() / (elapsedNanos / 1e9));
-  }
-
-  @AfterAll
-  static void stopKafka() throws Exception {
-    if (kafka != null) {
-      kafka.close();
-    }
   }
 
   @Test

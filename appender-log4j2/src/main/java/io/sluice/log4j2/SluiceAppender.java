@@ -66,6 +66,16 @@ public final class SluiceAppender extends AbstractAppender {
 
     /** Capturing an event threw: count it as dropped ({@code CAPTURE_FAILED}) and report the first one. */
     default void captureFailed(Throwable error) {}
+
+    /** Whether the next record would be encoded on the caller's thread: see {@link Pipeline#encodesOnCaller()}. */
+    default boolean encodesOnCaller() {
+      return false;
+    }
+
+    /** Offers a record valid only during the call: see {@link Pipeline#offerNow}. */
+    default boolean offerNow(io.sluice.sdk.pipeline.DeferredRecord record) {
+      throw new UnsupportedOperationException("offerNow");
+    }
   }
 
   private final SluiceManager manager;
@@ -92,6 +102,16 @@ public final class SluiceAppender extends AbstractAppender {
       public void captureFailed(Throwable error) {
         manager.captureFailed(error);
       }
+
+      @Override
+      public boolean encodesOnCaller() {
+        return manager.encodesOnCaller();
+      }
+
+      @Override
+      public boolean offerNow(io.sluice.sdk.pipeline.DeferredRecord record) {
+        return manager.offerNow(record);
+      }
     };
   }
 
@@ -109,6 +129,16 @@ public final class SluiceAppender extends AbstractAppender {
       if (target.refuseWhenFull(event.getLevel() == null ? 0
           : Log4j2EventMapper.severity(event.getLevel().intLevel()).getNumber()))
         return;
+      if (target.encodesOnCaller()) {
+        // Under a backlog the record is encoded here anyway: from the live event, without copying it first.
+        LiveEvent live = LiveEvent.of(event, mapper);
+        try {
+          target.offerNow(live);
+        } finally {
+          live.clear();
+        }
+        return;
+      }
       CapturedEvent record = CapturedEvent.take().capture(event, mapper);
       // Not recycled when refused: the pipeline may have built it (and so given the slot back) while it waited for
       // room. A refused slot is left to the garbage collector; refusals are rare (a wait that timed out).
@@ -210,6 +240,8 @@ public final class SluiceAppender extends AbstractAppender {
     private String queueMaxBytes;
     @PluginBuilderAttribute
     private String maxRecordBytes;
+    @PluginBuilderAttribute
+    private String overflowMaxBytes;
     @PluginBuilderAttribute
     private String batchMaxRecords;
     @PluginBuilderAttribute
@@ -391,6 +423,14 @@ public final class SluiceAppender extends AbstractAppender {
       queueMaxBytes = v;
       return asBuilder();
     }
+    /**
+     * Bound of the queue's overflow on disk ({@code <spoolDir>/overflow}), e.g. {@code 1GiB} (default): while the
+     * queue is full, logging threads write their records there instead of waiting; {@code 0}: no overflow.
+     */
+    public B setOverflowMaxBytes(String v) {
+      overflowMaxBytes = v;
+      return asBuilder();
+    }
     /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
     public B setMaxRecordBytes(String v) {
       maxRecordBytes = v;
@@ -476,7 +516,8 @@ public final class SluiceAppender extends AbstractAppender {
     private Map<String, String> pipelineSettings() {
       String[] values = {endpoint, serviceName, resourceAttributes, tenant, credentials, clientId, spoolDir,
           spoolMaxBytes, whenFull, blockTimeoutMs, fsync, queueMaxRecords, queueMaxBytes, maxRecordBytes,
-          batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs, reconnectMaxMs,
+          overflowMaxBytes, batchMaxRecords, batchMaxBytes, lingerMs, maxInFlightBatches, reconnectMinMs,
+          reconnectMaxMs,
           closeTimeoutMs, zstdLevel, tls, trustCertPath, clientCertPath, clientKeyPath, queueWaitMs,
           credentialsFile, oauth2Issuer, oauth2TokenUrl, oauth2ClientId, oauth2ClientSecret, oauth2ClientSecretFile,
           oauth2Scope, oauth2Audience};

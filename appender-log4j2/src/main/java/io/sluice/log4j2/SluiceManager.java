@@ -85,6 +85,18 @@ final class SluiceManager extends AbstractManager {
     return p != null && p.refuseWhenFull(severityNumber);
   }
 
+  /** See {@link Pipeline#encodesOnCaller()}. */
+  boolean encodesOnCaller() {
+    Pipeline p = pipeline;
+    return p != null && p.encodesOnCaller();
+  }
+
+  /** See {@link Pipeline#offerNow}. */
+  boolean offerNow(io.sluice.sdk.pipeline.DeferredRecord record) {
+    Pipeline p = pipeline;
+    return p != null && p.offerNow(record);
+  }
+
   /** Counts (and reports once) an event whose capture threw: see {@link Pipeline#captureFailed}. */
   void captureFailed(Throwable error) {
     Pipeline p = pipeline;

@@ -175,6 +175,13 @@ public final class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEve
   public void setQueueMaxBytes(String value) {
     settings.put("queueMaxBytes", value);
   }
+  /**
+   * Bound of the queue's overflow on disk ({@code <spoolDir>/overflow}), e.g. {@code 1GiB} (default): while the queue
+   * is full, logging threads write their records there instead of waiting; {@code 0}: no overflow.
+   */
+  public void setOverflowMaxBytes(String value) {
+    settings.put("overflowMaxBytes", value);
+  }
   /** A larger record (encoded) is dropped and counted as TOO_LARGE; default {@code 4MiB}. */
   public void setMaxRecordBytes(String value) {
     settings.put("maxRecordBytes", value);

@@ -23,7 +23,9 @@ public final class CrashingApp {
     long n = to - from;
     while (true) {
       PipelineStats s = app.appender().stats();
-      if (s.spooled() + s.acknowledged() + s.dropped() >= n && s.queued() == 0 && s.batching() == 0) break;
+      if (s.spooled() + s.acknowledged() + s.dropped() >= n && s.queued() == 0 && s.overflowed() == 0
+          && s.batching() == 0)
+        break;
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
     }
     System.out.println("SPOOLED " + app.appender().stats());

@@ -765,7 +765,8 @@ public final class Burst {
     io.sluice.sdk.pipeline.PipelineConfig c = b.build();
     return "(endpoint, serviceName, spoolDir set; " + (overrides.isEmpty() ? "everything else default"
         : "overridden: " + overrides) + "): queueMaxRecords=" + c.queueMaxRecords() + " queueMaxBytes="
-        + c.queueMaxBytes() + " whenFull=" + c.whenFull() + " blockTimeout=" + c.blockTimeout()
+        + c.queueMaxBytes() + " overflowMaxBytes=" + c.overflowMaxBytes() + " whenFull=" + c.whenFull()
+        + " blockTimeout=" + c.blockTimeout()
         + queueSettings(c) + " batchMaxRecords=" + c.batchMaxRecords() + " batchMaxBytes=" + c.batchMaxBytes()
         + " linger=" + c.linger() + " zstdLevel=" + c.zstdLevel() + " spoolMaxBytes=" + c.spoolMaxBytes()
         + " fsync=" + c.fsync() + " maxInFlightBatches=" + c.maxInFlightBatches();

@@ -33,9 +33,12 @@ import org.jctools.queues.MpscArrayQueue;
  * <p>Bounded: the hand-off queue by {@code queueMaxRecords} and {@code queueMaxBytes}, the open batch by
  * {@code batchMaxBytes}, the spool by {@code spoolMaxBytes}, the window by {@code maxInFlightBatches}.
  *
- * <p>{@link #offer} is thread-safe, lock-free, does no I/O and never throws. When the queue is full it waits for
- * room, at most {@code queueWaitMs} (default 1 s; {@code 0}: never), for the batcher to move records into the local
- * spool; records below WARN leave the queue's last eighth to WARN and above. Under {@code drop-oldest} and
+ * <p>{@link #offer} is thread-safe and never throws; while the queue has room it is lock-free and does no I/O. When
+ * the queue is full the caller encodes its record and appends it to the queue's overflow on disk
+ * ({@code <spoolDir>/overflow}, bounded by {@code overflowMaxBytes}, see {@link Overflow}), which the batcher reads
+ * back in order once the logging threads pause; only when that is full too (or disabled) does it wait for room, at
+ * most {@code queueWaitMs} (default 1 s; {@code 0}: never). Records below WARN leave the last eighth of the queue and
+ * of the overflow to WARN and above. Under {@code drop-oldest} and
  * {@code drop-newest} the batcher never waits on the network, so neither does the caller; under
  * {@link WhenFull#BLOCK} the wait is the longer of {@code queueWaitMs} and {@code blockTimeoutMs}, and may include
  * waiting for spool room (acknowledgements). A batch leaves the spool only when the collector acknowledges it (or rejects it for good,
@@ -99,8 +102,15 @@ public final class Pipeline implements AutoCloseable {
   private volatile java.nio.file.Path spoolDir;
   private volatile int spoolsHeldByOthers;
   private volatile OrphanShipping orphans;
+  /** The overflow's directory inside the spool directory. */
+  static final String OVERFLOW_DIR = "overflow";
+  /** The hand-off queue's extension on disk (null: none); see {@link Overflow}. */
+  private final Overflow overflow;
+  private final java.util.concurrent.atomic.AtomicBoolean overflowFailureReported =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  private Pipeline(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
+  private Pipeline(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory,
+      java.nio.file.Path overflowDir) {
     this.config = config;
     this.diagnostics = config.diagnostics();
     this.spool = spool;
@@ -114,6 +124,7 @@ public final class Pipeline implements AutoCloseable {
     this.belowWarnMaxRecords = queue.capacity() - queue.capacity() / 8;
     this.belowWarnMaxBytes = Math.max(config.maxRecordBytes(), config.queueMaxBytes() - config.queueMaxBytes() / 8);
     this.assistAboveRecords = queue.capacity() / 2;
+    this.overflow = openOverflow(config, spool, overflowDir);
     this.batcherThread = SluiceThreads.newThread(this::runBatcher, "sluice-batcher");
     this.shipping = new ShipWorker(config, spool, shipperFactory, hello, delivery);
     spool.quarantine().ifPresent(q -> diagnostics.warn("spool " + config.spoolDir() + " was corrupt (" + q.reason()
@@ -154,7 +165,7 @@ public final class Pipeline implements AutoCloseable {
         config.keepAliveTime(), config.newCredentials());
     Pipeline p;
     try {
-      p = start(config, opened.spool(), shippers);
+      p = start(config, opened.spool(), shippers, opened.dir().resolve(OVERFLOW_DIR));
     } catch (RuntimeException | Error e) {
       opened.spool().close();
       throw e;
@@ -186,9 +197,21 @@ public final class Pipeline implements AutoCloseable {
     return spoolDir;
   }
 
-  /** Starts over a given spool and shipper (tests, the agent). The pipeline closes both on {@link #close}. */
+  /**
+   * Starts over a given spool and shipper (tests, the agent), without an overflow on disk. The pipeline closes both
+   * on {@link #close}.
+   */
   public static Pipeline start(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory) {
-    Pipeline p = new Pipeline(config, spool, shipperFactory);
+    return start(config, spool, shipperFactory, null);
+  }
+
+  /**
+   * Starts over a given spool and shipper, with the queue's overflow in {@code overflowDir} (null: none; also none
+   * when {@code overflowMaxBytes} is 0). The pipeline closes both on {@link #close}.
+   */
+  public static Pipeline start(PipelineConfig config, Spool spool, Function<Hello, Shipper> shipperFactory,
+      java.nio.file.Path overflowDir) {
+    Pipeline p = new Pipeline(config, spool, shipperFactory, overflowDir);
     p.batcherThread.start();
     p.shipping.start();
     return p;
@@ -306,6 +329,7 @@ public final class Pipeline implements AutoCloseable {
   public boolean refuseWhenFull(int severityNumber) {
     if (queueWaitNanos > 0 || closing) return false;
     boolean important = severityNumber >= WARN;
+    if (overflow != null && overflow.hasRoom(0, important)) return false;
     long maxBytes = important ? config.queueMaxBytes() : belowWarnMaxBytes;
     int maxRecords = important ? queue.capacity() : belowWarnMaxRecords;
     if (queuedBytes.get() < maxBytes && queue.size() < maxRecords) return false;
@@ -341,10 +365,139 @@ public final class Pipeline implements AutoCloseable {
       }
       item = encoded;
     }
-    if (tryEnqueue(item, itemSize, important)) return true;
+    if (overflow == null) {
+      if (tryEnqueue(item, itemSize, important)) return true;
+    } else if (!overflow.active() && tryEnqueue(item, itemSize, important)) {
+      return true;
+    } else {
+      return spill(item, important);
+    }
     if (queueWaitNanos > 0 && awaitRoom(item, itemSize, important)) return true;
     dropped.get(DropReason.QUEUE_FULL).increment();
     return false;
+  }
+
+  /**
+   * The queue is full, or records wait in the overflow (which later ones must follow): the record is encoded on the
+   * caller's thread and appended to the overflow. False when refused (counted).
+   */
+  private boolean spill(Object item, boolean important) {
+    if (item instanceof byte[] encoded) return spillEncoded(encoded, encoded.length, important);
+    RecordWriter out = CALLER_SCRATCH.get();
+    out.reset(SCRATCH_KEPT_BYTES, 1024);
+    if (!encodeInto(item, out)) return false; // counted as BUILD_FAILED
+    if (BatchWriter.sizeInBatch(out.size()) > config.maxRecordBytes()) {
+      dropped.get(DropReason.TOO_LARGE).increment();
+      return false;
+    }
+    return spillEncoded(out.array(), out.size(), important);
+  }
+
+  /**
+   * Appends {@code bytes[0, len)} (an encoded record) to the overflow, waiting for room there as for room in the
+   * queue; after a failed overflow write, the queue alone, as without an overflow. False when refused (counted).
+   */
+  private boolean spillEncoded(byte[] bytes, int len, boolean important) {
+    if (overflow.append(bytes, 0, len, important)) return true;
+    int size = BatchWriter.sizeInBatch(len);
+    if (overflow.broken()) {
+      reportOverflowFailure();
+      byte[] record = bytes.length == len ? bytes : java.util.Arrays.copyOf(bytes, len);
+      if (tryEnqueue(record, size, important)) return true;
+      if (queueWaitNanos > 0 && awaitRoom(record, size, important)) return true;
+      dropped.get(DropReason.QUEUE_FULL).increment();
+      return false;
+    }
+    if (queueWaitNanos > 0) {
+      Thread me = Thread.currentThread();
+      long deadline = System.nanoTime() + queueWaitNanos;
+      waiters.add(me);
+      try {
+        while (!closing && !overflow.broken()) {
+          if (overflow.append(bytes, 0, len, important)) {
+            LockSupport.unpark(batcherThread);
+            return true;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) break;
+          LockSupport.parkNanos(this, Math.min(left, WAIT_RECHECK_NANOS));
+        }
+      } finally {
+        waiters.remove(me);
+      }
+    }
+    dropped.get(DropReason.QUEUE_FULL).increment();
+    return false;
+  }
+
+  /**
+   * Whether a record offered now would be encoded on the caller's thread anyway (records wait in the overflow, or the
+   * queue is over half full): an appender whose events are costly to copy then offers the live event through
+   * {@link #offerNow} instead of a captured copy. A hint: lock-free, no I/O.
+   */
+  public boolean encodesOnCaller() {
+    return (overflow != null && overflow.active()) || (queueWaitNanos > 0 && queue.size() >= assistAboveRecords);
+  }
+
+  /**
+   * Offers a record that is valid only during this call (a view of an event its framework reuses): it is encoded
+   * now, on the caller's thread, and the bytes go to the queue or the overflow. Same guarantees and counting as
+   * {@link #offer(DeferredRecord)}; costs the caller the encoding, saves it a copy of the event.
+   */
+  public boolean offerNow(DeferredRecord record) {
+    appended.increment();
+    if (closing) {
+      dropped.get(DropReason.SHUTDOWN).increment();
+      return false;
+    }
+    boolean important = record.severityNumber() >= WARN;
+    RecordWriter out = CALLER_SCRATCH.get();
+    out.reset(SCRATCH_KEPT_BYTES, 1024);
+    if (!encodeInto(record, out)) return false; // counted as BUILD_FAILED
+    int size = BatchWriter.sizeInBatch(out.size());
+    if (size > config.maxRecordBytes()) {
+      dropped.get(DropReason.TOO_LARGE).increment();
+      return false;
+    }
+    if (overflow != null && overflow.active()) return spillEncoded(out.array(), out.size(), important);
+    byte[] encoded = out.toByteArray();
+    if (tryEnqueue(encoded, size, important)) return true;
+    if (overflow != null) return spillEncoded(encoded, encoded.length, important);
+    if (queueWaitNanos > 0 && awaitRoom(encoded, size, important)) return true;
+    dropped.get(DropReason.QUEUE_FULL).increment();
+    return false;
+  }
+
+  /** The overflow, or null (tests). */
+  Overflow overflowForTests() {
+    return overflow;
+  }
+
+  private void reportOverflowFailure() {
+    java.io.IOException e = overflow.failure();
+    if (e == null) return;
+    if (overflowFailureReported.get() || !overflowFailureReported.compareAndSet(false, true)) return;
+    diagnostics.warn("could not write to the queue's overflow in " + overflowDirOf(spoolDir) + " (" + e
+        + "); the records of the failed write are dropped and counted as DISK_FULL, and until what it holds is"
+        + " read the queue works without it (full: callers wait up to queueWaitMs, then drop as QUEUE_FULL); this"
+        + " is reported once", e);
+  }
+
+  private static java.nio.file.Path overflowDirOf(java.nio.file.Path spoolDir) {
+    return spoolDir == null ? null : spoolDir.resolve(OVERFLOW_DIR);
+  }
+
+  /** The overflow in {@code dir}, reading on from the spool's checkpoint; null when disabled or not openable. */
+  private Overflow openOverflow(PipelineConfig config, Spool spool, java.nio.file.Path dir) {
+    if (dir == null || config.overflowMaxBytes() <= 0) return null;
+    try {
+      return Overflow.recover(dir, config.overflowMaxBytes(), spool.checkpoints().get(Overflow.CHECKPOINT),
+          lost -> dropped.get(DropReason.DISK_FULL).add(lost));
+    } catch (java.io.IOException | RuntimeException e) {
+      diagnostics.warn("could not open the queue's overflow in " + dir + "; the queue works without it (full:"
+          + " callers wait up to queueWaitMs, then drop as QUEUE_FULL)", e);
+      return null;
+    }
   }
 
   /**
@@ -444,10 +597,11 @@ public final class Pipeline implements AutoCloseable {
         queuedBytes.addAndGet(-taken);
         wakeWaiters();
       }
+      boolean readOverflow = overflow != null && overflow.active() && overflowDue(now) && readOverflow(batcher, zstd);
       // Once per pass, not per record: the field shares a cache line with what every offer reads (closing, config).
       batching = batcher.recordCount();
       if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher, zstd);
-      if (closing && queue.isEmpty() && batcher.isEmpty()) return;
+      if (closing && queue.isEmpty() && (overflow == null || !overflow.active()) && batcher.isEmpty()) return;
       if (abandon) {
         // close() ran out of time: what is still here is counted as lost to the shutdown.
         dropped.get(DropReason.SHUTDOWN).add(batcher.recordCount());
@@ -455,10 +609,69 @@ public final class Pipeline implements AutoCloseable {
         batching = 0;
         return;
       }
+      if (readOverflow) continue; // more may be there: the queue first, then on
+      if (drainingOverflow && !overflow.active()) drainingOverflow = false;
       // Callers waiting for room refill the queue as soon as they run again: look again soon rather than idle.
-      long idle = waiters.isEmpty() ? IDLE_PARK_NANOS : BUSY_PARK_NANOS;
+      long idle = !waiters.isEmpty() ? BUSY_PARK_NANOS
+          : overflow != null && overflow.active() ? OVERFLOW_QUIET_NANOS : IDLE_PARK_NANOS;
       LockSupport.parkNanos(Math.min(idle, batcher.nanosUntilDue(now)));
     }
+  }
+
+  private final Overflow.Slice slice = new Overflow.Slice();
+  /** Batcher: reading the overflow until it is empty, whatever the logging threads do (see {@link #overflowDue}). */
+  private boolean drainingOverflow;
+  /** Logging threads that appended to the overflow this recently are still in their burst. */
+  private static final long OVERFLOW_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  /**
+   * Batcher: whether to read the overflow now. While logging threads are writing to it (an append in the last
+   * millisecond) and it holds less than half its bound, the batcher leaves the CPU to them: a burst goes to disk at
+   * the logging threads' pace and is batched, compressed and shipped once they pause (or once it holds half its
+   * bound, from then on until it is empty). Sustained overload therefore still moves at the batcher's full pace.
+   */
+  private boolean overflowDue(long now) {
+    if (drainingOverflow || closing) return true;
+    if (overflow.bytes() >= overflow.maxBytes() / 2) {
+      drainingOverflow = true;
+      return true;
+    }
+    return now - overflow.lastAppendNanos() >= OVERFLOW_QUIET_NANOS;
+  }
+
+  /** The overflow position after its last record in the open batch (-1: none there), stored with the batch. */
+  private long batchOverflowSegment = -1;
+  private long batchOverflowOffset;
+  /** Records read from the overflow per pass, so the queue (WARN and above while the overflow is full) is looked at. */
+  private static final int OVERFLOW_RECORDS_PER_PASS = 4096;
+
+  /**
+   * Batcher: moves records from the overflow into the batch (the queue is empty, or only holds records that came
+   * while the overflow could not take them), flushing as batches fill. True when it read any.
+   */
+  private boolean readOverflow(Batcher batcher, ZstdCodec zstd) {
+    int read = 0;
+    long now = System.nanoTime();
+    try {
+      while (read < OVERFLOW_RECORDS_PER_PASS && overflow.next(slice)) {
+        read++;
+        int size = BatchWriter.sizeInBatch(slice.length);
+        if (!batcher.fits(size)) flush(batcher, zstd);
+        batcher.addEncoded(slice.array, slice.offset, slice.length, now);
+        batchOverflowSegment = overflow.lastSegment();
+        batchOverflowOffset = overflow.lastOffset();
+        if (batcher.ready(now)) {
+          flush(batcher, zstd);
+          now = System.nanoTime();
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      diagnostics.warn("could not read the queue's overflow in " + overflowDirOf(spoolDir)
+          + "; what is left in it is read at the next start", e);
+      return false;
+    }
+    if (read > 0) wakeWaiters();
+    return read > 0;
   }
 
   /**
@@ -511,18 +724,33 @@ public final class Pipeline implements AutoCloseable {
   private byte[] encode(DeferredRecord deferred) {
     RecordWriter out = CALLER_SCRATCH.get();
     out.reset(SCRATCH_KEPT_BYTES, 1024);
+    return encodeInto(deferred, out) ? out.toByteArray() : null;
+  }
+
+  /**
+   * Encodes a {@link LogRecord} or {@link DeferredRecord} into {@code out} (empty); false when that threw (counted as
+   * {@link DropReason#BUILD_FAILED}, reported once). Thread-safe.
+   */
+  private boolean encodeInto(Object item, RecordWriter out) {
     try {
-      if (!deferred.writeTo(out)) {
-        out.reset();
-        LogRecord built = deferred.build();
-        if (built == null) throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
-        out.fieldsOf(built);
+      if (item instanceof LogRecord record) {
+        out.fieldsOf(record);
+      } else {
+        DeferredRecord deferred = (DeferredRecord) item;
+        if (!deferred.writeTo(out)) {
+          out.reset();
+          LogRecord built = deferred.build();
+          if (built == null) {
+            throw new IllegalStateException(deferred.getClass().getName() + ".build() returned null");
+          }
+          out.fieldsOf(built);
+        }
       }
+      return true;
     } catch (RuntimeException | LinkageError e) {
       buildFailed(e);
-      return null;
+      return false;
     }
-    return out.toByteArray();
   }
 
   /**
@@ -593,8 +821,15 @@ public final class Pipeline implements AutoCloseable {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
       }
-      Spool.Append result = appendWaitingForDisk(count, encodedLength, compressed);
-      if (!result.accepted()) dropped.get(DropReason.SPOOL_FULL).add(count);
+      byte[] checkpoint = batchOverflowSegment < 0 ? null
+          : Overflow.checkpoint(batchOverflowSegment, batchOverflowOffset);
+      batchOverflowSegment = -1;
+      Spool.Append result = appendWaitingForDisk(count, encodedLength, compressed, checkpoint);
+      if (!result.accepted()) {
+        dropped.get(DropReason.SPOOL_FULL).add(count);
+        if (checkpoint != null) spool.putCheckpoints(Map.of(Overflow.CHECKPOINT, checkpoint));
+      }
+      if (checkpoint != null) overflow.committed(checkpoint);
       for (SpoolEntry evicted : result.evicted()) dropped.get(DropReason.SPOOL_FULL).add(evicted.recordCount());
       if (spoolFailureReported) {
         spoolFailureReported = false;
@@ -628,11 +863,13 @@ public final class Pipeline implements AutoCloseable {
    * spool reopens at most every {@code RocksDbSpool.RECOVERY_INTERVAL_NANOS}), the other policies give up at once:
    * evicting old batches would free no disk until RocksDB compacts them.
    */
-  private Spool.Append appendWaitingForDisk(int count, long uncompressedSize, byte[] compressed) {
+  private Spool.Append appendWaitingForDisk(int count, long uncompressedSize, byte[] compressed, byte[] checkpoint) {
     long deadline = System.nanoTime() + config.blockTimeout().toNanos();
     while (true) {
       try {
-        return spool.append(count, uncompressedSize, compressed, config.whenFull());
+        return checkpoint == null ? spool.append(count, uncompressedSize, compressed, config.whenFull())
+            : spool.append(count, uncompressedSize, compressed, config.whenFull(),
+                Map.of(Overflow.CHECKPOINT, checkpoint));
       } catch (SpoolException e) {
         if (!e.noSpace() || config.whenFull() != WhenFull.BLOCK || System.nanoTime() - deadline >= 0 || abandon) {
           throw e;
@@ -651,7 +888,8 @@ public final class Pipeline implements AutoCloseable {
     for (Map.Entry<DropReason, LongAdder> e : dropped.entrySet()) drops.put(e.getKey(), e.getValue().sum());
     drops.merge(DropReason.REJECTED, delivery.rejected.sum(), Long::sum);
     drops.merge(DropReason.SPOOL_CORRUPT, spool.corruptRecords(), Long::sum);
-    return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(), batching,
+    return new PipelineStats(appended.sum(), delivery.acknowledged.sum(), drops, queue.size(),
+        overflow == null ? 0 : overflow.records(), overflow == null ? 0 : overflow.bytes(), batching,
         spool.records(), spool.bytes(), spool.batches(), delivery.batchesSent.sum(),
         delivery.batchesAcknowledged.sum(), delivery.reconnects.sum(), delivery.connected, spool.writable(),
         spool.quarantine().isPresent() ? 1 : 0, spoolsHeldByOthers, orphans == null ? 0 : orphans.adopted(),
@@ -689,6 +927,7 @@ public final class Pipeline implements AutoCloseable {
     } catch (Exception ignored) {
       // metrics are best effort
     }
+    if (overflow != null) overflow.close();
     spool.close();
     closed = true;
   }

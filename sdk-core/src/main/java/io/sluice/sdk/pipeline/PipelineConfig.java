@@ -37,6 +37,7 @@ public final class PipelineConfig {
   private final FsyncPolicy fsync;
   private final int queueMaxRecords;
   private final long queueMaxBytes;
+  private final long overflowMaxBytes;
   private final int maxRecordBytes;
   private final int batchMaxRecords;
   private final int batchMaxBytes;
@@ -68,6 +69,7 @@ public final class PipelineConfig {
     this.fsync = b.fsync;
     this.queueMaxRecords = b.queueMaxRecords;
     this.queueMaxBytes = b.queueMaxBytes;
+    this.overflowMaxBytes = b.overflowMaxBytes;
     this.maxRecordBytes = b.maxRecordBytes;
     this.batchMaxRecords = b.batchMaxRecords;
     this.batchMaxBytes = b.batchMaxBytes;
@@ -171,6 +173,14 @@ public final class PipelineConfig {
   public long queueMaxBytes() {
     return queueMaxBytes;
   }
+  /**
+   * Bound of the queue's overflow on disk ({@code <spoolDir>/overflow}): encoded records not yet batched, written
+   * there by logging threads while the in-memory queue is full instead of waiting for the batcher. Default 1 GiB;
+   * {@code 0}: no overflow (a full queue makes callers wait up to {@code queueWaitMs}, then drop).
+   */
+  public long overflowMaxBytes() {
+    return overflowMaxBytes;
+  }
   /** A record larger than this (encoded) is dropped as {@code TOO_LARGE}. Default 4 MiB. */
   public int maxRecordBytes() {
     return maxRecordBytes;
@@ -257,6 +267,7 @@ public final class PipelineConfig {
     private FsyncPolicy fsync = FsyncPolicy.NEVER;
     private int queueMaxRecords = 65_536;
     private long queueMaxBytes = 64L << 20;
+    private long overflowMaxBytes = 1L << 30;
     private int maxRecordBytes = 4 << 20;
     private int batchMaxRecords = 2048;
     private int batchMaxBytes = 1 << 20;
@@ -375,6 +386,7 @@ public final class PipelineConfig {
     public Builder fsync(FsyncPolicy v) { fsync = v; return this; }
     public Builder queueMaxRecords(int v) { queueMaxRecords = v; return this; }
     public Builder queueMaxBytes(long v) { queueMaxBytes = v; return this; }
+    public Builder overflowMaxBytes(long v) { overflowMaxBytes = v; return this; }
     public Builder maxRecordBytes(int v) { maxRecordBytes = v; return this; }
     public Builder batchMaxRecords(int v) { batchMaxRecords = v; return this; }
     public Builder batchMaxBytes(int v) { batchMaxBytes = v; return this; }
@@ -527,6 +539,7 @@ public final class PipelineConfig {
         }
         case "queueMaxRecords" -> queueMaxRecords((int) parseSize(key, value, 16, 1 << 24));
         case "queueMaxBytes" -> queueMaxBytes(parseSize(key, value, 64 << 10, Long.MAX_VALUE));
+        case "overflowMaxBytes" -> overflowMaxBytes(parseSize(key, value, 0, Long.MAX_VALUE));
         case "maxRecordBytes" -> maxRecordBytes((int) parseSize(key, value, 1 << 10, Integer.MAX_VALUE));
         case "batchMaxRecords" -> batchMaxRecords((int) parseSize(key, value, 1, 1 << 20));
         case "batchMaxBytes" -> batchMaxBytes((int) parseSize(key, value, 1 << 10, 64 << 20));
@@ -573,6 +586,9 @@ public final class PipelineConfig {
           + "; 0 drops at once when the queue is full");
       check("queueMaxRecords", queueMaxRecords >= 16 && queueMaxRecords <= (1 << 24),
           "must be in [16, 16777216], was " + queueMaxRecords);
+      check("overflowMaxBytes", overflowMaxBytes == 0 || overflowMaxBytes >= 8L * maxRecordBytes,
+          "must be 0 (no overflow) or at least 8 x maxRecordBytes (" + 8L * maxRecordBytes + "), was "
+              + overflowMaxBytes);
       check("queueMaxBytes", queueMaxBytes >= maxRecordBytes,
           "must be at least maxRecordBytes (" + maxRecordBytes + "), was " + queueMaxBytes);
       check("maxRecordBytes", maxRecordBytes >= 1024, "must be at least 1KiB, was " + maxRecordBytes);
@@ -621,7 +637,8 @@ public final class PipelineConfig {
   public static final List<String> KEYS = List.of(
       "endpoint", "serviceName", "resourceAttributes", "tenant", "credentials", "clientId", "spoolDir",
       "spoolMaxBytes", "whenFull", "blockTimeoutMs", "fsync", "queueMaxRecords", "queueMaxBytes", "maxRecordBytes",
-      "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs", "reconnectMaxMs",
+      "overflowMaxBytes", "batchMaxRecords", "batchMaxBytes", "lingerMs", "maxInFlightBatches", "reconnectMinMs",
+      "reconnectMaxMs",
       "closeTimeoutMs", "zstdLevel", "tls", "trustCertPath", "clientCertPath", "clientKeyPath", "queueWaitMs",
       "credentialsFile", "oauth2Issuer", "oauth2TokenUrl", "oauth2ClientId", "oauth2ClientSecret",
       "oauth2ClientSecretFile", "oauth2Scope", "oauth2Audience");

@@ -38,6 +38,9 @@ final class PipelineMetrics {
     handles.add(meter.upDownCounterBuilder("sluice.sdk.spool.bytes").setUnit("By")
         .setDescription("Compressed bytes in the spool")
         .buildWithCallback(m -> m.record(stats.get().spoolBytes())));
+    handles.add(meter.upDownCounterBuilder("sluice.sdk.overflow.bytes").setUnit("By")
+        .setDescription("Bytes in the queue's overflow on disk, written while the queue was full and not yet batched")
+        .buildWithCallback(m -> m.record(stats.get().overflowBytes())));
     handles.add(meter.gaugeBuilder("sluice.sdk.spool.writable").ofLongs().setUnit("1")
         .setDescription("1 while the spool accepts writes, 0 while it refuses them (disk full, I/O error)")
         .buildWithCallback(m -> m.record(stats.get().spoolWritable() ? 1 : 0)));

@@ -12,6 +12,10 @@ import java.util.Map;
  * @param acknowledged records in batches the collector acknowledged
  * @param dropped records dropped, by reason
  * @param queued records in the hand-off queue
+ * @param overflowed records in the queue's overflow on disk (written while the queue was full, not yet batched;
+ *     records a previous run left there are read first and not counted here)
+ * @param overflowBytes bytes in the queue's overflow not yet batched (records and their 8-byte headers, a previous
+ *     run's included)
  * @param batching records taken from the queue and not yet written to the spool
  * @param spooled records in spooled batches not yet acknowledged (sent or not)
  * @param spoolBytes bytes of the spooled batches (compressed)
@@ -38,6 +42,8 @@ public record PipelineStats(
     long acknowledged,
     Map<DropReason, Long> droppedByReason,
     long queued,
+    long overflowed,
+    long overflowBytes,
     long batching,
     long spooled,
     long spoolBytes,
@@ -69,9 +75,9 @@ public record PipelineStats(
     return droppedByReason.get(reason);
   }
 
-  /** Records accepted and not yet acknowledged or dropped: queued + batching + spooled. */
+  /** Records accepted and not yet acknowledged or dropped: queued + overflowed + batching + spooled. */
   public long pending() {
-    return queued + batching + spooled;
+    return queued + overflowed + batching + spooled;
   }
 
   /** Whether {@code appended == acknowledged + dropped + pending}. */

@@ -421,11 +421,62 @@ class PipelineTest {
     assertThat(Pipeline.isInternalLogger(null)).isFalse();
   }
 
+  /**
+   * Four threads offer 200,000 records as fast as they can into a 16-record queue that does not wait
+   * ({@code queueWaitMs=0}): what the queue cannot take goes to the overflow on disk, and every record is delivered
+   * exactly once, each thread's in the order it offered them.
+   */
+  @Test
+  void burstsBeyondTheQueueGoToTheOverflowAndArriveWholeOncePerThreadInOrder() throws Exception {
+    int threads = 4;
+    int perThread = 50_000;
+    try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).queueWaitMs(0).build())) {
+      CountDownLatch start = new CountDownLatch(1);
+      AtomicInteger refused = new AtomicInteger();
+      List<Thread> loggers = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        long base = t * 1_000_000L;
+        Thread logger = new Thread(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          for (int i = 0; i < perThread; i++) {
+            if (!p.offer(Records.numbered(base + i, 120))) refused.incrementAndGet();
+          }
+        });
+        logger.start();
+        loggers.add(logger);
+      }
+      start.countDown();
+      for (Thread logger : loggers) logger.join();
+      assertThat(refused.get()).isZero();
+      assertThat(p.overflowForTests().appendedTotal()).as("records that went through the overflow").isPositive();
+      await().atMost(Duration.ofSeconds(60)).until(() -> p.stats().acknowledged() == (long) threads * perThread);
+      PipelineStats s = p.stats();
+      assertThat(s.balanced()).isTrue();
+      assertThat(s.dropped()).isZero();
+      assertThat(s.overflowed()).isZero();
+      assertThat(s.overflowBytes()).isZero();
+    }
+    assertThat(collector.duplicates()).isZero();
+    java.util.Map<Long, Long> next = new java.util.HashMap<>();
+    for (TestCollector.Received r : collector.received()) {
+      long n = Records.numberOf(r.record());
+      long thread = n / 1_000_000L;
+      assertThat(n % 1_000_000L).as("thread %d in order", thread).isEqualTo(next.getOrDefault(thread, 0L));
+      next.put(thread, n % 1_000_000L + 1);
+    }
+    assertThat(next).hasSize(threads).allSatisfy((thread, count) -> assertThat(count).isEqualTo(perThread));
+  }
+
   @Test
   void refuseWhenFullCountsARefusalOnlyWhileTheQueueIsFull() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
+    // without the overflow on disk, which would take what the queue cannot (see burstsBeyondTheQueue...)
     try (Pipeline p = Pipeline.start(config().queueMaxRecords(16).whenFull(WhenFull.DROP_NEWEST).queueWaitMs(0)
-        .build())) {
+        .overflowMaxBytes(0).build())) {
       assertThat(p.refuseWhenFull()).isFalse();
       // The batcher takes this one and waits inside build(), so nothing else leaves the queue meanwhile.
       assertThat(p.offer(blockingRecord(release, 0))).isTrue();

@@ -77,7 +77,7 @@ class SpoolFailuresTest {
 
   private static boolean quiet(Pipeline p) {
     PipelineStats s = p.stats();
-    return s.queued() == 0 && s.batching() == 0;
+    return s.queued() == 0 && s.overflowed() == 0 && s.overflowBytes() == 0 && s.batching() == 0;
   }
 
   // --------------------------------------------------------------------------------------------------- disk full

@@ -67,6 +67,46 @@ class SluiceAppenderTest {
         .anySatisfy(kv -> assertThat(kv.getValue().getStringValue()).isEqualTo("e2e")));
   }
 
+  /**
+   * Two threads log as fast as they can into a 16-record queue that never waits: under that backlog each record is
+   * encoded on its logging thread from the live event (Log4j2 reuses it after the call) and written to the overflow
+   * on disk. Every record arrives once, whole (body, arguments, ThreadContext), each thread's in order.
+   */
+  @Test
+  void aBacklogEncodesFromTheLiveEventIntoTheOverflowAndLosesNothing() throws Exception {
+    context = Log4j2Testing.start("sluice-overflow.xml");
+    SluiceAppender appender = Log4j2Testing.sluice(context);
+    Logger log = context.getLogger("app.Orders");
+    int perThread = 30_000;
+    Thread[] threads = new Thread[2];
+    for (int t = 0; t < threads.length; t++) {
+      int thread = t;
+      threads[t] = new Thread(() -> {
+        org.apache.logging.log4j.ThreadContext.put("worker", "w" + thread);
+        for (int i = 0; i < perThread; i++) log.info("order {} of worker {}", i, thread);
+        org.apache.logging.log4j.ThreadContext.clearMap();
+      });
+    }
+    for (Thread t : threads) t.start();
+    for (Thread t : threads) t.join();
+    int n = perThread * threads.length;
+    await().atMost(Duration.ofSeconds(60)).until(() -> appender.stats().acknowledged() == n);
+    assertThat(appender.stats().dropped()).isZero();
+    assertThat(appender.stats().balanced()).isTrue();
+    assertThat(collector.duplicates()).isZero();
+    int[] next = new int[threads.length];
+    for (TestCollector.Received r : collector.received()) {
+      String body = r.record().getBody().getStringValue();
+      int thread = Integer.parseInt(body.substring(body.lastIndexOf(' ') + 1));
+      assertThat(body).isEqualTo("order " + next[thread] + " of worker " + thread);
+      assertThat(r.record().getAttributesList())
+          .anySatisfy(kv -> assertThat(kv.getKey() + "=" + kv.getValue().getStringValue())
+              .isEqualTo("worker=w" + thread));
+      next[thread]++;
+    }
+    assertThat(next).containsOnly(perThread);
+  }
+
   @Test
   void stopClosesThePipelineAndReleasesTheSpoolForTheNextStart() {
     context = Log4j2Testing.start("sluice-pipeline.xml");

@@ -65,8 +65,6 @@ final class Overflow implements AutoCloseable {
   private final AtomicLong bytes = new AtomicLong();
   private final AtomicLong records = new AtomicLong();
   private final java.util.concurrent.atomic.LongAdder appendedTotal = new java.util.concurrent.atomic.LongAdder();
-  /** When the last append came in (System.nanoTime()). */
-  private volatile long lastAppendNanos;
 
   /**
    * Appends go to one of these buffers, chosen by the thread's id (so a thread's records stay in order), each under its
@@ -187,17 +185,12 @@ final class Overflow implements AutoCloseable {
     return maxBytes;
   }
 
-  /** When the last append came in ({@link System#nanoTime()}; 0: none yet). */
-  long lastAppendNanos() {
-    return lastAppendNanos;
-  }
-
   /** Records appended by this process and not yet read by the batcher. */
   long records() {
     return Math.max(0, records.get());
   }
 
-  /** Records appended since this overflow was opened (tests). */
+  /** Records appended since this overflow was opened (the batcher compares it between looks: appends still coming). */
   long appendedTotal() {
     return appendedTotal.sum();
   }
@@ -247,7 +240,6 @@ final class Overflow implements AutoCloseable {
       records.incrementAndGet();
       appendedTotal.increment();
       active = true;
-      lastAppendNanos = System.nanoTime();
       return true;
     } finally {
       st.lock.unlock();

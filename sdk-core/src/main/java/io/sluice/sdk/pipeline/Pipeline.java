@@ -597,7 +597,7 @@ public final class Pipeline implements AutoCloseable {
         queuedBytes.addAndGet(-taken);
         wakeWaiters();
       }
-      boolean readOverflow = overflow != null && overflow.active() && overflowDue(now) && readOverflow(batcher, zstd);
+      boolean readOverflow = overflow != null && overflow.active() && overflowDue() && readOverflow(batcher, zstd);
       // Once per pass, not per record: the field shares a cache line with what every offer reads (closing, config).
       batching = batcher.recordCount();
       if (batcher.ready(now) || (closing && !batcher.isEmpty())) flush(batcher, zstd);
@@ -621,22 +621,27 @@ public final class Pipeline implements AutoCloseable {
   private final Overflow.Slice slice = new Overflow.Slice();
   /** Batcher: reading the overflow until it is empty, whatever the logging threads do (see {@link #overflowDue}). */
   private boolean drainingOverflow;
-  /** Logging threads that appended to the overflow this recently are still in their burst. */
+  /** Between two looks this far apart without an append, the logging threads have paused. */
   private static final long OVERFLOW_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  /** Appends to the overflow seen at the batcher's last look (no clock read per append on the logging threads). */
+  private long overflowAppendsSeen;
 
   /**
-   * Batcher: whether to read the overflow now. While logging threads are writing to it (an append in the last
-   * millisecond) and it holds less than half its bound, the batcher leaves the CPU to them: a burst goes to disk at
+   * Batcher: whether to read the overflow now. While logging threads are writing to it (an append since the last
+   * look, about a millisecond ago) and it holds less than half its bound, the batcher leaves the CPU to them: a burst goes to disk at
    * the logging threads' pace and is batched, compressed and shipped once they pause (or once it holds half its
    * bound, from then on until it is empty). Sustained overload therefore still moves at the batcher's full pace.
    */
-  private boolean overflowDue(long now) {
+  private boolean overflowDue() {
     if (drainingOverflow || closing) return true;
     if (overflow.bytes() >= overflow.maxBytes() / 2) {
       drainingOverflow = true;
       return true;
     }
-    return now - overflow.lastAppendNanos() >= OVERFLOW_QUIET_NANOS;
+    long appends = overflow.appendedTotal();
+    boolean quiet = appends == overflowAppendsSeen;
+    overflowAppendsSeen = appends;
+    return quiet;
   }
 
   /** The overflow position after its last record in the open batch (-1: none there), stored with the batch. */

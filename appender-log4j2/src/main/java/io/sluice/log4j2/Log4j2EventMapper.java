@@ -142,16 +142,16 @@ final class Log4j2EventMapper {
     Level level = event.getLevel();
     if (level != null) {
       out.int64(LogRecord.SEVERITY_NUMBER_FIELD_NUMBER, severity(level.intLevel()).getNumber());
-      out.string(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.name());
+      out.stableString(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.name());
     }
 
     Message message = event.getMessage();
     if (message != null) encodeMessage(out, message);
 
     String loggerName = event.getLoggerName();
-    if (loggerName != null) out.string(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
+    if (loggerName != null) out.stableString(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
     String threadName = event.getThreadName();
-    if (threadName != null) out.string(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
+    if (threadName != null) out.stableString(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
     long threadId = event.getThreadId();
     out.int64(LogRecord.THREAD_ID_FIELD_NUMBER, threadId);
 
@@ -213,7 +213,7 @@ final class Log4j2EventMapper {
   }
 
   private static void encodeTemplate(RecordWriter out, String template) {
-    if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
+    if (template != null && !template.isEmpty()) out.stableString(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
   }
 
   private static void keyValue(RecordWriter out, String key, Object value) {

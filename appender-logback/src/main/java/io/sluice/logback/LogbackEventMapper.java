@@ -299,7 +299,7 @@ final class LogbackEventMapper {
     if (level != null) {
       int number = severity(level).getNumber();
       if (number != 0) out.int64(LogRecord.SEVERITY_NUMBER_FIELD_NUMBER, number);
-      if (!level.levelStr.isEmpty()) out.string(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.levelStr);
+      if (!level.levelStr.isEmpty()) out.stableString(LogRecord.SEVERITY_TEXT_FIELD_NUMBER, level.levelStr);
     }
 
     CharSequence body = formatBody(event);
@@ -332,9 +332,9 @@ final class LogbackEventMapper {
     }
 
     String loggerName = event.getLoggerName();
-    if (loggerName != null && !loggerName.isEmpty()) out.string(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
+    if (loggerName != null && !loggerName.isEmpty()) out.stableString(LogRecord.LOGGER_FIELD_NUMBER, loggerName);
     String threadName = event.getThreadName();
-    if (threadName != null && !threadName.isEmpty()) out.string(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
+    if (threadName != null && !threadName.isEmpty()) out.stableString(LogRecord.THREAD_NAME_FIELD_NUMBER, threadName);
     if (threadId != 0) out.int64(LogRecord.THREAD_ID_FIELD_NUMBER, threadId);
 
     IThrowableProxy proxy = event.getThrowableProxy();
@@ -343,7 +343,7 @@ final class LogbackEventMapper {
     Object[] args = event.getArgumentArray();
     if (args != null && args.length > 0) {
       String template = event.getMessage();
-      if (template != null && !template.isEmpty()) out.string(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
+      if (template != null && !template.isEmpty()) out.stableString(LogRecord.MESSAGE_TEMPLATE_FIELD_NUMBER, template);
       for (Object arg : args) Values.write(out, LogRecord.MESSAGE_ARGUMENTS_FIELD_NUMBER, arg);
     }
 
@@ -407,7 +407,7 @@ final class LogbackEventMapper {
   /** A {@code KeyValue} attribute as {@link Values#kv(String, Object)} encodes (an empty key is left out). */
   private static void keyValue(RecordWriter out, String key, Object value) {
     int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
-    if (!key.isEmpty()) out.string(KeyValue.KEY_FIELD_NUMBER, key);
+    if (!key.isEmpty()) out.stableString(KeyValue.KEY_FIELD_NUMBER, key);
     Values.write(out, KeyValue.VALUE_FIELD_NUMBER, value);
     out.end(m);
   }
@@ -415,7 +415,7 @@ final class LogbackEventMapper {
   /** A string attribute as {@link Values#kv(String, String)} encodes: a null value is the empty string. */
   private static void stringKeyValue(RecordWriter out, String key, String value) {
     int m = out.begin(LogRecord.ATTRIBUTES_FIELD_NUMBER);
-    if (!key.isEmpty()) out.string(KeyValue.KEY_FIELD_NUMBER, key);
+    if (!key.isEmpty()) out.stableString(KeyValue.KEY_FIELD_NUMBER, key);
     int v = out.begin(KeyValue.VALUE_FIELD_NUMBER);
     out.string(AnyValue.STRING_VALUE_FIELD_NUMBER, value == null ? "" : value);
     out.end(v);

@@ -9,6 +9,37 @@ import org.junit.jupiter.api.Test;
 
 class RecordWriterTest {
   @Test
+  void stableStringsWriteWhatStringWritesFromTheFirstUseOnAndStayGarbageFree() {
+    RecordWriter stable = new RecordWriter(16);
+    RecordWriter plain = new RecordWriter(16);
+    java.util.List<String> values = new java.util.ArrayList<>(java.util.List.of("", "INFO", "app.Orders",
+        "order {} placed by {}", "é😀\uD800x", "x".repeat(300), "main"));
+    for (int i = 0; i < 200; i++) values.add("logger-" + i); // more strings than slots: evictions
+    for (int round = 0; round < 3; round++) {
+      for (String v : values) {
+        stable.reset();
+        plain.reset();
+        stable.stableString(5, v);
+        plain.string(5, v);
+        assertThat(stable.toByteArray()).as("%s, round %d", v, round).isEqualTo(plain.toByteArray());
+      }
+    }
+    // a string kept by the writer is copied, not allocated again
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    String name = "io.sluice.examples.Checkout";
+    stable.reset();
+    stable.stableString(5, name);
+    long id = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < 10_000; i++) {
+      stable.reset();
+      stable.stableString(5, name);
+    }
+    assertThat(threads.getThreadAllocatedBytes(id) - before).isLessThan(10_000);
+  }
+
+  @Test
   void writesFieldsAndNestedMessagesAsProtobufDoes() throws Exception {
     RecordWriter w = new RecordWriter(16);
     String body = "é😀\uD800x".repeat(50); // a long nested message (a 2-byte length), an unpaired surrogate

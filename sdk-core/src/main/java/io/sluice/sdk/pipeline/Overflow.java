@@ -422,6 +422,9 @@ final class Overflow implements AutoCloseable {
         outSegment++;
         return nextSegment();
       }
+      // Looked again with the writer held: what was written since the reader last asked is read first (the writer
+      // may have finished this segment meanwhile; leaving it now would skip its last part as a torn tail).
+      if (inChannel != null && inFileOffset + in.limit() < inChannel.size()) return true;
       // The reader has everything its segment's file holds.
       if (inSegment < outSegment) return nextSegment(); // the writer moved on: this segment is finished
     } finally {

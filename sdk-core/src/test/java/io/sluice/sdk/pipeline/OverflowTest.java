@@ -47,7 +47,7 @@ class OverflowTest {
     }
   }
 
-  @Test
+  @org.junit.jupiter.api.RepeatedTest(40) // the reader races the writers: each repetition is a fresh interleaving
   void readsBackEveryRecordOnceAndEachThreadsInOrderAcrossSegments() throws Exception {
     int threads = 4;
     int perThread = 20_000;

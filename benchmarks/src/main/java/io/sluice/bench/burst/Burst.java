@@ -493,10 +493,10 @@ public final class Burst {
   }
 
   /**
-   * Added to every id logged (warm-up and burst): every id has the same number of digits. Without it the burst's
-   * first thread (slot 0) logged ids below 2^32 that no warm-up round had formatted (the warm-up slot is N), and
-   * formatting them took a branch the JIT had compiled as never taken: 0.8–0.9 s of C2 inside AsyncAppender's 2-thread
-   * burst in every run of burst-8 (the peer's figure too low), less in Sluice's.
+   * Added to every id logged (warm-up and burst), so every id has the same number of digits: without it the burst's
+   * first thread (slot 0) logged ids of a shape no warm-up round had formatted (the warm-up slot is N). Tried against
+   * the 0.8–0.96 s of C2 that AsyncAppender's JVM spent inside its 2-thread burst in burst-8's first runs: with it the
+   * C2 time there was 0.57–0.72 s, so that is not the (whole) cause; the JIT time of every burst is printed beside it.
    */
   static final long ID_OFFSET = 1L << 40;
 

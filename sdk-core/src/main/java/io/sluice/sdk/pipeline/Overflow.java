@@ -144,7 +144,10 @@ final class Overflow implements AutoCloseable {
         if (s != readSegment) readOffset = 0;
       }
     }
-    this.firstOwnSegment = left.isEmpty() ? 0 : left.get(left.size() - 1) + 1;
+    // New segments are numbered past every leftover and past the checkpoint, even when its files are gone (cleaned
+    // away): numbered below it, they would be deleted at the next start as read before it was stored.
+    long next = left.isEmpty() ? 0 : left.get(left.size() - 1) + 1;
+    this.firstOwnSegment = checkpoint != null && checkpoint.length == 16 ? Math.max(next, readSegment + 1) : next;
     this.outSegment = firstOwnSegment;
     this.lastSegment = readSegment;
     this.lastOffset = readOffset;

@@ -132,6 +132,22 @@ class OverflowTest {
   }
 
   @Test
+  void newSegmentsAreNumberedPastACheckpointWhoseFilesAreGone() throws Exception {
+    byte[] checkpoint = Overflow.checkpoint(5, 1_000); // stored by an earlier run; its files were cleaned away since
+    try (Overflow o = open(1L << 30, 64 * 1024, checkpoint)) {
+      assertThat(o.active()).isFalse();
+      for (int i = 0; i < 200; i++) {
+        byte[] r = record(0, i);
+        assertThat(o.append(r, 0, r.length, false)).isTrue();
+      }
+    } // closed before the batcher read them: they wait for the next start
+    // the next start still has the old checkpoint (no batch of the new records was spooled): nothing may be deleted
+    try (Overflow o = open(1L << 30, 64 * 1024, checkpoint)) {
+      assertThat(readAll(o)).hasSize(200);
+    }
+  }
+
+  @Test
   void aTornTailAfterACrashIsSkippedAndCounted() throws Exception {
     try (Overflow o = open(1L << 30, 1L << 30, null)) {
       for (int i = 0; i < 100; i++) {
